@@ -1,0 +1,21 @@
+"""`wipbot`: the command line. Each command group lives in its own module under bot/commands."""
+
+from __future__ import annotations
+
+import typer
+
+from .commands import brand, db, serve
+
+app = typer.Typer(
+    name="wipbot",
+    help="Production-order check-ins from factories, gate approvals and late-risk alerts.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(brand.app, name="brand")
+app.command("run")(serve.run_command)
+
+
+def main() -> None:
+    app()

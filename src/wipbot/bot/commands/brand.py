@@ -1,0 +1,100 @@
+"""`wipbot brand`: a brand's Slack workspace, channels and members."""
+
+from __future__ import annotations
+
+import typer
+from sqlmodel import select
+
+from wipbot.store.brands import ROLES, brand_by_name, set_member, upsert_brand
+from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.models import Brand, BrandMember
+
+from .common import JsonOption, console, fail, print_json, run, with_database
+
+app = typer.Typer(help="Brands, their Slack workspace and members.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    name: str = typer.Argument(..., help="Brand name, e.g. 'Northwind Apparel'."),
+    slack_team: str | None = typer.Option(None, "--slack-team", help="Slack team id (T…)."),
+    alerts_channel: str | None = typer.Option(None, "--alerts-channel", help="Channel id (C…)."),
+    approvals_channel: str | None = typer.Option(None, "--approvals-channel"),
+) -> None:
+    """Create a brand, or update its Slack team and channels."""
+
+    async def work(factory: SessionFactory) -> Brand:
+        async with transaction(factory) as session:
+            return await upsert_brand(
+                session,
+                name,
+                slack_team_id=slack_team,
+                alerts_channel=alerts_channel,
+                approvals_channel=approvals_channel,
+            )
+
+    brand = run(with_database(work))
+    console.print(
+        f"brand [bold]{brand.name}[/bold]: team {brand.slack_team_id or '-'}, "
+        f"alerts {brand.alerts_channel or '-'}, approvals {brand.approvals_channel or '-'}"
+    )
+
+
+@app.command("member")
+def member(
+    brand_name: str = typer.Argument(..., help="Brand name."),
+    slack_user: str = typer.Argument(..., help="Slack user id (U…)."),
+    role: str = typer.Option("viewer", "--role", help=f"One of: {', '.join(ROLES)}."),
+    name: str = typer.Option("", "--name", help="Display name."),
+) -> None:
+    """Add a member to a brand or change their role."""
+    if role not in ROLES:
+        raise fail(f"--role: unknown role {role!r}; expected one of {', '.join(ROLES)}")
+
+    async def work(factory: SessionFactory) -> BrandMember | None:
+        async with transaction(factory) as session:
+            brand = await brand_by_name(session, brand_name)
+            if brand is None:
+                return None
+            return await set_member(session, brand, slack_user, role, name=name)
+
+    result = run(with_database(work))
+    if result is None:
+        raise fail(f"no brand named {brand_name!r}; create it with `wipbot brand add`")
+    console.print(f"{slack_user} is now {role} of {brand_name}")
+
+
+@app.command("list")
+def list_brands(as_json: bool = JsonOption) -> None:
+    """Brands with their Slack settings and members."""
+
+    async def work(factory: SessionFactory) -> list[dict[str, object]]:
+        async with factory() as session:
+            brands = (await session.exec(select(Brand).order_by(Brand.name))).all()
+            members = (await session.exec(select(BrandMember))).all()
+        return [
+            {
+                "name": b.name,
+                "slack_team_id": b.slack_team_id,
+                "alerts_channel": b.alerts_channel,
+                "approvals_channel": b.approvals_channel,
+                "members": [
+                    {"slack_user_id": m.slack_user_id, "name": m.name, "role": m.role}
+                    for m in members
+                    if m.brand_id == b.id
+                ],
+            }
+            for b in brands
+        ]
+
+    data = run(with_database(work))
+    if as_json:
+        print_json(data)
+        return
+    for b in data:
+        console.print(
+            f"[bold]{b['name']}[/bold] team={b['slack_team_id']} "
+            f"alerts={b['alerts_channel']} approvals={b['approvals_channel']}"
+        )
+        for m in b["members"]:  # type: ignore[attr-defined]
+            console.print(f"  {m['slack_user_id']} {m['name']} ({m['role']})")

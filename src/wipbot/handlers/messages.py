@@ -1,0 +1,49 @@
+"""The neutral language between adapters and handlers: no Block Kit, no keyboards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice; `value` travels back as the inbound `choice` (keep it under 64 bytes)."""
+
+    label: str
+    value: str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Something to show in the chat the inbound came from; adapters pick the idiom."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    edit_previous: bool = False
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message or click from a chat platform, translated by its adapter."""
+
+    platform: str
+    chat_id: str
+    inbound_id: str
+    received_at: datetime
+    text: str | None = None
+    choice: str | None = None
+    photo_file_id: str | None = None
+    language_hint: str | None = None
+    sender_name: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def command(self) -> tuple[str, str] | None:
+        """`/start abc` -> ("start", "abc"); None for anything that is not a command."""
+        if not self.text or not self.text.startswith("/"):
+            return None
+        head, _, rest = self.text[1:].partition(" ")
+        return head.split("@", 1)[0].lower(), rest.strip()

@@ -1,0 +1,122 @@
+"""The state of a production order, derived from its append-only history of check-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from wipbot.production.milestones import (
+    MILESTONES,
+    QUANTITY_FIELDS,
+    STAGE_WEIGHT,
+    IssueFlag,
+    Milestone,
+)
+
+
+@dataclass(frozen=True)
+class ReportedIssue:
+    flag: IssueFlag
+    delay_days: int | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.delay_days is not None and self.delay_days < 0:
+            raise ValueError(f"delay_days must not be negative, got {self.delay_days}")
+
+
+@dataclass(frozen=True)
+class Report:
+    """One check-in. Quantities hold only the fields the contact answered."""
+
+    reported_at: datetime
+    milestone: Milestone
+    quantities: Mapping[str, int] = field(default_factory=dict)
+    issues: tuple[ReportedIssue, ...] = ()
+    revised_exf: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.reported_at.tzinfo is None:
+            raise ValueError("reported_at must be timezone-aware")
+        unknown = set(self.quantities) - set(QUANTITY_FIELDS)
+        if unknown:
+            expected = ", ".join(QUANTITY_FIELDS)
+            raise ValueError(f"unknown quantities {sorted(unknown)}; expected {expected}")
+        negative = {k: v for k, v in self.quantities.items() if v < 0}
+        if negative:
+            raise ValueError(f"quantities must not be negative: {negative}")
+
+    @property
+    def day(self) -> date:
+        """The calendar day of the report, in the timezone the datetime carries (UTC from the store)."""
+        return self.reported_at.date()
+
+
+@dataclass(frozen=True)
+class ProductionState:
+    milestone: Milestone | None
+    quantities: dict[str, int]
+    percent_complete: float
+    last_report_at: datetime | None
+    days_since_last_report: int | None
+    milestone_dates: dict[Milestone, date]
+    open_issues: tuple[ReportedIssue, ...]
+    revised_exf: date | None
+
+
+def derive_state(order_quantity: int, reports: Sequence[Report], now: datetime) -> ProductionState:
+    """Fold the check-ins, oldest first, into the current picture of the order.
+
+    The current milestone is the furthest ever reached. A later check-in naming an earlier
+    milestone is nearly always about a remaining part of the order or a mis-tap; work already
+    cut or sewn cannot be undone, so progress never goes backwards. Its quantities still count.
+    """
+    if order_quantity <= 0:
+        raise ValueError(f"order quantity must be positive, got {order_quantity}")
+    ordered = sorted(reports, key=lambda r: r.reported_at)
+    milestone: Milestone | None = None
+    quantities: dict[str, int] = {}
+    milestone_dates: dict[Milestone, date] = {}
+    revised_exf: date | None = None
+    for report in ordered:
+        if milestone is None or report.milestone.index > milestone.index:
+            milestone = report.milestone
+        quantities.update(report.quantities)
+        for reached in MILESTONES[: report.milestone.index + 1]:
+            milestone_dates.setdefault(reached, report.day)
+        if report.revised_exf is not None:
+            revised_exf = report.revised_exf
+
+    last = ordered[-1] if ordered else None
+    return ProductionState(
+        milestone=milestone,
+        quantities=quantities,
+        percent_complete=percent_complete(order_quantity, milestone, quantities),
+        last_report_at=last.reported_at if last else None,
+        days_since_last_report=max(0, (now - last.reported_at).days) if last else None,
+        milestone_dates=milestone_dates,
+        open_issues=last.issues if last else (),
+        revised_exf=revised_exf,
+    )
+
+
+def percent_complete(
+    order_quantity: int, milestone: Milestone | None, quantities: Mapping[str, int]
+) -> float:
+    """Weighted share of the job done: finished stages fully, the current one by its quantity."""
+    if milestone is None:
+        return 0.0
+    done = sum(STAGE_WEIGHT[m] for m in MILESTONES[: milestone.index])
+    share = _stage_share(order_quantity, milestone, quantities)
+    return round(min(100.0, done + STAGE_WEIGHT[milestone] * share), 1)
+
+
+def _stage_share(order_quantity: int, milestone: Milestone, quantities: Mapping[str, int]) -> float:
+    field_name = milestone.quantity_field
+    if field_name is None:
+        return 1.0
+    quantity = quantities.get(field_name)
+    if quantity is None:
+        return 1.0 if milestone is Milestone.SHIPPED else 0.0
+    return min(1.0, quantity / order_quantity)

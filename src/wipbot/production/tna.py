@@ -1,0 +1,55 @@
+"""Time-and-action plans: a planned date for every milestone, so progress can be judged anywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+from wipbot.production.milestones import MILESTONES, STANDARD_DAYS_TO_NEXT, Milestone
+
+
+def derive_plan(
+    ex_factory: date, given: Mapping[Milestone, date] | None = None
+) -> dict[Milestone, date]:
+    """Fill the dates the import left out by walking back from ex-factory with standard durations.
+
+    Each date is when the milestone is *reached*; reaching `shipped` is the ex-factory date.
+    Given dates always win. A derived date is never put before an earlier given date: when the
+    given dates leave less time than the standard durations, the gap is compressed rather than
+    reported as an impossible plan. Given dates out of milestone order are an error.
+    """
+    given = dict(given or {})
+    shipped = given.get(Milestone.SHIPPED)
+    if shipped is not None and shipped != ex_factory:
+        raise ValueError(
+            f"planned shipped date {shipped.isoformat()} differs from the ex-factory date "
+            f"{ex_factory.isoformat()}; shipped is reached on ex-factory"
+        )
+    given[Milestone.SHIPPED] = ex_factory
+    _check_order(given)
+
+    plan: dict[Milestone, date] = {Milestone.SHIPPED: ex_factory}
+    for milestone in reversed(MILESTONES[:-1]):
+        if milestone in given:
+            plan[milestone] = given[milestone]
+            continue
+        following = plan[MILESTONES[milestone.index + 1]]
+        backwards = following - timedelta(days=STANDARD_DAYS_TO_NEXT[milestone])
+        floor = _latest_given_before(milestone, given)
+        plan[milestone] = max(backwards, floor) if floor is not None else backwards
+    return {milestone: plan[milestone] for milestone in MILESTONES}
+
+
+def _check_order(given: Mapping[Milestone, date]) -> None:
+    ordered = [(m, given[m]) for m in MILESTONES if m in given]
+    for (earlier, earlier_day), (later, later_day) in zip(ordered, ordered[1:], strict=False):
+        if later_day < earlier_day:
+            raise ValueError(
+                f"{later} on {later_day.isoformat()} is planned before {earlier} on "
+                f"{earlier_day.isoformat()}; milestones must not go backwards"
+            )
+
+
+def _latest_given_before(milestone: Milestone, given: Mapping[Milestone, date]) -> date | None:
+    earlier = [given[m] for m in MILESTONES[: milestone.index] if m in given]
+    return max(earlier) if earlier else None

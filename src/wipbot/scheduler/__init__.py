@@ -1,0 +1,1 @@
+"""What wipbot does by the clock: weekly prompts, reminders, risk scans, and sending."""

@@ -1,0 +1,1 @@
+"""Where it is kept: SQLModel tables, sessions, migrations, imports and read queries."""

@@ -1,0 +1,39 @@
+"""Every table, importable from one place so that metadata is complete for migrations."""
+
+from .alert import Alert
+from .audit import AuditLog
+from .brand import Brand, BrandMember
+from .checkin import CheckIn, CheckInIssue, CheckInPhoto
+from .cost import LandedCharge
+from .factory import Contact, Factory, FactoryClosure
+from .gate import Gate, GateChecklistItem
+from .messaging import ConversationState, OutboxMessage, ScheduledPrompt, SeenInbound
+from .orders import ProductionOrder, PurchaseOrder, PurchaseOrderLine, Style, TnaMilestone
+from .qc import QcDefect, QcInspection
+
+__all__ = [
+    "Alert",
+    "AuditLog",
+    "Brand",
+    "BrandMember",
+    "CheckIn",
+    "CheckInIssue",
+    "CheckInPhoto",
+    "Contact",
+    "ConversationState",
+    "Factory",
+    "FactoryClosure",
+    "Gate",
+    "GateChecklistItem",
+    "LandedCharge",
+    "OutboxMessage",
+    "ProductionOrder",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "QcDefect",
+    "QcInspection",
+    "ScheduledPrompt",
+    "SeenInbound",
+    "Style",
+    "TnaMilestone",
+]

@@ -1,0 +1,22 @@
+"""Every decision, who made it and when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from ._base import created_at_field, json_field
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand_id: int | None = Field(default=None, foreign_key="brand.id", index=True)
+    at: datetime = created_at_field()
+    actor: str = Field(max_length=120)
+    action: str = Field(max_length=48)
+    subject: str = Field(default="", max_length=120)
+    details: dict[str, Any] = json_field()

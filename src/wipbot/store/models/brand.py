@@ -1,0 +1,33 @@
+"""A brand: the customer, its Slack workspace and the people who act for it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from ._base import created_at_field
+
+
+class Brand(SQLModel, table=True):
+    __tablename__ = "brand"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=120)
+    slack_team_id: str | None = Field(default=None, unique=True, max_length=32)
+    alerts_channel: str | None = Field(default=None, max_length=32)
+    approvals_channel: str | None = Field(default=None, max_length=32)
+    buffer_days: int = 3
+    created_at: datetime = created_at_field()
+
+
+class BrandMember(SQLModel, table=True):
+    __tablename__ = "brand_member"
+    __table_args__ = (UniqueConstraint("brand_id", "slack_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand_id: int = Field(foreign_key="brand.id", index=True)
+    slack_user_id: str = Field(max_length=32)
+    name: str = Field(default="", max_length=120)
+    role: str = Field(default="viewer", max_length=16)
+    created_at: datetime = created_at_field()

@@ -1,0 +1,47 @@
+"""Check-ins: append-only reports from the factory floor; the current state is derived."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from ._base import created_at_field
+
+
+class CheckIn(SQLModel, table=True):
+    __tablename__ = "checkin"
+
+    id: int | None = Field(default=None, primary_key=True)
+    production_order_id: int = Field(foreign_key="production_order.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    source: str = Field(max_length=16)
+    reported_at: datetime = Field(index=True)
+    milestone: str = Field(max_length=16)
+    qty_cut: int | None = None
+    qty_sewn: int | None = None
+    qty_finished: int | None = None
+    qty_packed: int | None = None
+    qty_shipped: int | None = None
+    revised_exf: date | None = None
+    note: str = Field(default="", max_length=2000)
+    created_at: datetime = created_at_field()
+
+
+class CheckInIssue(SQLModel, table=True):
+    __tablename__ = "checkin_issue"
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkin_id: int = Field(foreign_key="checkin.id", index=True)
+    flag: str = Field(max_length=24)
+    delay_days: int | None = None
+    note: str = Field(default="", max_length=1000)
+
+
+class CheckInPhoto(SQLModel, table=True):
+    __tablename__ = "checkin_photo"
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkin_id: int = Field(foreign_key="checkin.id", index=True)
+    platform: str = Field(max_length=16)
+    file_id: str = Field(max_length=255)

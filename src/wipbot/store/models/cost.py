@@ -1,0 +1,23 @@
+"""Charges that turn a FOB price into a landed cost."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Field, SQLModel
+
+from ._base import created_at_field, money_field
+
+
+class LandedCharge(SQLModel, table=True):
+    __tablename__ = "landed_charge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    po_id: int = Field(foreign_key="purchase_order.id", index=True)
+    kind: str = Field(max_length=16)
+    amount: Decimal = money_field()
+    currency: str = Field(default="USD", max_length=3)
+    basis: str = Field(default="value", max_length=8)
+    reference: str = Field(default="", max_length=120)
+    created_at: datetime = created_at_field()

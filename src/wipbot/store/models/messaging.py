@@ -1,0 +1,73 @@
+"""What the bot must remember across restarts: the outbox, conversations, seen deliveries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from ._base import created_at_field, json_field
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Written in the same transaction as the change that caused it; sent by one sender task."""
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16, index=True)
+    chat_id: str = Field(max_length=64)
+    action: str = Field(default="send", max_length=16)
+    payload: dict[str, Any] = json_field()
+    status: str = Field(default="pending", max_length=12, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = created_at_field()
+    last_error: str = Field(default="", max_length=1000)
+    dedupe_key: str | None = Field(default=None, unique=True, max_length=160)
+    alert_id: int | None = Field(default=None, foreign_key="alert.id")
+    gate_id: int | None = Field(default=None, foreign_key="gate.id")
+    platform_message_id: str | None = Field(default=None, max_length=128)
+    delivery_status: str | None = Field(default=None, max_length=16)
+    delivery_status_at: datetime | None = None
+    created_at: datetime = created_at_field()
+    sent_at: datetime | None = None
+
+
+class ConversationState(SQLModel, table=True):
+    __tablename__ = "conversation_state"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", unique=True)
+    flow: str = Field(max_length=32)
+    step: str = Field(max_length=32)
+    data: dict[str, Any] = json_field()
+    updated_at: datetime = created_at_field()
+
+
+class SeenInbound(SQLModel, table=True):
+    """Delivery ids already handled, so retries and duplicates act once."""
+
+    __tablename__ = "seen_inbound"
+    __table_args__ = (UniqueConstraint("platform", "inbound_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    inbound_id: str = Field(max_length=128)
+    seen_at: datetime = created_at_field()
+
+
+class ScheduledPrompt(SQLModel, table=True):
+    """One weekly check-in round of one factory: when due, sent, reminded and escalated."""
+
+    __tablename__ = "scheduled_prompt"
+    __table_args__ = (UniqueConstraint("factory_id", "week_of"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    factory_id: int = Field(foreign_key="factory.id", index=True)
+    week_of: date
+    due_at: datetime
+    sent_at: datetime | None = None
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
+    answered_at: datetime | None = None

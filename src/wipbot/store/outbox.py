@@ -1,0 +1,76 @@
+"""The outbox contract: how a change asks for a message, and what a delivery may answer.
+
+Messages are written in the same transaction as the change that caused them, so a crash between
+the change and the send loses nothing; the sender (scheduler/) delivers them through transports
+that the chat adapters (bot/) provide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .models import OutboxMessage
+from .models._base import utcnow
+
+
+def enqueue(
+    session: AsyncSession,
+    platform: str,
+    chat_id: str,
+    payload: dict[str, Any],
+    *,
+    action: str = "send",
+    dedupe_key: str | None = None,
+    alert_id: int | None = None,
+    gate_id: int | None = None,
+    not_before: datetime | None = None,
+) -> OutboxMessage:
+    message = OutboxMessage(
+        platform=platform,
+        chat_id=chat_id,
+        action=action,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        alert_id=alert_id,
+        gate_id=gate_id,
+        next_attempt_at=not_before or utcnow(),
+    )
+    session.add(message)
+    return message
+
+
+class DeliveryError(Exception):
+    """A delivery that did not happen; `permanent` ones go straight to the dead letters."""
+
+    permanent: bool = False
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RetryLater(DeliveryError):
+    """429 or 5xx: try again, after `retry_after` seconds when the platform said so."""
+
+
+class PermanentFailure(DeliveryError):
+    """4xx other than 429: the same request will never succeed."""
+
+    permanent = True
+
+
+@dataclass(frozen=True)
+class Delivered:
+    platform_message_id: str | None
+
+
+class Transport(Protocol):
+    """One per platform, implemented in bot/; raises DeliveryError subclasses on failure."""
+
+    platform: str
+
+    async def deliver(self, message: OutboxMessage) -> Delivered: ...
