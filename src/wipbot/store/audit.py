@@ -1,0 +1,25 @@
+"""The audit log: every decision, written in the same transaction as the decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .models import AuditLog
+
+
+def record(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    subject: str = "",
+    brand_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditLog:
+    entry = AuditLog(
+        brand_id=brand_id, actor=actor, action=action, subject=subject, details=details or {}
+    )
+    session.add(entry)
+    return entry
