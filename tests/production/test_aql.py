@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -155,7 +156,9 @@ def test_sampling_plan(lot_size: int, aql: str, level: str, plan: SamplingPlan) 
         (2, "III", SamplingPlan("B", 2, 0, 1)),
     ],
 )
-def test_zero_tolerance_uses_the_levels_sample(lot_size: int, level: str, plan: SamplingPlan) -> None:
+def test_zero_tolerance_uses_the_levels_sample(
+    lot_size: int, level: str, plan: SamplingPlan
+) -> None:
     assert sampling_plan(lot_size, Decimal("0"), level) == plan
 
 
@@ -237,8 +240,10 @@ def test_judge_custom_config() -> None:
         (lambda: judge(500, {Severity.MAJOR: -1}), "major defect count"),
         (lambda: judge(500, {"cosmetic": 1}), "unknown severity"),  # type: ignore[dict-item]
         (lambda: judge(1, {}), "at least 2"),
+        (lambda: AqlConfig(level="G-IV"), "unknown inspection level 'G-IV'"),
+        (lambda: AqlConfig(major=Decimal("2.0")), "unsupported AQL 2.0"),
     ],
 )
-def test_bad_input_is_refused_clearly(call: object, message: str) -> None:
+def test_bad_input_is_refused_clearly(call: Callable[[], object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        call()  # type: ignore[operator]
+        call()

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
@@ -79,7 +80,11 @@ def test_derive_state_folds_reports_in_time_order(reports: tuple[Report, ...]) -
 
 def test_derive_state_without_reports() -> None:
     state = derive_state(1000, (), at(date(2025, 6, 1)))
-    assert (state.milestone, state.percent_complete, state.days_since_last_report) == (None, 0.0, None)
+    assert (state.milestone, state.percent_complete, state.days_since_last_report) == (
+        None,
+        0.0,
+        None,
+    )
     assert (state.milestone_dates, state.open_issues, state.revised_exf) == ({}, (), None)
 
 
@@ -119,7 +124,6 @@ def test_open_issues_cleared_by_a_report_without_them() -> None:
         ),
     ],
 )
-def test_invalid_input_is_rejected(build: object, message: str) -> None:
-    assert callable(build)
+def test_invalid_input_is_rejected(build: Callable[[], object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build()

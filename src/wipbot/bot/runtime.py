@@ -15,11 +15,11 @@ from wipbot.store.db import SessionFactory, make_engine, make_session_factory
 from wipbot.store.migrate import upgrade
 from wipbot.store.outbox import Transport
 
-from .channel import Channel
+from .channel import Channel, ChannelContext
 from .config import Settings
 from .web import build_web_app
 
-ChannelBuilder = Callable[[Settings, SessionFactory], Channel | None]
+ChannelBuilder = Callable[[ChannelContext], Channel | None]
 
 
 def channel_builders() -> list[ChannelBuilder]:
@@ -33,6 +33,7 @@ class Runtime:
     session_factory: SessionFactory
     channels: list[Channel]
     app: Starlette
+    wake: asyncio.Event
 
     @property
     def transports(self) -> dict[str, Transport]:
@@ -40,18 +41,19 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, session_factory: SessionFactory) -> Runtime:
-    channels = [
-        channel
-        for build in channel_builders()
-        if (channel := build(settings, session_factory)) is not None
-    ]
-    return Runtime(settings, session_factory, channels, build_web_app(session_factory, channels))
+    wake = asyncio.Event()
+    context = ChannelContext(settings, session_factory, wake_sender=wake.set)
+    channels = [channel for build in channel_builders() if (channel := build(context)) is not None]
+    app = build_web_app(session_factory, channels)
+    return Runtime(settings, session_factory, channels, app, wake)
 
 
 async def sender_loop(runtime: Runtime, interval: float = 1.0) -> None:
     while True:
+        runtime.wake.clear()
         await send_due(runtime.session_factory, runtime.transports)
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(runtime.wake.wait(), interval)
 
 
 async def serve(settings: Settings, announce: Callable[[str], None] = print) -> None:

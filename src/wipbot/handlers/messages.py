@@ -47,3 +47,26 @@ class Inbound:
             return None
         head, _, rest = self.text[1:].partition(" ")
         return head.split("@", 1)[0].lower(), rest.strip()
+
+
+def reply_to_payload(reply: Reply) -> dict[str, Any]:
+    """How a reply waits in the outbox: plain JSON that every transport can render."""
+    return {
+        "kind": "reply",
+        "text": reply.text,
+        "buttons": [
+            {"label": b.label, "value": b.value, "selected": b.selected} for b in reply.buttons
+        ],
+        "edit_previous": reply.edit_previous,
+    }
+
+
+def reply_from_payload(payload: dict[str, Any]) -> Reply:
+    return Reply(
+        text=str(payload["text"]),
+        buttons=tuple(
+            Button(str(b["label"]), str(b["value"]), bool(b.get("selected", False)))
+            for b in payload.get("buttons", [])
+        ),
+        edit_previous=bool(payload.get("edit_previous", False)),
+    )

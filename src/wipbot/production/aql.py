@@ -78,6 +78,24 @@ _TABLE_II_A: dict[str, str] = {
 ZERO_TOLERANCE = Decimal("0")
 
 
+def _check_lot_size(lot_size: int) -> None:
+    if isinstance(lot_size, bool) or not isinstance(lot_size, int):
+        raise ValueError(f"lot size must be a whole number of pieces, got {lot_size!r}")
+    if lot_size < 2:
+        raise ValueError(f"lot size must be at least 2 pieces for sampling, got {lot_size}")
+
+
+def _check_aql(aql: Decimal | str) -> Decimal:
+    try:
+        value = Decimal(str(aql))
+    except InvalidOperation:
+        raise ValueError(f"AQL must be a number, got {aql!r}") from None
+    if value != ZERO_TOLERANCE and value not in AQLS:
+        known = ", ".join(str(a) for a in (ZERO_TOLERANCE, *AQLS))
+        raise ValueError(f"unsupported AQL {aql}; expected one of {known}")
+    return value
+
+
 @dataclass(frozen=True)
 class SamplingPlan:
     """code_letter is the letter of the plan applied, after following any arrow."""
@@ -94,6 +112,12 @@ class AqlConfig:
     critical: Decimal = Decimal("0")
     major: Decimal = Decimal("2.5")
     minor: Decimal = Decimal("4.0")
+
+    def __post_init__(self) -> None:
+        """Refuse a bad configuration when it is made, not at the first inspection."""
+        normalize_level(self.level)
+        for severity in Severity:
+            _check_aql(self.aql_for(severity))
 
     def aql_for(self, severity: Severity) -> Decimal:
         return {
@@ -184,24 +208,6 @@ def _table_plan(letter: str, column: int) -> SamplingPlan:
             accept, reject = (int(n) for n in cell.split("/"))
             letter = CODE_LETTERS[row]
             return SamplingPlan(letter, SAMPLE_SIZES[letter], accept, reject)
-
-
-def _check_lot_size(lot_size: int) -> None:
-    if isinstance(lot_size, bool) or not isinstance(lot_size, int):
-        raise ValueError(f"lot size must be a whole number of pieces, got {lot_size!r}")
-    if lot_size < 2:
-        raise ValueError(f"lot size must be at least 2 pieces for sampling, got {lot_size}")
-
-
-def _check_aql(aql: Decimal | str) -> Decimal:
-    try:
-        value = Decimal(str(aql))
-    except InvalidOperation:
-        raise ValueError(f"AQL must be a number, got {aql!r}") from None
-    if value != ZERO_TOLERANCE and value not in AQLS:
-        known = ", ".join(str(a) for a in (ZERO_TOLERANCE, *AQLS))
-        raise ValueError(f"unsupported AQL {aql}; expected one of {known}")
-    return value
 
 
 def _check_defects(defects: Mapping[Severity, int]) -> dict[Severity, int]:

@@ -49,7 +49,7 @@ class Report:
 
     @property
     def day(self) -> date:
-        """The calendar day of the report, in the timezone the datetime carries (UTC from the store)."""
+        """The report's calendar day in the timezone it carries (UTC, as the store returns it)."""
         return self.reported_at.date()
 
 
@@ -99,6 +99,39 @@ def derive_state(order_quantity: int, reports: Sequence[Report], now: datetime) 
         open_issues=last.issues if last else (),
         revised_exf=revised_exf,
     )
+
+
+@dataclass(frozen=True)
+class StagePace:
+    """Output per calendar day inside one stage, as of the last quantity reading."""
+
+    units_per_day: float
+    last_day: date
+    last_quantity: int
+
+
+def stage_pace(reports: Sequence[Report], stage: Milestone, started: date) -> StagePace | None:
+    """The pace between the last two readings of the stage's quantity.
+
+    When those show nothing (same day, or a week without output) it falls back to the average
+    since the stage started, so one quiet week does not make the stage look endless.
+    """
+    field_name = stage.quantity_field
+    if field_name is None:
+        return None
+    ordered = sorted(reports, key=lambda r: r.reported_at)
+    readings = {r.day: r.quantities[field_name] for r in ordered if field_name in r.quantities}
+    if not readings:
+        return None
+    days = sorted(readings)
+    last_day, last_quantity = days[-1], readings[days[-1]]
+    pace = 0.0
+    if len(days) >= 2:
+        pace = (last_quantity - readings[days[-2]]) / (last_day - days[-2]).days
+    if pace <= 0:
+        elapsed = (last_day - started).days
+        pace = last_quantity / elapsed if elapsed > 0 else 0.0
+    return StagePace(pace, last_day, last_quantity)
 
 
 def percent_complete(

@@ -19,7 +19,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from wipbot.production.milestones import IssueFlag, Milestone
-from wipbot.production.progress import ProductionState, Report, ReportedIssue, derive_state
+from wipbot.production.progress import (
+    ProductionState,
+    Report,
+    ReportedIssue,
+    derive_state,
+    stage_pace,
+)
 from wipbot.production.tna import derive_plan
 
 RATE_STAGES = frozenset({Milestone.SEWING, Milestone.FINISHING})
@@ -96,24 +102,7 @@ def assess(inp: RiskInput, today: date) -> RiskAssessment:
         shipped_on = state.milestone_dates[Milestone.SHIPPED]
         return _assessment(inp, shipped_on, [f"shipped {shipped_on.isoformat()}"], False, age)
 
-    history = _history_slip(inp.factory_slip_days)
-    groups: list[tuple[int, list[_Slip]]] = [(0, [])]
-    if history:
-        groups.append((history, [_Slip(history, f"factory history +{history} d")]))
-    later: list[_Slip] = []
-    if state.milestone is not None:
-        upcoming = state.milestone.next()
-        assert upcoming is not None
-        groups.append(_work_slip(inp, plan, state, reports, upcoming, today))
-        overlapping, later = _issue_slips(state.open_issues, upcoming)
-        if overlapping:
-            top = max(s.days for s in overlapping)
-            groups.append((top, [s for s in overlapping if s.days == top]))
-
-    slip = max(total for total, _ in groups)
-    moved = [s for total, slips in groups if total == slip for s in slips]
-    slip += sum(s.days for s in later)
-    moved += later
+    slip, moved = _lost_days(inp, plan, state, reports, today)
     projected = plan[Milestone.SHIPPED] + timedelta(days=slip)
     if projected < today:
         moved.append(_Slip((today - projected).days, "ex-factory passed, not shipped"))
@@ -138,6 +127,32 @@ def assess(inp: RiskInput, today: date) -> RiskAssessment:
         if stale:
             drivers.append(f"no check-in for {age} d")
     return _assessment(inp, projected, drivers, stale, age)
+
+
+def _lost_days(
+    inp: RiskInput,
+    plan: Mapping[Milestone, date],
+    state: ProductionState,
+    reports: Sequence[Report],
+    today: date,
+) -> tuple[int, list[_Slip]]:
+    """Days the order has lost against plan, with the slips that set that figure (see module)."""
+    history = _history_slip(inp.factory_slip_days)
+    groups: list[tuple[int, list[_Slip]]] = [(0, [])]
+    if history:
+        groups.append((history, [_Slip(history, f"factory history +{history} d")]))
+    ahead: list[_Slip] = []
+    if state.milestone is not None:
+        upcoming = state.milestone.next()
+        assert upcoming is not None
+        groups.append(_work_slip(inp.order_quantity, plan, state, reports, upcoming, today))
+        overlapping, ahead = _issue_slips(state.open_issues, upcoming)
+        if overlapping:
+            top = max(s.days for s in overlapping)
+            groups.append((top, [s for s in overlapping if s.days == top]))
+    slip = max(total for total, _ in groups)
+    moved = [s for total, slips in groups if total == slip for s in slips] + ahead
+    return slip + sum(s.days for s in ahead), moved
 
 
 def assess_as_of(inp: RiskInput, as_of: date) -> RiskAssessment:
@@ -169,7 +184,7 @@ def _assessment(
 
 
 def _work_slip(
-    inp: RiskInput,
+    order_quantity: int,
     plan: Mapping[Milestone, date],
     state: ProductionState,
     reports: Sequence[Report],
@@ -182,7 +197,7 @@ def _work_slip(
     late_start = max(0, (state.milestone_dates[current] - plan[current]).days)
     rate = None
     if current in RATE_STAGES:
-        rate = _stage_rate(inp.order_quantity, plan, state, reports, current)
+        rate = _stage_rate(order_quantity, plan, state, reports, current)
     expected = rate[0] if rate else plan[upcoming] + timedelta(days=late_start)
     shift = (max(expected, today) - plan[upcoming]).days
     if shift <= 0:
@@ -211,33 +226,20 @@ def _stage_rate(
     reports: Sequence[Report],
     stage: Milestone,
 ) -> tuple[date, float] | None:
-    """When the stage's quantity reaches the order at the observed pace, and that pace vs plan.
-
-    The pace is the output between the last two readings; when that shows nothing (same day, or
-    no output that week) it falls back to the average since the stage started.
-    """
-    field_name = stage.quantity_field
+    """When the stage's quantity reaches the order at the observed pace, and that pace vs plan."""
     upcoming = stage.next()
-    assert field_name is not None and upcoming is not None
+    assert upcoming is not None
     planned_days = (plan[upcoming] - plan[stage]).days
-    readings = {r.day: r.quantities[field_name] for r in reports if field_name in r.quantities}
-    if not readings or planned_days <= 0:
+    pace = stage_pace(reports, stage, state.milestone_dates[stage])
+    if pace is None or planned_days <= 0:
         return None
-    days = sorted(readings)
-    last_day, last_qty = days[-1], readings[days[-1]]
-    pace = 0.0
-    if len(days) >= 2:
-        pace = (last_qty - readings[days[-2]]) / (last_day - days[-2]).days
-    if pace <= 0:
-        elapsed = (last_day - state.milestone_dates[stage]).days
-        pace = last_qty / elapsed if elapsed > 0 else 0.0
-    ratio = pace / (order_quantity / planned_days)
-    remaining = order_quantity - last_qty
+    ratio = pace.units_per_day / (order_quantity / planned_days)
+    remaining = order_quantity - pace.last_quantity
     if remaining <= 0:
-        return last_day, max(ratio, 1.0)
-    if pace <= 0:
+        return pace.last_day, max(ratio, 1.0)
+    if pace.units_per_day <= 0:
         return None
-    return last_day + timedelta(days=math.ceil(remaining / pace)), ratio
+    return pace.last_day + timedelta(days=math.ceil(remaining / pace.units_per_day)), ratio
 
 
 def _issue_slips(

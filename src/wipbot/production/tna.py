@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
+from itertools import pairwise
 
 from wipbot.production.milestones import MILESTONES, STANDARD_DAYS_TO_NEXT, Milestone
 
@@ -42,7 +43,7 @@ def derive_plan(
 
 def _check_order(given: Mapping[Milestone, date]) -> None:
     ordered = [(m, given[m]) for m in MILESTONES if m in given]
-    for (earlier, earlier_day), (later, later_day) in zip(ordered, ordered[1:], strict=False):
+    for (earlier, earlier_day), (later, later_day) in pairwise(ordered):
         if later_day < earlier_day:
             raise ValueError(
                 f"{later} on {later_day.isoformat()} is planned before {earlier} on "
