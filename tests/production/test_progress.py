@@ -8,8 +8,10 @@ from wipbot.production.milestones import Milestone as M
 from wipbot.production.progress import (
     Report,
     ReportedIssue,
+    StagePace,
     derive_state,
     percent_complete,
+    stage_pace,
 )
 
 
@@ -127,3 +129,39 @@ def test_open_issues_cleared_by_a_report_without_them() -> None:
 def test_invalid_input_is_rejected(build: Callable[[], object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def sewn(day: int, quantity: int, hour: int = 9) -> Report:
+    return Report(at(date(2025, 6, day), hour), M.SEWING, {"sewn": quantity})
+
+
+@pytest.mark.parametrize(
+    ("stage", "reports", "expected"),
+    [
+        pytest.param(M.SEWING, (), None, id="no-readings"),
+        pytest.param(M.MATERIALS_IN, (sewn(9, 620),), None, id="stage-without-quantity"),
+        pytest.param(
+            M.SEWING,
+            (sewn(9, 620), sewn(2, 100)),
+            StagePace(520 / 7, date(2025, 6, 9), 620),
+            id="between-last-two-readings",
+        ),
+        pytest.param(
+            M.SEWING,
+            (sewn(2, 300), sewn(9, 300)),
+            StagePace(30.0, date(2025, 6, 9), 300),
+            id="stalled-week-falls-back-to-average-since-start",
+        ),
+        pytest.param(
+            M.SEWING,
+            (sewn(2, 100), sewn(9, 500, 8), sewn(9, 800, 17)),
+            StagePace(100.0, date(2025, 6, 9), 800),
+            id="latest-reading-of-a-day-counts",
+        ),
+        pytest.param(
+            M.SEWING, (sewn(30, 0),), StagePace(0.0, date(2025, 6, 30), 0), id="no-output-yet"
+        ),
+    ],
+)
+def test_stage_pace(stage: M, reports: tuple[Report, ...], expected: StagePace | None) -> None:
+    assert stage_pace(reports, stage, started=date(2025, 5, 30)) == expected
