@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import brand, db, serve
+from .commands import brand, contact, db, outbox, serve, shell
 
 app = typer.Typer(
     name="wipbot",
@@ -15,6 +15,9 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(brand.app, name="brand")
 app.command("run")(serve.run_command)
+app.add_typer(contact.app, name="contact")
+app.command("shell")(shell.shell_command)
+app.command("outbox")(outbox.outbox_command)
 
 
 def main() -> None:

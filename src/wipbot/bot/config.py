@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cached_property
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from wipbot.scheduler.config import RateLimit, SchedulerConfig, SenderConfig
 from wipbot.store.db import DEFAULT_DATABASE_URL
 
 
@@ -32,6 +34,61 @@ class Settings(BaseSettings):
     whatsapp_app_secret: SecretStr | None = Field(default=None, alias="WHATSAPP_APP_SECRET")
     whatsapp_verify_token: SecretStr | None = Field(default=None, alias="WHATSAPP_VERIFY_TOKEN")
     whatsapp_api_url: str = Field(default="https://graph.facebook.com", alias="WHATSAPP_API_URL")
+    whatsapp_api_version: str = Field(default="v23.0", alias="WHATSAPP_API_VERSION")
+    # Approved message templates for prompts outside the 24-hour window ({{1}} contact name,
+    # {{2}} open orders); the languages map our languages to WhatsApp's template codes.
+    whatsapp_template_checkin: str = Field(
+        default="wipbot_checkin", alias="WHATSAPP_TEMPLATE_CHECKIN"
+    )
+    whatsapp_template_reminder: str = Field(
+        default="wipbot_reminder", alias="WHATSAPP_TEMPLATE_REMINDER"
+    )
+    whatsapp_template_languages: dict[str, str] = Field(
+        default_factory=lambda: {
+            "en": "en_US",
+            "zh-Hans": "zh_CN",
+            "vi": "vi",
+            "bn": "bn",
+            "tr": "tr",
+        },
+        alias="WHATSAPP_TEMPLATE_LANGUAGES",
+    )
+
+    # By the clock (scheduler/): reminders, escalation, scans, sending, leader election.
+    reminder_hours: float = Field(default=24, gt=0, alias="WIPBOT_REMINDER_HOURS")
+    escalate_hours: float = Field(default=48, gt=0, alias="WIPBOT_ESCALATE_HOURS")
+    prompt_grace_hours: float = Field(default=72, gt=0, alias="WIPBOT_PROMPT_GRACE_HOURS")
+    risk_scan_hours: float = Field(default=6, gt=0, alias="WIPBOT_RISK_SCAN_HOURS")
+    outbox_max_attempts: int = Field(default=8, ge=1, alias="WIPBOT_OUTBOX_MAX_ATTEMPTS")
+    outbox_concurrency: int = Field(default=8, ge=1, alias="WIPBOT_OUTBOX_CONCURRENCY")
+    telegram_rate: float = Field(default=30, gt=0, alias="WIPBOT_TELEGRAM_RATE")
+    telegram_chat_rate: float = Field(default=1, gt=0, alias="WIPBOT_TELEGRAM_CHAT_RATE")
+    slack_channel_rate: float = Field(default=1, gt=0, alias="WIPBOT_SLACK_CHANNEL_RATE")
+    whatsapp_rate: float = Field(default=80, gt=0, alias="WIPBOT_WHATSAPP_RATE")
+    whatsapp_chat_rate: float = Field(default=1, gt=0, alias="WIPBOT_WHATSAPP_CHAT_RATE")
+    leader_poll_seconds: float = Field(default=3, gt=0, alias="WIPBOT_LEADER_POLL_SECONDS")
+
+    def scheduler_config(self) -> SchedulerConfig:
+        """Rates are messages per second: overall per platform, and per chat or channel."""
+        return SchedulerConfig(
+            reminder_after=timedelta(hours=self.reminder_hours),
+            escalate_after=timedelta(hours=self.escalate_hours),
+            prompt_grace=timedelta(hours=self.prompt_grace_hours),
+            risk_scan_every=timedelta(hours=self.risk_scan_hours),
+            sender=SenderConfig(
+                max_attempts=self.outbox_max_attempts,
+                concurrency=self.outbox_concurrency,
+                platform_limits={
+                    "telegram": RateLimit(self.telegram_rate, max(1, int(self.telegram_rate))),
+                    "whatsapp": RateLimit(self.whatsapp_rate, max(1, int(self.whatsapp_rate))),
+                },
+                chat_limits={
+                    "telegram": RateLimit(self.telegram_chat_rate),
+                    "slack": RateLimit(self.slack_channel_rate),
+                    "whatsapp": RateLimit(self.whatsapp_chat_rate, 3),
+                },
+            ),
+        )
 
     @cached_property
     def slack_enabled(self) -> bool:

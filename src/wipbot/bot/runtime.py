@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
-from wipbot.scheduler.sender import send_due
+from wipbot.scheduler.leader import leadership_for
+from wipbot.scheduler.service import SchedulerService
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
 from wipbot.store.migrate import upgrade
 from wipbot.store.outbox import Transport
@@ -18,13 +19,14 @@ from wipbot.store.outbox import Transport
 from .channel import Channel, ChannelContext
 from .config import Settings
 from .web import build_web_app
+from .whatsapp import build_whatsapp_channel
 
 ChannelBuilder = Callable[[ChannelContext], Channel | None]
 
 
 def channel_builders() -> list[ChannelBuilder]:
     """Each adapter contributes a builder that returns None when it is not configured."""
-    return []
+    return [build_whatsapp_channel]
 
 
 @dataclass
@@ -48,12 +50,17 @@ def build_runtime(settings: Settings, session_factory: SessionFactory) -> Runtim
     return Runtime(settings, session_factory, channels, app, wake)
 
 
-async def sender_loop(runtime: Runtime, interval: float = 1.0) -> None:
-    while True:
-        runtime.wake.clear()
-        await send_due(runtime.session_factory, runtime.transports)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(runtime.wake.wait(), interval)
+def scheduler_service(runtime: Runtime, announce: Callable[[str], None]) -> SchedulerService:
+    """The scheduler and the sender, run only while this process holds the leader lock."""
+    settings = runtime.settings
+    return SchedulerService(
+        runtime.session_factory,
+        runtime.transports,
+        leadership_for(settings.database_url, poll_seconds=settings.leader_poll_seconds),
+        settings.scheduler_config(),
+        runtime.wake,
+        announce=announce,
+    )
 
 
 async def serve(settings: Settings, announce: Callable[[str], None] = print) -> None:
@@ -64,17 +71,18 @@ async def serve(settings: Settings, announce: Callable[[str], None] = print) -> 
         announce(f"{name}: {mode}")
     for channel in runtime.channels:
         await channel.start()
-    sender = asyncio.create_task(sender_loop(runtime))
     server = uvicorn.Server(
         uvicorn.Config(runtime.app, host=settings.host, port=settings.port, log_level="info")
     )
+    duties = asyncio.create_task(scheduler_service(runtime, announce).run())
+    duties.add_done_callback(lambda _: setattr(server, "should_exit", True))
     announce(f"listening on http://{settings.host}:{settings.port}")
     try:
         await server.serve()
     finally:
-        sender.cancel()
+        duties.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await sender
+            await duties
         for channel in runtime.channels:
             await channel.stop()
         await engine.dispose()

@@ -1,10 +1,33 @@
-"""The one task that sends every outbound message from the outbox."""
+"""The one task that sends every outbound message from the outbox.
+
+Guarantees, and their limits:
+- A message is marked sent only after its platform answered, in the transaction that holds the
+  row; a crash before that commit leaves it pending, and the next start sends it. Nothing is lost.
+- That makes delivery at-least-once: a SIGKILL between the platform's answer and the commit sends
+  those few messages again (at most `concurrency` of them). Telegram and Slack offer no idempotency
+  key for sending, so this cannot be closed from our side; edits ("update") are idempotent anyway.
+- Within one chat, messages go out strictly in the order they were written: a message waiting for
+  a retry holds back the later ones of its chat. Different chats go out concurrently.
+- Rate limits are ours (token buckets per platform and per chat), so one chat's 429 pauses only
+  that chat; a 429's Retry-After is honoured, 5xx and network errors back off with jitter, and a
+  message that keeps failing goes to the dead letters after `max_attempts` (`wipbot outbox`).
+- Only the leader process sends; rows are still claimed with FOR UPDATE SKIP LOCKED on
+  PostgreSQL so that two senders could never deliver the same row at the same time.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import contextlib
+import functools
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from datetime import timedelta
+from enum import Enum
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from wipbot.production.clock import Clock, system_clock
@@ -12,13 +35,200 @@ from wipbot.store.db import SessionFactory
 from wipbot.store.models import OutboxMessage
 from wipbot.store.outbox import DeliveryError, Transport
 
-MAX_ATTEMPTS = 8
+from .config import SenderConfig
+from .ratelimit import RateLimiter, Sleep
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = SenderConfig().max_attempts
+
+ChatKey = tuple[str, str]
 
 
-def backoff(attempts: int, retry_after: float | None) -> timedelta:
+class Outcome(Enum):
+    SENT = "sent"
+    RETRY = "retry"
+    DEAD = "dead"
+    BUSY = "busy"
+    GONE = "gone"
+
+
+def retry_delay(
+    attempts: int,
+    retry_after: float | None,
+    config: SenderConfig,
+    jitter: Callable[[], float] = random.random,
+) -> timedelta:
+    """Never sooner than the platform asked; otherwise exponential with jitter, capped."""
     if retry_after is not None:
-        return timedelta(seconds=retry_after)
-    return timedelta(seconds=min(2**attempts, 900))
+        return timedelta(seconds=retry_after * (1 + 0.1 * jitter()))
+    step = min(config.backoff_cap_seconds, config.backoff_base_seconds * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=step / 2 + step / 2 * jitter())
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        transports: Mapping[str, Transport],
+        *,
+        config: SenderConfig | None = None,
+        clock: Clock = system_clock,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._session_factory = session_factory
+        self._transports = dict(transports)
+        self._config = config or SenderConfig()
+        self._clock = clock
+        self._jitter = jitter
+        self._slots = asyncio.Semaphore(self._config.concurrency)
+        self._limiter = RateLimiter(
+            clock, sleep, self._config.platform_limits, self._config.chat_limits
+        )
+
+    async def run_once(self) -> int:
+        """Deliver everything due now, every chat concurrently; returns how many were sent."""
+        batches = await self._due_by_chat(exclude=set())
+        sent = await asyncio.gather(*(self._run_chat(key, ids) for key, ids in batches.items()))
+        return sum(sent)
+
+    async def run_forever(self, wake: asyncio.Event) -> None:
+        """Keep sending; `wake` cuts the wait short when something was just written."""
+        active: dict[ChatKey, asyncio.Task[int]] = {}
+
+        def finished(key: ChatKey, task: asyncio.Task[int]) -> None:
+            active.pop(key, None)
+            if not task.cancelled() and task.exception() is not None:
+                log.error("outbox chat worker failed", exc_info=task.exception())
+            wake.set()
+
+        try:
+            while True:
+                wake.clear()
+                try:
+                    batches = await self._due_by_chat(exclude=set(active))
+                    wait = await self._seconds_until_next_due()
+                except Exception:
+                    log.exception("outbox: could not read the queue; trying again")
+                    batches, wait = {}, self._config.poll_seconds
+                for key, ids in batches.items():
+                    task = asyncio.create_task(self._run_chat(key, ids), name=f"outbox {key}")
+                    active[key] = task
+                    task.add_done_callback(functools.partial(finished, key))
+                self._limiter.forget_idle()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), wait)
+        finally:
+            for task in active.values():
+                task.cancel()
+            if active:
+                await asyncio.gather(*active.values(), return_exceptions=True)
+
+    async def _due_by_chat(self, exclude: set[ChatKey]) -> dict[ChatKey, list[int]]:
+        """Per chat, the ids of its pending messages up to the first one not yet due."""
+        now = self._clock()
+        async with self._session_factory() as session:
+            rows = (
+                await session.exec(
+                    select(
+                        OutboxMessage.id,
+                        OutboxMessage.platform,
+                        OutboxMessage.chat_id,
+                        OutboxMessage.next_attempt_at,
+                    )
+                    .where(OutboxMessage.status == "pending")
+                    .where(col(OutboxMessage.platform).in_(list(self._transports)))
+                    .order_by(col(OutboxMessage.id))
+                    .limit(self._config.batch_size)
+                )
+            ).all()
+        batches: dict[ChatKey, list[int]] = defaultdict(list)
+        held: set[ChatKey] = set(exclude)
+        for message_id, platform, chat_id, next_attempt_at in rows:
+            key = (platform, chat_id)
+            if key in held:
+                continue
+            if next_attempt_at > now:
+                held.add(key)
+                continue
+            assert message_id is not None
+            batches[key].append(message_id)
+        return dict(batches)
+
+    async def _seconds_until_next_due(self) -> float:
+        async with self._session_factory() as session:
+            earliest = (
+                await session.exec(
+                    select(func.min(OutboxMessage.next_attempt_at))
+                    .where(OutboxMessage.status == "pending")
+                    .where(col(OutboxMessage.platform).in_(list(self._transports)))
+                )
+            ).first()
+        if earliest is None:
+            return self._config.poll_seconds
+        seconds = (earliest - self._clock()).total_seconds()
+        return min(self._config.poll_seconds, max(0.05, seconds))
+
+    async def _run_chat(self, key: ChatKey, ids: list[int]) -> int:
+        """The chat's messages in order; the wait for its turn happens before any row is held."""
+        sent = 0
+        for message_id in ids:
+            await self._limiter.acquire(*key)
+            async with self._slots:
+                outcome = await self._deliver(message_id)
+            if outcome is Outcome.SENT:
+                sent += 1
+            elif outcome in (Outcome.RETRY, Outcome.BUSY):
+                break
+        return sent
+
+    async def _deliver(self, message_id: int) -> Outcome:
+        async with self._session_factory() as session, session.begin():
+            row = (
+                await session.exec(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.id == message_id)
+                    .where(OutboxMessage.status == "pending")
+                    .with_for_update(skip_locked=True)
+                )
+            ).first()
+            if row is None:
+                status = (
+                    await session.exec(
+                        select(OutboxMessage.status).where(OutboxMessage.id == message_id)
+                    )
+                ).first()
+                return Outcome.BUSY if status == "pending" else Outcome.GONE
+            if row.next_attempt_at > self._clock():
+                return Outcome.BUSY
+            return await self._attempt(row)
+
+    async def _attempt(self, row: OutboxMessage) -> Outcome:
+        row.attempts += 1
+        try:
+            result = await self._transports[row.platform].deliver(row)
+        except DeliveryError as error:
+            return self._failed(row, error, error.retry_after, error.permanent)
+        except Exception as error:
+            log.exception("outbox %s: %s transport raised", row.id, row.platform)
+            return self._failed(row, error, None, False)
+        row.status = "sent"
+        row.sent_at = self._clock()
+        row.platform_message_id = result.platform_message_id
+        return Outcome.SENT
+
+    def _failed(
+        self, row: OutboxMessage, error: Exception, retry_after: float | None, permanent: bool
+    ) -> Outcome:
+        row.last_error = f"{type(error).__name__}: {error}"[:1000]
+        if permanent or row.attempts >= self._config.max_attempts:
+            row.status = "dead"
+            log.warning("outbox %s dead after %s attempts: %s", row.id, row.attempts, error)
+            return Outcome.DEAD
+        delay = retry_delay(row.attempts, retry_after, self._config, self._jitter)
+        row.next_attempt_at = self._clock() + delay
+        return Outcome.RETRY
 
 
 async def send_due(
@@ -26,39 +236,9 @@ async def send_due(
     transports: Mapping[str, Transport],
     *,
     clock: Clock = system_clock,
-    limit: int = 100,
+    config: SenderConfig | None = None,
+    sleep: Sleep = asyncio.sleep,
 ) -> int:
-    """Deliver what is due, oldest first; returns how many were delivered."""
-    now = clock()
-    async with session_factory() as session:
-        due = (
-            await session.exec(
-                select(OutboxMessage)
-                .where(OutboxMessage.status == "pending")
-                .where(col(OutboxMessage.platform).in_(list(transports)))
-                .where(OutboxMessage.next_attempt_at <= now)
-                .order_by(col(OutboxMessage.id))
-                .limit(limit)
-            )
-        ).all()
-    delivered = 0
-    for message in due:
-        async with session_factory() as session, session.begin():
-            row = await session.get(OutboxMessage, message.id)
-            if row is None or row.status != "pending":
-                continue
-            row.attempts += 1
-            try:
-                result = await transports[row.platform].deliver(row)
-            except DeliveryError as error:
-                row.last_error = str(error)[:1000]
-                if error.permanent or row.attempts >= MAX_ATTEMPTS:
-                    row.status = "dead"
-                else:
-                    row.next_attempt_at = clock() + backoff(row.attempts, error.retry_after)
-                continue
-            row.status = "sent"
-            row.sent_at = clock()
-            row.platform_message_id = result.platform_message_id
-            delivered += 1
-    return delivered
+    """Deliver what is due now; returns how many were delivered."""
+    sender = OutboxSender(session_factory, transports, config=config, clock=clock, sleep=sleep)
+    return await sender.run_once()

@@ -26,6 +26,7 @@ MONEY_PLACES = 4
 MONEY_INTEGER_DIGITS = 10
 INCOTERMS = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # CLDR territory codes that are not ISO 3166-1 countries (regions, reservations, "unknown").
 _NOT_COUNTRIES = frozenset(
     {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
@@ -165,8 +166,9 @@ def parse_weekday(value: str) -> int:
     text = value.strip().lower()
     if text.isdigit() and int(text) < len(WEEKDAYS):
         return int(text)
-    if text[:3] in WEEKDAYS and WEEKDAYS[WEEKDAYS.index(text[:3])].startswith(text[:3]):
-        return WEEKDAYS.index(text[:3])
+    for number, name in enumerate(WEEKDAY_NAMES):
+        if len(text) >= 3 and name.startswith(text):
+            return number
     raise ValueError(f"{value!r} is not a weekday; write mon..sun or 0-6 (0 = Monday)")
 
 
@@ -293,8 +295,5 @@ def _currencies() -> frozenset[str]:
 
 @cache
 def _countries() -> frozenset[str]:
-    territories = Locale("en").territories
-    return (
-        frozenset(code for code in territories if len(code) == 2 and code.isalpha())
-        - _NOT_COUNTRIES
-    )
+    codes = {str(code) for code in Locale("en").territories}
+    return frozenset(c for c in codes if len(c) == 2 and c.isalpha()) - _NOT_COUNTRIES

@@ -1,0 +1,137 @@
+"""`wipbot contact`: one-time invites for factory contacts, and who is linked where."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import typer
+from sqlmodel import col, select
+
+from wipbot.handlers.onboarding import PLATFORMS, Invite, InviteError, create_invite, invite_link
+from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.models import Contact, Factory
+
+from .common import JsonOption, console, fail, print_json, run, with_database
+
+app = typer.Typer(help="Factory contacts: invites and links.", no_args_is_help=True)
+
+DEFAULT_BOT_USERNAME = "wipbot_bot"
+
+
+def default_bot_username() -> str:
+    """No network here: the Telegram bot's username comes from the environment, not getMe."""
+    return os.environ.get("WIPBOT_TELEGRAM_BOT_USERNAME") or DEFAULT_BOT_USERNAME
+
+
+@app.command("invite")
+def invite(
+    factory: str = typer.Option(..., "--factory", help="Factory code, e.g. SGN1."),
+    name: str = typer.Option(..., "--name", help="The contact's name."),
+    platform: str = typer.Option("telegram", "--platform", help=" | ".join(PLATFORMS)),
+    brand: str | None = typer.Option(None, "--brand", help="Brand name, when codes clash."),
+    language: str | None = typer.Option(
+        None, "--language", help="Chat language (en, zh-Hans, vi, bn, tr); default: from chat."
+    ),
+    days: int = typer.Option(7, "--days", min=1, max=90, help="Days the invite stays valid."),
+    bot_username: str | None = typer.Option(
+        None, "--bot-username", help="Telegram bot username (env WIPBOT_TELEGRAM_BOT_USERNAME)."
+    ),
+    whatsapp_number: str | None = typer.Option(
+        None, "--whatsapp-number", help="WhatsApp business number (env WIPBOT_WHATSAPP_NUMBER)."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Print a one-time invite: a deep link for Telegram, a wa.me link for WhatsApp."""
+    if platform not in PLATFORMS:
+        raise fail(f"--platform: expected one of {', '.join(PLATFORMS)}")
+
+    async def work(session_factory: SessionFactory) -> Invite:
+        async with transaction(session_factory) as session:
+            return await create_invite(
+                session,
+                factory_code=factory,
+                name=name,
+                platform=platform,
+                now=datetime.now(UTC),
+                ttl=timedelta(days=days),
+                brand=brand,
+                language=language,
+            )
+
+    try:
+        created = run(with_database(work))
+    except InviteError as error:
+        raise fail(str(error)) from None
+    handle = bot_username or default_bot_username()
+    if platform == "whatsapp":
+        handle = whatsapp_number or os.environ.get("WIPBOT_WHATSAPP_NUMBER", "")
+    link = invite_link(platform, created.code, handle) if handle or platform == "console" else ""
+    if as_json:
+        print_json(
+            {
+                "contact_id": created.contact_id,
+                "factory": created.factory_code,
+                "name": created.name,
+                "platform": platform,
+                "code": created.code,
+                "link": link or None,
+                "expires_at": created.expires_at.isoformat(),
+            }
+        )
+        return
+    typer.echo(link or created.code)
+    console.print(
+        f"[dim]one-time invite for {created.name} ({created.factory_code}, {platform}), "
+        f"valid until {created.expires_at:%Y-%m-%d %H:%M} UTC[/dim]",
+        highlight=False,
+    )
+    if platform == "whatsapp" and not link:
+        console.print("[dim]no --whatsapp-number: ask the contact to send the code above[/dim]")
+
+
+@app.command("list")
+def list_contacts(as_json: bool = JsonOption) -> None:
+    """Contacts with their factory, platform, link and pending invite."""
+
+    async def work(session_factory: SessionFactory) -> list[dict[str, Any]]:
+        async with session_factory() as session:
+            rows = (
+                await session.exec(
+                    select(Contact, Factory)
+                    .join(Factory, col(Factory.id) == Contact.factory_id)
+                    .order_by(col(Factory.code), col(Contact.name), col(Contact.platform))
+                )
+            ).all()
+        return [
+            {
+                "id": contact.id,
+                "name": contact.name,
+                "factory": factory.code,
+                "platform": contact.platform,
+                "linked": contact.chat_id is not None,
+                "chat_id": contact.chat_id,
+                "language": contact.language,
+                "invite_pending": contact.invite_code is not None,
+                "invite_expires_at": contact.invite_expires_at,
+                "last_inbound_at": contact.last_inbound_at,
+                "active": contact.active,
+            }
+            for contact, factory in rows
+        ]
+
+    data = run(with_database(work))
+    if as_json:
+        print_json(data)
+        return
+    if not data:
+        console.print("no contacts yet; invite one with `wipbot contact invite`")
+        return
+    for row in data:
+        link = f"linked ({row['chat_id']})" if row["linked"] else "not linked"
+        pending = " invite pending" if row["invite_pending"] else ""
+        console.print(
+            f"{row['factory']:<8} {row['name']:<20} {row['platform']:<9} {link}{pending}",
+            highlight=False,
+        )

@@ -1,0 +1,114 @@
+"""`wipbot outbox`: what is waiting to be sent, what keeps failing, and what gave up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+from rich.table import Table
+from sqlmodel import col, select
+
+from wipbot.store.db import SessionFactory
+from wipbot.store.models import OutboxMessage
+
+from .common import JsonOption, console, print_json, run, with_database
+
+UNSENT = ("pending", "dead")
+
+
+def delivery_state(message: OutboxMessage) -> str:
+    """`retrying` is a pending message that has failed before."""
+    if message.status == "pending" and message.attempts > 0:
+        return "retrying"
+    return message.status
+
+
+def message_row(message: OutboxMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "state": delivery_state(message),
+        "platform": message.platform,
+        "chat_id": message.chat_id,
+        "action": message.action,
+        "kind": message.payload.get("kind"),
+        "attempts": message.attempts,
+        "last_error": message.last_error or None,
+        "next_attempt_at": (
+            message.next_attempt_at.isoformat() if message.status == "pending" else None
+        ),
+        "created_at": message.created_at.isoformat(),
+        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+        "dedupe_key": message.dedupe_key,
+    }
+
+
+async def outbox_rows(
+    session_factory: SessionFactory, *, include_sent: bool, limit: int
+) -> list[dict[str, Any]]:
+    query = select(OutboxMessage).order_by(col(OutboxMessage.id))
+    if not include_sent:
+        query = query.where(col(OutboxMessage.status).in_(UNSENT))
+    async with session_factory() as session:
+        messages = (await session.exec(query.limit(limit))).all()
+    return [message_row(m) for m in messages]
+
+
+def outbox_command(
+    include_sent: bool = typer.Option(False, "--all", help="Also list messages already sent."),
+    limit: int = typer.Option(200, "--limit", min=1, help="At most this many, oldest first."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Pending, retrying and dead-lettered messages (with --all, sent ones too)."""
+
+    async def work(factory: SessionFactory) -> list[dict[str, Any]]:
+        return await outbox_rows(factory, include_sent=include_sent, limit=limit)
+
+    rows = run(with_database(work))
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("outbox empty: nothing waiting, nothing failed")
+        return
+    console.print(_summary(rows))
+    console.print(_table(rows))
+
+
+def _summary(rows: list[dict[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["state"]] = counts.get(row["state"], 0) + 1
+    return ", ".join(f"{state} {count}" for state, count in sorted(counts.items()))
+
+
+def _table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(show_lines=False)
+    for header in ("id", "state", "platform", "chat", "kind", "tries", "next attempt", "error"):
+        table.add_column(header, overflow="fold")
+    now = datetime.now(UTC)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["state"],
+            row["platform"],
+            row["chat_id"],
+            f"{row['action']} {row['kind'] or ''}".strip(),
+            str(row["attempts"]),
+            _when(row["next_attempt_at"], now),
+            (row["last_error"] or "")[:120],
+        )
+    return table
+
+
+def _when(moment: str | None, now: datetime) -> str:
+    if moment is None:
+        return "-"
+    seconds = int((datetime.fromisoformat(moment) - now).total_seconds())
+    if seconds <= 0:
+        return "now"
+    if seconds < 120:
+        return f"in {seconds} s"
+    if seconds < 7200:
+        return f"in {seconds // 60} min"
+    return f"in {seconds // 3600} h"

@@ -1,0 +1,84 @@
+"""A terminal chat: lines in, numbered buttons out.
+
+Typing the number of a button shown in the last message taps it; anything else is sent as text.
+Each line is one delivery handled in its own transaction, exactly as a Telegram update is.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from wipbot.handlers.factory_chat import handle_inbound
+from wipbot.handlers.messages import Button, Inbound, Reply
+from wipbot.production.clock import Clock, system_clock
+from wipbot.store.db import SessionFactory, transaction
+
+PLATFORM = "console"
+QUIT = frozenset({"/quit", "/exit", "/q"})
+
+
+@dataclass
+class ConsoleChat:
+    session_factory: SessionFactory
+    chat_id: str
+    clock: Clock = system_clock
+    language_hint: str | None = None
+    buttons: tuple[Button, ...] = field(default=())
+
+    def to_inbound(self, line: str) -> Inbound:
+        """A number that names a shown button is that button's choice; the rest is text."""
+        stripped = line.strip()
+        choice = None
+        if stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
+            choice = self.buttons[int(stripped) - 1].value
+        return Inbound(
+            platform=PLATFORM,
+            chat_id=self.chat_id,
+            inbound_id=f"console-{uuid.uuid4().hex}",
+            received_at=self.clock(),
+            text=None if choice else line,
+            choice=choice,
+            language_hint=self.language_hint,
+        )
+
+    async def send(self, line: str) -> list[Reply]:
+        inbound = self.to_inbound(line)
+        async with transaction(self.session_factory) as session:
+            replies = await handle_inbound(session, inbound, now=inbound.received_at)
+        self.remember(replies)
+        return replies
+
+    def remember(self, replies: list[Reply]) -> None:
+        """The buttons of the newest message with buttons are the ones numbers refer to."""
+        for reply in reversed(replies):
+            if reply.buttons:
+                self.buttons = reply.buttons
+                return
+
+
+def render_reply(reply: Reply) -> str:
+    lines = [reply.text]
+    for number, button in enumerate(reply.buttons, start=1):
+        mark = " ✓" if button.selected else ""
+        lines.append(f"  [{number}] {button.label}{mark}")
+    return "\n".join(lines)
+
+
+async def run_console(
+    chat: ConsoleChat,
+    read_line: Callable[[], Awaitable[str | None]],
+    write: Callable[[str], None],
+) -> int:
+    """Talk until end of input or /quit; returns how many lines were sent."""
+    sent = 0
+    while True:
+        line = await read_line()
+        if line is None or line.strip().lower() in QUIT:
+            return sent
+        if not line.strip():
+            continue
+        sent += 1
+        for reply in await chat.send(line):
+            write(render_reply(reply))

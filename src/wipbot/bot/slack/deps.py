@@ -1,0 +1,82 @@
+"""What every Slack listener needs: the database, the clock, the sender's bell, brand scoping."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wipbot.production.clock import Clock, system_clock
+from wipbot.store.brands import brand_by_team
+from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.inbound import first_delivery
+from wipbot.store.models import Brand
+
+NOT_CONNECTED = (
+    "This workspace is not connected to a brand, so wipbot has nothing to show here. "
+    "An admin can connect it with `wipbot brand add BRAND --slack-team {team}`."
+)
+
+
+class WorkTracker:
+    """Counts listener work still running after its ack, so shutdown (and tests) can wait."""
+
+    def __init__(self) -> None:
+        self._active = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        self._active += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._active -= 1
+            if self._active == 0:
+                self._idle.set()
+
+    async def wait_idle(self) -> None:
+        await self._idle.wait()
+
+
+def _no_wake() -> None:
+    return None
+
+
+@dataclass
+class SlackDeps:
+    session_factory: SessionFactory
+    clock: Clock = system_clock
+    wake_sender: Callable[[], None] = _no_wake
+    work: WorkTracker = field(default_factory=WorkTracker)
+
+    def today(self) -> date:
+        return self.clock().date()
+
+    @asynccontextmanager
+    async def brand_transaction(
+        self, team_id: str | None, delivery_id: str | None = None
+    ) -> AsyncIterator[tuple[AsyncSession, Brand | None, bool]]:
+        """One unit of work for the brand of this Slack team.
+
+        Yields the session, the brand (None when the team is not connected) and whether this
+        delivery is new: a retried or duplicated one is recorded once and yields False. The
+        sender is woken after the commit, so anything enqueued goes out at once.
+        """
+        async with transaction(self.session_factory) as session:
+            brand = await brand_by_team(session, team_id) if team_id else None
+            fresh = True
+            if brand is not None and delivery_id is not None:
+                fresh = await first_delivery(session, "slack", delivery_id)
+            yield session, brand, fresh
+        self.wake_sender()
+
+
+def not_connected(team_id: str | None) -> str:
+    return NOT_CONNECTED.format(team=team_id or "T…")

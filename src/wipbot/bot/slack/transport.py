@@ -1,0 +1,200 @@
+"""SlackTransport: delivers outbox messages with the Web API, rendering them at send time.
+
+Gate requests and alerts carry only an id: the message shows the record as it is when sent, so
+a burst of changes ends in the latest state. The message's `ts` is kept on the record in the
+sender's own transaction, and a "send" for a record that already has one updates it instead,
+so a crash between posting and marking sent does not post twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import async_object_session
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wipbot.handlers.alert_cards import alert_card, changes_since, snapshot
+from wipbot.handlers.app_home import HOME_REFRESH_KIND, enqueue_home_refresh, home_summary
+from wipbot.handlers.gates import GATE_REQUEST_KIND, gate_card
+from wipbot.handlers.messages import reply_from_payload
+from wipbot.production.clock import Clock, system_clock
+from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.models import Alert, Gate, OutboxMessage
+from wipbot.store.outbox import Delivered, PermanentFailure, RetryLater
+
+from .blocks import SlackMessage
+from .render_alert import alert_followup, alert_message
+from .render_gate import gate_message
+from .render_home import home_view
+
+# Errors Slack may answer with `ok: false` that are worth trying again.
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+class SlackTransport:
+    platform = "slack"
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        session_factory: SessionFactory,
+        *,
+        clock: Clock = system_clock,
+    ) -> None:
+        self._client = client
+        self._sessions = session_factory
+        self._clock = clock
+
+    async def deliver(self, message: OutboxMessage) -> Delivered:
+        kind = message.payload.get("kind")
+        try:
+            async with self._session(message) as session:
+                if kind == GATE_REQUEST_KIND:
+                    return await self._gate(session, message)
+                if kind == "alert":
+                    return await self._alert(session, message)
+                if kind == HOME_REFRESH_KIND:
+                    return await self._home(session, message)
+                if kind == "reply":
+                    reply = reply_from_payload(message.payload)
+                    return Delivered(await self._post(message.chat_id, SlackMessage(reply.text)))
+        except SlackApiError as error:
+            raise _delivery_error(error) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RetryLater(f"slack unreachable: {error!r}") from error
+        raise PermanentFailure(f"unknown slack payload kind {kind!r}")
+
+    @asynccontextmanager
+    async def _session(self, message: OutboxMessage) -> AsyncIterator[AsyncSession]:
+        """The sender's session when the row is attached to one, so the bookkeeping commits
+        with "sent"; otherwise a transaction of our own."""
+        attached = async_object_session(message)
+        if isinstance(attached, AsyncSession):
+            yield attached
+            return
+        async with transaction(self._sessions) as session:
+            yield session
+
+    async def _gate(self, session: AsyncSession, message: OutboxMessage) -> Delivered:
+        gate = await session.get(Gate, int(message.payload["gate_id"]))
+        card = await gate_card(session, gate.id or 0) if gate else None
+        if gate is None or card is None:
+            raise PermanentFailure(f"gate {message.payload['gate_id']} is gone")
+        rendered = gate_message(card)
+        if gate.slack_ts and gate.slack_channel:
+            await self._client.chat_update(
+                channel=gate.slack_channel, ts=gate.slack_ts, **rendered.as_kwargs()
+            )
+            return Delivered(gate.slack_ts)
+        gate.slack_channel, gate.slack_ts = await self._post_keep_channel(
+            message.chat_id, rendered
+        )
+        await session.flush()
+        return Delivered(gate.slack_ts)
+
+    async def _alert(self, session: AsyncSession, message: OutboxMessage) -> Delivered:
+        alert = await session.get(Alert, int(message.payload["alert_id"]))
+        card = await alert_card(session, alert.id or 0) if alert else None
+        if alert is None or card is None:
+            raise PermanentFailure(f"alert {message.payload['alert_id']} is gone")
+        rendered = alert_message(card)
+        if not (alert.slack_ts and alert.slack_channel):
+            alert.slack_channel, alert.slack_ts = await self._post_keep_channel(
+                message.chat_id, rendered
+            )
+        else:
+            shown = await _last_shown(session, alert)
+            changes = changes_since(shown, card)
+            if shown is not None and not changes:
+                return Delivered(alert.slack_ts)
+            await self._client.chat_update(
+                channel=alert.slack_channel, ts=alert.slack_ts, **rendered.as_kwargs()
+            )
+            if card.revision > 1 and changes:
+                await self._client.chat_postMessage(
+                    channel=alert.slack_channel,
+                    thread_ts=alert.slack_ts,
+                    **alert_followup(card, changes).as_kwargs(),
+                )
+        await _remember(session, message, snapshot(card))
+        await enqueue_home_refresh(session, alert.brand_id)
+        await session.flush()
+        return Delivered(alert.slack_ts)
+
+    async def _home(self, session: AsyncSession, message: OutboxMessage) -> Delivered:
+        today = self._clock().astimezone(UTC).date()
+        summary = await home_summary(session, int(message.payload["brand_id"]), today=today)
+        view = home_view(summary)
+        for user_id in message.payload.get("user_ids", []):
+            try:
+                await self._client.views_publish(user_id=user_id, view=view)
+            except SlackApiError as error:
+                if _error_code(error) not in {"user_not_found", "not_authed_user"}:
+                    raise
+        return Delivered(None)
+
+    async def _post(self, channel: str, rendered: SlackMessage) -> str:
+        return (await self._post_keep_channel(channel, rendered))[1]
+
+    async def _post_keep_channel(self, channel: str, rendered: SlackMessage) -> tuple[str, str]:
+        """Post; Slack answers with the channel id even when given a name, keep that."""
+        response = await self._client.chat_postMessage(channel=channel, **rendered.as_kwargs())
+        return str(response.get("channel") or channel), str(response["ts"])
+
+
+async def _last_shown(session: AsyncSession, alert: Alert) -> dict[str, Any] | None:
+    rows = (
+        await session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.alert_id == alert.id)
+            .where(OutboxMessage.status == "sent")
+            .order_by(col(OutboxMessage.id).desc())
+        )
+    ).all()
+    for row in rows:
+        shown = row.payload.get("shown")
+        if isinstance(shown, dict):
+            return shown
+    return None
+
+
+async def _remember(session: AsyncSession, message: OutboxMessage, shown: dict[str, Any]) -> None:
+    row = message if async_object_session(message) is session else None
+    row = row or await session.get(OutboxMessage, message.id)
+    if row is not None:
+        row.payload = {**row.payload, "shown": shown}
+
+
+def _error_code(error: SlackApiError) -> str:
+    data = error.response.data if error.response is not None else None
+    return str(data.get("error", "")) if isinstance(data, dict) else ""
+
+
+def _delivery_error(error: SlackApiError) -> RetryLater | PermanentFailure:
+    status = error.response.status_code if error.response is not None else 0
+    code = _error_code(error)
+    if status == 429 or code == "ratelimited":
+        return RetryLater(f"slack ratelimited ({status})", retry_after=_retry_after(error))
+    if status >= 500 or code in TRANSIENT_ERRORS:
+        return RetryLater(f"slack {status} {code}".strip())
+    return PermanentFailure(f"slack {code or status}")
+
+
+def _retry_after(error: SlackApiError) -> float | None:
+    headers = error.response.headers if error.response is not None else {}
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None
+    return None

@@ -1,0 +1,82 @@
+"""The python-telegram-bot callbacks: translate, hand over, done. One per kind of update."""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from wipbot.production.clock import Clock
+
+from .dispatch import Dispatcher
+from .keyboards import INERT_VALUE, inline_keyboard
+from .translate import Click, inbound_from_click, inbound_from_message
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ("message", "callback_query")
+
+failures: ContextVar[list[BaseException] | None] = ContextVar("telegram_failures", default=None)
+"""Set by the webhook route around one update, so that it can answer 500 when handling failed
+(python-telegram-bot hands callback exceptions to error handlers instead of raising them)."""
+
+
+def listeners(dispatcher: Dispatcher, clock: Clock) -> list[BaseHandler[Update, Any, Any]]:
+    """Private chats only: a group would let anyone in it report as the linked contact."""
+
+    async def on_message(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        inbound = inbound_from_message(update, clock())
+        if inbound is not None:
+            await dispatcher.dispatch(inbound)
+
+    async def on_click(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await query.answer()  # stops the spinner now; the reply follows through the outbox
+        except TelegramError as error:
+            log.info("telegram: could not answer callback query: %s", error)
+        if query.data == INERT_VALUE:
+            return
+        translated = inbound_from_click(update, clock())
+        if translated is None:
+            return
+        inbound, click = translated
+        replies = await dispatcher.dispatch(inbound, click.message_id)
+        if replies and not any(reply.edit_previous for reply in replies):
+            await show_choice(query.get_bot(), inbound.chat_id, click)
+
+    private = filters.ChatType.PRIVATE
+    return [
+        MessageHandler(filters.UpdateType.MESSAGE & private, on_message),
+        CallbackQueryHandler(on_click),
+    ]
+
+
+async def show_choice(bot: Bot, chat_id: str, click: Click) -> None:
+    """Reduce the clicked keyboard to the choice made, at once and outside the outbox: it is
+    cosmetic, paced by the user's own clicks, and must not spend the chat's one message a second
+    that the next question needs. If it is lost, the old keyboard stays clickable and the
+    conversation answers a stale click with the current question."""
+    try:
+        await bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=click.message_id, reply_markup=inline_keyboard(click.chosen)
+        )
+    except TelegramError as error:
+        log.info("telegram: could not mark the choice on message %s: %s", click.message_id, error)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    error = context.error
+    if error is None:
+        return
+    seen = failures.get()
+    if seen is not None:
+        seen.append(error)
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("telegram: update %s failed", update_id, exc_info=error)

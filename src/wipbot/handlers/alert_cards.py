@@ -1,0 +1,147 @@
+"""Alerts as the brand's alerts channel shows them, and what changed since the last post."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wipbot.store.alerts import AlertKind
+from wipbot.store.models import Alert, Factory, ProductionOrder, PurchaseOrder
+
+KIND_TITLES: dict[AlertKind, str] = {
+    AlertKind.LATE_RISK: "Late risk",
+    AlertKind.MISSED_CHECKIN: "Missed check-in",
+    AlertKind.GATE_PENDING: "Gate pending",
+    AlertKind.GATE_BREACH: "Gate breach",
+    AlertKind.QC_FAILED: "QC failed",
+}
+
+DETAIL_LABELS: dict[str, str] = {
+    "status": "Risk",
+    "committed_exf": "Committed ex-factory",
+    "projected_exf": "Projected ex-factory",
+    "slack_days": "Slack (days)",
+    "drivers": "Drivers",
+    "data_age_days": "Last check-in (days ago)",
+    "milestone": "Milestone",
+    "due_at": "Check-in due",
+    "factory": "Factory",
+}
+
+# Keys that describe the alert's bookkeeping rather than the situation.
+_HIDDEN_DETAILS = frozenset({"resolution"})
+
+
+@dataclass(frozen=True)
+class AlertCard:
+    alert_id: int
+    brand_id: int
+    kind: AlertKind
+    subject: str
+    severity: str
+    summary: str
+    facts: tuple[tuple[str, str], ...]
+    revision: int
+    opened_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None = None
+    resolution: str = ""
+    po_number: str | None = None
+    production_order_number: str | None = None
+    factory_name: str | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    @property
+    def title(self) -> str:
+        return f"{KIND_TITLES.get(self.kind, self.kind.value)}: {self.subject}"
+
+
+async def alert_card(session: AsyncSession, alert_id: int) -> AlertCard | None:
+    alert = await session.get(Alert, alert_id)
+    if alert is None:
+        return None
+    order = (
+        await session.get(ProductionOrder, alert.production_order_id)
+        if alert.production_order_id
+        else None
+    )
+    po = await session.get(PurchaseOrder, order.po_id) if order else None
+    factory = await session.get(Factory, order.factory_id) if order else None
+    return AlertCard(
+        alert_id=alert_id,
+        brand_id=alert.brand_id,
+        kind=AlertKind(alert.kind),
+        subject=alert.subject,
+        severity=alert.severity,
+        summary=alert.summary,
+        facts=detail_facts(alert.details),
+        revision=alert.revision,
+        opened_at=alert.opened_at,
+        updated_at=alert.updated_at,
+        resolved_at=alert.resolved_at,
+        resolution=str(alert.details.get("resolution") or ""),
+        po_number=po.po_number if po else None,
+        production_order_number=order.number if order else None,
+        factory_name=factory.name if factory else None,
+    )
+
+
+def detail_facts(details: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The alert's details as label/value pairs, known keys first in a stable order."""
+    known = [k for k in DETAIL_LABELS if k in details]
+    rest = sorted(k for k in details if k not in DETAIL_LABELS and k not in _HIDDEN_DETAILS)
+    facts = []
+    for key in known + rest:
+        value = _fact_value(details[key])
+        if value:
+            facts.append((DETAIL_LABELS.get(key, key.replace("_", " ").capitalize()), value))
+    return tuple(facts)
+
+
+def _fact_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value).replace("_", " ") if isinstance(value, str) else str(value)
+
+
+def snapshot(card: AlertCard) -> dict[str, Any]:
+    """What a post showed, kept so the next update can say what changed."""
+    return {
+        "severity": card.severity,
+        "summary": card.summary,
+        "facts": [list(fact) for fact in card.facts],
+        "resolved": card.resolved,
+    }
+
+
+def changes_since(shown: Mapping[str, Any] | None, card: AlertCard) -> tuple[str, ...]:
+    """Material changes between what was last posted and the alert now; empty when none.
+
+    Nothing known about the last post (it predates snapshots) reads as one change: the summary.
+    """
+    if not shown:
+        return (card.summary,) if card.summary else ()
+    lines: list[str] = []
+    if card.resolved and not shown.get("resolved"):
+        lines.append(f"Resolved{': ' + card.resolution if card.resolution else ''}")
+    if shown.get("severity") != card.severity:
+        lines.append(f"Severity: {shown.get('severity')} → {card.severity}")
+    before = {str(label): str(value) for label, value in shown.get("facts", [])}
+    for label, value in card.facts:
+        if before.get(label) != value:
+            was = before.get(label)
+            lines.append(f"{label}: {was} → {value}" if was else f"{label}: {value}")
+    if shown.get("summary") != card.summary and card.summary:
+        lines.append(card.summary)
+    return tuple(lines)

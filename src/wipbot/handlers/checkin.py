@@ -1,0 +1,133 @@
+"""Starting, resuming and steering the weekly check-in of one factory contact.
+
+`start_checkin` is what the weekly scheduler calls (it enqueues the replies to the contact);
+`factory_chat.handle_inbound` routes each button and message here. The step functions live in
+`checkin_steps`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wipbot.store.models import Contact
+
+from . import checkin_steps as steps
+from .chat_turn import CHECKIN, Turn, begin_turn, end_turn
+from .checkin_draft import empty_draft
+from .factory_orders import open_orders
+from .freetext_shortcut import free_text_example, try_shortcut
+from .i18n import format_number
+from .messages import Reply
+
+
+async def start_checkin(
+    session: AsyncSession, contact: Contact, *, now: datetime, reminder: bool = False
+) -> list[Reply]:
+    """Start the check-in at the first open production order, or resume one under way."""
+    turn = await begin_turn(session, contact, now=now)
+    replies = await begin_or_resume(turn, reminder=reminder)
+    await end_turn(turn)
+    return replies
+
+
+async def begin_or_resume(turn: Turn, *, reminder: bool = False) -> list[Reply]:
+    _ = turn._
+    prefix = [Reply(_("Reminder: your weekly check-in is waiting."))] if reminder else []
+    if turn.active:
+        resumed = [*prefix, Reply(_("Let's continue where you left off."))]
+        return await steps.ask_current(turn, resumed)
+    return await begin(turn, prefix)
+
+
+async def begin(turn: Turn, prefix: list[Reply]) -> list[Reply]:
+    _ = turn._
+    orders = await open_orders(turn.session, turn.contact.factory_id)
+    if not orders:
+        turn.finish()
+        return [
+            *prefix,
+            Reply(
+                _("There are no open production orders for {factory} right now. Thank you!").format(
+                    factory=turn.factory.name
+                )
+            ),
+        ]
+    hint = turn.data.get("hint")
+    turn.data = {
+        "queue": [o.id for o in orders],
+        "index": 0,
+        "done": 0,
+        "draft": empty_draft(),
+        "editing": False,
+        "started_at": turn.now.isoformat(),
+    }
+    if hint:
+        turn.data["hint"] = hint
+    turn.go(steps.MILESTONE, flow=CHECKIN)
+    intro = Reply(
+        _("Weekly check-in for {factory}. Production orders to update: {count}.").format(
+            factory=turn.factory.name, count=format_number(len(orders), turn.language)
+        )
+    )
+    return await steps.ask_current(turn, [*prefix, intro])
+
+
+async def on_choice(turn: Turn, value: str) -> list[Reply]:
+    """A tapped button; one from an earlier question is answered with the current question."""
+    _ = turn._
+    if not turn.active:
+        return [Reply(_("This check-in has ended. Send /checkin to start a new one."))]
+    prefix, _sep, arg = value.partition(":")
+    expected = steps.CHOICES.get(turn.step)
+    if expected is not None and expected[0] == prefix:
+        replies = await expected[1](turn, arg)
+        if replies is not None:
+            return replies
+    stale = Reply(_("That button belongs to an earlier question. Here is the current one:"))
+    return await steps.ask_current(turn, [stale])
+
+
+async def on_text(turn: Turn, text: str) -> list[Reply]:
+    """Typed text: the answer to the current step, else a free-text report, else a correction."""
+    _ = turn._
+    if turn.active:
+        answer = steps.TEXTS.get(turn.step)
+        if answer is not None:
+            replies = await answer(turn, text)
+            if replies is not None:
+                return replies
+    shortcut = await try_shortcut(turn, text)
+    if shortcut is not None:
+        return shortcut
+    if not turn.active:
+        return [
+            Reply(
+                _(
+                    "Sorry, I did not understand. You can write e.g. “{example}”, or send /checkin."
+                ).format(example=free_text_example(turn.language))
+            )
+        ]
+    return await steps.ask_current(turn, [Reply(await steps.correction(turn, text))])
+
+
+async def on_photo(turn: Turn, file_id: str) -> list[Reply]:
+    _ = turn._
+    if not turn.active:
+        return [Reply(_("Send /checkin first; photos are added to the check-in."))]
+    draft = steps.draft(turn)
+    draft["photos"] = [*draft.get("photos", []), file_id]
+    return [Reply(_("Photo added to this check-in."))]
+
+
+def cancel(turn: Turn) -> list[Reply]:
+    _ = turn._
+    if not turn.active:
+        return [Reply(_("Nothing to cancel. Send /checkin to start a check-in."))]
+    turn.finish()
+    return [
+        Reply(
+            _("Check-in stopped. Answers you confirmed are saved. Send /checkin to continue later.")
+        )
+    ]

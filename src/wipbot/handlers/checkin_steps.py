@@ -1,0 +1,548 @@
+"""The check-in conversation, one small function per step.
+
+For each production order in the queue: milestone -> quantity -> issues -> delay (per issue)
+-> note -> ex-factory date -> summary (Confirm / Edit). Each step has a `prompt_*` that asks and
+an answer function for a button (`Button.value`, "<prefix>:<arg>") or typed text. Answers that
+cannot be used get a correction and leave the draft as it was.
+
+Button values: m:<milestone>, q:all, q:skip, i:<issue flag>, i:none, i:done, d:<days>, n:skip,
+x:keep, x:new, c:confirm, c:edit, e:<field> (milestone, quantity, issues, exf, note, back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import Any
+
+from wipbot.production.dates import parse_date
+from wipbot.production.milestones import IssueFlag, Milestone, parse_milestone
+
+from .chat_text import (
+    ISSUE_BUTTONS,
+    QUANTITY_NAMES,
+    QUANTITY_QUESTIONS,
+    issue_label,
+    milestone_label,
+)
+from .chat_turn import Turn
+from .checkin_draft import EXF_KEEP, draft_from_data, empty_draft
+from .checkin_input import parse_days, parse_quantity, quantity_limit
+from .checkin_record import record_checkin
+from .factory_orders import OrderView, order_view, own_order
+from .i18n import format_date, format_number
+from .messages import Button, Reply
+
+MILESTONE = "milestone"
+QUANTITY = "quantity"
+ISSUES = "issues"
+DELAY = "delay"
+NOTE = "note"
+EXF = "exf"
+EXF_NEW = "exf_new"
+SUMMARY = "summary"
+EDIT = "edit"
+
+DELAY_CHOICES = (3, 7, 14)
+MAX_EXF_DAYS_AHEAD = 365
+NOTE_MAX = 1000
+
+
+def draft(turn: Turn) -> dict[str, Any]:
+    if "draft" not in turn.data:
+        turn.data["draft"] = empty_draft()
+    value: dict[str, Any] = turn.data["draft"]
+    return value
+
+
+async def current_view(turn: Turn) -> OrderView | None:
+    """The order being asked about; orders closed or moved since the queue was built are skipped."""
+    queue: list[int] = turn.data.get("queue", [])
+    while turn.data.get("index", 0) < len(queue):
+        order = await own_order(turn.session, turn.contact.factory_id, queue[turn.data["index"]])
+        if order is not None:
+            return await order_view(turn.session, order, turn.now)
+        turn.data["index"] += 1
+        turn.data["draft"] = empty_draft()
+    return None
+
+
+async def ask_current(turn: Turn, before: list[Reply] | None = None) -> list[Reply]:
+    """Ask the current step again, or finish when no order is left."""
+    replies = list(before or [])
+    view = await current_view(turn)
+    if view is None:
+        return replies + finish_checkin(turn)
+    if turn.step not in PROMPTS:
+        turn.go(MILESTONE)
+    return [*replies, PROMPTS[turn.step](turn, view)]
+
+
+def finish_checkin(turn: Turn) -> list[Reply]:
+    _ = turn._
+    done = int(turn.data.get("done", 0))
+    turn.finish()
+    if done == 0:
+        return [Reply(_("Nothing was saved this time. Send /checkin when you are ready."))]
+    return [
+        Reply(
+            _("All done, thank you! Production orders updated: {count}.").format(
+                count=format_number(done, turn.language)
+            )
+        )
+    ]
+
+
+def order_header(turn: Turn, view: OrderView) -> str:
+    _ = turn._
+    queue_length = len(turn.data.get("queue", []))
+    position = f" ({turn.data.get('index', 0) + 1}/{queue_length})" if queue_length > 1 else ""
+    style = f" · {view.style}" if view.style else ""
+    return f"📦 {view.number}{style}{position}\n" + _("{quantity} pcs · ex-factory {date}").format(
+        quantity=format_number(view.quantity, turn.language),
+        date=format_date(view.current_exf, turn.language),
+    )
+
+
+# Prompts ------------------------------------------------------------------------------------
+
+
+def prompt_milestone(turn: Turn, view: OrderView) -> Reply:
+    _ = turn._
+    current = view.state.milestone
+    status = ""
+    if current is not None:
+        status = "\n" + _("Last reported: {milestone}, {percent}% done").format(
+            milestone=milestone_label(current, _),
+            percent=format_number(round(view.state.percent_complete), turn.language),
+        )
+    return Reply(
+        f"{order_header(turn, view)}{status}\n\n" + _("Which stage has it reached?"),
+        tuple(
+            Button(milestone_label(m, _), f"m:{m.value}", selected=m == current) for m in Milestone
+        ),
+    )
+
+
+def prompt_quantity(turn: Turn, view: OrderView) -> Reply:
+    _ = turn._
+    milestone = Milestone(draft(turn)["milestone"])
+    field_name = milestone.quantity_field or "cut"
+    total = format_number(view.quantity, turn.language)
+    return Reply(
+        _(QUANTITY_QUESTIONS[field_name]).format(total=total),
+        (Button(_("All {total}").format(total=total), "q:all"), Button(_("Skip"), "q:skip")),
+    )
+
+
+def prompt_issues(turn: Turn, view: OrderView, *, edit: bool = False) -> Reply:
+    _ = turn._
+    chosen = {i["flag"] for i in draft(turn)["issues"]}
+    buttons = [Button(_("No issues"), "i:none")]
+    buttons += [
+        Button(issue_label(flag, _), f"i:{flag.value}", selected=flag.value in chosen)
+        for flag in ISSUE_BUTTONS
+    ]
+    buttons.append(Button(_("Done"), "i:done"))
+    return Reply(
+        _("Any issues? Tap all that apply, then Done."), tuple(buttons), edit_previous=edit
+    )
+
+
+def prompt_delay(turn: Turn, view: OrderView) -> Reply:
+    _ = turn._
+    issue = draft(turn)["issues"][turn.data.get("issue_cursor", 0)]
+    return Reply(
+        _("{issue}: how many days of delay do you expect? Tap or type a number.").format(
+            issue=issue_label(IssueFlag(issue["flag"]), _)
+        ),
+        tuple(
+            Button(_("{days} days").format(days=format_number(d, turn.language)), f"d:{d}")
+            for d in DELAY_CHOICES
+        ),
+    )
+
+
+def prompt_note(turn: Turn, view: OrderView) -> Reply:
+    _ = turn._
+    return Reply(
+        _("Anything to add about the issue? Type a short note, or tap Skip."),
+        (Button(_("Skip"), "n:skip"),),
+    )
+
+
+def prompt_exf(turn: Turn, view: OrderView) -> Reply:
+    _ = turn._
+    shown = format_date(view.current_exf, turn.language)
+    return Reply(
+        _("Ex-factory date is {date}. Does it still hold?").format(date=shown),
+        (
+            Button(_("Still {date}").format(date=shown), "x:keep"),
+            Button(_("New date"), "x:new"),
+        ),
+    )
+
+
+def date_example(turn: Turn) -> str:
+    example = turn.today + timedelta(days=14)
+    return f"{example.day}/{example.month}"
+
+
+def prompt_exf_new(turn: Turn, view: OrderView) -> Reply:
+    _ = turn._
+    return Reply(
+        _("Send the new ex-factory date, e.g. {example} or next Friday.").format(
+            example=date_example(turn)
+        )
+    )
+
+
+def summary_lines(turn: Turn, view: OrderView) -> list[str]:
+    _ = turn._
+    data = draft(turn)
+    milestone = Milestone(data["milestone"])
+    lines = [
+        f"📦 {view.number}",
+        _("Stage: {milestone}").format(milestone=milestone_label(milestone, _)),
+    ]
+    if milestone.quantity_field and data.get("quantity") is not None:
+        lines.append(
+            f"{_(QUANTITY_NAMES[milestone.quantity_field])}: "
+            + _("{done} of {total}").format(
+                done=format_number(data["quantity"], turn.language),
+                total=format_number(view.quantity, turn.language),
+            )
+        )
+    issues = data.get("issues") or []
+    if issues:
+        described = [
+            issue_label(IssueFlag(i["flag"]), _)
+            + (
+                " " + _("(+{days} d)").format(days=format_number(i["delay_days"], turn.language))
+                if i.get("delay_days") is not None
+                else ""
+            )
+            for i in issues
+        ]
+        lines.append(_("Issues: {issues}").format(issues=", ".join(described)))
+    else:
+        lines.append(_("Issues: none"))
+    exf = data.get("exf")
+    if exf and exf != EXF_KEEP:
+        lines.append(
+            _("New ex-factory date: {date}").format(
+                date=format_date(date.fromisoformat(exf), turn.language)
+            )
+        )
+    else:
+        lines.append(
+            _("Ex-factory date holds: {date}").format(
+                date=format_date(view.current_exf, turn.language)
+            )
+        )
+    if data.get("note"):
+        lines.append(_("Note: {note}").format(note=data["note"]))
+    if data.get("photos"):
+        lines.append(
+            _("Photos: {count}").format(count=format_number(len(data["photos"]), turn.language))
+        )
+    return lines
+
+
+def prompt_summary(turn: Turn, view: OrderView) -> Reply:
+    _ = turn._
+    text = _("Please check:") + "\n" + "\n".join(summary_lines(turn, view))
+    return Reply(text, (Button(_("Confirm"), "c:confirm"), Button(_("Edit"), "c:edit")))
+
+
+def prompt_edit(turn: Turn, view: OrderView) -> Reply:
+    _ = turn._
+    buttons = [Button(_("Stage"), "e:milestone")]
+    if Milestone(draft(turn)["milestone"]).quantity_field:
+        buttons.append(Button(_("Quantity"), "e:quantity"))
+    buttons += [
+        Button(_("Issues"), "e:issues"),
+        Button(_("Ex-factory date"), "e:exf"),
+        Button(_("Note"), "e:note"),
+        Button(_("Back"), "e:back"),
+    ]
+    return Reply(_("What do you want to change?"), tuple(buttons))
+
+
+PROMPTS: dict[str, Callable[[Turn, OrderView], Reply]] = {
+    MILESTONE: prompt_milestone,
+    QUANTITY: prompt_quantity,
+    ISSUES: prompt_issues,
+    DELAY: prompt_delay,
+    NOTE: prompt_note,
+    EXF: prompt_exf,
+    EXF_NEW: prompt_exf_new,
+    SUMMARY: prompt_summary,
+    EDIT: prompt_edit,
+}
+
+
+# Transitions --------------------------------------------------------------------------------
+
+
+async def go_to(turn: Turn, step: str, before: list[Reply] | None = None) -> list[Reply]:
+    turn.go(step)
+    return await ask_current(turn, before)
+
+
+async def after_milestone(turn: Turn) -> list[Reply]:
+    if Milestone(draft(turn)["milestone"]).quantity_field is None:
+        draft(turn)["quantity"] = None
+        return await after_quantity(turn)
+    return await go_to(turn, QUANTITY)
+
+
+async def after_quantity(turn: Turn) -> list[Reply]:
+    return await go_to(turn, SUMMARY if turn.data.get("editing") else ISSUES)
+
+
+async def after_issues(turn: Turn) -> list[Reply]:
+    if draft(turn)["issues"]:
+        turn.data["issue_cursor"] = 0
+        return await go_to(turn, DELAY)
+    draft(turn)["note"] = ""
+    return await after_note(turn)
+
+
+async def after_note(turn: Turn) -> list[Reply]:
+    return await go_to(turn, SUMMARY if turn.data.get("editing") else EXF)
+
+
+async def next_order(turn: Turn, before: list[Reply]) -> list[Reply]:
+    turn.data["index"] = turn.data.get("index", 0) + 1
+    turn.data["draft"] = empty_draft()
+    turn.data["editing"] = False
+    return await go_to(turn, MILESTONE, before)
+
+
+# Answers ------------------------------------------------------------------------------------
+
+
+async def choose_milestone(turn: Turn, arg: str) -> list[Reply] | None:
+    try:
+        milestone = Milestone(arg)
+    except ValueError:
+        return None
+    if draft(turn)["milestone"] != milestone.value:
+        draft(turn)["quantity"] = None
+    draft(turn)["milestone"] = milestone.value
+    return await after_milestone(turn)
+
+
+async def type_milestone(turn: Turn, text: str) -> list[Reply] | None:
+    try:
+        milestone = parse_milestone(text)
+    except ValueError:
+        return None
+    return await choose_milestone(turn, milestone.value)
+
+
+async def choose_quantity(turn: Turn, arg: str) -> list[Reply] | None:
+    view = await current_view(turn)
+    if view is None:
+        return None
+    if arg == "all":
+        draft(turn)["quantity"] = view.quantity
+    elif arg == "skip":
+        draft(turn)["quantity"] = None
+    else:
+        return None
+    return await after_quantity(turn)
+
+
+async def type_quantity(turn: Turn, text: str) -> list[Reply] | None:
+    view = await current_view(turn)
+    if view is None:
+        return None
+    quantity = parse_quantity(text, view.quantity)
+    if quantity is None:
+        return None
+    draft(turn)["quantity"] = quantity
+    return await after_quantity(turn)
+
+
+def quantity_correction(turn: Turn, view: OrderView) -> str:
+    _ = turn._
+    return _("Please send the number of pieces, e.g. {example} (at most {limit}).").format(
+        example=format_number(view.quantity // 2, turn.language),
+        limit=format_number(quantity_limit(view.quantity), turn.language),
+    )
+
+
+async def choose_issue(turn: Turn, arg: str) -> list[Reply] | None:
+    issues: list[dict[str, Any]] = draft(turn)["issues"]
+    if arg == "none":
+        draft(turn)["issues"] = []
+        return await after_issues(turn)
+    if arg == "done":
+        return await after_issues(turn)
+    try:
+        flag = IssueFlag(arg)
+    except ValueError:
+        return None
+    if any(i["flag"] == flag.value for i in issues):
+        draft(turn)["issues"] = [i for i in issues if i["flag"] != flag.value]
+    else:
+        draft(turn)["issues"] = [*issues, {"flag": flag.value, "delay_days": None}]
+    view = await current_view(turn)
+    assert view is not None
+    return [prompt_issues(turn, view, edit=True)]
+
+
+async def set_delay(turn: Turn, days: int) -> list[Reply]:
+    cursor = turn.data.get("issue_cursor", 0)
+    issues = draft(turn)["issues"]
+    issues[cursor]["delay_days"] = days
+    if cursor + 1 < len(issues):
+        turn.data["issue_cursor"] = cursor + 1
+        return await go_to(turn, DELAY)
+    return await go_to(turn, NOTE)
+
+
+async def choose_delay(turn: Turn, arg: str) -> list[Reply] | None:
+    days = parse_days(arg)
+    return None if days is None else await set_delay(turn, days)
+
+
+async def type_delay(turn: Turn, text: str) -> list[Reply] | None:
+    days = parse_days(text)
+    return None if days is None else await set_delay(turn, days)
+
+
+async def choose_note(turn: Turn, arg: str) -> list[Reply] | None:
+    if arg != "skip":
+        return None
+    draft(turn)["note"] = ""
+    return await after_note(turn)
+
+
+async def type_note(turn: Turn, text: str) -> list[Reply] | None:
+    note = text.strip()
+    if not note:
+        return None
+    draft(turn)["note"] = note[:NOTE_MAX]
+    return await after_note(turn)
+
+
+async def choose_exf(turn: Turn, arg: str) -> list[Reply] | None:
+    if arg == "keep":
+        draft(turn)["exf"] = EXF_KEEP
+        return await go_to(turn, SUMMARY)
+    if arg == "new":
+        return await go_to(turn, EXF_NEW)
+    return None
+
+
+def date_problem(turn: Turn, new_date: date | None) -> str | None:
+    """A correction for a date we cannot take, or None when it is usable."""
+    _ = turn._
+    example = date_example(turn)
+    if new_date is None:
+        return _("I could not read that date. Please write it like {example}.").format(
+            example=example
+        )
+    if new_date < turn.today:
+        return _("That date has passed. Please send a date from today on, e.g. {example}.").format(
+            example=example
+        )
+    if new_date > turn.today + timedelta(days=MAX_EXF_DAYS_AHEAD):
+        return _("That date is more than a year away. Please check it, e.g. {example}.").format(
+            example=example
+        )
+    return None
+
+
+async def type_exf(turn: Turn, text: str) -> list[Reply] | None:
+    new_date = parse_date(text, turn.language, turn.today)
+    if date_problem(turn, new_date) is not None or new_date is None:
+        return None
+    draft(turn)["exf"] = new_date.isoformat()
+    return await go_to(turn, SUMMARY)
+
+
+async def choose_summary(turn: Turn, arg: str) -> list[Reply] | None:
+    if arg == "edit":
+        return await go_to(turn, EDIT)
+    if arg != "confirm":
+        return None
+    view = await current_view(turn)
+    order = await own_order(turn.session, turn.contact.factory_id, view.id) if view else None
+    if view is None or order is None:
+        return await ask_current(turn)
+    await record_checkin(turn.session, turn.contact, order, draft_from_data(draft(turn)), turn.now)
+    await rescore_after_checkin(turn, view.id)
+    turn.data["done"] = int(turn.data.get("done", 0)) + 1
+    _ = turn._
+    saved = Reply(_("Saved: {po}. Thank you!").format(po=view.number))
+    return await next_order(turn, [saved])
+
+
+async def rescore_after_checkin(turn: Turn, production_order_id: int) -> None:
+    """Late risk follows every check-in; the scheduler's hook does the arithmetic."""
+    try:
+        from .risk_scan import rescore_production_order
+    except ImportError:
+        return
+    await rescore_production_order(turn.session, production_order_id, today=turn.today)
+
+
+EDIT_TARGETS = {
+    "milestone": MILESTONE,
+    "quantity": QUANTITY,
+    "issues": ISSUES,
+    "exf": EXF,
+    "note": NOTE,
+}
+
+
+async def choose_edit(turn: Turn, arg: str) -> list[Reply] | None:
+    if arg == "back":
+        turn.data["editing"] = False
+        return await go_to(turn, SUMMARY)
+    target = EDIT_TARGETS.get(arg)
+    if target is None:
+        return None
+    turn.data["editing"] = True
+    return await go_to(turn, target)
+
+
+ChoiceAnswer = Callable[[Turn, str], Awaitable[list[Reply] | None]]
+TextAnswer = Callable[[Turn, str], Awaitable[list[Reply] | None]]
+
+CHOICES: dict[str, tuple[str, ChoiceAnswer]] = {
+    MILESTONE: ("m", choose_milestone),
+    QUANTITY: ("q", choose_quantity),
+    ISSUES: ("i", choose_issue),
+    DELAY: ("d", choose_delay),
+    NOTE: ("n", choose_note),
+    EXF: ("x", choose_exf),
+    SUMMARY: ("c", choose_summary),
+    EDIT: ("e", choose_edit),
+}
+
+TEXTS: dict[str, TextAnswer] = {
+    MILESTONE: type_milestone,
+    QUANTITY: type_quantity,
+    DELAY: type_delay,
+    NOTE: type_note,
+    EXF: type_exf,
+    EXF_NEW: type_exf,
+}
+
+
+async def correction(turn: Turn, text: str) -> str:
+    """What to say when typed text does not answer the current step."""
+    _ = turn._
+    view = await current_view(turn)
+    if turn.step == QUANTITY and view is not None:
+        return quantity_correction(turn, view)
+    if turn.step == DELAY:
+        return _("Please send the number of days, e.g. 5.")
+    if turn.step in (EXF, EXF_NEW):
+        return date_problem(turn, parse_date(text, turn.language, turn.today)) or ""
+    return _("Please tap one of the buttons below.")

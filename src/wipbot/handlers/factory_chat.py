@@ -1,0 +1,155 @@
+"""The one entry for every factory-chat delivery, from any platform.
+
+Order of business: act once per delivery id; an unknown chat may only link itself with an invite
+code (anything else gets a polite how-to and nothing more); a known contact gets commands,
+buttons and free text routed to the check-in conversation. The caller runs this inside one
+transaction (`store.db.transaction`), so a failure writes nothing and the platform's retry is
+handled afresh.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wipbot.store.inbound import first_delivery
+from wipbot.store.models import Contact
+
+from . import checkin
+from .chat_turn import Turn, begin_turn, end_turn
+from .factory_status import factory_status
+from .freetext_shortcut import free_text_example
+from .i18n import resolve_language, translator
+from .messages import Inbound, Reply
+from .onboarding import LinkOutcome, link_chat, looks_like_code
+
+
+async def handle_inbound(session: AsyncSession, inbound: Inbound, *, now: datetime) -> list[Reply]:
+    if not await first_delivery(session, inbound.platform, inbound.inbound_id):
+        return []
+    contact = await contact_for_chat(session, inbound.platform, inbound.chat_id)
+    if contact is None:
+        return await onboard(session, inbound, now=now)
+    contact.last_inbound_at = now
+    turn = await begin_turn(session, contact, now=now, language_hint=inbound.language_hint)
+    replies = await route(turn, inbound)
+    await end_turn(turn)
+    return replies
+
+
+async def contact_for_chat(session: AsyncSession, platform: str, chat_id: str) -> Contact | None:
+    contact = (
+        await session.exec(
+            select(Contact).where(Contact.platform == platform).where(Contact.chat_id == chat_id)
+        )
+    ).first()
+    return contact if contact is not None and contact.active else None
+
+
+async def route(turn: Turn, inbound: Inbound) -> list[Reply]:
+    command = inbound.command
+    if command is not None:
+        return await on_command(turn, *command)
+    if inbound.choice:
+        return await checkin.on_choice(turn, inbound.choice)
+    if inbound.photo_file_id:
+        replies = await checkin.on_photo(turn, inbound.photo_file_id)
+        if inbound.text:
+            replies += await checkin.on_text(turn, inbound.text)
+        return replies
+    if inbound.text and inbound.text.strip():
+        return await checkin.on_text(turn, inbound.text)
+    return []
+
+
+async def on_command(turn: Turn, name: str, argument: str) -> list[Reply]:
+    _ = turn._
+    if name == "start":
+        greeting = Reply(_("Hello {name}!").format(name=turn.contact.name))
+        return [greeting, *await checkin.begin_or_resume(turn)]
+    if name == "checkin":
+        return await checkin.begin_or_resume(turn)
+    if name == "cancel":
+        return checkin.cancel(turn)
+    if name == "status":
+        return await factory_status(turn)
+    if name == "help":
+        return [help_reply(turn)]
+    return [Reply(_("Unknown command. Send /help to see what I can do.")), help_reply(turn)]
+
+
+def help_reply(turn: Turn) -> Reply:
+    _ = turn._
+    return Reply(
+        _(
+            "Each week I ask about your open production orders; tap the buttons to answer.\n"
+            "Shortcut: write e.g. “{example}”.\n"
+            "/checkin – start or continue the check-in\n"
+            "/status – your open production orders\n"
+            "/cancel – stop the current check-in\n"
+            "/help – this message"
+        ).format(example=free_text_example(turn.language))
+    )
+
+
+async def onboard(session: AsyncSession, inbound: Inbound, *, now: datetime) -> list[Reply]:
+    """An unknown chat: link it with a valid invite code, otherwise only say how to get access."""
+    code = invite_code_in(inbound)
+    if code is not None:
+        result = await link_chat(
+            session, platform=inbound.platform, chat_id=inbound.chat_id, code=code, now=now
+        )
+        if result.outcome is LinkOutcome.LINKED and result.contact is not None:
+            return await welcome(session, result.contact, inbound, now=now)
+        if result.outcome is LinkOutcome.EXPIRED and result.contact is not None:
+            _ = translator(resolve_language(result.contact.language, inbound.language_hint))
+            return [
+                Reply(_("This invite has expired. Please ask your brand contact for a new one."))
+            ]
+    _ = translator(resolve_language(inbound.language_hint))
+    if code is not None:
+        return [
+            Reply(
+                _(
+                    "This invite code is not valid or was already used. "
+                    "Please ask your brand contact for a new invite."
+                )
+            )
+        ]
+    return [
+        Reply(
+            _(
+                "Hello! This chat is not linked to a factory yet. "
+                "Please ask your brand contact for an invite link and open it, "
+                "or send the invite code here."
+            )
+        )
+    ]
+
+
+def invite_code_in(inbound: Inbound) -> str | None:
+    """`/start CODE` (Telegram deep links), or a message that is exactly a code (WhatsApp)."""
+    command = inbound.command
+    if command is not None:
+        name, argument = command
+        return argument if name == "start" and argument else None
+    text = (inbound.text or "").strip()
+    return text if text and looks_like_code(text) else None
+
+
+async def welcome(
+    session: AsyncSession, contact: Contact, inbound: Inbound, *, now: datetime
+) -> list[Reply]:
+    turn = await begin_turn(session, contact, now=now, language_hint=inbound.language_hint)
+    _ = turn._
+    greeting = Reply(
+        _(
+            "Welcome, {name}! This chat is now linked to {factory}. "
+            "Each week I will ask a few quick questions about your production orders."
+        ).format(name=contact.name, factory=turn.factory.name)
+    )
+    replies = [greeting, *await checkin.begin_or_resume(turn)]
+    await end_turn(turn)
+    return replies

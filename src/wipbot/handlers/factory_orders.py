@@ -1,0 +1,192 @@
+"""The production orders a factory contact may see, and what we know about each of them.
+
+Every lookup here is scoped to one factory: this is where "a contact sees and updates only its
+own factory's production orders" is enforced for reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wipbot.production.gates import GateStatus
+from wipbot.production.milestones import IssueFlag, Milestone
+from wipbot.production.progress import (
+    ProductionState,
+    Report,
+    ReportedIssue,
+    derive_state,
+)
+from wipbot.store.models import (
+    CheckIn,
+    CheckInIssue,
+    Gate,
+    ProductionOrder,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Style,
+)
+
+OPEN = "open"
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """What the contact is shown about one production order."""
+
+    id: int
+    number: str
+    po_number: str
+    quantity: int
+    style: str
+    committed_exf: date
+    current_exf: date
+    state: ProductionState
+
+
+async def open_orders(session: AsyncSession, factory_id: int) -> list[ProductionOrder]:
+    """Open production orders of one factory, the most urgent (earliest ex-factory) first."""
+    rows = await session.exec(
+        select(ProductionOrder)
+        .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
+        .where(ProductionOrder.factory_id == factory_id)
+        .where(ProductionOrder.status == OPEN)
+        .order_by(col(PurchaseOrder.committed_exf), col(ProductionOrder.number))
+    )
+    return list(rows.all())
+
+
+async def own_order(
+    session: AsyncSession, factory_id: int, production_order_id: int
+) -> ProductionOrder | None:
+    """The production order, only if it is open and belongs to this factory."""
+    order = await session.get(ProductionOrder, production_order_id)
+    if order is None or order.factory_id != factory_id or order.status != OPEN:
+        return None
+    return order
+
+
+def normalize_number(text: str) -> str:
+    """Compare order numbers the way people type them: "po 1042", "PO-1042", "po_1042"."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+async def find_own_orders(
+    session: AsyncSession, factory_id: int, number: str
+) -> list[ProductionOrder]:
+    """Open orders of this factory matching a typed production-order or PO number.
+
+    An exact production-order number wins; otherwise every open production order of a PO
+    with that number. Another factory's orders are never returned, whatever is typed.
+    """
+    wanted = normalize_number(number)
+    if not wanted:
+        return []
+    orders = await open_orders(session, factory_id)
+    exact = [o for o in orders if normalize_number(o.number) == wanted]
+    if exact:
+        return exact
+    po_ids = {o.po_id for o in orders}
+    if not po_ids:
+        return []
+    pos = await session.exec(select(PurchaseOrder).where(col(PurchaseOrder.id).in_(po_ids)))
+    matching = {p.id for p in pos.all() if normalize_number(p.po_number) == wanted}
+    return [o for o in orders if o.po_id in matching]
+
+
+async def gate_status(session: AsyncSession, production_order_id: int) -> GateStatus:
+    """A production order without a Gate row has not been released: it counts as open."""
+    gate = (
+        await session.exec(select(Gate).where(Gate.production_order_id == production_order_id))
+    ).first()
+    return GateStatus(gate.status) if gate else GateStatus.OPEN
+
+
+async def order_reports(session: AsyncSession, production_order_id: int) -> list[Report]:
+    checkins = (
+        await session.exec(
+            select(CheckIn)
+            .where(CheckIn.production_order_id == production_order_id)
+            .order_by(col(CheckIn.reported_at), col(CheckIn.id))
+        )
+    ).all()
+    if not checkins:
+        return []
+    ids = [c.id for c in checkins]
+    issues = (
+        await session.exec(select(CheckInIssue).where(col(CheckInIssue.checkin_id).in_(ids)))
+    ).all()
+    by_checkin: dict[int, list[ReportedIssue]] = {}
+    for issue in issues:
+        by_checkin.setdefault(issue.checkin_id, []).append(
+            ReportedIssue(IssueFlag(issue.flag), issue.delay_days, issue.note or None)
+        )
+    return [_report(c, tuple(by_checkin.get(c.id or 0, ()))) for c in checkins]
+
+
+def _report(checkin: CheckIn, issues: Sequence[ReportedIssue]) -> Report:
+    quantities = {
+        name: value
+        for name, value in (
+            ("cut", checkin.qty_cut),
+            ("sewn", checkin.qty_sewn),
+            ("finished", checkin.qty_finished),
+            ("packed", checkin.qty_packed),
+            ("shipped", checkin.qty_shipped),
+        )
+        if value is not None
+    }
+    return Report(
+        reported_at=checkin.reported_at,
+        milestone=Milestone(checkin.milestone),
+        quantities=quantities,
+        issues=tuple(issues),
+        revised_exf=checkin.revised_exf,
+    )
+
+
+async def order_view(session: AsyncSession, order: ProductionOrder, now: datetime) -> OrderView:
+    po = await session.get(PurchaseOrder, order.po_id)
+    assert po is not None and order.id is not None
+    state = derive_state(max(order.quantity, 1), await order_reports(session, order.id), now)
+    return OrderView(
+        id=order.id,
+        number=order.number,
+        po_number=po.po_number,
+        quantity=order.quantity,
+        style=await _style_label(session, po.id or 0),
+        committed_exf=po.committed_exf,
+        current_exf=state.revised_exf or po.committed_exf,
+        state=state,
+    )
+
+
+async def _style_label(session: AsyncSession, po_id: int) -> str:
+    """The first style and colour of the PO, with "+N" when there are more lines."""
+    rows = (
+        await session.exec(
+            select(Style.code, PurchaseOrderLine.colorway)
+            .join(PurchaseOrderLine, col(PurchaseOrderLine.style_id) == Style.id)
+            .where(PurchaseOrderLine.po_id == po_id)
+            .order_by(col(PurchaseOrderLine.id))
+        )
+    ).all()
+    if not rows:
+        return ""
+    code, colorway = rows[0]
+    label = f"{code} {colorway}".strip()
+    return f"{label} +{len(rows) - 1}" if len(rows) > 1 else label
+
+
+async def count_open_orders(session: AsyncSession, factory_id: int) -> int:
+    result = await session.exec(
+        select(func.count())
+        .select_from(ProductionOrder)
+        .where(ProductionOrder.factory_id == factory_id)
+        .where(ProductionOrder.status == OPEN)
+    )
+    return int(result.one())

@@ -1,0 +1,208 @@
+"""Late-risk alerts from the risk engine: raised, updated in place, resolved.
+
+The judgement is `store.wip`'s, the same one `/po` and `wipbot po list --as-of` show, so an alert
+never disagrees with the board. Each open production order that is late or at risk has one open
+late_risk alert (subject: its number); it is updated only when the picture changes and resolved
+when the order is back on track, shipped, or no longer open. Running a scan twice, or after a
+restart, changes nothing: store.alerts keeps one open alert per subject and notifies on change.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wipbot.production.milestones import Milestone
+from wipbot.production.risk import RiskAssessment, RiskStatus
+from wipbot.store.alerts import AlertKind, open_alert, raise_alert, resolve_alert
+from wipbot.store.models import Alert, Brand, ProductionOrder, PurchaseOrder
+from wipbot.store.wip import OrderStatus, PoStatus, po_status, wip_board
+
+OPEN = "open"
+SEVERITY: dict[RiskStatus, str] = {RiskStatus.LATE: "danger", RiskStatus.AT_RISK: "warning"}
+STATUS_WORDS: dict[RiskStatus, str] = {
+    RiskStatus.LATE: "late",
+    RiskStatus.AT_RISK: "at risk",
+    RiskStatus.ON_TRACK: "on track",
+}
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    assessed: int = 0
+    raised: int = 0
+    updated: int = 0
+    resolved: int = 0
+
+    def __add__(self, other: ScanResult) -> ScanResult:
+        return ScanResult(
+            self.assessed + other.assessed,
+            self.raised + other.raised,
+            self.updated + other.updated,
+            self.resolved + other.resolved,
+        )
+
+
+async def rescore_production_order(
+    session: AsyncSession, production_order_id: int, *, today: date
+) -> RiskAssessment | None:
+    """Judge one production order again (after a check-in) and bring its alert in line."""
+    order = await session.get(ProductionOrder, production_order_id)
+    if order is None:
+        return None
+    po = await session.get(PurchaseOrder, order.po_id)
+    if po is None:
+        return None
+    status = await po_status(session, po.brand_id, po.po_number, today=today)
+    judged = _order_in(status, order.number)
+    if status is None or judged is None:
+        await _apply(session, po.brand_id, order, po, None, None)
+        return None
+    await _apply(session, po.brand_id, order, po, status, judged)
+    return judged.risk
+
+
+async def scan_brand(session: AsyncSession, brand_id: int, *, today: date) -> ScanResult:
+    """Judge every production order of the brand; also resolve alerts of vanished orders."""
+    board = await wip_board(session, brand_id, today=today)
+    rows = (
+        await session.exec(
+            select(ProductionOrder, PurchaseOrder)
+            .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
+            .where(PurchaseOrder.brand_id == brand_id)
+        )
+    ).all()
+    orders = {(po.po_number, order.number): (order, po) for order, po in rows}
+    counts: Counter[str] = Counter()
+    seen: set[str] = set()
+    for status in board:
+        for judged in status.orders:
+            found = orders.get((status.po_number, judged.number))
+            if found is None:
+                continue
+            order, po = found
+            seen.add(order.number)
+            counts[await _apply(session, brand_id, order, po, status, judged)] += 1
+            counts["assessed"] += 1
+    for alert in await _open_late_risk(session, brand_id):
+        if alert.subject not in seen:
+            await resolve_alert(
+                session,
+                brand_id=brand_id,
+                kind=AlertKind.LATE_RISK,
+                subject=alert.subject,
+                reason="no longer an open production order",
+            )
+            counts["resolved"] += 1
+    return ScanResult(counts["assessed"], counts["raised"], counts["updated"], counts["resolved"])
+
+
+async def rescore_all(session: AsyncSession, *, today: date) -> ScanResult:
+    result = ScanResult()
+    for brand_id in (await session.exec(select(Brand.id).order_by(col(Brand.id)))).all():
+        assert brand_id is not None
+        result += await scan_brand(session, brand_id, today=today)
+    return result
+
+
+def late_risk_alert_content(
+    order: ProductionOrder, po: PurchaseOrder, status: PoStatus, judged: OrderStatus
+) -> tuple[str, dict[str, Any]]:
+    """Summary and details; nothing in them changes unless the judgement does."""
+    risk = judged.risk
+    drivers = "; ".join(risk.drivers) or "no driver named"
+    summary = (
+        f"{order.number} (PO {po.po_number}, {status.factory.name}) is "
+        f"{STATUS_WORDS[risk.status]}: ex-factory projected {risk.projected_exf.isoformat()} "
+        f"against {po.committed_exf.isoformat()} committed, {_days(risk.slack_days)} slack. "
+        f"{drivers}"
+    )[:500]
+    details: dict[str, Any] = {
+        "status": risk.status.value,
+        "committed_exf": po.committed_exf.isoformat(),
+        "projected_exf": risk.projected_exf.isoformat(),
+        "slack_days": risk.slack_days,
+        "drivers": list(risk.drivers),
+        "stale": risk.stale,
+        "milestone": judged.current_milestone.value if judged.current_milestone else None,
+        "factory": f"{status.factory.name} ({status.factory.code})",
+    }
+    return summary, details
+
+
+async def _apply(
+    session: AsyncSession,
+    brand_id: int,
+    order: ProductionOrder,
+    po: PurchaseOrder,
+    status: PoStatus | None,
+    judged: OrderStatus | None,
+) -> str:
+    """Raise, update or resolve the order's alert; returns what happened."""
+    reason = _resolution(order, po, judged)
+    if reason is not None:
+        resolved = await resolve_alert(
+            session,
+            brand_id=brand_id,
+            kind=AlertKind.LATE_RISK,
+            subject=order.number,
+            reason=reason,
+        )
+        return "resolved" if resolved is not None else "unchanged"
+    assert status is not None and judged is not None
+    summary, details = late_risk_alert_content(order, po, status, judged)
+    before = await open_alert(session, brand_id, AlertKind.LATE_RISK, order.number)
+    revision = before.revision if before is not None else None
+    alert = await raise_alert(
+        session,
+        brand_id=brand_id,
+        kind=AlertKind.LATE_RISK,
+        subject=order.number,
+        summary=summary,
+        severity=SEVERITY[judged.risk.status],
+        details=details,
+        production_order_id=order.id,
+    )
+    if revision is None:
+        return "raised"
+    return "updated" if alert.revision != revision else "unchanged"
+
+
+def _resolution(
+    order: ProductionOrder, po: PurchaseOrder, judged: OrderStatus | None
+) -> str | None:
+    """Why the order needs no late-risk alert, or None when the judgement decides."""
+    if judged is None or order.status != OPEN or po.status == "cancelled":
+        return "no longer an open production order"
+    if judged.current_milestone is Milestone.SHIPPED:
+        return "shipped"
+    if judged.risk.status is RiskStatus.ON_TRACK:
+        return f"back on track: {_days(judged.risk.slack_days)} slack"
+    return None
+
+
+def _order_in(status: PoStatus | None, number: str) -> OrderStatus | None:
+    if status is None:
+        return None
+    return next((o for o in status.orders if o.number == number), None)
+
+
+async def _open_late_risk(session: AsyncSession, brand_id: int) -> Iterable[Alert]:
+    return (
+        await session.exec(
+            select(Alert)
+            .where(Alert.brand_id == brand_id)
+            .where(Alert.kind == AlertKind.LATE_RISK.value)
+            .where(Alert.resolved_at == None)  # noqa: E711
+        )
+    ).all()
+
+
+def _days(days: int) -> str:
+    return f"{days} day" if abs(days) == 1 else f"{days} days"

@@ -1,0 +1,62 @@
+"""The knobs of the clock-driven side; bot/config.py fills them from WIPBOT_* settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: `per_second` on average, `burst` at once."""
+
+    per_second: float
+    burst: int = 1
+
+    def __post_init__(self) -> None:
+        if self.per_second <= 0 or self.burst < 1:
+            raise ValueError(f"a rate limit needs per_second > 0 and burst >= 1, got {self}")
+
+
+def _platform_limits() -> dict[str, RateLimit]:
+    return {"telegram": RateLimit(30, 30), "whatsapp": RateLimit(80, 80)}
+
+
+def _chat_limits() -> dict[str, RateLimit]:
+    return {"telegram": RateLimit(1), "slack": RateLimit(1), "whatsapp": RateLimit(1, 3)}
+
+
+@dataclass(frozen=True)
+class SenderConfig:
+    """Platform limits are over all chats of the platform; chat limits are per chat/channel."""
+
+    max_attempts: int = 8
+    concurrency: int = 8
+    batch_size: int = 500
+    poll_seconds: float = 5.0
+    backoff_base_seconds: float = 2.0
+    backoff_cap_seconds: float = 900.0
+    platform_limits: Mapping[str, RateLimit] = field(default_factory=_platform_limits)
+    chat_limits: Mapping[str, RateLimit] = field(default_factory=_chat_limits)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1 or self.concurrency < 1 or self.batch_size < 1:
+            raise ValueError("max_attempts, concurrency and batch_size must be at least 1")
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    """When to remind, when to escalate, how late a missed prompt may still go out."""
+
+    reminder_after: timedelta = timedelta(hours=24)
+    escalate_after: timedelta = timedelta(hours=48)
+    prompt_grace: timedelta = timedelta(hours=72)
+    sweep_every: timedelta = timedelta(hours=1)
+    risk_scan_every: timedelta = timedelta(hours=6)
+    followup_every: timedelta = timedelta(minutes=1)
+    sender: SenderConfig = field(default_factory=SenderConfig)
+
+    def __post_init__(self) -> None:
+        if not timedelta(0) < self.reminder_after <= self.escalate_after:
+            raise ValueError("the reminder must come before the escalation, both after the prompt")

@@ -1,0 +1,271 @@
+"""The job functions and their triggers, rebuilt from the tables whenever the scheduler starts.
+
+Jobs are plain `async def`s taking a JobContext (database, clock, settings, a way to wake the
+sender) and ids: the real AsyncIOScheduler, the accelerated demo and the tests all run these same
+functions. Every job is idempotent, because the ground truth is in the tables, not in the
+scheduler: a job that runs twice, late, or after a restart does no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from wipbot.handlers.reminders import FollowUpRules, follow_up
+from wipbot.handlers.risk_scan import ScanResult, rescore_all, rescore_production_order
+from wipbot.production.clock import Clock, system_clock
+from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.models import CheckIn, Contact, Factory, ScheduledPrompt
+
+from .config import SchedulerConfig
+from .prompts import PromptOutcome, PromptTick, latest_round, prompt_factory, unsent_future_rounds
+from .workdays import WEEKDAY_NAMES, Slot
+
+log = logging.getLogger(__name__)
+
+FOLLOW_UP_WEEKS = 8
+
+
+class JobScheduler(Protocol):
+    """What the jobs need of a scheduler; AsyncIOScheduler and SimulatedScheduler both fit."""
+
+    def add_job(self, func: Any, trigger: Any = None, **options: Any) -> Any: ...
+
+    def remove_job(self, job_id: str, jobstore: str | None = None) -> None: ...
+
+    def get_job(self, job_id: str, jobstore: str | None = None) -> Any: ...
+
+
+def _no_wake() -> None:
+    return None
+
+
+@dataclass
+class JobContext:
+    session_factory: SessionFactory
+    config: SchedulerConfig = field(default_factory=SchedulerConfig)
+    clock: Clock = system_clock
+    wake_sender: Callable[[], None] = _no_wake
+    scheduler: JobScheduler | None = None
+    slots: dict[int, Slot] = field(default_factory=dict)
+    last_checkin_id: int = 0
+
+    @property
+    def rules(self) -> FollowUpRules:
+        return FollowUpRules(self.config.reminder_after, self.config.escalate_after)
+
+
+# The jobs.
+
+
+async def prompt_job(ctx: JobContext, factory_id: int) -> PromptTick | None:
+    """One factory's weekly slot (or its postponed due time) has come."""
+    now = ctx.clock()
+    async with transaction(ctx.session_factory) as session:
+        factory = await session.get(Factory, factory_id)
+        if factory is None:
+            return None
+        tick = await prompt_factory(session, factory, now=now, grace=ctx.config.prompt_grace)
+    if tick.outcome is PromptOutcome.SENT:
+        ctx.wake_sender()
+    if tick.wait_until is not None:
+        schedule_due_prompt(ctx, factory_id, tick.wait_until)
+    return tick
+
+
+async def sweep_job(ctx: JobContext) -> dict[str, int]:
+    """Hourly: new factories get their slot job, due rounds go out, open rounds move on."""
+    sync_factory_jobs(ctx, await load_slots(ctx))
+    counts: dict[str, int] = {}
+    async with ctx.session_factory() as session:
+        factory_ids = list((await session.exec(select(Factory.id).order_by(col(Factory.id)))).all())
+    for factory_id in factory_ids:
+        assert factory_id is not None
+        try:
+            tick = await prompt_job(ctx, factory_id)
+            if tick is not None:
+                counts[tick.outcome.value] = counts.get(tick.outcome.value, 0) + 1
+            for step in await follow_up_factory(ctx, factory_id):
+                counts[step] = counts.get(step, 0) + 1
+        except Exception:
+            log.exception("sweep: factory %s failed; the next sweep tries again", factory_id)
+    return counts
+
+
+async def follow_up_factory(ctx: JobContext, factory_id: int) -> list[str]:
+    """Answered, reminder, escalation: each sent round of the last weeks, in one transaction."""
+    now = ctx.clock()
+    steps: list[str] = []
+    async with transaction(ctx.session_factory) as session:
+        factory = await session.get(Factory, factory_id)
+        if factory is None:
+            return steps
+        latest = await latest_round(session, factory_id)
+        rounds = (
+            await session.exec(
+                select(ScheduledPrompt)
+                .where(ScheduledPrompt.factory_id == factory_id)
+                .where(col(ScheduledPrompt.sent_at).is_not(None))
+                .where(ScheduledPrompt.answered_at == None)  # noqa: E711
+                .where(ScheduledPrompt.week_of >= (now - timedelta(weeks=FOLLOW_UP_WEEKS)).date())
+                .order_by(col(ScheduledPrompt.week_of))
+            )
+        ).all()
+        for prompt in rounds:
+            is_latest = latest is not None and prompt.id == latest.id
+            step = await follow_up(
+                session, factory, prompt, now=now, rules=ctx.rules, latest=is_latest
+            )
+            steps.append(step.value)
+    if "reminded" in steps:
+        ctx.wake_sender()
+    return steps
+
+
+async def risk_scan_job(ctx: JobContext) -> ScanResult:
+    """Every few hours: judge every production order again; alerts follow the judgement."""
+    async with transaction(ctx.session_factory) as session:
+        result = await rescore_all(session, today=ctx.clock().date())
+    if result.raised or result.updated or result.resolved:
+        ctx.wake_sender()
+    return result
+
+
+async def checkin_followup_job(ctx: JobContext) -> int:
+    """Every minute: score each newly checked-in production order, and mark rounds answered."""
+    async with ctx.session_factory() as session:
+        rows = (
+            await session.exec(
+                select(CheckIn.id, CheckIn.production_order_id, Contact.factory_id)
+                .outerjoin(Contact, col(Contact.id) == CheckIn.contact_id)
+                .where(col(CheckIn.id) > ctx.last_checkin_id)
+                .order_by(col(CheckIn.id))
+            )
+        ).all()
+    if not rows:
+        return 0
+    today = ctx.clock().date()
+    async with transaction(ctx.session_factory) as session:
+        for order_id in dict.fromkeys(order_id for _, order_id, _ in rows):
+            await rescore_production_order(session, order_id, today=today)
+    for factory_id in dict.fromkeys(f for _, _, f in rows if f is not None):
+        await follow_up_factory(ctx, factory_id)
+    ctx.last_checkin_id = max(checkin_id or 0 for checkin_id, _, _ in rows)
+    ctx.wake_sender()
+    return len(rows)
+
+
+async def startup_jobs(ctx: JobContext) -> None:
+    """After any downtime: send what is due once, move rounds on, judge everything."""
+    async with ctx.session_factory() as session:
+        ctx.last_checkin_id = (await session.exec(select(func.max(CheckIn.id)))).first() or 0
+        postponed = await unsent_future_rounds(session, ctx.clock())
+    for prompt in postponed:
+        schedule_due_prompt(ctx, prompt.factory_id, prompt.due_at)
+    await sweep_job(ctx)
+    await risk_scan_job(ctx)
+
+
+# The triggers.
+
+
+def prompt_trigger(slot: Slot) -> CronTrigger:
+    """The factory's local weekday and time; APScheduler keeps it right across DST changes."""
+    return CronTrigger(
+        day_of_week=WEEKDAY_NAMES[slot.weekday],
+        hour=slot.at.hour,
+        minute=slot.at.minute,
+        timezone=slot.zone,
+    )
+
+
+def install_jobs(ctx: JobContext) -> None:
+    """Register every job; the per-factory ones come from the Factory rows (sync_factory_jobs)."""
+    scheduler = ctx.scheduler
+    assert scheduler is not None
+    config = ctx.config
+    _add(ctx, "sweep", sweep_job, _every(ctx, config.sweep_every), {})
+    _add(ctx, "risk_scan", risk_scan_job, _every(ctx, config.risk_scan_every), {})
+    _add(ctx, "checkin_followup", checkin_followup_job, _every(ctx, config.followup_every), {})
+
+
+def _every(ctx: JobContext, interval: timedelta) -> IntervalTrigger:
+    """Counted from the context's clock, not the wall clock, so the demo can run it fast."""
+    return IntervalTrigger(
+        seconds=_seconds(interval), start_date=ctx.clock() + interval, timezone=UTC
+    )
+
+
+async def load_slots(ctx: JobContext) -> dict[int, Slot]:
+    async with ctx.session_factory() as session:
+        factories = (await session.exec(select(Factory))).all()
+    return {f.id: Slot.of(f) for f in factories if f.id is not None}
+
+
+def sync_factory_jobs(ctx: JobContext, slots: dict[int, Slot] | None = None) -> None:
+    """One weekly job per factory; added, moved or removed when the Factory rows change."""
+    if ctx.scheduler is None:
+        return
+    wanted = slots if slots is not None else ctx.slots
+    for factory_id in set(ctx.slots) - set(wanted):
+        _remove(ctx, f"prompt:{factory_id}")
+    for factory_id, slot in wanted.items():
+        job_id = f"prompt:{factory_id}"
+        if ctx.slots.get(factory_id) == slot and ctx.scheduler.get_job(job_id) is not None:
+            continue
+        _add(ctx, job_id, prompt_job, prompt_trigger(slot), {"factory_id": factory_id})
+    ctx.slots = dict(wanted)
+
+
+def schedule_due_prompt(ctx: JobContext, factory_id: int, due_at: datetime) -> None:
+    """A one-off job at a postponed prompt's due time (precise, where the sweep is hourly)."""
+    if ctx.scheduler is None:
+        return
+    _add(
+        ctx,
+        f"prompt-due:{factory_id}",
+        prompt_job,
+        DateTrigger(run_date=due_at.astimezone(UTC)),
+        {"factory_id": factory_id},
+    )
+
+
+def _add(
+    ctx: JobContext,
+    job_id: str,
+    job: Callable[..., Any],
+    trigger: BaseTrigger,
+    kwargs: dict[str, Any],
+) -> None:
+    assert ctx.scheduler is not None
+    ctx.scheduler.add_job(
+        job,
+        trigger,
+        id=job_id,
+        name=job_id,
+        kwargs={"ctx": ctx, **kwargs},
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=_seconds(ctx.config.prompt_grace),
+    )
+
+
+def _remove(ctx: JobContext, job_id: str) -> None:
+    assert ctx.scheduler is not None
+    if ctx.scheduler.get_job(job_id) is not None:
+        ctx.scheduler.remove_job(job_id)
+
+
+def _seconds(delta: timedelta) -> int:
+    return max(1, int(delta.total_seconds()))

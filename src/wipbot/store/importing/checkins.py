@@ -1,0 +1,234 @@
+"""The check-ins file: the history kept in spreadsheets before the bot, one row per report.
+
+Columns (header on line 1, any order, case and spaces ignored):
+
+- brand (optional), e.g. `Northwind Apparel`: defaults to --brand or the only brand
+- production_order (required), e.g. `PO-1042-A`
+- reported_at (required), e.g. `2026-11-16 or 2026-11-16 09:30`: naive times are the factory's
+  local time; a date alone is taken as local noon
+- milestone (required), e.g. `sewing`: materials_in, cutting, sewing, finishing, inspection,
+  shipped
+- qty_cut, qty_sewn, qty_finished, qty_packed, qty_shipped (optional), e.g. `1200`: pieces so
+  far, 0 or more
+- issues (optional), e.g. `fabric_late:5; trims_late`: flags with optional days of delay
+- revised_exf (optional), e.g. `2027-01-22`: the factory's revised ex-factory date
+- note (optional), e.g. `Line 4 short of operators`
+
+The same production order, reported_at and milestone is the same check-in: re-importing
+updates it and never duplicates it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wipbot.production.milestones import Milestone, parse_milestone
+from wipbot.production.progress import ReportedIssue
+from wipbot.store.audit import record
+from wipbot.store.models import CheckIn, CheckInIssue, Factory, ProductionOrder, PurchaseOrder
+
+from .assign import assign
+from .cells import Row, key, parse_count, parse_date, parse_datetime, parse_issues
+from .errors import ImportFailed
+from .scope import choose_brand
+from .sheet import check_columns, read_sheet
+from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
+
+QUANTITY_COLUMNS = ("qty_cut", "qty_sewn", "qty_finished", "qty_packed", "qty_shipped")
+REQUIRED = ("production_order", "reported_at", "milestone")
+OPTIONAL = ("brand", *QUANTITY_COLUMNS, "issues", "revised_exf", "note")
+DATE_ONLY_LOCAL_TIME = time(12, 0)
+SOURCE = "import"
+
+CheckInKey = tuple[int, datetime, str]
+
+
+@dataclass(frozen=True)
+class CheckInRow:
+    line: int
+    production_order_id: int
+    reported_at: datetime
+    milestone: Milestone
+    quantities: dict[str, int | None]
+    issues: tuple[ReportedIssue, ...]
+    revised_exf: date | None
+    note: str
+
+    @property
+    def key(self) -> CheckInKey:
+        return (self.production_order_id, self.reported_at, self.milestone.value)
+
+
+def to_utc(value: datetime | date, timezone: str) -> datetime:
+    """Spreadsheet times are the factory's local times unless they say otherwise."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, DATE_ONLY_LOCAL_TIME)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(timezone))
+    return value.astimezone(UTC)
+
+
+async def import_checkins(
+    session: AsyncSession,
+    path: Path,
+    *,
+    brand: str | None = None,
+    progress: ProgressHook = no_progress,
+    file: str | None = None,
+) -> ImportResult:
+    sheet = read_sheet(path, file=file)
+    errors = check_columns(sheet, REQUIRED, OPTIONAL)
+    if errors:
+        raise ImportFailed(errors)
+    choice = await choose_brand(session, sheet, errors, wanted=brand)
+    target = choice.brand if choice else None
+    orders: dict[str, tuple[ProductionOrder, str]] = {}
+    if target is not None:
+        found = (
+            await session.exec(
+                select(ProductionOrder, Factory.timezone)
+                .join(PurchaseOrder, col(PurchaseOrder.id) == col(ProductionOrder.po_id))
+                .join(Factory, col(Factory.id) == col(ProductionOrder.factory_id))
+                .where(PurchaseOrder.brand_id == target.id)
+            )
+        ).all()
+        orders = {key(order.number): (order, tz) for order, tz in found}
+
+    parsed: list[CheckInRow] = []
+    seen: dict[CheckInKey, int] = {}
+    total = len(sheet.rows)
+    for done, source in enumerate(sheet.rows, start=1):
+        row = Row(sheet.file, source, errors)
+        item = _parse(row, orders)
+        if item is not None:
+            if item.key in seen:
+                row.error(
+                    "reported_at",
+                    f"the same production order, time and milestone is already on line "
+                    f"{seen[item.key]}",
+                )
+            else:
+                seen[item.key] = row.line
+                parsed.append(item)
+        progress("checking", done, total)
+    if errors or target is None:
+        raise ImportFailed(errors)
+
+    existing = await _existing(session, {item.production_order_id for item in parsed})
+    counts = tallies("check-ins")
+    for done, item in enumerate(parsed, start=1):
+        await _write(session, existing.get(item.key), item, counts["check-ins"])
+        progress("writing", done, total)
+    record(
+        session,
+        actor="import",
+        action="import.checkins",
+        subject=sheet.file,
+        brand_id=target.id,
+        details={"rows": total},
+    )
+    await session.flush()
+    return ImportResult("checkins", sheet.file, target.name, total, counts)
+
+
+def _parse(row: Row, orders: dict[str, tuple[ProductionOrder, str]]) -> CheckInRow | None:
+    number = row.text("production_order", max_length=48)
+    found = orders.get(key(number)) if number else None
+    if number and found is None:
+        row.error("production_order", _unknown(number, orders))
+    when = row.value("reported_at", parse_datetime)
+    milestone = row.value("milestone", parse_milestone)
+    quantities = {
+        column.removeprefix("qty_"): row.value(column, parse_count, required=False)
+        for column in QUANTITY_COLUMNS
+    }
+    issues = row.value("issues", parse_issues, required=False) or ()
+    revised = row.value("revised_exf", parse_date, required=False)
+    note = row.text("note", required=False, max_length=2000) or ""
+    if not row.ok or found is None or when is None or milestone is None:
+        return None
+    order, timezone = found
+    assert order.id is not None
+    return CheckInRow(
+        line=row.line,
+        production_order_id=order.id,
+        reported_at=to_utc(when, timezone),
+        milestone=milestone,
+        quantities=quantities,
+        issues=issues,
+        revised_exf=revised,
+        note=note,
+    )
+
+
+def _unknown(number: str, orders: dict[str, tuple[ProductionOrder, str]]) -> str:
+    names = [order.number for order, _ in orders.values()]
+    close = difflib.get_close_matches(number, names, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"unknown production order {number!r}{hint}"
+
+
+async def _existing(session: AsyncSession, order_ids: set[int]) -> dict[CheckInKey, CheckIn]:
+    if not order_ids:
+        return {}
+    found = (
+        await session.exec(select(CheckIn).where(col(CheckIn.production_order_id).in_(order_ids)))
+    ).all()
+    return {(c.production_order_id, c.reported_at, c.milestone): c for c in found}
+
+
+async def _write(
+    session: AsyncSession, checkin: CheckIn | None, item: CheckInRow, tally: Tally
+) -> None:
+    created = checkin is None
+    if checkin is None:
+        checkin = CheckIn(
+            production_order_id=item.production_order_id,
+            source=SOURCE,
+            reported_at=item.reported_at,
+            milestone=item.milestone.value,
+        )
+        session.add(checkin)
+    changed = assign(
+        checkin,
+        qty_cut=item.quantities["cut"],
+        qty_sewn=item.quantities["sewn"],
+        qty_finished=item.quantities["finished"],
+        qty_packed=item.quantities["packed"],
+        qty_shipped=item.quantities["shipped"],
+        revised_exf=item.revised_exf,
+        note=item.note,
+    )
+    await session.flush()
+    assert checkin.id is not None
+    current = (
+        []
+        if created
+        else (
+            await session.exec(select(CheckInIssue).where(CheckInIssue.checkin_id == checkin.id))
+        ).all()
+    )
+    if sorted(_issue_key(i.flag, i.delay_days) for i in current) != sorted(
+        _issue_key(i.flag.value, i.delay_days) for i in item.issues
+    ):
+        for issue in current:
+            await session.delete(issue)
+        for reported in item.issues:
+            session.add(
+                CheckInIssue(
+                    checkin_id=checkin.id, flag=reported.flag.value, delay_days=reported.delay_days
+                )
+            )
+        changed = changed or not created
+    tally.count(created=created, changed=changed)
+
+
+def _issue_key(flag: str, delay_days: int | None) -> tuple[str, int]:
+    return (flag, -1 if delay_days is None else delay_days)

@@ -1,0 +1,522 @@
+"""The purchase-orders file: one row per production-order line.
+
+A PO with two colourways made in two production orders has four rows. Values that belong to the
+PO (factory, currency, dates, incoterm) or to a production order (its T&A dates) may be repeated
+on each of its rows or given on one; where given more than once they must agree.
+
+Columns (header on line 1, any order, case and spaces ignored):
+
+- brand (required), e.g. `Northwind Apparel`: must exist (import factories first); one brand per
+  file
+- po_number (required), e.g. `PO-1042`: unique per brand
+- factory (required), e.g. `DHK1`: factory code from the factories file
+- style (required), e.g. `NW-KP-101`: style code
+- style_name (optional), e.g. `Pique knit polo`
+- colorway (required), e.g. `Navy`
+- quantity (required), e.g. `2400`: pieces, more than 0; lines of the same style and colorway
+  add up
+- unit_price (required), e.g. `6.85`: FOB price per piece, point for decimals, up to 4 decimals
+- currency (required), e.g. `USD`: ISO 4217
+- selling_price (optional), e.g. `34.00`: for margins
+- committed_exf (required), e.g. `2027-01-15`: committed ex-factory date; YYYY-MM-DD or
+  DD/MM/YYYY
+- in_dc (optional), e.g. `2027-02-20`: in-DC date, not before ex-factory
+- incoterm (optional), e.g. `FOB`: default FOB
+- production_order (optional), e.g. `PO-1042-A`: default: po_number-A
+- tna_materials_in, tna_cutting, tna_sewing, tna_finishing, tna_inspection, tna_shipped
+  (optional), e.g. `2026-11-20`: planned dates; blanks are derived backwards from ex-factory
+
+Re-importing updates POs, lines, quantities, dates and plans and never duplicates them. A line
+or production order that disappears from a PO in the file is removed (lines) or marked
+cancelled (production orders, which keep their check-in history).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wipbot.production.milestones import MILESTONES, Milestone
+from wipbot.production.tna import derive_plan
+from wipbot.store.audit import record
+from wipbot.store.models import (
+    Brand,
+    Factory,
+    ProductionOrder,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Style,
+    TnaMilestone,
+)
+
+from .agreement import Agreement
+from .assign import assign
+from .cells import Row, key, parse_currency, parse_date, parse_incoterm, parse_money
+from .cells import parse_positive_count as parse_quantity
+from .errors import ImportFailed, RowError
+from .scope import choose_brand
+from .sheet import check_columns, read_sheet
+from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
+
+TNA_COLUMNS: dict[Milestone, str] = {m: f"tna_{m.value}" for m in MILESTONES}
+REQUIRED = (
+    "brand",
+    "po_number",
+    "factory",
+    "style",
+    "colorway",
+    "quantity",
+    "unit_price",
+    "currency",
+    "committed_exf",
+)
+OPTIONAL = (
+    "style_name",
+    "selling_price",
+    "in_dc",
+    "incoterm",
+    "production_order",
+    *TNA_COLUMNS.values(),
+)
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class PoRow:
+    line: int
+    po_number: str
+    factory: Factory
+    style: str
+    style_name: str | None
+    colorway: str
+    quantity: int
+    unit_price: Decimal
+    currency: str
+    selling_price: Decimal | None
+    committed_exf: date
+    in_dc: date | None
+    incoterm: str | None
+    production_order: str
+    tna: dict[Milestone, date]
+
+
+@dataclass
+class _Order:
+    number: str
+    quantity: int = 0
+    tna: dict[Milestone, date] = field(default_factory=dict)
+
+
+@dataclass
+class _Line:
+    style: str
+    colorway: str
+    unit_price: Decimal
+    quantity: int = 0
+    selling_price: Decimal | None = None
+
+
+@dataclass
+class _Po:
+    number: str
+    factory: Factory
+    currency: str
+    committed_exf: date
+    rows: int = 0
+    in_dc: date | None = None
+    incoterm: str | None = None
+    lines: dict[tuple[str, str], _Line] = field(default_factory=dict)
+    orders: dict[str, _Order] = field(default_factory=dict)
+
+
+async def import_pos(
+    session: AsyncSession,
+    path: Path,
+    *,
+    brand: str | None = None,
+    progress: ProgressHook = no_progress,
+    file: str | None = None,
+) -> ImportResult:
+    sheet = read_sheet(path, file=file)
+    errors = check_columns(sheet, REQUIRED, OPTIONAL)
+    if errors:
+        raise ImportFailed(errors)
+    choice = await choose_brand(session, sheet, errors, wanted=brand)
+    target = choice.brand if choice else None
+    factories: dict[str, Factory] = {}
+    owners: dict[str, str] = {}
+    if target is not None:
+        found = (await session.exec(select(Factory).where(Factory.brand_id == target.id))).all()
+        factories = {key(f.code): f for f in found}
+        owners = await _production_order_owners(session, target)
+
+    pos: dict[str, _Po] = {}
+    styles: dict[str, tuple[str, str | None]] = {}
+    agree = Agreement()
+    seen: dict[tuple[str, ...], int] = {}
+    total = len(sheet.rows)
+    for done, source in enumerate(sheet.rows, start=1):
+        row = Row(sheet.file, source, errors)
+        item = _parse(row, factories)
+        if item is not None:
+            _collect(row, item, pos, styles, agree, seen, owners)
+        progress("checking", done, total)
+    _check_plans(sheet.file, pos, agree, errors)
+    if errors or target is None:
+        raise ImportFailed(errors)
+
+    counts = tallies("purchase orders", "lines", "production orders", "T&A plans")
+    style_ids = await _upsert_styles(session, target, styles)
+    existing = {
+        key(p.po_number): p
+        for p in (
+            await session.exec(select(PurchaseOrder).where(PurchaseOrder.brand_id == target.id))
+        ).all()
+    }
+    done = 0
+    for po_key, po in pos.items():
+        await _write_po(session, target, existing.get(po_key), po, style_ids, counts)
+        done += po.rows
+        progress("writing", done, total)
+    record(
+        session,
+        actor="import",
+        action="import.pos",
+        subject=sheet.file,
+        brand_id=target.id,
+        details={"rows": total, "pos": len(pos)},
+    )
+    await session.flush()
+    return ImportResult("pos", sheet.file, target.name, total, counts)
+
+
+def _parse(row: Row, factories: dict[str, Factory]) -> PoRow | None:
+    po_number = row.text("po_number", max_length=40)
+    factory_code = row.text("factory", max_length=32)
+    factory = None
+    if factory_code is not None:
+        factory = factories.get(key(factory_code))
+        if factory is None:
+            known = ", ".join(sorted(f.code for f in factories.values())) or "none yet"
+            row.error("factory", f"unknown factory {factory_code!r}; known codes: {known}")
+    style = row.text("style", max_length=40)
+    style_name = row.text("style_name", required=False, max_length=160)
+    colorway = row.text("colorway", max_length=60)
+    quantity = row.value("quantity", parse_quantity)
+    unit_price = row.value("unit_price", parse_money)
+    currency = row.value("currency", parse_currency)
+    selling_price = row.value("selling_price", parse_money, required=False)
+    committed = row.value("committed_exf", parse_date)
+    in_dc = row.value("in_dc", parse_date, required=False)
+    incoterm = row.value("incoterm", parse_incoterm, required=False)
+    production_order = row.text("production_order", required=False, max_length=48)
+    tna = {m: row.value(column, parse_date, required=False) for m, column in TNA_COLUMNS.items()}
+    if committed and in_dc and in_dc < committed:
+        row.error("in_dc", f"{in_dc.isoformat()} is before committed_exf {committed.isoformat()}")
+    if (
+        not row.ok
+        or po_number is None
+        or factory is None
+        or style is None
+        or colorway is None
+        or quantity is None
+        or unit_price is None
+        or currency is None
+        or committed is None
+    ):
+        return None
+    return PoRow(
+        line=row.line,
+        po_number=po_number,
+        factory=factory,
+        style=style,
+        style_name=style_name,
+        colorway=colorway,
+        quantity=quantity,
+        unit_price=unit_price,
+        currency=currency,
+        selling_price=selling_price,
+        committed_exf=committed,
+        in_dc=in_dc,
+        incoterm=incoterm,
+        production_order=production_order or f"{po_number}-A",
+        tna={m: d for m, d in tna.items() if d is not None},
+    )
+
+
+def _collect(
+    row: Row,
+    item: PoRow,
+    pos: dict[str, _Po],
+    styles: dict[str, tuple[str, str | None]],
+    agree: Agreement,
+    seen: dict[tuple[str, ...], int],
+    owners: dict[str, str],
+) -> None:
+    """Fold one row into its PO, checking it against every earlier row it must agree with."""
+    po_key, order_key = key(item.po_number), key(item.production_order)
+    line_key = (key(item.style), key(item.colorway))
+    row_key = (po_key, order_key, *line_key)
+    if row_key in seen:
+        row.error(
+            "production_order",
+            f"{item.production_order} {item.style} {item.colorway} is already on line "
+            f"{seen[row_key]}; add the quantities into one row",
+        )
+        return
+    seen[row_key] = row.line
+
+    po_label = item.po_number
+    agree.check(row, po_key, po_label, "factory", item.factory.code)
+    agree.check(row, po_key, po_label, "currency", item.currency)
+    agree.check(row, po_key, po_label, "committed_exf", item.committed_exf)
+    agree.check(row, po_key, po_label, "in_dc", item.in_dc)
+    agree.check(row, po_key, po_label, "incoterm", item.incoterm)
+    agree.check(row, f"order {order_key}", item.production_order, "po_number", item.po_number)
+    for milestone, day in item.tna.items():
+        agree.check(row, f"order {order_key}", item.production_order, TNA_COLUMNS[milestone], day)
+    line_group = f"line {po_key} {line_key}"
+    line_label = f"{item.po_number} {item.style} {item.colorway}"
+    agree.check(row, line_group, line_label, "unit_price", item.unit_price)
+    agree.check(row, line_group, line_label, "selling_price", item.selling_price)
+    agree.check(row, f"style {line_key[0]}", item.style, "style_name", item.style_name)
+    owner = owners.get(order_key)
+    if owner is not None and owner != po_key:
+        row.error(
+            "production_order", f"{item.production_order} already belongs to another PO ({owner})"
+        )
+    if not row.ok:
+        return
+
+    po = pos.setdefault(
+        po_key, _Po(item.po_number, item.factory, item.currency, item.committed_exf)
+    )
+    po.rows += 1
+    po.in_dc = po.in_dc or item.in_dc
+    po.incoterm = po.incoterm or item.incoterm
+    order = po.orders.setdefault(order_key, _Order(item.production_order))
+    order.quantity += item.quantity
+    order.tna.update(item.tna)
+    line = po.lines.setdefault(line_key, _Line(item.style, item.colorway, item.unit_price))
+    line.quantity += item.quantity
+    line.selling_price = line.selling_price or item.selling_price
+    known_code, known_name = styles.get(line_key[0], (item.style, None))
+    styles[line_key[0]] = (known_code, known_name or item.style_name)
+
+
+def _check_plans(file: str, pos: dict[str, _Po], agree: Agreement, errors: list[RowError]) -> None:
+    """Planned dates must run forwards and end no later than the committed ex-factory date."""
+    for po in pos.values():
+        for order_key, order in po.orders.items():
+            group = f"order {order_key}"
+            earlier: tuple[Milestone, date] | None = None
+            for milestone in MILESTONES:
+                day = order.tna.get(milestone)
+                if day is None:
+                    continue
+                column = TNA_COLUMNS[milestone]
+                given = agree.get(group, column)
+                line = given[1] if given else 1
+                if earlier is not None and day < earlier[1]:
+                    errors.append(
+                        RowError(
+                            file,
+                            line,
+                            column,
+                            f"{day.isoformat()} is before {TNA_COLUMNS[earlier[0]]} "
+                            f"{earlier[1].isoformat()}; milestones run in order",
+                        )
+                    )
+                earlier = (milestone, day)
+            shipped = order.tna.get(Milestone.SHIPPED)
+            if shipped is not None and shipped > po.committed_exf:
+                given = agree.get(group, TNA_COLUMNS[Milestone.SHIPPED])
+                errors.append(
+                    RowError(
+                        file,
+                        given[1] if given else 1,
+                        "tna_shipped",
+                        f"{shipped.isoformat()} is after committed_exf "
+                        f"{po.committed_exf.isoformat()}",
+                    )
+                )
+
+
+async def _production_order_owners(session: AsyncSession, brand: Brand) -> dict[str, str]:
+    """Production-order number -> its PO number, for every production order of the brand."""
+    pairs = (
+        await session.exec(
+            select(ProductionOrder.number, PurchaseOrder.po_number)
+            .join(PurchaseOrder, col(PurchaseOrder.id) == col(ProductionOrder.po_id))
+            .where(PurchaseOrder.brand_id == brand.id)
+        )
+    ).all()
+    return {key(number): key(po_number) for number, po_number in pairs}
+
+
+async def _upsert_styles(
+    session: AsyncSession, brand: Brand, styles: dict[str, tuple[str, str | None]]
+) -> dict[str, int]:
+    assert brand.id is not None
+    existing = {
+        key(s.code): s
+        for s in (await session.exec(select(Style).where(Style.brand_id == brand.id))).all()
+    }
+    for style_key, (code, name) in styles.items():
+        style = existing.get(style_key)
+        if style is None:
+            style = Style(brand_id=brand.id, code=code, name=name or "")
+            session.add(style)
+            existing[style_key] = style
+        elif name:
+            style.name = name
+    await session.flush()
+    return {k: s.id for k, s in existing.items() if s.id is not None}
+
+
+async def _write_po(
+    session: AsyncSession,
+    brand: Brand,
+    record_: PurchaseOrder | None,
+    po: _Po,
+    style_ids: dict[str, int],
+    counts: dict[str, Tally],
+) -> None:
+    assert brand.id is not None and po.factory.id is not None
+    created = record_ is None
+    if record_ is None:
+        record_ = PurchaseOrder(
+            brand_id=brand.id,
+            po_number=po.number,
+            factory_id=po.factory.id,
+            committed_exf=po.committed_exf,
+        )
+        session.add(record_)
+    changed = assign(
+        record_,
+        factory_id=po.factory.id,
+        currency=po.currency,
+        committed_exf=po.committed_exf,
+        in_dc_date=po.in_dc,
+        incoterm=po.incoterm or "FOB",
+    )
+    await session.flush()
+    counts["purchase orders"].count(created=created, changed=changed)
+    await _write_lines(session, record_, po, style_ids, counts["lines"])
+    await _write_orders(session, record_, po, counts)
+
+
+async def _write_lines(
+    session: AsyncSession,
+    record_: PurchaseOrder,
+    po: _Po,
+    style_ids: dict[str, int],
+    tally: Tally,
+) -> None:
+    assert record_.id is not None
+    current = (
+        await session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == record_.id))
+    ).all()
+    by_key = {(line.style_id, key(line.colorway)): line for line in current}
+    wanted: set[tuple[int, str]] = set()
+    for (style_key, colorway_key), line in po.lines.items():
+        style_id = style_ids[style_key]
+        wanted.add((style_id, colorway_key))
+        existing = by_key.get((style_id, colorway_key))
+        created = existing is None
+        if existing is None:
+            existing = PurchaseOrderLine(
+                po_id=record_.id,
+                style_id=style_id,
+                colorway=line.colorway,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+            )
+            session.add(existing)
+        changed = assign(
+            existing,
+            colorway=line.colorway,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            selling_price=line.selling_price,
+        )
+        tally.count(created=created, changed=changed)
+    for line_key, stale in by_key.items():
+        if line_key not in wanted:
+            await session.delete(stale)
+            tally.removed += 1
+    await session.flush()
+
+
+async def _write_orders(
+    session: AsyncSession, record_: PurchaseOrder, po: _Po, counts: dict[str, Tally]
+) -> None:
+    assert record_.id is not None and po.factory.id is not None
+    current = (
+        await session.exec(select(ProductionOrder).where(ProductionOrder.po_id == record_.id))
+    ).all()
+    by_key = {key(order.number): order for order in current}
+    for order_key, order in po.orders.items():
+        existing = by_key.get(order_key)
+        created = existing is None
+        if existing is None:
+            existing = ProductionOrder(
+                po_id=record_.id,
+                factory_id=po.factory.id,
+                number=order.number,
+                quantity=order.quantity,
+            )
+            session.add(existing)
+        changed = assign(
+            existing,
+            number=order.number,
+            factory_id=po.factory.id,
+            quantity=order.quantity,
+            status=existing.status if existing.status != CANCELLED else "open",
+        )
+        await session.flush()
+        counts["production orders"].count(created=created, changed=changed)
+        await _write_plan(session, existing, record_.committed_exf, order, counts["T&A plans"])
+    for order_key, stale in by_key.items():
+        if order_key not in po.orders and stale.status != CANCELLED:
+            stale.status = CANCELLED
+            counts["production orders"].removed += 1
+    await session.flush()
+
+
+async def _write_plan(
+    session: AsyncSession, order: ProductionOrder, committed: date, item: _Order, tally: Tally
+) -> None:
+    """Given dates are kept; the rest are derived backwards and marked derived."""
+    assert order.id is not None
+    plan = derive_plan(item.tna.get(Milestone.SHIPPED, committed), item.tna)
+    current = {
+        row.milestone: row
+        for row in (
+            await session.exec(
+                select(TnaMilestone).where(TnaMilestone.production_order_id == order.id)
+            )
+        ).all()
+    }
+    created, changed = not current, False
+    for milestone, day in plan.items():
+        derived = milestone not in item.tna
+        existing = current.get(milestone.value)
+        if existing is None:
+            session.add(
+                TnaMilestone(
+                    production_order_id=order.id,
+                    milestone=milestone.value,
+                    planned_date=day,
+                    derived=derived,
+                )
+            )
+            changed = True
+        else:
+            changed = assign(existing, planned_date=day, derived=derived) or changed
+    tally.count(created=created, changed=changed)

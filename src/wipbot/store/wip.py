@@ -1,0 +1,667 @@
+"""Work in progress at a glance: the read queries behind `/po`, `wipbot po` and the risk scan.
+
+A PO is judged through its production orders: each gets its own plan, progress and late-risk
+assessment, and the PO shows the worst of them, because a PO ships when its last part ships.
+`as_of` replays what was known on a past date: check-ins reported later are ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import Enum
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wipbot.production.milestones import MILESTONES, IssueFlag, Milestone
+from wipbot.production.progress import Report, ReportedIssue, derive_state
+from wipbot.production.risk import RiskAssessment, RiskInput, RiskStatus, assess
+from wipbot.production.tna import derive_plan
+
+from .importing.cells import key
+from .importing.scope import find_brand
+from .models import (
+    Brand,
+    CheckIn,
+    CheckInIssue,
+    Factory,
+    FactoryClosure,
+    Gate,
+    ProductionOrder,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Style,
+    TnaMilestone,
+)
+
+SEVERITY: dict[RiskStatus, int] = {
+    RiskStatus.ON_TRACK: 0,
+    RiskStatus.AT_RISK: 1,
+    RiskStatus.LATE: 2,
+}
+CANCELLED = "cancelled"
+CLOSE_MATCHES = 5
+
+
+@dataclass(frozen=True)
+class FactoryInfo:
+    code: str
+    name: str
+    country: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class LineInfo:
+    style: str
+    style_name: str
+    colorway: str
+    quantity: int
+    unit_price: Decimal
+    selling_price: Decimal | None
+
+
+@dataclass(frozen=True)
+class MilestoneInfo:
+    milestone: Milestone
+    planned: date
+    derived: bool
+    actual: date | None
+    days_late: int | None
+    """Reached: actual minus planned (negative is early). Not reached: days overdue, if any."""
+
+
+@dataclass(frozen=True)
+class IssueInfo:
+    production_order: str
+    flag: IssueFlag
+    delay_days: int | None
+    note: str
+
+
+@dataclass(frozen=True)
+class OrderStatus:
+    number: str
+    quantity: int
+    gate_status: str
+    milestones: tuple[MilestoneInfo, ...]
+    current_milestone: Milestone | None
+    quantities: dict[str, int]
+    percent_complete: float
+    last_checkin_at: datetime | None
+    last_checkin_age_days: int | None
+    open_issues: tuple[IssueInfo, ...]
+    revised_exf: date | None
+    risk: RiskAssessment
+
+    @property
+    def plan(self) -> dict[Milestone, date]:
+        return {m.milestone: m.planned for m in self.milestones}
+
+    @property
+    def actual(self) -> dict[Milestone, date]:
+        return {m.milestone: m.actual for m in self.milestones if m.actual is not None}
+
+
+@dataclass(frozen=True)
+class PoStatus:
+    po_number: str
+    brand: str
+    factory: FactoryInfo
+    status: str
+    incoterm: str
+    currency: str
+    lines: tuple[LineInfo, ...]
+    total_quantity: int
+    committed_exf: date
+    in_dc_date: date | None
+    orders: tuple[OrderStatus, ...]
+    risk: RiskAssessment
+    current_milestone: Milestone | None
+    percent_complete: float
+    last_checkin_at: datetime | None
+    last_checkin_age_days: int | None
+    open_issues: tuple[IssueInfo, ...]
+    revised_exf: date | None
+    judged_on: date
+    as_of: date | None
+
+    @property
+    def styles(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(line.style for line in self.lines))
+
+    @property
+    def colorways(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(line.colorway for line in self.lines))
+
+
+async def po_status(
+    session: AsyncSession,
+    brand_id: int,
+    po_number: str,
+    *,
+    today: date,
+    as_of: date | None = None,
+) -> PoStatus | None:
+    """One PO of the brand, found by its number (any case) or by one of its production orders."""
+    po = await _find_po(session, brand_id, po_number)
+    if po is None:
+        return None
+    statuses = await _statuses(session, brand_id, today=today, as_of=as_of, po_id=po.id)
+    return statuses[0] if statuses else None
+
+
+async def wip_board(
+    session: AsyncSession,
+    brand_id: int,
+    *,
+    today: date,
+    factory: str | None = None,
+    late_only: bool = False,
+    as_of: date | None = None,
+) -> list[PoStatus]:
+    """Every PO of the brand, most urgent first: late, then at risk, least slack first."""
+    factory_ids = None
+    if factory is not None:
+        factory_ids = {f.id for f in await matching_factories(session, brand_id, factory)}
+    statuses = await _statuses(session, brand_id, today=today, as_of=as_of, factory_ids=factory_ids)
+    if late_only:
+        statuses = [s for s in statuses if s.risk.status is RiskStatus.LATE]
+    return sorted(statuses, key=urgency)
+
+
+def urgency(status: PoStatus) -> tuple[int, int, date, str]:
+    return (
+        -SEVERITY[status.risk.status],
+        status.risk.slack_days,
+        status.committed_exf,
+        status.po_number,
+    )
+
+
+async def close_matches(session: AsyncSession, brand_id: int, po_number: str) -> list[str]:
+    """PO numbers of the brand that look like what was typed, best first."""
+    numbers = (
+        await session.exec(
+            select(PurchaseOrder.po_number).where(PurchaseOrder.brand_id == brand_id)
+        )
+    ).all()
+    wanted = key(po_number)
+    containing = sorted(n for n in numbers if wanted and wanted in key(n))
+    by_key = {key(n): n for n in numbers}
+    similar = [by_key[k] for k in difflib.get_close_matches(wanted, list(by_key), n=CLOSE_MATCHES)]
+    return list(dict.fromkeys(containing + similar))[:CLOSE_MATCHES]
+
+
+async def matching_factories(session: AsyncSession, brand_id: int, query: str) -> list[Factory]:
+    """Factories whose code is `query` or whose name contains it, ignoring case."""
+    factories = (await session.exec(select(Factory).where(Factory.brand_id == brand_id))).all()
+    wanted = key(query)
+    exact = [f for f in factories if key(f.code) == wanted or key(f.name) == wanted]
+    return exact or [f for f in factories if wanted in key(f.name)]
+
+
+async def resolve_brand(session: AsyncSession, name: str | None) -> Brand:
+    """The brand named, or the only brand there is; LookupError says what to do otherwise."""
+    if name is not None:
+        brand = await find_brand(session, name)
+        if brand is None:
+            raise LookupError(f"no brand named {name!r}")
+        return brand
+    brands = (await session.exec(select(Brand).order_by(Brand.name))).all()
+    if len(brands) == 1:
+        return brands[0]
+    if not brands:
+        raise LookupError("no brand yet; import a factories file first")
+    names = ", ".join(b.name for b in brands)
+    raise LookupError(f"several brands ({names}); choose one with --brand")
+
+
+def status_to_json(status: PoStatus) -> dict[str, Any]:
+    """Plain JSON types: dates as ISO strings, money as strings so no digit is lost."""
+    data = _plain(asdict(status))
+    data["styles"] = list(status.styles)
+    data["colorways"] = list(status.colorways)
+    return data
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(_plain(k)): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+async def _find_po(session: AsyncSession, brand_id: int, number: str) -> PurchaseOrder | None:
+    pos = (
+        await session.exec(select(PurchaseOrder).where(PurchaseOrder.brand_id == brand_id))
+    ).all()
+    exact = next((p for p in pos if p.po_number == number.strip()), None)
+    if exact is not None:
+        return exact
+    found = next((p for p in pos if key(p.po_number) == key(number)), None)
+    if found is not None:
+        return found
+    owner = (
+        await session.exec(
+            select(ProductionOrder.po_id, ProductionOrder.number).where(
+                col(ProductionOrder.po_id).in_([p.id for p in pos])
+            )
+        )
+    ).all()
+    po_id = next((po_id for po_id, n in owner if key(n) == key(number)), None)
+    return next((p for p in pos if p.id == po_id), None)
+
+
+@dataclass(frozen=True)
+class _Known:
+    """Everything about the relevant production orders that the judgement needs."""
+
+    plans: dict[int, list[TnaMilestone]]
+    reports: dict[int, list[Report]]
+    issue_notes: dict[int, list[IssueInfo]]
+    gates: dict[int, str]
+
+
+async def _statuses(
+    session: AsyncSession,
+    brand_id: int,
+    *,
+    today: date,
+    as_of: date | None,
+    po_id: int | None = None,
+    factory_ids: set[int | None] | None = None,
+) -> list[PoStatus]:
+    brand = await session.get(Brand, brand_id)
+    if brand is None:
+        return []
+    judged_on = as_of or today
+    query = select(PurchaseOrder).where(PurchaseOrder.brand_id == brand_id)
+    if po_id is not None:
+        query = query.where(PurchaseOrder.id == po_id)
+    if factory_ids is not None:
+        query = query.where(col(PurchaseOrder.factory_id).in_(factory_ids))
+    shown = (await session.exec(query.order_by(PurchaseOrder.po_number))).all()
+    if not shown:
+        return []
+    factories = {
+        f.id: f
+        for f in (
+            await session.exec(
+                select(Factory).where(col(Factory.id).in_({p.factory_id for p in shown}))
+            )
+        ).all()
+    }
+    # Every PO of these factories, not only those shown: finished ones teach us how they slip.
+    pos = {
+        p.id: p
+        for p in (
+            await session.exec(
+                select(PurchaseOrder)
+                .where(PurchaseOrder.brand_id == brand_id)
+                .where(col(PurchaseOrder.factory_id).in_(list(factories)))
+            )
+        ).all()
+    }
+    orders = [
+        o
+        for o in (
+            await session.exec(
+                select(ProductionOrder)
+                .where(col(ProductionOrder.po_id).in_(list(pos)))
+                .order_by(ProductionOrder.number)
+            )
+        ).all()
+        if o.status != CANCELLED
+    ]
+    zones = {f.id: ZoneInfo(f.timezone) for f in factories.values()}
+    known = await _load_known(session, orders, zones, as_of)
+    slips = _factory_slips(orders, pos, known)
+    closed = await _non_working_days(session, factories.values(), judged_on, shown)
+    lines = await _lines(session, [p.id for p in shown if p.id is not None])
+
+    by_po: dict[int, list[ProductionOrder]] = defaultdict(list)
+    for order in orders:
+        by_po[order.po_id].append(order)
+    results = []
+    for po in shown:
+        assert po.id is not None
+        factory = factories[po.factory_id]
+        order_statuses = tuple(
+            _order_status(
+                order,
+                po,
+                known,
+                RiskInputs(slips.get(po.factory_id, ()), closed[factory.id], brand.buffer_days),
+                judged_on,
+            )
+            for order in by_po.get(po.id, [])
+        )
+        results.append(
+            _po_status(po, brand, factory, lines.get(po.id, ()), order_statuses, judged_on, as_of)
+        )
+    return results
+
+
+@dataclass(frozen=True)
+class RiskInputs:
+    """What a factory brings to every assessment of its orders."""
+
+    factory_slip_days: tuple[int, ...]
+    non_working_days: frozenset[date]
+    buffer_days: int
+
+
+async def _load_known(
+    session: AsyncSession,
+    orders: Sequence[ProductionOrder],
+    zones: dict[int | None, ZoneInfo],
+    as_of: date | None,
+) -> _Known:
+    ids = [o.id for o in orders]
+    zone_of = {o.id: zones[o.factory_id] for o in orders}
+    number_of = {o.id: o.number for o in orders}
+    plans: dict[int, list[TnaMilestone]] = defaultdict(list)
+    for row in (
+        await session.exec(
+            select(TnaMilestone).where(col(TnaMilestone.production_order_id).in_(ids))
+        )
+    ).all():
+        plans[row.production_order_id].append(row)
+    checkins = (
+        await session.exec(
+            select(CheckIn)
+            .where(col(CheckIn.production_order_id).in_(ids))
+            .order_by(col(CheckIn.reported_at), col(CheckIn.id))
+        )
+    ).all()
+    local = {c.id: c.reported_at.astimezone(zone_of[c.production_order_id]) for c in checkins}
+    if as_of is not None:
+        checkins = [c for c in checkins if local[c.id].date() <= as_of]
+    issues: dict[int | None, list[CheckInIssue]] = defaultdict(list)
+    if checkins:
+        for issue in (
+            await session.exec(
+                select(CheckInIssue)
+                .where(col(CheckInIssue.checkin_id).in_([c.id for c in checkins]))
+                .order_by(col(CheckInIssue.id))
+            )
+        ).all():
+            issues[issue.checkin_id].append(issue)
+    reports: dict[int, list[Report]] = defaultdict(list)
+    notes: dict[int, list[IssueInfo]] = {}
+    for checkin in checkins:
+        reported = tuple(
+            ReportedIssue(IssueFlag(i.flag), i.delay_days, i.note or None)
+            for i in issues[checkin.id]
+        )
+        reports[checkin.production_order_id].append(
+            Report(
+                reported_at=local[checkin.id],
+                milestone=Milestone(checkin.milestone),
+                quantities=_quantities(checkin),
+                issues=reported,
+                revised_exf=checkin.revised_exf,
+            )
+        )
+        # The latest check-in's issues are the open ones, as in derive_state.
+        notes[checkin.production_order_id] = [
+            IssueInfo(number_of[checkin.production_order_id], i.flag, i.delay_days, i.note or "")
+            for i in reported
+        ]
+    gates = {
+        g.production_order_id: g.status
+        for g in (
+            await session.exec(select(Gate).where(col(Gate.production_order_id).in_(ids)))
+        ).all()
+    }
+    return _Known(plans, reports, notes, gates)
+
+
+def _quantities(checkin: CheckIn) -> dict[str, int]:
+    values = {
+        "cut": checkin.qty_cut,
+        "sewn": checkin.qty_sewn,
+        "finished": checkin.qty_finished,
+        "packed": checkin.qty_packed,
+        "shipped": checkin.qty_shipped,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _plan(order: ProductionOrder, po: PurchaseOrder, known: _Known) -> dict[Milestone, date]:
+    rows = {Milestone(r.milestone): r.planned_date for r in known.plans.get(order.id or 0, [])}
+    if len(rows) == len(MILESTONES):
+        return rows
+    return derive_plan(rows.get(Milestone.SHIPPED, po.committed_exf), rows)
+
+
+def _factory_slips(
+    orders: Sequence[ProductionOrder], pos: dict[int | None, PurchaseOrder], known: _Known
+) -> dict[int, tuple[int, ...]]:
+    """Days each finished production order of a factory shipped after its planned date."""
+    slips: dict[int, list[int]] = defaultdict(list)
+    for order in orders:
+        shipped = [
+            r.day for r in known.reports.get(order.id or 0, []) if r.milestone is Milestone.SHIPPED
+        ]
+        if shipped:
+            planned = _plan(order, pos[order.po_id], known)[Milestone.SHIPPED]
+            slips[order.factory_id].append((min(shipped) - planned).days)
+    return {k: tuple(v) for k, v in slips.items()}
+
+
+async def _non_working_days(
+    session: AsyncSession,
+    factories: Iterable[Factory],
+    judged_on: date,
+    pos: Sequence[PurchaseOrder],
+) -> dict[int | None, frozenset[date]]:
+    """Public holidays of the factory's country and its own closures: days nothing gets made."""
+    factories = list(factories)
+    last = max([judged_on, *(p.committed_exf for p in pos)])
+    years = tuple(range(judged_on.year, last.year + 2))
+    closures: dict[int, set[date]] = defaultdict(set)
+    for closure in (
+        await session.exec(
+            select(FactoryClosure).where(
+                col(FactoryClosure.factory_id).in_([f.id for f in factories])
+            )
+        )
+    ).all():
+        day = closure.start
+        while day <= closure.end:
+            closures[closure.factory_id].add(day)
+            day += timedelta(days=1)
+    return {
+        f.id: public_holidays(f.country, years) | frozenset(closures.get(f.id or 0, ()))
+        for f in factories
+    }
+
+
+@lru_cache(maxsize=64)
+def public_holidays(country: str, years: tuple[int, ...]) -> frozenset[date]:
+    try:
+        return frozenset(holidays.country_holidays(country, years=years))
+    except NotImplementedError:
+        return frozenset()
+
+
+async def _lines(session: AsyncSession, po_ids: list[int]) -> dict[int, tuple[LineInfo, ...]]:
+    rows = (
+        await session.exec(
+            select(PurchaseOrderLine, Style)
+            .join(Style, col(Style.id) == col(PurchaseOrderLine.style_id))
+            .where(col(PurchaseOrderLine.po_id).in_(po_ids))
+            .order_by(col(PurchaseOrderLine.id))
+        )
+    ).all()
+    lines: dict[int, list[LineInfo]] = defaultdict(list)
+    for line, style in rows:
+        lines[line.po_id].append(
+            LineInfo(
+                style.code,
+                style.name,
+                line.colorway,
+                line.quantity,
+                line.unit_price,
+                line.selling_price,
+            )
+        )
+    return {po_id: tuple(found) for po_id, found in lines.items()}
+
+
+def _order_status(
+    order: ProductionOrder,
+    po: PurchaseOrder,
+    known: _Known,
+    inputs: RiskInputs,
+    judged_on: date,
+) -> OrderStatus:
+    assert order.id is not None
+    plan = _plan(order, po, known)
+    derived = {Milestone(r.milestone): r.derived for r in known.plans.get(order.id, [])}
+    reports = known.reports.get(order.id, [])
+    risk = assess(
+        RiskInput(
+            committed_exf=po.committed_exf,
+            plan=plan,
+            order_quantity=order.quantity,
+            reports=reports,
+            factory_slip_days=inputs.factory_slip_days,
+            non_working_days=inputs.non_working_days,
+            buffer_days=inputs.buffer_days,
+        ),
+        judged_on,
+    )
+    end_of_day = datetime.combine(judged_on, datetime.max.time(), tzinfo=ZoneInfo("UTC"))
+    state = derive_state(order.quantity, reports, end_of_day)
+    milestones = tuple(
+        MilestoneInfo(
+            milestone=m,
+            planned=plan[m],
+            derived=derived.get(m, True),
+            actual=state.milestone_dates.get(m),
+            days_late=_days_late(plan[m], state.milestone_dates.get(m), judged_on),
+        )
+        for m in MILESTONES
+    )
+    last = reports[-1] if reports else None
+    return OrderStatus(
+        number=order.number,
+        quantity=order.quantity,
+        gate_status=known.gates.get(order.id, "open"),
+        milestones=milestones,
+        current_milestone=state.milestone,
+        quantities=dict(state.quantities),
+        percent_complete=state.percent_complete,
+        last_checkin_at=last.reported_at if last else None,
+        last_checkin_age_days=(judged_on - last.day).days if last else None,
+        open_issues=tuple(known.issue_notes.get(order.id, ())),
+        revised_exf=state.revised_exf,
+        risk=risk,
+    )
+
+
+def _days_late(planned: date, actual: date | None, judged_on: date) -> int | None:
+    if actual is not None:
+        return (actual - planned).days
+    return (judged_on - planned).days if judged_on > planned else None
+
+
+def _po_status(
+    po: PurchaseOrder,
+    brand: Brand,
+    factory: Factory,
+    lines: tuple[LineInfo, ...],
+    orders: tuple[OrderStatus, ...],
+    judged_on: date,
+    as_of: date | None,
+) -> PoStatus:
+    total = sum(line.quantity for line in lines) or sum(o.quantity for o in orders)
+    last = max((o for o in orders if o.last_checkin_at), key=_last_at, default=None)
+    revised = [o.revised_exf for o in orders if o.revised_exf is not None]
+    return PoStatus(
+        po_number=po.po_number,
+        brand=brand.name,
+        factory=FactoryInfo(factory.code, factory.name, factory.country, factory.timezone),
+        status=po.status,
+        incoterm=po.incoterm,
+        currency=po.currency,
+        lines=lines,
+        total_quantity=total,
+        committed_exf=po.committed_exf,
+        in_dc_date=po.in_dc_date,
+        orders=orders,
+        risk=rollup(po.committed_exf, orders, judged_on, brand.buffer_days),
+        current_milestone=_least_advanced(orders),
+        percent_complete=_weighted_percent(orders),
+        last_checkin_at=last.last_checkin_at if last else None,
+        last_checkin_age_days=last.last_checkin_age_days if last else None,
+        open_issues=tuple(issue for o in orders for issue in o.open_issues),
+        revised_exf=max(revised) if revised else None,
+        judged_on=judged_on,
+        as_of=as_of,
+    )
+
+
+def _last_at(order: OrderStatus) -> datetime:
+    assert order.last_checkin_at is not None
+    return order.last_checkin_at
+
+
+def rollup(
+    committed: date, orders: Sequence[OrderStatus], judged_on: date, buffer_days: int
+) -> RiskAssessment:
+    """The PO is as late as its latest production order; the drivers are those of the worst."""
+    if not orders:
+        return assess(
+            RiskInput(committed, derive_plan(committed), 1, (), buffer_days=buffer_days), judged_on
+        )
+    worst = max(orders, key=lambda o: (SEVERITY[o.risk.status], o.risk.projected_exf))
+    projected = max(o.risk.projected_exf for o in orders)
+    named = len(orders) > 1
+    drivers = tuple(
+        f"{o.number}: {driver}" if named else driver
+        for o in orders
+        if o.risk.status is worst.risk.status
+        for driver in o.risk.drivers
+    )
+    ages = [o.risk.data_age_days for o in orders if o.risk.data_age_days is not None]
+    return RiskAssessment(
+        projected_exf=projected,
+        slack_days=(committed - projected).days,
+        status=worst.risk.status,
+        drivers=drivers,
+        stale=any(o.risk.stale for o in orders),
+        data_age_days=max(ages) if ages else None,
+    )
+
+
+def _least_advanced(orders: Sequence[OrderStatus]) -> Milestone | None:
+    if not orders or any(o.current_milestone is None for o in orders):
+        return None
+    return min((o.current_milestone for o in orders if o.current_milestone), key=lambda m: m.index)
+
+
+def _weighted_percent(orders: Sequence[OrderStatus]) -> float:
+    quantity = sum(o.quantity for o in orders)
+    if not quantity:
+        return 0.0
+    return round(sum(o.percent_complete * o.quantity for o in orders) / quantity, 1)

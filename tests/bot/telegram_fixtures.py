@@ -1,0 +1,268 @@
+"""The Telegram channel as it runs: the real Application and web app under uvicorn on a real
+port, the fake Bot API, a database seeded with one factory and its production orders."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import uvicorn
+from sqlalchemy import func
+from sqlmodel import select
+
+from tests.fakes.telegram_api import TOKEN, FakeTelegramApi, SentMessage, User
+from wipbot.bot.channel import Channel, ChannelContext
+from wipbot.bot.config import Settings
+from wipbot.bot.telegram import build_telegram_channel
+from wipbot.bot.web import build_web_app
+from wipbot.handlers.onboarding import create_invite
+from wipbot.scheduler.sender import send_due
+from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.models import (
+    Brand,
+    CheckIn,
+    Factory,
+    Gate,
+    OutboxMessage,
+    ProductionOrder,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    SeenInbound,
+    Style,
+)
+
+START = datetime(2025, 11, 26, 3, 0, tzinfo=UTC)
+"""A Wednesday morning in Vietnam."""
+SECRET = "s3cret-Token_for-the-webhook"
+LAN = User(5102938476, "Lan", "en", last_name="Nguyen")
+MAI = User(5102938477, "Mai", "vi")
+WEI = User(5102938478, "Wei", "zh-hans")
+STRANGER = User(6600000001, "Someone", "en")
+ORDERS = (
+    ("PO-1001", "PO-1001-A", 1200),
+    ("PO-1001", "PO-1001-B", 800),
+    ("PO-1002", "PO-1002-A", 500),
+)
+
+
+class Clock:
+    """The time handlers and the sender see; tests move it."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    async def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+
+
+@dataclass(frozen=True)
+class Seed:
+    factory_id: int
+    order_ids: tuple[int, ...]
+    invites: dict[str, str]
+    """Contact name -> invite code."""
+
+
+async def seed(session_factory: SessionFactory, *contacts: str) -> Seed:
+    """Brand, factory HP in Vietnam, two POs with three production orders past their gate, and a
+    Telegram invite for each contact name."""
+    async with transaction(session_factory) as s:
+        brand = Brand(name="Acme Apparel")
+        s.add(brand)
+        await s.flush()
+        assert brand.id is not None
+        factory = Factory(
+            brand_id=brand.id,
+            code="HP",
+            name="Hoa Phat Garment",
+            country="VN",
+            timezone="Asia/Ho_Chi_Minh",
+            language="vi",
+            checkin_weekday=2,
+            checkin_time=time(9, 0),
+        )
+        style = Style(brand_id=brand.id, code="TS-01", name="Crew tee")
+        s.add_all([factory, style])
+        await s.flush()
+        assert factory.id is not None and style.id is not None
+        pos: dict[str, PurchaseOrder] = {}
+        order_ids = []
+        for offset, (po_number, number, quantity) in enumerate(ORDERS):
+            if po_number not in pos:
+                po = PurchaseOrder(
+                    brand_id=brand.id,
+                    po_number=po_number,
+                    factory_id=factory.id,
+                    committed_exf=date(2026, 1, 15) + timedelta(days=offset * 10),
+                )
+                s.add(po)
+                await s.flush()
+                assert po.id is not None
+                s.add(
+                    PurchaseOrderLine(
+                        po_id=po.id,
+                        style_id=style.id,
+                        colorway="Navy",
+                        quantity=2000,
+                        unit_price=Decimal("4.2000"),
+                    )
+                )
+                pos[po_number] = po
+            po_id = pos[po_number].id
+            assert po_id is not None
+            order = ProductionOrder(
+                po_id=po_id, factory_id=factory.id, number=number, quantity=quantity
+            )
+            s.add(order)
+            await s.flush()
+            assert order.id is not None
+            s.add(Gate(production_order_id=order.id, status="approved", decided_at=START))
+            order_ids.append(order.id)
+        invites = {}
+        for name in contacts:
+            invite = await create_invite(
+                s, factory_code="HP", name=name, platform="telegram", now=START
+            )
+            invites[name] = invite.code
+    return Seed(factory.id, tuple(order_ids), invites)
+
+
+async def count_rows(session_factory: SessionFactory) -> dict[str, int]:
+    """What a rejected request must not change."""
+    counts = {}
+    async with session_factory() as s:
+        for table in (CheckIn, SeenInbound, OutboxMessage):
+            counts[table.__tablename__] = (
+                await s.exec(select(func.count()).select_from(table))
+            ).one()
+    return counts
+
+
+async def checkins(session_factory: SessionFactory) -> list[CheckIn]:
+    async with session_factory() as s:
+        return list((await s.exec(select(CheckIn).order_by(CheckIn.id))).all())  # type: ignore[arg-type]
+
+
+def settings_for(fake: FakeTelegramApi, public_url: str | None, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "DATABASE_URL": "sqlite+aiosqlite://",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": fake.api_url,
+        "WIPBOT_PUBLIC_URL": public_url,
+        "TELEGRAM_WEBHOOK_SECRET": SECRET if public_url else None,
+        **extra,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class Bot:
+    """One running wipbot process, as far as Telegram is concerned."""
+
+    fake: FakeTelegramApi
+    channel: Channel
+    session_factory: SessionFactory
+    clock: Clock
+    url: str
+    http: httpx.AsyncClient
+    woken: asyncio.Event
+
+    async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        response = await self.http.post(
+            f"{self.url}/telegram/webhook", json=update, headers=headers
+        )
+        return response.status_code
+
+    async def flush(self) -> int:
+        """Run the outbox sender once, as its loop would after a wake-up; its rate-limit waits
+        move the clock instead of the test's wall time."""
+        assert self.channel.transport is not None
+        return await send_due(
+            self.session_factory,
+            {"telegram": self.channel.transport},
+            clock=self.clock,
+            sleep=self.clock.sleep,
+        )
+
+    async def deliver(self, update: dict[str, Any]) -> None:
+        assert await self.post(update) == 200
+        await self.flush()
+
+    async def say(self, user: User, text: str) -> list[SentMessage]:
+        """What the bot answered to `text`: the messages it sent after it."""
+        return await self._answers(user, self.fake.text_update(user, text))
+
+    async def click(
+        self, user: User, data: str, message: SentMessage | None = None
+    ) -> list[SentMessage]:
+        """Tap the button with callback data `data` on `message` (default: the last message)."""
+        message = message or self.fake.last_message(user.id)
+        return await self._answers(user, self.fake.click_update(user, message, data=data))
+
+    async def send_photo(self, user: User, caption: str | None = None) -> list[SentMessage]:
+        return await self._answers(user, self.fake.photo_update(user, caption))
+
+    async def _answers(self, user: User, update: dict[str, Any]) -> list[SentMessage]:
+        before = len(self.fake.messages(user.id))
+        await self.deliver(update)
+        return self.fake.messages(user.id)[before:]
+
+
+def listening_socket() -> socket.socket:
+    """Bound and listening before uvicorn starts, so the URL is known and nobody waits."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    return sock
+
+
+@asynccontextmanager
+async def running_bot(
+    fake: FakeTelegramApi,
+    session_factory: SessionFactory,
+    clock: Clock,
+    *,
+    webhook: bool = True,
+) -> AsyncIterator[Bot]:
+    """Build and start the channel like `wipbot run` does, serve the web app on a real port."""
+    sock = listening_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    woken = asyncio.Event()
+    context = ChannelContext(
+        settings_for(fake, url if webhook else None),
+        session_factory,
+        wake_sender=woken.set,
+        clock=clock,
+    )
+    channel = build_telegram_channel(context)
+    assert channel is not None
+    server = uvicorn.Server(
+        uvicorn.Config(
+            build_web_app(session_factory, [channel]), log_level="warning", lifespan="off"
+        )
+    )
+    await channel.start()
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            yield Bot(fake, channel, session_factory, clock, url, http, woken)
+    finally:
+        server.should_exit = True
+        await serving
+        await channel.stop()
+        sock.close()

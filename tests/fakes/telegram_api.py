@@ -1,0 +1,311 @@
+"""A fake Telegram Bot API: `/bot<token>/<method>` over real HTTP, answering like Telegram does.
+
+It keeps each chat's messages (text and inline keyboard, edits applied), queues updates for
+getUpdates, and builds updates shaped like the recorded payloads in payloads/telegram/, so a
+test can "click" a button of a message the bot really sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from . import Call, Failure, FakeApi
+
+PAYLOADS = Path(__file__).parent / "payloads" / "telegram"
+TOKEN = "7000000001:AAFakeTokenForTestsOnly-abcdefghijk"
+BOT_USER = {
+    "id": 7000000001,
+    "is_bot": True,
+    "first_name": "wipbot",
+    "username": "wipbot_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+JSON_FIELDS = frozenset(
+    {"reply_markup", "allowed_updates", "commands", "scope", "entities", "link_preview_options"}
+)
+LONG_POLL_CAP = 0.5
+"""getUpdates waits at most this long for news, whatever timeout the client asks for."""
+
+
+def payload(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
+@dataclass(frozen=True)
+class User:
+    """A Telegram user writing to the bot in a private chat (chat id = user id)."""
+
+    id: int
+    first_name: str
+    language_code: str | None = "en"
+    last_name: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.last_name:
+            user["last_name"] = self.last_name
+        if self.language_code:
+            user["language_code"] = self.language_code
+        return user
+
+    def chat(self) -> dict[str, Any]:
+        return {"id": self.id, "first_name": self.first_name, "type": "private"}
+
+
+@dataclass
+class SentMessage:
+    message_id: int
+    chat_id: str
+    text: str
+    reply_markup: dict[str, Any] | None
+    date: int
+    edits: int = 0
+
+    @property
+    def buttons(self) -> list[dict[str, str]]:
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [button for row in rows for button in row]
+
+    @property
+    def labels(self) -> list[str]:
+        return [button["text"] for button in self.buttons]
+
+    def as_json(self, chat: dict[str, Any]) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": self.message_id,
+            "from": BOT_USER,
+            "chat": chat,
+            "date": self.date,
+            "text": self.text,
+        }
+        if self.reply_markup:
+            message["reply_markup"] = self.reply_markup
+        if self.edits:
+            message["edit_date"] = self.date + self.edits
+        return message
+
+
+@dataclass
+class Webhook:
+    url: str = ""
+    secret_token: str | None = None
+    allowed_updates: list[str] = field(default_factory=list)
+
+
+class FakeTelegramApi(FakeApi):
+    def __init__(self, token: str = TOKEN) -> None:
+        super().__init__()
+        self.token = token
+        self.chats: dict[str, list[SentMessage]] = {}
+        self.webhook = Webhook()
+        self.commands: dict[str | None, list[dict[str, str]]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._new_update = asyncio.Event()
+        self._update_ids = itertools.count(900000001)
+        self._message_ids = itertools.count(100)
+        self._query_ids = itertools.count(4400000000000000001)
+        self._date = 1764144000
+
+    @property
+    def api_url(self) -> str:
+        """What TELEGRAM_API_URL should be: the token gets appended to it."""
+        return f"{self.url}/bot"
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.route("*", "/{path:.*}", self._handle)]
+
+    # -- what the bot sent ---------------------------------------------------------------------
+
+    def messages(self, chat_id: int | str) -> list[SentMessage]:
+        return self.chats.get(str(chat_id), [])
+
+    def last_message(self, chat_id: int | str) -> SentMessage:
+        return self.messages(chat_id)[-1]
+
+    # -- updates as Telegram would deliver them ------------------------------------------------
+
+    def text_update(self, user: User, text: str) -> dict[str, Any]:
+        update = payload("message_command" if text.startswith("/") else "message_text")
+        message = update["message"]
+        message["text"] = text
+        message["from"], message["chat"] = user.as_json(), user.chat()
+        if text.startswith("/"):
+            message["entities"] = [
+                {"offset": 0, "length": len(text.split(" ", 1)[0]), "type": "bot_command"}
+            ]
+        return self._stamp(update)
+
+    def photo_update(self, user: User, caption: str | None = None) -> dict[str, Any]:
+        update = payload("message_photo")
+        message = update["message"]
+        message["from"], message["chat"] = user.as_json(), user.chat()
+        if caption is None:
+            message.pop("caption")
+        else:
+            message["caption"] = caption
+        return self._stamp(update)
+
+    def click_update(self, user: User, message: SentMessage, *, data: str) -> dict[str, Any]:
+        """A tap on the button with callback data `data` of a message the bot sent."""
+        if data not in [b["callback_data"] for b in message.buttons]:
+            raise AssertionError(f"no button {data!r} on {message.text!r}: {message.buttons}")
+        update = payload("callback_query")
+        query = update["callback_query"]
+        query["id"] = str(next(self._query_ids))
+        query["from"] = user.as_json()
+        query["message"] = message.as_json(user.chat())
+        query["data"] = data
+        return self._stamp(update)
+
+    def _stamp(self, update: dict[str, Any]) -> dict[str, Any]:
+        update["update_id"] = next(self._update_ids)
+        self._date += 1
+        if "message" in update:
+            update["message"]["message_id"] = next(self._message_ids)
+            update["message"]["date"] = self._date
+        return update
+
+    def queue_update(self, update: dict[str, Any]) -> None:
+        """For long polling: the next getUpdates returns it."""
+        self._updates.append(copy.deepcopy(update))
+        self._new_update.set()
+
+    # -- the Bot API ---------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        prefix, _, method = request.match_info["path"].partition("/")
+        if prefix != f"bot{self.token}":
+            return _error(404 if not prefix.startswith("bot") else 401, "Unauthorized")
+        params = await _params(request)
+        await self.record(Call(method, params, dict(request.headers)))
+        failure = self.take_failure(method)
+        if failure is not None:
+            return _failure(failure)
+        answer = getattr(self, f"_api_{method}", None)
+        if answer is None:
+            return _error(404, "Not Found: method not found")
+        result = await answer(params)
+        if isinstance(result, web.Response):
+            return result
+        return web.json_response({"ok": True, "result": result})
+
+    async def _api_getMe(self, _: dict[str, Any]) -> Any:
+        return BOT_USER
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset", 0) or 0)
+        if offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        timeout = min(float(params.get("timeout", 0) or 0), LONG_POLL_CAP)
+        if not self._updates and timeout > 0:
+            self._new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+        limit = int(params.get("limit", 100) or 100)
+        return self._updates[:limit]
+
+    async def _api_setWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = Webhook(
+            params["url"], params.get("secret_token"), params.get("allowed_updates", [])
+        )
+        return True
+
+    async def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = Webhook()
+        if str(params.get("drop_pending_updates", "")).lower() == "true":
+            self._updates.clear()
+        return True
+
+    async def _api_getWebhookInfo(self, _: dict[str, Any]) -> Any:
+        return {"url": self.webhook.url, "has_custom_certificate": False, "pending_update_count": 0}
+
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:
+        self.commands[params.get("language_code")] = params["commands"]
+        return True
+
+    async def _api_answerCallbackQuery(self, _: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
+        chat_id = str(params["chat_id"])
+        text = str(params.get("text", ""))
+        if not text.strip():
+            return _error(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            return _error(400, "Bad Request: message is too long")
+        self._date += 1
+        message = SentMessage(
+            next(self._message_ids), chat_id, text, params.get("reply_markup"), self._date
+        )
+        self.chats.setdefault(chat_id, []).append(message)
+        return message.as_json({"id": int(chat_id), "type": "private"})
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> Any:
+        return self._edit(params, text=str(params.get("text", "")))
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        return self._edit(params, text=None)
+
+    async def _api_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = params["file_id"]
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id[-8:],
+            "file_path": f"photos/{file_id}",
+        }
+
+    def _edit(self, params: dict[str, Any], *, text: str | None) -> Any:
+        chat_id = str(params["chat_id"])
+        found = [m for m in self.messages(chat_id) if m.message_id == int(params["message_id"])]
+        if not found:
+            return _error(400, "Bad Request: message to edit not found")
+        message = found[0]
+        markup = params.get("reply_markup")
+        new_text = message.text if text is None else text
+        if new_text == message.text and markup == message.reply_markup:
+            return _error(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        message.text, message.reply_markup = new_text, markup
+        message.edits += 1
+        return message.as_json({"id": int(chat_id), "type": "private"})
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        body: dict[str, Any] = await request.json()
+        return body
+    form = await request.post() if request.can_read_body else request.query
+    params: dict[str, Any] = {}
+    for key, value in {**request.query, **form}.items():
+        text = value if isinstance(value, str) else str(value)
+        params[key] = json.loads(text) if key in JSON_FIELDS else text
+    return params
+
+
+def _error(status: int, description: str, **parameters: Any) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=status)
+
+
+def _failure(failure: Failure) -> web.Response:
+    if failure.status == 429:
+        wait = failure.retry_after or 1
+        return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+    return _error(failure.status, failure.description or "Internal Server Error")
