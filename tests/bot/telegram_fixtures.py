@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import uvicorn
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tests.fakes.telegram_api import TOKEN, FakeTelegramApi, SentMessage, User
 from wipbot.bot.channel import Channel, ChannelContext
@@ -153,7 +153,7 @@ async def count_rows(session_factory: SessionFactory) -> dict[str, int]:
 
 async def checkins(session_factory: SessionFactory) -> list[CheckIn]:
     async with session_factory() as s:
-        return list((await s.exec(select(CheckIn).order_by(CheckIn.id))).all())  # type: ignore[arg-type]
+        return list((await s.exec(select(CheckIn).order_by(col(CheckIn.id)))).all())
 
 
 def settings_for(fake: FakeTelegramApi, public_url: str | None, **extra: Any) -> Settings:

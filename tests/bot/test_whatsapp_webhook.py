@@ -18,8 +18,13 @@ from tests.bot.whatsapp_fixtures import (
     outbox,
     running_bot,
     seed,
+    settings_for,
 )
 from tests.fakes.graph_api import APP_SECRET, VERIFY_TOKEN, FakeGraphApi
+from wipbot.bot.channel import ChannelContext
+from wipbot.bot.config import Settings
+from wipbot.bot.runtime import build_runtime
+from wipbot.bot.whatsapp import build_whatsapp_channel
 from wipbot.bot.whatsapp.signature import sign
 from wipbot.store.db import SessionFactory
 from wipbot.store.models import Contact, ConversationState, OutboxMessage
@@ -244,3 +249,38 @@ async def test_replies_wait_in_the_outbox_marked_as_answers(
     assert (row.platform, row.chat_id, row.status) == ("whatsapp", STRANGER, "pending")
     assert row.payload["template"] is None
     assert row.payload["in_reply_to_at"] == bot.clock().isoformat()
+
+
+def test_channel_is_off_without_token_and_number(sqlite_session_factory: SessionFactory) -> None:
+    settings = Settings(_env_file=None, WHATSAPP_APP_SECRET="x")  # type: ignore[call-arg]
+    assert build_whatsapp_channel(ChannelContext(settings, sqlite_session_factory)) is None
+    assert settings.channels()["whatsapp"] == "off"
+
+
+async def test_runtime_serves_the_webhook_when_configured(
+    fake: FakeGraphApi, sqlite_session_factory: SessionFactory
+) -> None:
+    runtime = build_runtime(settings_for(fake), sqlite_session_factory)
+    assert "whatsapp" in runtime.transports
+    paths = {getattr(route, "path", None) for route in runtime.app.routes}
+    assert "/whatsapp/webhook" in paths
+    for channel in runtime.channels:
+        await channel.stop()
+
+
+async def test_without_secrets_the_webhook_refuses_everything(
+    fake: FakeGraphApi, sqlite_session_factory: SessionFactory
+) -> None:
+    clock = Clock()
+    async with running_bot(
+        fake,
+        sqlite_session_factory,
+        clock,
+        WHATSAPP_APP_SECRET=None,
+        WHATSAPP_VERIFY_TOKEN=None,
+    ) as bot:
+        notification = bot.fake.text_notification(STRANGER, "hello", at=clock())
+        assert (await bot.post(notification)).status_code == 401
+        handshake = {"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"}
+        assert (await bot.http.get(bot.webhook, params=handshake)).status_code == 403
+    assert (await count_rows(sqlite_session_factory))["seen_inbound"] == 0

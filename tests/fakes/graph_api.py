@@ -88,9 +88,14 @@ class FakeGraphApi(FakeApi):
         self.sent: list[SentMessage] = []
         self._ids = itertools.count(1)
         self._inbound_ids = itertools.count(1)
+        self._scripted: dict[int, int] = {}
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/{version}/{phone_number_id}/messages", self._messages)]
+
+    def fail_after(self, successes: int, status: int) -> None:
+        """Let the next `successes` messages through, then answer one with `status`."""
+        self._scripted[len(self.calls_to("messages")) + successes + 1] = status
 
     # -- what the bot sent ---------------------------------------------------------------------
 
@@ -176,6 +181,9 @@ class FakeGraphApi(FakeApi):
         if request.match_info["phone_number_id"] != self.phone_number_id:
             return _error(400, 100, "Unsupported post request. Object does not exist")
         failure = self.take_failure("messages")
+        scripted = self._scripted.pop(len(self.calls_to("messages")), None)
+        if failure is None and scripted is not None:
+            failure = Failure(scripted)
         if failure is not None:
             return _failure(failure)
         problem = refusal(body)

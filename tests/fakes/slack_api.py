@@ -8,6 +8,7 @@ a 5xx, or an `ok: false` error such as `channel_not_found`.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ class FakeSlackApi(FakeApi):
         self.views_opened: list[dict[str, Any]] = []
         self.home_views: dict[str, dict[str, Any]] = {}
         self.responses: list[tuple[str, dict[str, Any]]] = []
+        self.hold_responses: asyncio.Event | None = None
+        """When set, posts to response_urls wait for it: a slow Slack, to show the ack is not."""
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
 
@@ -96,6 +99,8 @@ class FakeSlackApi(FakeApi):
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()
+        if self.hold_responses is not None:
+            await self.hold_responses.wait()
         self.responses.append((request.match_info["key"], body))
         await self.record(Call("response_url", body, dict(request.headers)))
         return web.Response(text="ok")

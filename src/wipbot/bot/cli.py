@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import brand, contact, db, outbox, serve, shell
+from .commands import brand, contact, db, demo, gate, importing, outbox, po, serve, shell, slack
 
 app = typer.Typer(
     name="wipbot",
@@ -18,6 +18,11 @@ app.command("run")(serve.run_command)
 app.add_typer(contact.app, name="contact")
 app.command("shell")(shell.shell_command)
 app.command("outbox")(outbox.outbox_command)
+app.add_typer(gate.app, name="gate")
+app.add_typer(slack.app, name="slack")
+app.add_typer(importing.app, name="import")
+app.add_typer(po.app, name="po")
+app.command("demo")(demo.demo_command)
 
 
 def main() -> None:

@@ -18,6 +18,8 @@ from wipbot.store.outbox import Transport
 
 from .channel import Channel, ChannelContext
 from .config import Settings
+from .slack import build_slack_channel
+from .telegram import build_telegram_channel
 from .web import build_web_app
 from .whatsapp import build_whatsapp_channel
 
@@ -26,7 +28,7 @@ ChannelBuilder = Callable[[ChannelContext], Channel | None]
 
 def channel_builders() -> list[ChannelBuilder]:
     """Each adapter contributes a builder that returns None when it is not configured."""
-    return [build_whatsapp_channel]
+    return [build_slack_channel, build_telegram_channel, build_whatsapp_channel]
 
 
 @dataclass

@@ -27,6 +27,7 @@ DETAIL_LABELS: dict[str, str] = {
     "slack_days": "Slack (days)",
     "drivers": "Drivers",
     "data_age_days": "Last check-in (days ago)",
+    "stale": "Data stale",
     "milestone": "Milestone",
     "due_at": "Check-in due",
     "factory": "Factory",
@@ -106,8 +107,10 @@ def detail_facts(details: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 def _fact_value(value: Any) -> str:
-    if value is None:
+    if value is None or value is False:
         return ""
+    if value is True:
+        return "yes"
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):

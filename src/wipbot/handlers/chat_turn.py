@@ -69,9 +69,12 @@ def local_today(now: datetime, timezone: str) -> date:
 
 
 async def load_state(session: AsyncSession, contact_id: int, now: datetime) -> ConversationState:
+    """The row, locked on PostgreSQL: two deliveries of one chat take turns, none is lost."""
     state = (
         await session.exec(
-            select(ConversationState).where(ConversationState.contact_id == contact_id)
+            select(ConversationState)
+            .where(ConversationState.contact_id == contact_id)
+            .with_for_update()
         )
     ).first()
     if state is None:

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,10 +16,14 @@ from wipbot.store.models import Contact
 from . import checkin_steps as steps
 from .chat_turn import CHECKIN, Turn, begin_turn, end_turn
 from .checkin_draft import empty_draft
-from .factory_orders import open_orders
+from .factory_orders import orders_to_check_in
 from .freetext_shortcut import free_text_example, try_shortcut
 from .i18n import format_number
 from .messages import Reply
+
+# A conversation untouched this long is last week's: a new prompt or /checkin starts afresh, with
+# the orders open now. A reminder always resumes, since it is about the conversation under way.
+STALE_AFTER = timedelta(days=3)
 
 
 async def start_checkin(
@@ -35,7 +39,7 @@ async def start_checkin(
 async def begin_or_resume(turn: Turn, *, reminder: bool = False) -> list[Reply]:
     _ = turn._
     prefix = [Reply(_("Reminder: your weekly check-in is waiting."))] if reminder else []
-    if turn.active:
+    if turn.active and (reminder or turn.now - turn.state.updated_at < STALE_AFTER):
         resumed = [*prefix, Reply(_("Let's continue where you left off."))]
         return await steps.ask_current(turn, resumed)
     return await begin(turn, prefix)
@@ -43,7 +47,7 @@ async def begin_or_resume(turn: Turn, *, reminder: bool = False) -> list[Reply]:
 
 async def begin(turn: Turn, prefix: list[Reply]) -> list[Reply]:
     _ = turn._
-    orders = await open_orders(turn.session, turn.contact.factory_id)
+    orders = await orders_to_check_in(turn.session, turn.contact.factory_id, turn.now)
     if not orders:
         turn.finish()
         return [
@@ -79,6 +83,8 @@ async def on_choice(turn: Turn, value: str) -> list[Reply]:
     _ = turn._
     if not turn.active:
         return [Reply(_("This check-in has ended. Send /checkin to start a new one."))]
+    if await steps.order_moved_on(turn):
+        return await steps.ask_current(turn)
     prefix, _sep, arg = value.partition(":")
     expected = steps.CHOICES.get(turn.step)
     if expected is not None and expected[0] == prefix:
@@ -92,6 +98,8 @@ async def on_choice(turn: Turn, value: str) -> list[Reply]:
 async def on_text(turn: Turn, text: str) -> list[Reply]:
     """Typed text: the answer to the current step, else a free-text report, else a correction."""
     _ = turn._
+    if turn.active and await steps.order_moved_on(turn):
+        return await steps.ask_current(turn)
     if turn.active:
         answer = steps.TEXTS.get(turn.step)
         if answer is not None:

@@ -32,6 +32,7 @@ from .checkin_record import record_checkin
 from .factory_orders import OrderView, order_view, own_order
 from .i18n import format_date, format_number
 from .messages import Button, Reply
+from .risk_scan import rescore_production_order
 
 MILESTONE = "milestone"
 QUANTITY = "quantity"
@@ -42,6 +43,8 @@ EXF = "exf"
 EXF_NEW = "exf_new"
 SUMMARY = "summary"
 EDIT = "edit"
+
+BUTTON_STEPS = frozenset({MILESTONE, ISSUES, EXF, SUMMARY, EDIT})
 
 DELAY_CHOICES = (3, 7, 14)
 MAX_EXF_DAYS_AHEAD = 365
@@ -64,7 +67,16 @@ async def current_view(turn: Turn) -> OrderView | None:
             return await order_view(turn.session, order, turn.now)
         turn.data["index"] += 1
         turn.data["draft"] = empty_draft()
+        turn.data["editing"] = False
+        turn.go(MILESTONE)
     return None
+
+
+async def order_moved_on(turn: Turn) -> bool:
+    """True when the order being answered about was closed or moved away since it was asked."""
+    index = turn.data.get("index", 0)
+    await current_view(turn)
+    return turn.data.get("index", 0) != index
 
 
 async def ask_current(turn: Turn, before: list[Reply] | None = None) -> list[Reply]:
@@ -475,20 +487,11 @@ async def choose_summary(turn: Turn, arg: str) -> list[Reply] | None:
     if view is None or order is None:
         return await ask_current(turn)
     await record_checkin(turn.session, turn.contact, order, draft_from_data(draft(turn)), turn.now)
-    await rescore_after_checkin(turn, view.id)
+    await rescore_production_order(turn.session, view.id, today=turn.today)
     turn.data["done"] = int(turn.data.get("done", 0)) + 1
     _ = turn._
     saved = Reply(_("Saved: {po}. Thank you!").format(po=view.number))
     return await next_order(turn, [saved])
-
-
-async def rescore_after_checkin(turn: Turn, production_order_id: int) -> None:
-    """Late risk follows every check-in; the scheduler's hook does the arithmetic."""
-    try:
-        from .risk_scan import rescore_production_order
-    except ImportError:
-        return
-    await rescore_production_order(turn.session, production_order_id, today=turn.today)
 
 
 EDIT_TARGETS = {

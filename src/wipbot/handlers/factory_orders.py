@@ -60,6 +60,18 @@ async def open_orders(session: AsyncSession, factory_id: int) -> list[Production
     return list(rows.all())
 
 
+async def orders_to_check_in(
+    session: AsyncSession, factory_id: int, now: datetime
+) -> list[ProductionOrder]:
+    """Open orders still in the works: one reported fully shipped has nothing left to ask."""
+    orders = []
+    for order in await open_orders(session, factory_id):
+        state = (await order_view(session, order, now)).state
+        if not (state.milestone is Milestone.SHIPPED and state.percent_complete >= 100):
+            orders.append(order)
+    return orders
+
+
 async def own_order(
     session: AsyncSession, factory_id: int, production_order_id: int
 ) -> ProductionOrder | None:

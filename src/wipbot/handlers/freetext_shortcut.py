@@ -8,6 +8,9 @@ and Edit changes any part of it.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from wipbot.production.freetext import (
     EXAMPLES,
     DraftCheckin,
@@ -30,8 +33,23 @@ def free_text_example(language: str) -> str:
 
 
 async def try_shortcut(turn: Turn, text: str) -> list[Reply] | None:
-    """Replies when the text names a production order; None when it is no shortcut at all."""
+    """Replies when the text reports on an order; None when it is no shortcut at all.
+
+    Mid-conversation, at a question answered with buttons, a report without an order number
+    ("sewing 800 fabric late 5 days") is about the order being asked about, and fills in only
+    what it says; where a number or date is asked for, the step's own correction is clearer.
+    """
     result = parse_checkin_text(text, turn.language, turn.today)
+    no_po = isinstance(result, TextNotUnderstood) and result.reason == "no_po"
+    if no_po and turn.active and turn.step in steps.BUTTON_STEPS:
+        current = await steps.current_view(turn)
+        if current is not None:
+            about_current = parse_checkin_text(
+                f"{current.number} {text}", turn.language, turn.today
+            )
+            if not isinstance(about_current, DraftCheckin):
+                return None
+            result = about_current
     if isinstance(result, TextNotUnderstood):
         problem = not_understood(turn, result)
         return None if problem is None else await correct(turn, problem)
@@ -52,16 +70,27 @@ async def try_shortcut(turn: Turn, text: str) -> list[Reply] | None:
             ).format(po=result.po_ref, orders=", ".join(o.number for o in orders)),
         )
     view = await order_view(turn.session, orders[0], turn.now)
-    problem = draft_problem(turn, result, view)
+    draft = shortcut_draft(result, view, await draft_so_far(turn, view.id))
+    problem = draft_problem(turn, draft, view)
     if problem is not None:
         return await correct(turn, problem)
     focus(turn, view.id)
-    turn.data["draft"] = shortcut_draft(result, view)
+    turn.data["draft"] = draft
     turn.go(steps.SUMMARY)
     before = []
     if result.unparsed:
         before.append(Reply(_("I could not use this part: “{text}”").format(text=result.unparsed)))
     return await steps.ask_current(turn, before)
+
+
+async def draft_so_far(turn: Turn, production_order_id: int) -> dict[str, Any]:
+    """The answers already given about this order in the conversation, else nothing."""
+    if not turn.active:
+        return empty_draft()
+    current = await steps.current_view(turn)
+    if current is None or current.id != production_order_id:
+        return empty_draft()
+    return dict(steps.draft(turn))
 
 
 def not_understood(turn: Turn, result: TextNotUnderstood) -> str | None:
@@ -80,31 +109,44 @@ def not_understood(turn: Turn, result: TextNotUnderstood) -> str | None:
     return None
 
 
-def draft_problem(turn: Turn, result: DraftCheckin, view: OrderView) -> str | None:
+def draft_problem(turn: Turn, draft: dict[str, Any], view: OrderView) -> str | None:
     _ = turn._
-    example = free_text_example(turn.language)
-    milestone = result.milestone or view.state.milestone
-    if milestone is None:
+    if draft["milestone"] is None:
         return _("Which stage is {po} at? Write e.g. “{example}”.").format(
-            po=view.number, example=example
+            po=view.number, example=free_text_example(turn.language)
         )
-    if result.quantity is not None and result.quantity > quantity_limit(view.quantity):
+    if draft["quantity"] is not None and draft["quantity"] > quantity_limit(view.quantity):
         return _("{po} has {total} pieces; please check the quantity.").format(
             po=view.number, total=format_number(view.quantity, turn.language)
         )
-    if result.revised_exf is not None:
-        return steps.date_problem(turn, result.revised_exf)
+    if draft["exf"] not in (None, EXF_KEEP):
+        return steps.date_problem(turn, date.fromisoformat(draft["exf"]))
     return None
 
 
-def shortcut_draft(result: DraftCheckin, view: OrderView) -> dict[str, object]:
-    """The stage defaults to the last one reported; a quantity counts for that stage."""
-    milestone = result.milestone or view.state.milestone or Milestone.MATERIALS_IN
-    draft = empty_draft()
-    draft["milestone"] = milestone.value
-    draft["quantity"] = result.quantity if milestone.quantity_field else None
-    draft["issues"] = [{"flag": i.flag.value, "delay_days": i.delay_days} for i in result.issues]
-    draft["exf"] = result.revised_exf.isoformat() if result.revised_exf else EXF_KEEP
+def shortcut_draft(result: DraftCheckin, view: OrderView, so_far: dict[str, Any]) -> dict[str, Any]:
+    """What the text says, over what was answered before; the stage defaults to the last one.
+
+    A quantity counts for the stage it was given with, so a new stage drops an earlier one.
+    """
+    earlier = Milestone(so_far["milestone"]) if so_far.get("milestone") else None
+    milestone = result.milestone or earlier or view.state.milestone
+    draft = {**empty_draft(), **so_far}
+    draft["milestone"] = milestone.value if milestone else None
+    if milestone != earlier:
+        draft["quantity"] = None
+    if result.quantity is not None:
+        draft["quantity"] = result.quantity
+    if milestone is None or milestone.quantity_field is None:
+        draft["quantity"] = None
+    if result.issues:
+        draft["issues"] = [
+            {"flag": i.flag.value, "delay_days": i.delay_days} for i in result.issues
+        ]
+    if result.revised_exf is not None:
+        draft["exf"] = result.revised_exf.isoformat()
+    elif draft.get("exf") is None:
+        draft["exf"] = EXF_KEEP
     return draft
 
 

@@ -303,9 +303,7 @@ async def decide_gate(
     now: datetime,
 ) -> GateDecisionResult:
     """Approve or reject, once, by one of the brand's approvers (see production.gates)."""
-    gate = (
-        await session.exec(select(Gate).where(Gate.id == gate_id).with_for_update())
-    ).first()
+    gate = (await session.exec(select(Gate).where(Gate.id == gate_id).with_for_update())).first()
     target = await _order_of(session, gate) if gate else None
     if gate is None or target is None or target.po.brand_id != brand_id:
         return GateDecisionResult(DecisionOutcome.NOT_FOUND, message="No such gate.")
@@ -350,6 +348,17 @@ async def decide_gate(
     await session.flush()
     card = await gate_card(session, gate.id or 0)
     return GateDecisionResult(DecisionOutcome.DECIDED, card=card)
+
+
+async def gate_for_order(session: AsyncSession, brand_id: int, number: str) -> GateRequestResult:
+    """The gate of one production order (created, open, when it has none yet)."""
+    found = await find_orders(session, brand_id, number)
+    if len(found) != 1:
+        outcome = RequestOutcome.AMBIGUOUS if found else RequestOutcome.NOT_FOUND
+        return GateRequestResult(outcome, choices=tuple(f.order.number for f in found))
+    brand = await _brand(session, brand_id)
+    gate = await _gate_for(session, found[0].order)
+    return await _request_result(session, RequestOutcome.UPDATED, brand, gate)
 
 
 async def gate_card(session: AsyncSession, gate_id: int) -> GateCard | None:
@@ -438,9 +447,7 @@ async def _brand(session: AsyncSession, brand_id: int) -> Brand:
 
 async def _gate_for(session: AsyncSession, order: ProductionOrder) -> Gate:
     """The order's gate with its four checklist rows, created on first use."""
-    gate = (
-        await session.exec(select(Gate).where(Gate.production_order_id == order.id))
-    ).first()
+    gate = (await session.exec(select(Gate).where(Gate.production_order_id == order.id))).first()
     if gate is None:
         assert order.id is not None
         gate = Gate(production_order_id=order.id, status=GateStatus.OPEN.value)
@@ -458,7 +465,9 @@ async def _gate_for(session: AsyncSession, order: ProductionOrder) -> Gate:
 async def _checklist_rows(session: AsyncSession, gate: Gate) -> list[GateChecklistItem]:
     return list(
         (
-            await session.exec(select(GateChecklistItem).where(GateChecklistItem.gate_id == gate.id))
+            await session.exec(
+                select(GateChecklistItem).where(GateChecklistItem.gate_id == gate.id)
+            )
         ).all()
     )
 
@@ -470,7 +479,9 @@ async def _order_of(session: AsyncSession, gate: Gate) -> _Order | None:
 
 
 async def _member_names(session: AsyncSession, brand_id: int) -> dict[str, str]:
-    members = (await session.exec(select(BrandMember).where(BrandMember.brand_id == brand_id))).all()
+    members = (
+        await session.exec(select(BrandMember).where(BrandMember.brand_id == brand_id))
+    ).all()
     return {m.slack_user_id: m.name for m in members}
 
 
@@ -492,7 +503,9 @@ async def _request_result(
 ) -> GateRequestResult:
     await session.flush()
     return GateRequestResult(
-        outcome, card=await gate_card(session, gate.id or 0), approvals_channel=brand.approvals_channel
+        outcome,
+        card=await gate_card(session, gate.id or 0),
+        approvals_channel=brand.approvals_channel,
     )
 
 

@@ -20,7 +20,10 @@ from wipbot.store import audit
 from wipbot.store.models import Brand, Contact, Factory
 
 PLATFORMS: tuple[str, ...] = ("telegram", "whatsapp", "console")
-CODE_BYTES = 12
+# Lower case letters and digits without the look-alikes (0/o, 1/l/i): a code read aloud or
+# typed from a screenshot survives, and it is still safe inside a Telegram start parameter.
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+CODE_LENGTH = 20  # 31**20 is about 2**99: not guessable
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -51,8 +54,7 @@ class LinkResult:
 
 
 def new_code() -> str:
-    """16 URL-safe characters (96 random bits): fits Telegram's 64-character start parameter."""
-    return secrets.token_urlsafe(CODE_BYTES)
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def looks_like_code(text: str) -> bool:
@@ -145,7 +147,7 @@ async def link_chat(
     session: AsyncSession, *, platform: str, chat_id: str, code: str, now: datetime
 ) -> LinkResult:
     """Consume the code: link this chat to its contact, once, before the code expires."""
-    code = code.strip()
+    code = code.strip().lower()
     if not looks_like_code(code):
         return LinkResult(LinkOutcome.INVALID)
     contact = (

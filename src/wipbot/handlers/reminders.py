@@ -64,7 +64,7 @@ async def linked_contacts(session: AsyncSession, factory_id: int) -> Sequence[Co
 
 
 def enqueue_replies(
-    session: AsyncSession, contact: Contact, replies: Sequence[Reply], key: str
+    session: AsyncSession, contact: Contact, replies: Sequence[Reply], key: str, now: datetime
 ) -> int:
     assert contact.chat_id is not None
     for index, reply in enumerate(replies):
@@ -74,6 +74,7 @@ def enqueue_replies(
             contact.chat_id,
             reply_to_payload(reply),
             dedupe_key=f"{key}:{contact.id}:{index}",
+            not_before=now,
         )
     return len(replies)
 
@@ -92,7 +93,7 @@ async def send_prompt(
     contacts = await linked_contacts(session, factory.id)
     for contact in contacts:
         replies = await start_checkin(session, contact, now=now)
-        enqueue_replies(session, contact, replies, f"prompt:{prompt.id}")
+        enqueue_replies(session, contact, replies, f"prompt:{prompt.id}", now)
     if contacts:
         prompt.sent_at = now
         session.add(prompt)
@@ -136,7 +137,7 @@ async def follow_up(
     if latest and prompt.reminded_at is None and waited >= rules.reminder_after:
         for contact in await linked_contacts(session, factory.id):
             replies = await start_checkin(session, contact, now=now, reminder=True)
-            enqueue_replies(session, contact, replies, f"reminder:{prompt.id}")
+            enqueue_replies(session, contact, replies, f"reminder:{prompt.id}", now)
         prompt.reminded_at = now
         step = RoundStep.REMINDED
     if prompt.escalated_at is None and waited >= rules.escalate_after:

@@ -80,9 +80,13 @@ class AdvisoryLockLeader:
         self._broken = asyncio.Event()
 
     async def acquire(self) -> None:
+        following = False
         while True:
             if await self._try_lock():
                 return
+            if not following:
+                log.info("another process leads; polling for the lock every %s s", self._poll)
+                following = True
             await asyncio.sleep(self._poll)
 
     async def lost(self) -> None:

@@ -27,11 +27,12 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from enum import Enum
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.clock import Clock, system_clock
-from wipbot.store.db import SessionFactory
+from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage
 from wipbot.store.outbox import DeliveryError, Transport
 
@@ -83,6 +84,8 @@ class OutboxSender:
         self._clock = clock
         self._jitter = jitter
         self._slots = asyncio.Semaphore(self._config.concurrency)
+        bind = session_factory.kw.get("bind")
+        self._locks_rows = bind is not None and bind.dialect.name != "sqlite"
         self._limiter = RateLimiter(
             clock, sleep, self._config.platform_limits, self._config.chat_limits
         )
@@ -184,25 +187,58 @@ class OutboxSender:
         return sent
 
     async def _deliver(self, message_id: int) -> Outcome:
-        async with self._session_factory() as session, session.begin():
-            row = (
+        """PostgreSQL: hold the row locked while the platform answers. SQLite: hold nothing,
+        since one writer at a time is all it has; the result is written in its own short
+        transaction, guarded so a row someone else finished is not touched again."""
+        if self._locks_rows:
+            async with self._session_factory() as session, session.begin():
+                claimed = await self._claim(session, message_id, lock=True)
+                if isinstance(claimed, Outcome):
+                    return claimed
+                return await self._attempt(claimed)
+        async with self._session_factory() as session:
+            claimed = await self._claim(session, message_id, lock=False)
+            if isinstance(claimed, Outcome):
+                return claimed
+            session.expunge(claimed)
+        outcome = await self._attempt(claimed)
+        async with transaction(self._session_factory) as session:
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == message_id)
+                .where(col(OutboxMessage.status) == "pending")
+                .values(
+                    status=claimed.status,
+                    attempts=claimed.attempts,
+                    last_error=claimed.last_error,
+                    next_attempt_at=claimed.next_attempt_at,
+                    sent_at=claimed.sent_at,
+                    platform_message_id=claimed.platform_message_id,
+                )
+            )
+        return outcome
+
+    async def _claim(
+        self, session: AsyncSession, message_id: int, *, lock: bool
+    ) -> OutboxMessage | Outcome:
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .where(OutboxMessage.status == "pending")
+        )
+        if lock:
+            query = query.with_for_update(skip_locked=True)
+        row = (await session.exec(query)).first()
+        if row is None:
+            status = (
                 await session.exec(
-                    select(OutboxMessage)
-                    .where(OutboxMessage.id == message_id)
-                    .where(OutboxMessage.status == "pending")
-                    .with_for_update(skip_locked=True)
+                    select(OutboxMessage.status).where(OutboxMessage.id == message_id)
                 )
             ).first()
-            if row is None:
-                status = (
-                    await session.exec(
-                        select(OutboxMessage.status).where(OutboxMessage.id == message_id)
-                    )
-                ).first()
-                return Outcome.BUSY if status == "pending" else Outcome.GONE
-            if row.next_attempt_at > self._clock():
-                return Outcome.BUSY
-            return await self._attempt(row)
+            return Outcome.BUSY if status == "pending" else Outcome.GONE
+        if row.next_attempt_at > self._clock():
+            return Outcome.BUSY
+        return row
 
     async def _attempt(self, row: OutboxMessage) -> Outcome:
         row.attempts += 1

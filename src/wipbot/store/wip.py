@@ -28,6 +28,7 @@ from wipbot.production.risk import RiskAssessment, RiskInput, RiskStatus, assess
 from wipbot.production.tna import derive_plan
 
 from .importing.cells import key
+from .importing.pos import planned_ex_factory
 from .importing.scope import find_brand
 from .models import (
     Brand,
@@ -210,20 +211,24 @@ async def matching_factories(session: AsyncSession, brand_id: int, query: str) -
     return exact or [f for f in factories if wanted in key(f.name)]
 
 
+class BrandNotFound(LookupError):
+    """No brand by that name, no brand at all, or several and none named."""
+
+
 async def resolve_brand(session: AsyncSession, name: str | None) -> Brand:
-    """The brand named, or the only brand there is; LookupError says what to do otherwise."""
+    """The brand named, or the only brand there is; BrandNotFound says what to do otherwise."""
     if name is not None:
         brand = await find_brand(session, name)
         if brand is None:
-            raise LookupError(f"no brand named {name!r}")
+            raise BrandNotFound(f"no brand named {name!r}")
         return brand
     brands = (await session.exec(select(Brand).order_by(Brand.name))).all()
     if len(brands) == 1:
         return brands[0]
     if not brands:
-        raise LookupError("no brand yet; import a factories file first")
+        raise BrandNotFound("no brand yet; import a factories file first")
     names = ", ".join(b.name for b in brands)
-    raise LookupError(f"several brands ({names}); choose one with --brand")
+    raise BrandNotFound(f"several brands ({names}); choose one with --brand")
 
 
 def status_to_json(status: PoStatus) -> dict[str, Any]:
@@ -332,7 +337,7 @@ async def _statuses(
     ]
     zones = {f.id: ZoneInfo(f.timezone) for f in factories.values()}
     known = await _load_known(session, orders, zones, as_of)
-    slips = _factory_slips(orders, pos, known)
+    slips = _factory_slips(orders, pos, known, brand.buffer_days)
     closed = await _non_working_days(session, factories.values(), judged_on, shown)
     lines = await _lines(session, [p.id for p in shown if p.id is not None])
 
@@ -445,15 +450,20 @@ def _quantities(checkin: CheckIn) -> dict[str, int]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def _plan(order: ProductionOrder, po: PurchaseOrder, known: _Known) -> dict[Milestone, date]:
+def _plan(
+    order: ProductionOrder, po: PurchaseOrder, known: _Known, buffer_days: int
+) -> dict[Milestone, date]:
     rows = {Milestone(r.milestone): r.planned_date for r in known.plans.get(order.id or 0, [])}
     if len(rows) == len(MILESTONES):
         return rows
-    return derive_plan(rows.get(Milestone.SHIPPED, po.committed_exf), rows)
+    return derive_plan(planned_ex_factory(po.committed_exf, rows, buffer_days), rows)
 
 
 def _factory_slips(
-    orders: Sequence[ProductionOrder], pos: dict[int | None, PurchaseOrder], known: _Known
+    orders: Sequence[ProductionOrder],
+    pos: dict[int | None, PurchaseOrder],
+    known: _Known,
+    buffer_days: int,
 ) -> dict[int, tuple[int, ...]]:
     """Days each finished production order of a factory shipped after its planned date."""
     slips: dict[int, list[int]] = defaultdict(list)
@@ -462,7 +472,7 @@ def _factory_slips(
             r.day for r in known.reports.get(order.id or 0, []) if r.milestone is Milestone.SHIPPED
         ]
         if shipped:
-            planned = _plan(order, pos[order.po_id], known)[Milestone.SHIPPED]
+            planned = _plan(order, pos[order.po_id], known, buffer_days)[Milestone.SHIPPED]
             slips[order.factory_id].append((min(shipped) - planned).days)
     return {k: tuple(v) for k, v in slips.items()}
 
@@ -535,7 +545,7 @@ def _order_status(
     judged_on: date,
 ) -> OrderStatus:
     assert order.id is not None
-    plan = _plan(order, po, known)
+    plan = _plan(order, po, known, inputs.buffer_days)
     derived = {Milestone(r.milestone): r.derived for r in known.plans.get(order.id, [])}
     reports = known.reports.get(order.id, [])
     risk = assess(
@@ -632,17 +642,19 @@ def rollup(
     """The PO is as late as its latest production order; the drivers are those of the worst."""
     if not orders:
         return assess(
-            RiskInput(committed, derive_plan(committed), 1, (), buffer_days=buffer_days), judged_on
+            RiskInput(
+                committed,
+                derive_plan(planned_ex_factory(committed, {}, buffer_days)),
+                1,
+                (),
+                buffer_days=buffer_days,
+            ),
+            judged_on,
         )
     worst = max(orders, key=lambda o: (SEVERITY[o.risk.status], o.risk.projected_exf))
     projected = max(o.risk.projected_exf for o in orders)
-    named = len(orders) > 1
-    drivers = tuple(
-        f"{o.number}: {driver}" if named else driver
-        for o in orders
-        if o.risk.status is worst.risk.status
-        for driver in o.risk.drivers
-    )
+    worst_orders = [o for o in orders if o.risk.status is worst.risk.status]
+    drivers = _shared_drivers(worst_orders, len(orders))
     ages = [o.risk.data_age_days for o in orders if o.risk.data_age_days is not None]
     return RiskAssessment(
         projected_exf=projected,
@@ -651,6 +663,18 @@ def rollup(
         drivers=drivers,
         stale=any(o.risk.stale for o in orders),
         data_age_days=max(ages) if ages else None,
+    )
+
+
+def _shared_drivers(orders: Sequence[OrderStatus], of_total: int) -> tuple[str, ...]:
+    """Each driver once, prefixed with the production orders it concerns unless it concerns all."""
+    owners: dict[str, list[str]] = {}
+    for order in orders:
+        for driver in order.risk.drivers:
+            owners.setdefault(driver, []).append(order.number)
+    return tuple(
+        driver if len(numbers) == of_total else f"{', '.join(numbers)}: {driver}"
+        for driver, numbers in owners.items()
     )
 
 

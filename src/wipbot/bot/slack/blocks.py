@@ -74,7 +74,12 @@ def plain(text: str) -> dict[str, Any]:
 
 
 def button(
-    label: str, action_id: str, value: str, *, style: str | None = None, confirm: Block | None = None
+    label: str,
+    action_id: str,
+    value: str,
+    *,
+    style: str | None = None,
+    confirm: Block | None = None,
 ) -> Block:
     block: Block = {"type": "button", "text": plain(label), "action_id": action_id, "value": value}
     if style:

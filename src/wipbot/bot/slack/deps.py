@@ -23,17 +23,25 @@ NOT_CONNECTED = (
 
 
 class WorkTracker:
-    """Counts listener work still running after its ack, so shutdown (and tests) can wait."""
+    """Counts listener work still running after its ack, so shutdown (and tests) can wait.
+
+    Bolt acknowledges events before their listener task starts; a listener middleware
+    `reserve()`s the work first so that no answer is ever sent while its work is uncounted.
+    """
 
     def __init__(self) -> None:
         self._active = 0
         self._idle = asyncio.Event()
         self._idle.set()
 
-    @asynccontextmanager
-    async def track(self) -> AsyncIterator[None]:
+    def reserve(self) -> None:
         self._active += 1
         self._idle.clear()
+
+    @asynccontextmanager
+    async def track(self, *, reserved: bool = False) -> AsyncIterator[None]:
+        if not reserved:
+            self.reserve()
         try:
             yield
         finally:

@@ -74,7 +74,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         client: AsyncWebClient,
     ) -> None:
         async with deps.work.track():
-            reason = (view["state"]["values"][REASON_BLOCK][REASON_INPUT].get("value") or "").strip()
+            reason = (
+                view["state"]["values"][REASON_BLOCK][REASON_INPUT].get("value") or ""
+            ).strip()
             if len(reason) < MIN_REASON:
                 await ack(response_action="errors", errors={REASON_BLOCK: "Please give a reason."})
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -14,14 +15,18 @@ from .render_home import home_view, not_connected_home
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
-    @app.event("app_home_opened")
+    async def reserve_work(next_: Callable[[], Awaitable[None]]) -> None:
+        deps.work.reserve()
+        await next_()
+
+    @app.event("app_home_opened", middleware=[reserve_work])
     async def home_opened(
         body: dict[str, Any],
         event: dict[str, Any],
         context: AsyncBoltContext,
         client: AsyncWebClient,
     ) -> None:
-        async with deps.work.track():
+        async with deps.work.track(reserved=True):
             if event.get("tab", "home") != "home":
                 return
             delivery = f"event:{body.get('event_id')}"

@@ -8,7 +8,7 @@ from wipbot.handlers.alert_cards import AlertCard
 
 from .blocks import Block, SlackMessage, context, escape, fields_section, section, when
 
-SEVERITY_ICONS = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
+SEVERITY_ICONS = {"critical": "🔴", "danger": "🔴", "warning": "🟠", "info": "🔵"}
 
 
 def alert_message(card: AlertCard) -> SlackMessage:
@@ -25,7 +25,9 @@ def alert_message(card: AlertCard) -> SlackMessage:
     icon = SEVERITY_ICONS.get(card.severity, "🟠")
     blocks = [section(f"{icon} *{title}*\n{escape(card.summary)}")]
     if card.facts:
-        blocks.append(fields_section([f"*{label}*\n{escape(value)}" for label, value in card.facts]))
+        blocks.append(
+            fields_section([f"*{label}*\n{escape(value)}" for label, value in card.facts])
+        )
     updated = f" · updated {when(card.updated_at)}" if card.revision > 1 else ""
     blocks.append(context(f"{_origin(card)} · opened {when(card.opened_at)}{updated}"))
     return SlackMessage(text=f"{card.title}: {card.summary}", blocks=blocks)

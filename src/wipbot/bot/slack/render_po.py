@@ -24,7 +24,11 @@ from .blocks import (
 
 SHARE_ACTION = "po_share"
 RISK_ICONS = {RiskStatus.LATE: "🔴", RiskStatus.AT_RISK: "🟠", RiskStatus.ON_TRACK: "🟢"}
-RISK_WORDS = {RiskStatus.LATE: "Late", RiskStatus.AT_RISK: "At risk", RiskStatus.ON_TRACK: "On track"}
+RISK_WORDS = {
+    RiskStatus.LATE: "Late",
+    RiskStatus.AT_RISK: "At risk",
+    RiskStatus.ON_TRACK: "On track",
+}
 ISSUE_WORDS = {
     "fabric_late": "Fabric late",
     "trims_late": "Trims late",
@@ -36,7 +40,9 @@ ISSUE_WORDS = {
 }
 
 
-def po_answer(answer: PoAnswer, *, shareable: bool = True, shared_by: str | None = None) -> SlackMessage:
+def po_answer(
+    answer: PoAnswer, *, shareable: bool = True, shared_by: str | None = None
+) -> SlackMessage:
     if isinstance(answer, PoCard):
         return po_card(answer.status, shareable=shareable, shared_by=shared_by)
     if isinstance(answer, PoList):
@@ -46,14 +52,14 @@ def po_answer(answer: PoAnswer, *, shareable: bool = True, shared_by: str | None
     return po_help(answer)
 
 
-def po_card(status: PoStatus, *, shareable: bool = True, shared_by: str | None = None) -> SlackMessage:
+def po_card(
+    status: PoStatus, *, shareable: bool = True, shared_by: str | None = None
+) -> SlackMessage:
     risk = status.risk
     icon, word = RISK_ICONS[risk.status], RISK_WORDS[risk.status]
     blocks: list[Block] = [header(f"{status.po_number} · {status.factory.name}")]
     drivers = "".join(f"\n• {escape(d)}" for d in risk.drivers)
-    blocks.append(
-        section(f"{icon} *{word}* · slack {_signed(risk.slack_days)} d{drivers}")
-    )
+    blocks.append(section(f"{icon} *{word}* · slack {_signed(risk.slack_days)} d{drivers}"))
     revised = f"\n_factory revised: {_day(status.revised_exf)}_" if status.revised_exf else ""
     blocks.append(
         fields_section(
@@ -63,7 +69,8 @@ def po_card(status: PoStatus, *, shareable: bool = True, shared_by: str | None =
                 f"{escape(', '.join(status.styles)) or '-'}",
                 f"*Committed ex-factory*\n{_day(status.committed_exf)}",
                 f"*Projected ex-factory*\n{_day(risk.projected_exf)}{revised}",
-                f"*Progress*\n{status.percent_complete:g} % · {_milestone(status.current_milestone)}",
+                f"*Progress*\n{status.percent_complete:g} % · "
+                f"{_milestone(status.current_milestone)}",
                 f"*Last check-in*\n{_age(status.last_checkin_age_days, risk.stale)}",
             ]
         )
@@ -179,4 +186,3 @@ def _age(days: int | None, stale: bool) -> str:
         return "none yet"
     text = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
     return f"⚠️ {text} (stale)" if stale else text
-

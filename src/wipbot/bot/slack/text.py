@@ -13,6 +13,8 @@ from typing import Any
 _MENTION = re.compile(r"<@([A-Z0-9]+)>")
 _DATE = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
 _LINK = re.compile(r"<([^@!|>][^|>]*)\|([^>]*)>")
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 
 
@@ -79,6 +81,7 @@ def _inline(text: str, names: Mapping[str, str]) -> str:
     text = _MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
     text = _LINK.sub(r"\2", text)
     text = text.replace("```", "")
+    text = _ITALIC.sub(r"\1", _BOLD.sub(r"\1", text))
     for entity, char in _ENTITIES:
         text = text.replace(entity, char)
     return text

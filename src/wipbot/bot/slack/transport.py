@@ -25,7 +25,7 @@ from wipbot.handlers.app_home import HOME_REFRESH_KIND, enqueue_home_refresh, ho
 from wipbot.handlers.gates import GATE_REQUEST_KIND, gate_card
 from wipbot.handlers.messages import reply_from_payload
 from wipbot.production.clock import Clock, system_clock
-from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.db import SessionFactory
 from wipbot.store.models import Alert, Gate, OutboxMessage
 from wipbot.store.outbox import Delivered, PermanentFailure, RetryLater
 
@@ -81,8 +81,13 @@ class SlackTransport:
         if isinstance(attached, AsyncSession):
             yield attached
             return
-        async with transaction(self._sessions) as session:
-            yield session
+        async with self._sessions() as session:
+            try:
+                yield session
+            finally:
+                # Also after a failure: a ts already posted must be remembered, or the retry
+                # would post a second message.
+                await session.commit()
 
     async def _gate(self, session: AsyncSession, message: OutboxMessage) -> Delivered:
         gate = await session.get(Gate, int(message.payload["gate_id"]))
@@ -95,9 +100,7 @@ class SlackTransport:
                 channel=gate.slack_channel, ts=gate.slack_ts, **rendered.as_kwargs()
             )
             return Delivered(gate.slack_ts)
-        gate.slack_channel, gate.slack_ts = await self._post_keep_channel(
-            message.chat_id, rendered
-        )
+        gate.slack_channel, gate.slack_ts = await self._post_keep_channel(message.chat_id, rendered)
         await session.flush()
         return Delivered(gate.slack_ts)
 

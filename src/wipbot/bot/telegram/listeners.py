@@ -10,11 +10,12 @@ from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from wipbot.handlers.messages import Button
 from wipbot.production.clock import Clock
 
 from .dispatch import Dispatcher
 from .keyboards import INERT_VALUE, inline_keyboard
-from .translate import Click, inbound_from_click, inbound_from_message
+from .translate import inbound_from_click, inbound_from_message
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,10 @@ def listeners(dispatcher: Dispatcher, clock: Clock) -> list[BaseHandler[Update, 
         if translated is None:
             return
         inbound, click = translated
-        replies = await dispatcher.dispatch(inbound, click.message_id)
-        if replies and not any(reply.edit_previous for reply in replies):
-            await show_choice(query.get_bot(), inbound.chat_id, click)
+        handled = await dispatcher.dispatch(inbound, click.message_id)
+        if handled.replies and not any(reply.edit_previous for reply in handled.replies):
+            shown = click.chosen if handled.moved_on else ()
+            await show_choice(query.get_bot(), inbound.chat_id, click.message_id, shown)
 
     private = filters.ChatType.PRIVATE
     return [
@@ -58,17 +60,18 @@ def listeners(dispatcher: Dispatcher, clock: Clock) -> list[BaseHandler[Update, 
     ]
 
 
-async def show_choice(bot: Bot, chat_id: str, click: Click) -> None:
-    """Reduce the clicked keyboard to the choice made, at once and outside the outbox: it is
-    cosmetic, paced by the user's own clicks, and must not spend the chat's one message a second
-    that the next question needs. If it is lost, the old keyboard stays clickable and the
-    conversation answers a stale click with the current question."""
+async def show_choice(bot: Bot, chat_id: str, message_id: int, shown: tuple[Button, ...]) -> None:
+    """Reduce a clicked keyboard to the choice taken (or to nothing when the click was stale),
+    at once and outside the outbox: it is cosmetic, paced by the user's own clicks, and must not
+    spend the chat's one message a second that the next question needs. If it is lost, the old
+    keyboard stays clickable and the conversation answers a stale click with the current
+    question."""
     try:
         await bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=click.message_id, reply_markup=inline_keyboard(click.chosen)
+            chat_id=chat_id, message_id=message_id, reply_markup=inline_keyboard(shown)
         )
     except TelegramError as error:
-        log.info("telegram: could not mark the choice on message %s: %s", click.message_id, error)
+        log.info("telegram: could not mark the choice on message %s: %s", message_id, error)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -15,7 +15,7 @@ from .transport import PLATFORM
 
 @dataclass(frozen=True)
 class Click:
-    """The keyboard message a click came from, and what it should turn into once answered."""
+    """The keyboard message a click came from, and what it turns into once the choice is taken."""
 
     message_id: int
     chosen: tuple[Button, ...]

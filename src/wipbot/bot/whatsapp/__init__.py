@@ -6,12 +6,16 @@ access token and a phone number id are configured.
 
 from __future__ import annotations
 
+import logging
+
 from ..channel import Channel, ChannelContext
 from ..config import Settings
 from .transport import GraphConfig, GraphTransport
 from .webhook import WEBHOOK_PATH, webhook_routes
 
 __all__ = ["GraphConfig", "GraphTransport", "build_whatsapp_channel", "graph_config"]
+
+log = logging.getLogger(__name__)
 
 
 def graph_config(settings: Settings) -> GraphConfig:
@@ -34,6 +38,11 @@ def build_whatsapp_channel(ctx: ChannelContext) -> Channel | None:
     settings = ctx.settings
     if not settings.whatsapp_enabled:
         return None
+    if settings.whatsapp_app_secret is None or settings.whatsapp_verify_token is None:
+        log.warning(
+            "whatsapp: WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN are needed for the webhook; "
+            "until both are set it refuses every call"
+        )
     transport = GraphTransport(graph_config(settings), ctx.session_factory, clock=ctx.clock)
     return Channel(
         name="whatsapp",

@@ -24,9 +24,13 @@ FALLBACK_TEMPLATE_LANGUAGE = "en_US"
 
 def within_window(last_inbound_at: datetime | None, now: datetime) -> bool:
     """True while free-form messages may still be sent to a contact who last wrote then."""
-    if last_inbound_at is None:
-        return False
-    return now - last_inbound_at < WINDOW - WINDOW_MARGIN
+    closes = window_closes_at(last_inbound_at)
+    return closes is not None and now < closes
+
+
+def window_closes_at(last_inbound_at: datetime | None) -> datetime | None:
+    """When free-form messages stop for a contact who last wrote then (None: they never did)."""
+    return None if last_inbound_at is None else last_inbound_at + WINDOW - WINDOW_MARGIN
 
 
 def template_kind(payload: Mapping[str, Any]) -> str | None:

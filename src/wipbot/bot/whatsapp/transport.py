@@ -31,7 +31,13 @@ from wipbot.store.outbox import Delivered, PermanentFailure, RetryLater
 
 from .notifications import PLATFORM
 from .render import render_reply
-from .templates import template_kind, template_language, template_message, within_window
+from .templates import (
+    template_kind,
+    template_language,
+    template_message,
+    window_closes_at,
+    within_window,
+)
 
 # Graph error codes that mean "not now" even when the HTTP status is a 4xx: throttling
 # (4, 80007, 130429, 131056) and Meta's own transient failures (1, 2, 131000, 131016).
@@ -41,10 +47,8 @@ RETRYABLE_GRAPH_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 13105
 #   "template": "checkin" | "reminder" | None  (see templates.template_kind)
 #   "in_reply_to_at": ISO time of the inbound a reply answers; it opened the window
 #   "page_offset": first option to show, for a later page of a long list
-#   "parts_sent": how many bodies of a split reply already went out (set here, for retries)
-#   "sent_as": "template:<kind>" or "covered" when it went out as, or with, a template (set here)
-TEMPLATE_PREFIX = "template:"
-COVERED = "covered by template"
+
+# The other parts of a prompt that follow its template within this time are covered by it.
 TEMPLATE_COVERS = timedelta(hours=1)
 
 
@@ -87,6 +91,7 @@ class GraphTransport:
         self._config = config
         self._session_factory = session_factory
         self._clock = clock
+        self._parts_sent: dict[int, int] = {}
         self._client = httpx.AsyncClient(
             base_url=config.base_url,
             headers={"Authorization": f"Bearer {config.access_token}"},
@@ -117,13 +122,14 @@ class GraphTransport:
                 offset=int(payload.get("page_offset", 0)),
             )
             return await self._send_parts(message, bodies)
-        return await self._send_template(message, payload, recipient, now)
+        return await self._send_template(message, payload, recipient, opened, now)
 
     async def _send_template(
         self,
         message: OutboxMessage,
         payload: dict[str, Any],
         recipient: Recipient | None,
+        opened: datetime | None,
         now: datetime,
     ) -> Delivered:
         """Outside the window: one template per prompt; the prompt's other parts ride on it.
@@ -136,8 +142,11 @@ class GraphTransport:
             raise PermanentFailure("outside the 24-hour window: only a template may be sent")
         if recipient is None:
             raise PermanentFailure("outside the 24-hour window and no linked contact to prompt")
-        if await self._template_sent_since(message, now - TEMPLATE_COVERS):
-            message.payload["sent_as"] = COVERED
+        since = now - TEMPLATE_COVERS
+        closed = window_closes_at(opened)
+        if closed is not None:
+            since = max(since, closed)
+        if await self._sent_since(message, since):
             return Delivered(None)
         async with self._session_factory() as session:
             open_count = len(await open_orders(session, recipient.factory_id))
@@ -147,36 +156,43 @@ class GraphTransport:
             language_code=template_language(recipient.language, self._config.template_languages),
             parameters=[recipient.name, str(open_count)],
         )
-        message_id = await self._post(body)
-        message.payload["sent_as"] = f"{TEMPLATE_PREFIX}{kind}"
-        return Delivered(message_id)
+        return Delivered(await self._post(body))
 
-    async def _template_sent_since(self, message: OutboxMessage, since: datetime) -> bool:
+    async def _sent_since(self, message: OutboxMessage, since: datetime) -> bool:
+        """Whether a message reached this chat since `since`. Asked with `since` after the window
+        closed, only a template can have: free-form messages stop at the close and the parts a
+        template covers are marked sent without a message id."""
         async with self._session_factory() as session:
-            recent = (
+            found = (
                 await session.exec(
-                    select(OutboxMessage.payload)
+                    select(OutboxMessage.id)
                     .where(OutboxMessage.platform == PLATFORM)
                     .where(OutboxMessage.chat_id == message.chat_id)
                     .where(OutboxMessage.status == "sent")
+                    .where(col(OutboxMessage.platform_message_id).is_not(None))
                     .where(col(OutboxMessage.sent_at) >= since)
                     .where(OutboxMessage.id != message.id)
-                    .order_by(col(OutboxMessage.id).desc())
-                    .limit(20)
+                    .limit(1)
                 )
-            ).all()
-        return any(str(p.get("sent_as", "")).startswith(TEMPLATE_PREFIX) for p in recent)
+            ).first()
+        return found is not None
 
     async def _send_parts(self, message: OutboxMessage, bodies: list[dict[str, Any]]) -> Delivered:
-        """Send in order; parts already sent are remembered on the row and skipped on a retry."""
-        done = int(message.payload.get("parts_sent", 0))
+        """Send in order. The parts already sent of a split reply are remembered (in memory, so a
+        restart in between sends them again: at least once) and skipped when it is retried."""
+        assert message.id is not None
+        done = self._parts_sent.get(message.id, 0)
         message_id: str | None = None
         for index, body in enumerate(bodies):
             if index < done:
                 continue
-            message_id = await self._post(body)
-            if index < len(bodies) - 1:
-                message.payload["parts_sent"] = index + 1
+            try:
+                message_id = await self._post(body)
+            except PermanentFailure:
+                self._parts_sent.pop(message.id, None)
+                raise
+            self._parts_sent[message.id] = index + 1
+        self._parts_sent.pop(message.id, None)
         return Delivered(message_id)
 
     async def _recipient(self, chat_id: str) -> Recipient | None:

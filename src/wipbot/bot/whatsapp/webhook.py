@@ -133,9 +133,8 @@ async def next_page(
         return []
     if page.offset >= len(shown.payload.get("buttons", [])):
         return []
-    original = {k: v for k, v in shown.payload.items() if k != "parts_sent"}
     return [
-        original
+        dict(shown.payload)
         | {
             "template": None,
             "in_reply_to_at": inbound.received_at.isoformat(),

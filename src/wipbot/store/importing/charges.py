@@ -71,7 +71,7 @@ async def import_charges(
         raise ImportFailed(errors)
     choice_ = await choose_brand(session, sheet, errors, wanted=brand)
     target = choice_.brand if choice_ else None
-    pos: dict[str, PurchaseOrder] = {}
+    pos: dict[str, PurchaseOrder] | None = None
     if target is not None:
         found = await session.exec(select(PurchaseOrder).where(PurchaseOrder.brand_id == target.id))
         pos = {key(po.po_number): po for po in found.all()}
@@ -130,10 +130,11 @@ async def import_charges(
     return ImportResult("charges", sheet.file, target.name, total, counts)
 
 
-def _parse(row: Row, pos: dict[str, PurchaseOrder]) -> ChargeRow | None:
+def _parse(row: Row, pos: dict[str, PurchaseOrder] | None) -> ChargeRow | None:
+    """`pos` is None when the brand is unknown: then no PO can be checked."""
     number = row.text("po_number", max_length=40)
-    po = pos.get(key(number)) if number else None
-    if number and po is None:
+    po = pos.get(key(number)) if number and pos is not None else None
+    if number and pos is not None and po is None:
         row.error("po_number", f"unknown PO {number!r}; import it in the POs file first")
     kind = row.value("kind", choice(KINDS))
     amount = row.value("amount", parse_money)

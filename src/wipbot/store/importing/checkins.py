@@ -89,7 +89,7 @@ async def import_checkins(
         raise ImportFailed(errors)
     choice = await choose_brand(session, sheet, errors, wanted=brand)
     target = choice.brand if choice else None
-    orders: dict[str, tuple[ProductionOrder, str]] = {}
+    orders: dict[str, tuple[ProductionOrder, str]] | None = None
     if target is not None:
         found = (
             await session.exec(
@@ -138,10 +138,11 @@ async def import_checkins(
     return ImportResult("checkins", sheet.file, target.name, total, counts)
 
 
-def _parse(row: Row, orders: dict[str, tuple[ProductionOrder, str]]) -> CheckInRow | None:
+def _parse(row: Row, orders: dict[str, tuple[ProductionOrder, str]] | None) -> CheckInRow | None:
+    """`orders` is None when the brand is unknown: then no production order can be checked."""
     number = row.text("production_order", max_length=48)
-    found = orders.get(key(number)) if number else None
-    if number and found is None:
+    found = orders.get(key(number)) if number and orders is not None else None
+    if number and orders is not None and found is None:
         row.error("production_order", _unknown(number, orders))
     when = row.value("reported_at", parse_datetime)
     milestone = row.value("milestone", parse_milestone)

@@ -24,7 +24,9 @@ Columns (header on line 1, any order, case and spaces ignored):
 - incoterm (optional), e.g. `FOB`: default FOB
 - production_order (optional), e.g. `PO-1042-A`: default: po_number-A
 - tna_materials_in, tna_cutting, tna_sewing, tna_finishing, tna_inspection, tna_shipped
-  (optional), e.g. `2026-11-20`: planned dates; blanks are derived backwards from ex-factory
+  (optional), e.g. `2026-11-20`: planned dates of the production order; blanks are derived
+  backwards with standard durations from its planned ex-factory (`tna_shipped`, or when that is
+  blank the committed ex-factory less the brand's buffer days, so a plan kept is on track)
 
 Re-importing updates POs, lines, quantities, dates and plans and never duplicates them. A line
 or production order that disappears from a PO in the file is removed (lines) or marked
@@ -33,8 +35,9 @@ cancelled (production orders, which keep their check-in history).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -148,7 +151,7 @@ async def import_pos(
         raise ImportFailed(errors)
     choice = await choose_brand(session, sheet, errors, wanted=brand)
     target = choice.brand if choice else None
-    factories: dict[str, Factory] = {}
+    factories: dict[str, Factory] | None = None
     owners: dict[str, str] = {}
     if target is not None:
         found = (await session.exec(select(Factory).where(Factory.brand_id == target.id))).all()
@@ -195,11 +198,12 @@ async def import_pos(
     return ImportResult("pos", sheet.file, target.name, total, counts)
 
 
-def _parse(row: Row, factories: dict[str, Factory]) -> PoRow | None:
+def _parse(row: Row, factories: dict[str, Factory] | None) -> PoRow | None:
+    """`factories` is None when the brand is unknown: then no factory can be checked."""
     po_number = row.text("po_number", max_length=40)
     factory_code = row.text("factory", max_length=32)
     factory = None
-    if factory_code is not None:
+    if factory_code is not None and factories is not None:
         factory = factories.get(key(factory_code))
         if factory is None:
             known = ", ".join(sorted(f.code for f in factories.values())) or "none yet"
@@ -408,7 +412,7 @@ async def _write_po(
     await session.flush()
     counts["purchase orders"].count(created=created, changed=changed)
     await _write_lines(session, record_, po, style_ids, counts["lines"])
-    await _write_orders(session, record_, po, counts)
+    await _write_orders(session, brand, record_, po, counts)
 
 
 async def _write_lines(
@@ -454,7 +458,11 @@ async def _write_lines(
 
 
 async def _write_orders(
-    session: AsyncSession, record_: PurchaseOrder, po: _Po, counts: dict[str, Tally]
+    session: AsyncSession,
+    brand: Brand,
+    record_: PurchaseOrder,
+    po: _Po,
+    counts: dict[str, Tally],
 ) -> None:
     assert record_.id is not None and po.factory.id is not None
     current = (
@@ -481,7 +489,8 @@ async def _write_orders(
         )
         await session.flush()
         counts["production orders"].count(created=created, changed=changed)
-        await _write_plan(session, existing, record_.committed_exf, order, counts["T&A plans"])
+        shipped = planned_ex_factory(record_.committed_exf, order.tna, brand.buffer_days)
+        await _write_plan(session, existing, shipped, order, counts["T&A plans"])
     for order_key, stale in by_key.items():
         if order_key not in po.orders and stale.status != CANCELLED:
             stale.status = CANCELLED
@@ -489,12 +498,21 @@ async def _write_orders(
     await session.flush()
 
 
+def planned_ex_factory(committed: date, given: Mapping[Milestone, date], buffer_days: int) -> date:
+    """The factory's target ex-factory: the planned shipped date when given, else the committed
+    date less the brand's buffer, so an order that keeps its plan keeps the brand's float and
+    reads on track (never before a planned date that was given)."""
+    if Milestone.SHIPPED in given:
+        return given[Milestone.SHIPPED]
+    return max([committed - timedelta(days=buffer_days), *given.values()])
+
+
 async def _write_plan(
-    session: AsyncSession, order: ProductionOrder, committed: date, item: _Order, tally: Tally
+    session: AsyncSession, order: ProductionOrder, shipped: date, item: _Order, tally: Tally
 ) -> None:
     """Given dates are kept; the rest are derived backwards and marked derived."""
     assert order.id is not None
-    plan = derive_plan(item.tna.get(Milestone.SHIPPED, committed), item.tna)
+    plan = derive_plan(shipped, item.tna)
     current = {
         row.milestone: row
         for row in (

@@ -27,7 +27,8 @@ class OutboxMessage(SQLModel, table=True):
     dedupe_key: str | None = Field(default=None, unique=True, max_length=160)
     alert_id: int | None = Field(default=None, foreign_key="alert.id")
     gate_id: int | None = Field(default=None, foreign_key="gate.id")
-    platform_message_id: str | None = Field(default=None, max_length=128)
+    # Indexed: delivery statuses (WhatsApp) find their row by the platform's message id.
+    platform_message_id: str | None = Field(default=None, max_length=128, index=True)
     delivery_status: str | None = Field(default=None, max_length=16)
     delivery_status_at: datetime | None = None
     created_at: datetime = created_at_field()

@@ -1,0 +1,81 @@
+"""The Slack channel: /slack/events over HTTP, Socket Mode when an app-level token is set."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from wipbot.bot.channel import Channel, ChannelContext
+
+from .app import build_bolt_app, listener_client, outbox_client, warm_up
+from .deps import SlackDeps
+from .transport import SlackTransport
+
+log = logging.getLogger("wipbot.slack")
+
+EVENTS_PATH = "/slack/events"
+
+
+class SlackChannel(Channel):
+    """A Channel that also exposes its Bolt app and listener work, for tests and the demo."""
+
+    bolt: AsyncApp
+    deps: SlackDeps
+    socket_mode: AsyncSocketModeHandler | None
+
+
+def build_slack_channel(context: ChannelContext) -> SlackChannel | None:
+    settings = context.settings
+    if not settings.slack_enabled or settings.slack_bot_token is None:
+        return None
+    token = settings.slack_bot_token.get_secret_value()
+    secret = settings.slack_signing_secret
+    deps = SlackDeps(context.session_factory, context.clock, context.wake_sender)
+    bolt = build_bolt_app(
+        listener_client(token, settings.slack_api_url),
+        secret.get_secret_value() if secret else "",
+        deps,
+    )
+    routes: list[BaseRoute] = []
+    if secret is not None:
+        handler = AsyncSlackRequestHandler(bolt)
+
+        async def events(request: Request) -> Response:
+            return await handler.handle(request)
+
+        routes.append(Route(EVENTS_PATH, events, methods=["POST"]))
+    socket_mode = None
+    if settings.slack_app_token is not None:
+        socket_mode = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+
+    async def start() -> None:
+        identity = await warm_up(bolt)
+        log.info("slack: connected as %s in team %s", identity.get("user"), identity.get("team_id"))
+        if socket_mode is not None:
+            await socket_mode.connect_async()
+
+    async def stop() -> None:
+        if socket_mode is not None:
+            await socket_mode.close_async()
+        await deps.work.wait_idle()
+
+    channel = SlackChannel(
+        name="slack",
+        mode=settings.channels()["slack"],
+        routes=routes,
+        transport=SlackTransport(
+            outbox_client(token, settings.slack_api_url),
+            context.session_factory,
+            clock=context.clock,
+        ),
+        start=start,
+        stop=stop,
+    )
+    channel.bolt, channel.deps, channel.socket_mode = bolt, deps, socket_mode
+    return channel

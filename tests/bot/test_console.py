@@ -1,0 +1,144 @@
+"""The console adapter and the `wipbot contact` / `wipbot shell` commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from tests.handlers.factory_seed import NOW, seed
+from wipbot.bot.cli import app
+from wipbot.bot.console import ConsoleChat, render_reply, run_console
+from wipbot.bot.console.demo_act import factory_checkin_act
+from wipbot.handlers.messages import Button, Reply
+from wipbot.handlers.onboarding import console_contact, find_contact
+from wipbot.production.clock import fixed_clock
+from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
+from wipbot.store.models import CheckIn
+
+
+def scripted(lines: list[str]) -> Callable[[], Awaitable[str | None]]:
+    remaining = list(lines)
+
+    async def read() -> str | None:
+        return remaining.pop(0) if remaining else None
+
+    return read
+
+
+async def console_chat(factory: SessionFactory) -> ConsoleChat:
+    async with transaction(factory) as session:
+        twin = await console_contact(session, await find_contact(session, "Lan"), now=NOW)
+    assert twin.chat_id is not None
+    return ConsoleChat(factory, twin.chat_id, clock=fixed_clock(NOW))
+
+
+def test_render_numbers_the_buttons_and_marks_the_selected_one() -> None:
+    reply = Reply(
+        "Which stage?", (Button("Cutting", "m:cutting"), Button("Sewing", "m:sewing", True))
+    )
+    assert render_reply(reply) == "Which stage?\n  [1] Cutting\n  [2] Sewing ✓"
+
+
+async def test_a_number_taps_the_button_of_the_last_message(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    await seed(sqlite_session_factory)
+    chat = await console_chat(sqlite_session_factory)
+    await chat.send("/checkin")
+    assert chat.to_inbound("3").choice == "m:sewing"
+    assert chat.to_inbound("7").text == "7"  # no seventh button: it is text
+    assert chat.to_inbound("sewing").text == "sewing"
+
+
+async def test_a_whole_check_in_in_the_terminal(sqlite_session_factory: SessionFactory) -> None:
+    await seed(sqlite_session_factory)
+    chat = await console_chat(sqlite_session_factory)
+    printed: list[str] = []
+    lines = ["/checkin", "3", "800", "1", "1", "1", "2", "many", "1", "1", "1", "1", "/quit", "x"]
+    sent = await run_console(chat, scripted(lines), printed.append)
+    assert sent == 12
+    output = "\n".join(printed)
+    assert "[3] Sewing" in output
+    assert "Please send the number of pieces" in output
+    assert "Production orders updated: 2" in output
+    async with sqlite_session_factory() as session:
+        saved = (await session.exec(select(CheckIn))).all()
+    assert sorted((c.milestone, c.source) for c in saved) == [
+        ("cutting", "console"),
+        ("sewing", "console"),
+    ]
+
+
+@pytest.fixture
+def cli_database(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.delenv("WIPBOT_TELEGRAM_BOT_USERNAME", raising=False)
+
+    async def prepare() -> None:
+        engine = make_engine(sqlite_url)
+        await seed(make_session_factory(engine))
+        await engine.dispose()
+
+    asyncio.run(prepare())
+    return sqlite_url
+
+
+def test_contact_invite_prints_a_deep_link_and_list_shows_it(cli_database: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["contact", "invite", "--factory", "SGN1", "--name", "Hoa", "--platform", "telegram"],
+    )
+    assert result.exit_code == 0, result.output
+    link = result.output.splitlines()[0]
+    assert link.startswith("https://t.me/wipbot_bot?start=") and len(link) == 50
+
+    custom = runner.invoke(
+        app,
+        ["contact", "invite", "--factory", "SGN1", "--name", "Hoa", "--bot-username", "acme_bot"],
+    )
+    assert custom.output.startswith("https://t.me/acme_bot?start=")
+
+    listed = json.loads(runner.invoke(app, ["contact", "list", "--json"]).output)
+    hoa = next(c for c in listed if c["name"] == "Hoa")
+    assert (hoa["factory"], hoa["platform"], hoa["linked"], hoa["invite_pending"]) == (
+        "SGN1",
+        "telegram",
+        False,
+        True,
+    )
+
+    unknown = runner.invoke(app, ["contact", "invite", "--factory", "XXX", "--name", "Hoa"])
+    assert unknown.exit_code == 1 and "no factory with code" in unknown.output
+
+
+def test_shell_talks_as_the_contact(cli_database: str) -> None:
+    result = CliRunner().invoke(app, ["shell", "--contact", "lan"], input="/status\n/quit\n")
+    assert result.exit_code == 0, result.output
+    assert "PO-1042-1" in result.output and "PO-2001" not in result.output
+
+    missing = CliRunner().invoke(app, ["shell", "--contact", "nobody"], input="")
+    assert missing.exit_code == 1 and "no active contact" in missing.output
+
+
+async def test_the_demo_act_shows_a_full_check_in_and_a_bengali_shortcut(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    await seed(sqlite_session_factory)
+    printed: list[str] = []
+    await factory_checkin_act(sqlite_session_factory, now=NOW, write=printed.append)
+    output = "\n".join(printed)
+    assert "Please send the number of pieces" in output  # the malformed reply, corrected
+    assert "Production orders updated: 2" in output
+    assert "PO-1042-1" in output and "PO-1043-1" in output
+    assert "PO-2001-1 সেলাই ২৫০০ কাপড় ৫ দিন দেরি" in output
+    async with sqlite_session_factory() as session:
+        saved = (await session.exec(select(CheckIn))).all()
+    assert len(saved) == 3 and {c.source for c in saved} == {"console"}

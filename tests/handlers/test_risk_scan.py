@@ -1,0 +1,147 @@
+"""Late-risk alerts follow the risk engine: raised, updated in place, resolved, never doubled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+import pytest
+from sqlmodel import col, select
+
+from tests.scheduler import seed
+from wipbot.handlers.risk_scan import rescore_all, rescore_production_order, scan_brand
+from wipbot.production.risk import RiskStatus
+from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.models import Alert, OutboxMessage, ProductionOrder
+from wipbot.store.wip import po_status
+
+SUBJECT = "PO-7001-A"
+
+
+@dataclass
+class Scenario:
+    factory: SessionFactory
+    brand_id: int
+    order_id: int
+    contact_id: int
+
+    async def report(
+        self, day: date, milestone: str, issues: list[tuple[str, int]], **qty: int
+    ) -> None:
+        async with transaction(self.factory) as session:
+            order = await session.get(ProductionOrder, self.order_id)
+            person = await session.get(seed.Contact, self.contact_id)
+            assert order is not None
+            at = datetime.combine(day, time(9), UTC)
+            await seed.checkin(
+                session, order, by=person, at=at, milestone=milestone, issues=issues, **qty
+            )
+
+    async def rescore(self, day: date) -> RiskStatus | None:
+        async with transaction(self.factory) as session:
+            risk = await rescore_production_order(session, self.order_id, today=day)
+        return risk.status if risk else None
+
+    async def alerts(self) -> list[Alert]:
+        async with self.factory() as session:
+            return list((await session.exec(select(Alert).order_by(col(Alert.id)))).all())
+
+    async def posts(self) -> list[str]:
+        async with self.factory() as session:
+            rows = await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))
+            return [m.action for m in rows.all() if m.platform == "slack"]
+
+
+@pytest.fixture
+async def scenario(session_factory: SessionFactory) -> Scenario:
+    """An Istanbul factory (no public holiday in the weeks judged), ex-factory 16 Oct 2026."""
+    async with transaction(session_factory) as session:
+        brand = await seed.brand(session)
+        plant = await seed.factory(
+            session, brand, code="IST1", country="TR", timezone="Europe/Istanbul"
+        )
+        person = await seed.contact(session, plant)
+        order = await seed.order(
+            session, brand, plant, po_number="PO-7001", committed_exf=date(2026, 10, 16)
+        )
+        assert brand.id and order.id and person.id
+        return Scenario(session_factory, brand.id, order.id, person.id)
+
+
+async def test_fabric_late_goes_at_risk_then_late_then_recovers(scenario: Scenario) -> None:
+    await scenario.report(date(2026, 8, 31), "materials_in", [("fabric_late", 2)])
+    assert await scenario.rescore(date(2026, 8, 31)) is RiskStatus.AT_RISK
+    [alert] = await scenario.alerts()
+    assert (alert.kind, alert.subject, alert.severity) == ("late_risk", SUBJECT, "warning")
+    assert alert.details["slack_days"] == 1
+    assert alert.details["drivers"] == ["fabric late +2 d"]
+    assert "at risk" in alert.summary and "2026-10-15" in alert.summary
+    assert await scenario.posts() == ["send"]
+
+    await scenario.report(date(2026, 9, 2), "materials_in", [("fabric_late", 5)])
+    assert await scenario.rescore(date(2026, 9, 2)) is RiskStatus.LATE
+    [alert] = await scenario.alerts()
+    assert (alert.severity, alert.revision, alert.resolved_at) == ("danger", 2, None)
+    assert alert.details["slack_days"] == -2
+    assert await scenario.posts() == ["send", "update"]
+
+    await scenario.report(date(2026, 9, 6), "cutting", [], cut=200)
+    assert await scenario.rescore(date(2026, 9, 6)) is RiskStatus.ON_TRACK
+    [alert] = await scenario.alerts()
+    assert alert.resolved_at is not None
+    assert alert.details["resolution"] == "back on track: 3 days slack"
+    assert await scenario.posts() == ["send", "update", "update"]
+
+
+async def test_repeated_scans_and_restarts_change_nothing(scenario: Scenario) -> None:
+    await scenario.report(date(2026, 9, 2), "materials_in", [("fabric_late", 5)])
+    results = []
+    for _ in range(3):
+        async with transaction(scenario.factory) as session:
+            results.append(await rescore_all(session, today=date(2026, 9, 2)))
+        await scenario.rescore(date(2026, 9, 2))
+    assert [(r.assessed, r.raised, r.updated, r.resolved) for r in results] == [
+        (1, 1, 0, 0),
+        (1, 0, 0, 0),
+        (1, 0, 0, 0),
+    ]
+    assert len(await scenario.alerts()) == 1
+    assert await scenario.posts() == ["send"]
+
+
+async def test_scan_and_as_of_judge_alike(scenario: Scenario) -> None:
+    await scenario.report(date(2026, 8, 31), "materials_in", [("fabric_late", 2)])
+    await scenario.report(date(2026, 9, 2), "materials_in", [("fabric_late", 5)])
+    async with transaction(scenario.factory) as session:
+        scanned = await rescore_production_order(session, scenario.order_id, today=date(2026, 9, 2))
+    await scenario.report(date(2026, 9, 6), "cutting", [], cut=200)
+    async with scenario.factory() as session:
+        replay = await po_status(
+            session, scenario.brand_id, "PO-7001", today=date(2026, 9, 20), as_of=date(2026, 9, 2)
+        )
+    assert replay is not None
+    assert replay.orders[0].risk == scanned
+
+
+@pytest.mark.parametrize("status", ["closed", "cancelled"])
+async def test_an_order_no_longer_open_has_its_alert_resolved(
+    scenario: Scenario, status: str
+) -> None:
+    await scenario.report(date(2026, 9, 2), "materials_in", [("fabric_late", 5)])
+    assert await scenario.rescore(date(2026, 9, 2)) is RiskStatus.LATE
+    async with transaction(scenario.factory) as session:
+        order = await session.get(ProductionOrder, scenario.order_id)
+        assert order is not None
+        order.status = status
+        session.add(order)
+    async with transaction(scenario.factory) as session:
+        result = await scan_brand(session, scenario.brand_id, today=date(2026, 9, 3))
+    [alert] = await scenario.alerts()
+    assert alert.resolved_at is not None
+    assert alert.details["resolution"] == "no longer an open production order"
+    assert result.resolved == 1
+
+
+async def test_unknown_production_order_is_none(scenario: Scenario) -> None:
+    async with transaction(scenario.factory) as session:
+        assert await rescore_production_order(session, 999_999, today=date(2026, 9, 2)) is None
