@@ -147,7 +147,11 @@ async def test_a_change_before_the_first_post_is_posted_not_updated(slack: Slack
     ],
 )
 async def test_slack_errors_become_retries_or_dead_letters(
-    slack: SlackHarness, status: int, error: str | None, expected_status: str, retry_after: int | None
+    slack: SlackHarness,
+    status: int,
+    error: str | None,
+    expected_status: str,
+    retry_after: int | None,
 ) -> None:
     if error:
         slack.fake.fail_next_with_error("chat.postMessage", error)

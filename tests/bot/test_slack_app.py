@@ -186,7 +186,9 @@ def test_the_manifest_in_the_repo_is_the_generated_one_with_commands_events_and_
     commands = {c["command"]: c for c in data["features"]["slash_commands"]}
     assert set(commands) == {"/po", "/gate"}
     assert {c["url"] for c in commands.values()} == {"https://bot.example.org/slack/events"}
-    assert data["settings"]["interactivity"]["request_url"] == "https://bot.example.org/slack/events"
+    assert (
+        data["settings"]["interactivity"]["request_url"] == "https://bot.example.org/slack/events"
+    )
     assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert {"commands", "chat:write"} <= set(data["oauth_config"]["scopes"]["bot"])
     assert data["features"]["app_home"]["home_tab_enabled"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -231,6 +232,19 @@ async def test_double_clicks_and_retries_decide_once(slack: SlackHarness) -> Non
             await session.exec(select(OutboxMessage).where(OutboxMessage.platform == "telegram"))
         ).all()
     assert len(told) == 1
+
+
+async def test_two_approvers_clicking_at_once_decide_once(slack: SlackHarness) -> None:
+    gate_id = await requested(slack)
+    await asyncio.gather(
+        slack.click("gate_approve", str(gate_id), user=APPROVER),
+        slack.click("gate_approve", str(gate_id), user=ADMIN),
+    )
+    assert await audit_actions(slack) == ["gate.request", "gate.approve"]
+    [refused] = slack.fake.ephemeral
+    assert "already approved" in refused["text"]
+    gate, _ = await gate_of(slack.sessions, 1)
+    assert gate.decided_by != refused["user"]
 
 
 @pytest.mark.parametrize(

@@ -230,7 +230,7 @@ BAD_INPUT = [
     # (buttons tapped to reach the step, bad answers typed there)
     ((), ("banana", "600")),
     (("m:sewing",), ("many", "99999", "-5", "1.5")),
-    (("m:sewing", "q:all"), ("no idea", "800")),
+    (("m:sewing", "q:all"), ("no idea", "???")),
     (("m:sewing", "q:all", "i:fabric_late", "i:done"), ("soon", "400", "-2")),
     (("m:sewing", "q:all", "i:none"), ("hmm", "maybe later")),
     (("m:sewing", "q:all", "i:none", "x:new"), ("someday", "1/1/2020", "31/02", "1/1/2030")),

@@ -31,6 +31,9 @@ DETAIL_LABELS: dict[str, str] = {
     "milestone": "Milestone",
     "due_at": "Check-in due",
     "factory": "Factory",
+    "po_number": "PO",
+    "gate_status": "Gate",
+    "reported_at": "Reported",
 }
 
 # Keys that describe the alert's bookkeeping rather than the situation.

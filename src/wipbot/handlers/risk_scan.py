@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wipbot.production.milestones import Milestone
 from wipbot.production.risk import RiskAssessment, RiskStatus
 from wipbot.store.alerts import AlertKind, open_alert, raise_alert, resolve_alert
-from wipbot.store.models import Alert, Brand, ProductionOrder, PurchaseOrder
+from wipbot.store.models import Alert, Brand, Factory, ProductionOrder, PurchaseOrder
 from wipbot.store.wip import OrderStatus, PoStatus, po_status, wip_board
 
 OPEN = "open"
@@ -69,7 +70,46 @@ async def rescore_production_order(
 
 
 async def scan_brand(session: AsyncSession, brand_id: int, *, today: date) -> ScanResult:
-    """Judge every production order of the brand; also resolve alerts of vanished orders."""
+    """Judge every production order of the brand; resolve the alerts of vanished orders."""
+    result, seen = await _scan(session, brand_id, today, None)
+    return result + await _resolve_vanished(session, brand_id, seen)
+
+
+async def rescore_all(session: AsyncSession, *, today: date) -> ScanResult:
+    result = ScanResult()
+    for brand_id in (await session.exec(select(Brand.id).order_by(col(Brand.id)))).all():
+        assert brand_id is not None
+        result += await scan_brand(session, brand_id, today=today)
+    return result
+
+
+async def rescore_all_local(session: AsyncSession, *, now: datetime) -> ScanResult:
+    """Every factory judged on its own calendar day, as the check-in flow judges its orders,
+    so that a scan and a check-in never disagree across the date line. Factories that share a
+    day (most of the time, all of a brand's) are judged in one pass."""
+    days: dict[int, dict[date, set[int]]] = {}
+    for factory in (await session.exec(select(Factory))).all():
+        assert factory.id is not None
+        by_day = days.setdefault(factory.brand_id, {})
+        by_day.setdefault(local_today(now, factory.timezone), set()).add(factory.id)
+    result = ScanResult()
+    for brand_id, by_day in sorted(days.items()):
+        seen: set[str] = set()
+        for today, factory_ids in sorted(by_day.items()):
+            scanned, judged = await _scan(session, brand_id, today, factory_ids)
+            result += scanned
+            seen |= judged
+        result += await _resolve_vanished(session, brand_id, seen)
+    return result
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+async def _scan(
+    session: AsyncSession, brand_id: int, today: date, factory_ids: set[int] | None
+) -> tuple[ScanResult, set[str]]:
     board = await wip_board(session, brand_id, today=today)
     rows = (
         await session.exec(
@@ -78,7 +118,11 @@ async def scan_brand(session: AsyncSession, brand_id: int, *, today: date) -> Sc
             .where(PurchaseOrder.brand_id == brand_id)
         )
     ).all()
-    orders = {(po.po_number, order.number): (order, po) for order, po in rows}
+    orders = {
+        (po.po_number, order.number): (order, po)
+        for order, po in rows
+        if factory_ids is None or po.factory_id in factory_ids
+    }
     counts: Counter[str] = Counter()
     seen: set[str] = set()
     for status in board:
@@ -90,6 +134,14 @@ async def scan_brand(session: AsyncSession, brand_id: int, *, today: date) -> Sc
             seen.add(order.number)
             counts[await _apply(session, brand_id, order, po, status, judged)] += 1
             counts["assessed"] += 1
+    return (
+        ScanResult(counts["assessed"], counts["raised"], counts["updated"], counts["resolved"]),
+        seen,
+    )
+
+
+async def _resolve_vanished(session: AsyncSession, brand_id: int, seen: set[str]) -> ScanResult:
+    resolved = 0
     for alert in await _open_late_risk(session, brand_id):
         if alert.subject not in seen:
             await resolve_alert(
@@ -99,16 +151,8 @@ async def scan_brand(session: AsyncSession, brand_id: int, *, today: date) -> Sc
                 subject=alert.subject,
                 reason="no longer an open production order",
             )
-            counts["resolved"] += 1
-    return ScanResult(counts["assessed"], counts["raised"], counts["updated"], counts["resolved"])
-
-
-async def rescore_all(session: AsyncSession, *, today: date) -> ScanResult:
-    result = ScanResult()
-    for brand_id in (await session.exec(select(Brand.id).order_by(col(Brand.id)))).all():
-        assert brand_id is not None
-        result += await scan_brand(session, brand_id, today=today)
-    return result
+            resolved += 1
+    return ScanResult(resolved=resolved)
 
 
 def late_risk_alert_content(

@@ -22,13 +22,25 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from wipbot.handlers.reminders import FollowUpRules, follow_up
-from wipbot.handlers.risk_scan import ScanResult, rescore_all, rescore_production_order
+from wipbot.handlers.risk_scan import (
+    ScanResult,
+    local_today,
+    rescore_all_local,
+    rescore_production_order,
+)
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.models import CheckIn, Contact, Factory, ScheduledPrompt
+from wipbot.store.models import CheckIn, Factory, ProductionOrder, ScheduledPrompt
 
 from .config import SchedulerConfig
-from .prompts import PromptOutcome, PromptTick, latest_round, prompt_factory, unsent_future_rounds
+from .prompts import (
+    PromptOutcome,
+    PromptTick,
+    latest_round,
+    needs_prompt,
+    prompt_factory,
+    unsent_future_rounds,
+)
 from .workdays import WEEKDAY_NAMES, Slot
 
 log = logging.getLogger(__name__)
@@ -84,19 +96,36 @@ async def prompt_job(ctx: JobContext, factory_id: int) -> PromptTick | None:
 
 
 async def sweep_job(ctx: JobContext) -> dict[str, int]:
-    """Hourly: new factories get their slot job, due rounds go out, open rounds move on."""
-    sync_factory_jobs(ctx, await load_slots(ctx))
-    counts: dict[str, int] = {}
+    """Hourly: new factories get their slot job, due rounds go out, open rounds move on.
+
+    One read decides which factories have anything to do; only those get a transaction.
+    """
+    slots = await load_slots(ctx)
+    sync_factory_jobs(ctx, slots)
+    now = ctx.clock()
+    since = (now - timedelta(weeks=FOLLOW_UP_WEEKS)).date()
     async with ctx.session_factory() as session:
-        factory_ids = list((await session.exec(select(Factory.id).order_by(col(Factory.id)))).all())
-    for factory_id in factory_ids:
-        assert factory_id is not None
+        recent = (
+            await session.exec(
+                select(ScheduledPrompt)
+                .where(ScheduledPrompt.week_of >= since)
+                .order_by(col(ScheduledPrompt.week_of))
+            )
+        ).all()
+    latest = {r.factory_id: r for r in recent}
+    waiting = {r.factory_id for r in recent if r.sent_at is not None and r.answered_at is None}
+    counts: dict[str, int] = {}
+    for factory_id, slot in sorted(slots.items()):
         try:
-            tick = await prompt_job(ctx, factory_id)
-            if tick is not None:
-                counts[tick.outcome.value] = counts.get(tick.outcome.value, 0) + 1
-            for step in await follow_up_factory(ctx, factory_id):
-                counts[step] = counts.get(step, 0) + 1
+            if needs_prompt(slot, latest.get(factory_id), now, ctx.config.prompt_grace):
+                tick = await prompt_job(ctx, factory_id)
+                if tick is not None:
+                    counts[tick.outcome.value] = counts.get(tick.outcome.value, 0) + 1
+                    if tick.outcome is PromptOutcome.SENT:
+                        waiting.add(factory_id)
+            if factory_id in waiting:
+                for step in await follow_up_factory(ctx, factory_id):
+                    counts[step] = counts.get(step, 0) + 1
         except Exception:
             log.exception("sweep: factory %s failed; the next sweep tries again", factory_id)
     return counts
@@ -135,32 +164,38 @@ async def follow_up_factory(ctx: JobContext, factory_id: int) -> list[str]:
 async def risk_scan_job(ctx: JobContext) -> ScanResult:
     """Every few hours: judge every production order again; alerts follow the judgement."""
     async with transaction(ctx.session_factory) as session:
-        result = await rescore_all(session, today=ctx.clock().date())
+        result = await rescore_all_local(session, now=ctx.clock())
     if result.raised or result.updated or result.resolved:
         ctx.wake_sender()
     return result
 
 
 async def checkin_followup_job(ctx: JobContext) -> int:
-    """Every minute: score each newly checked-in production order, and mark rounds answered."""
+    """Every minute: score each newly checked-in production order, and mark rounds answered.
+
+    The check-in conversation already scores what it saves; this also covers check-ins
+    written any other way (imports, other processes) and is harmless when repeated.
+    """
     async with ctx.session_factory() as session:
         rows = (
             await session.exec(
-                select(CheckIn.id, CheckIn.production_order_id, Contact.factory_id)
-                .outerjoin(Contact, col(Contact.id) == CheckIn.contact_id)
+                select(CheckIn.id, CheckIn.production_order_id, Factory.id, Factory.timezone)
+                .join(ProductionOrder, col(ProductionOrder.id) == CheckIn.production_order_id)
+                .join(Factory, col(Factory.id) == ProductionOrder.factory_id)
                 .where(col(CheckIn.id) > ctx.last_checkin_id)
                 .order_by(col(CheckIn.id))
             )
         ).all()
     if not rows:
         return 0
-    today = ctx.clock().date()
+    now = ctx.clock()
     async with transaction(ctx.session_factory) as session:
-        for order_id in dict.fromkeys(order_id for _, order_id, _ in rows):
-            await rescore_production_order(session, order_id, today=today)
-    for factory_id in dict.fromkeys(f for _, _, f in rows if f is not None):
+        for order_id, timezone in dict.fromkeys((order, tz) for _, order, _, tz in rows):
+            await rescore_production_order(session, order_id, today=local_today(now, timezone))
+    for factory_id in dict.fromkeys(factory for _, _, factory, _ in rows):
+        assert factory_id is not None
         await follow_up_factory(ctx, factory_id)
-    ctx.last_checkin_id = max(checkin_id or 0 for checkin_id, _, _ in rows)
+    ctx.last_checkin_id = max(checkin_id or 0 for checkin_id, _, _, _ in rows)
     ctx.wake_sender()
     return len(rows)
 

@@ -106,6 +106,15 @@ async def prompt_factory(
     return PromptTick(PromptOutcome.SENT, prompt, prompted)
 
 
+def needs_prompt(
+    slot: Slot, latest: ScheduledPrompt | None, now: datetime, grace: timedelta
+) -> bool:
+    """Whether `prompt_factory` could do anything: a round to open, or one due to send."""
+    if latest is None or latest.week_of < slot.latest_week(now):
+        return True
+    return latest.sent_at is None and latest.due_at <= now <= latest.due_at + grace
+
+
 async def unsent_future_rounds(session: AsyncSession, now: datetime) -> list[ScheduledPrompt]:
     """Postponed rounds still to come: their one-off jobs are rebuilt at start-up."""
     return list(

@@ -41,29 +41,22 @@ class SimulatedScheduler:
     jobs: dict[str, SimulatedJob] = field(default_factory=dict)
     _counter: itertools.count[int] = field(default_factory=itertools.count)
 
-    def add_job(
-        self,
-        func: Callable[..., Awaitable[Any]],
-        trigger: BaseTrigger | None = None,
-        *,
-        id: str,
-        kwargs: dict[str, Any] | None = None,
-        replace_existing: bool = False,
-        **_options: Any,
-    ) -> SimulatedJob:
-        if trigger is None:
+    def add_job(self, func: Any, trigger: Any = None, **options: Any) -> SimulatedJob:
+        """AsyncIOScheduler's add_job as the jobs module calls it (id, kwargs, replace_existing)."""
+        if not isinstance(trigger, BaseTrigger):
             raise ValueError("a simulated job needs a trigger")
-        if id in self.jobs and not replace_existing:
-            raise ValueError(f"job {id!r} exists")
+        job_id = str(options["id"])
+        if job_id in self.jobs and not options.get("replace_existing", False):
+            raise ValueError(f"job {job_id!r} exists")
         job = SimulatedJob(
-            id,
+            job_id,
             func,
             trigger,
-            dict(kwargs or {}),
+            dict(options.get("kwargs") or {}),
             trigger.get_next_fire_time(None, self.clock()),
             next(self._counter),
         )
-        self.jobs[id] = job
+        self.jobs[job_id] = job
         return job
 
     def remove_job(self, job_id: str, jobstore: str | None = None) -> None:
@@ -72,8 +65,13 @@ class SimulatedScheduler:
     def get_job(self, job_id: str, jobstore: str | None = None) -> SimulatedJob | None:
         return self.jobs.get(job_id)
 
-    async def run_until(self, until: datetime) -> list[Run]:
-        """Run every job whose fire time comes before `until`, in time order; then stop there."""
+    async def run_until(
+        self, until: datetime, after_each: Callable[[], Awaitable[Any]] | None = None
+    ) -> list[Run]:
+        """Run every job whose fire time comes before `until`, in time order; then stop there.
+
+        `after_each` runs after every job, e.g. the sender, so its output keeps the job's time.
+        """
         runs: list[Run] = []
         while True:
             due = [j for j in self.jobs.values() if j.next_run_time and j.next_run_time <= until]
@@ -88,6 +86,8 @@ class SimulatedScheduler:
                 self.clock.set(fired)
             result = await job.func(**job.kwargs)
             runs.append(Run(job.id, fired, result))
+            if after_each is not None:
+                await after_each()
             if self.jobs.get(job.id) is job:
                 self._reschedule(job, fired)
 

@@ -336,6 +336,10 @@ async def _statuses(
         if o.status != CANCELLED
     ]
     zones = {f.id: ZoneInfo(f.timezone) for f in factories.values()}
+    elsewhere = {o.factory_id for o in orders} - set(zones)
+    if elsewhere:  # a production order made somewhere else than its PO says
+        found = await session.exec(select(Factory).where(col(Factory.id).in_(elsewhere)))
+        zones |= {f.id: ZoneInfo(f.timezone) for f in found.all()}
     known = await _load_known(session, orders, zones, as_of)
     slips = _factory_slips(orders, pos, known, brand.buffer_days)
     closed = await _non_working_days(session, factories.values(), judged_on, shown)

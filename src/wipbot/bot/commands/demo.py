@@ -20,6 +20,7 @@ from sqlmodel import select
 
 from wipbot.bot.config import Settings
 from wipbot.bot.console.demo_act import act_factory_checkin
+from wipbot.bot.slack.demo_act import act_slack
 from wipbot.store.brands import upsert_brand
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.importing import ImportFailed
@@ -29,7 +30,7 @@ from wipbot.store.wip import po_status, resolve_brand, wip_board
 
 from .common import console, database, fail, run
 from .importing import import_file, print_summary
-from .po import board_table, status_view
+from .po import board_table, show, status_view
 
 DEMO_TODAY = date(2026, 11, 26)
 DEMO_BRAND = "Northwind Apparel"
@@ -94,14 +95,14 @@ async def act_spreadsheets_to_board(ctx: DemoContext) -> None:
         board = await wip_board(session, brand_id, today=ctx.today)
         status = await po_status(session, brand_id, DEMO_PO, today=ctx.today)
     ctx.console.print()
-    ctx.console.print(board_table(board, title=f"WIP board · {ctx.brand_name}"))
+    show(board_table(board, title=f"WIP board · {ctx.brand_name}"), ctx.console)
     if status is not None:
         ctx.console.print()
         ctx.console.print(f"[dim]$ wipbot po status {DEMO_PO}[/dim]")
-        ctx.console.print(status_view(status))
+        show(status_view(status), ctx.console)
 
 
-ACTS: list[Act] = [act_spreadsheets_to_board, act_factory_checkin]
+ACTS: list[Act] = [act_spreadsheets_to_board, act_factory_checkin, act_slack]
 
 
 def _shown(path: Path) -> Path:

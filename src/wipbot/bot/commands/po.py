@@ -7,7 +7,9 @@ from datetime import date
 from typing import TypeVar
 
 import typer
-from rich.console import Group, RenderableType
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -40,6 +42,7 @@ AsOfOption = typer.Option(
 )
 TodayOption = typer.Option(None, "--today", hidden=True, help="Pretend today is this date.")
 
+MAX_PIPED_WIDTH = 200
 STATUS_STYLE: dict[RiskStatus, str] = {
     RiskStatus.LATE: "bold red",
     RiskStatus.AT_RISK: "yellow",
@@ -82,7 +85,7 @@ def status_command(
     if as_json:
         print_json(status_to_json(status))
     else:
-        console.print(status_view(status))
+        show(status_view(status))
 
 
 @app.command("list")
@@ -115,7 +118,7 @@ def list_command(
     if as_json:
         print_json([status_to_json(s) for s in board])
         return
-    console.print(board_table(board, title=_board_title(board, day, known, late)))
+    show(board_table(board, title=_board_title(board, day, known, late)))
 
 
 def _run(work: Callable[[SessionFactory], Awaitable[T]]) -> T:
@@ -136,21 +139,21 @@ def board_table(board: list[PoStatus], *, title: str = "WIP board") -> Renderabl
     """One row per PO, most urgent first; the same renderer serves `po list` and the demo."""
     if not board:
         return Text("No POs to show.", style="dim")
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = _table(title)
     table.add_column("PO", no_wrap=True)
     table.add_column("Factory", no_wrap=True)
-    table.add_column("Qty", justify="right")
+    table.add_column("Qty", justify="right", no_wrap=True)
     table.add_column("Committed", no_wrap=True)
     table.add_column("Projected", no_wrap=True)
-    table.add_column("Slack", justify="right")
+    table.add_column("Slack", justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     table.add_column("Milestone", no_wrap=True)
-    table.add_column("Done", justify="right")
-    table.add_column("Last check-in", justify="right")
-    table.add_column("Driver")
+    table.add_column("Done", justify="right", no_wrap=True)
+    table.add_column("Check-in", justify="right", no_wrap=True)
+    table.add_column("Main driver", min_width=12)
     for status in board:
         risk = status.risk
-        table.add_row(
+        cells: list[RenderableType] = [
             status.po_number,
             status.factory.code,
             f"{status.total_quantity:,}",
@@ -159,10 +162,11 @@ def board_table(board: list[PoStatus], *, title: str = "WIP board") -> Renderabl
             _signed(risk.slack_days),
             Text(STATUS_LABEL[risk.status], style=STATUS_STYLE[risk.status]),
             _milestone(status.current_milestone),
-            f"{status.percent_complete:g} %",
+            f"{status.percent_complete:.0f}%",
             _age(status.last_checkin_age_days, risk.stale),
-            _main_driver(risk.drivers),
-        )
+            risk.drivers[0] if risk.drivers else "",
+        ]
+        table.add_row(*cells)
     return table
 
 
@@ -185,29 +189,52 @@ def status_view(status: PoStatus) -> RenderableType:
     return Group(*parts)
 
 
+def show(renderable: RenderableType, out: Console = console) -> None:
+    """In a terminal, fit it; into a pipe or a file, print it whole rather than squeezed to 80."""
+    if out.is_terminal:
+        out.print(renderable)
+        return
+    natural = Measurement.get(out, out.options.update(width=MAX_PIPED_WIDTH), renderable).maximum
+    Console(file=out.file, width=max(out.width, natural)).print(renderable)
+
+
+def _table(title: str) -> Table:
+    return Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+
+
 def _header(status: PoStatus) -> RenderableType:
     risk, factory = status.risk, status.factory
     verdict = Text(STATUS_LABEL[risk.status].upper(), style=STATUS_STYLE[risk.status])
     verdict.append(f"  slack {_signed(risk.slack_days)} d", style="bold")
+    colorways = len(status.colorways)
     lines = [
         Text.assemble(
-            ("Factory   ", "dim"),
+            ("Factory     ", "dim"),
             f"{factory.name} ({factory.code}) · {factory.country} · {factory.timezone}",
         ),
         Text.assemble(
-            ("Ex-factory ", "dim"),
-            f"committed {status.committed_exf.isoformat()} · projected ",
-            (risk.projected_exf.isoformat(), STATUS_STYLE[risk.status]),
-            f" · in DC {status.in_dc_date.isoformat() if status.in_dc_date else '-'}",
-            f" · {status.incoterm}",
+            ("Committed   ", "dim"),
+            f"{status.committed_exf.isoformat()} ex-factory · in DC "
+            f"{status.in_dc_date.isoformat() if status.in_dc_date else '-'} · {status.incoterm}",
         ),
         Text.assemble(
-            ("Quantity  ", "dim"),
+            ("Projected   ", "dim"), (risk.projected_exf.isoformat(), STATUS_STYLE[risk.status])
+        ),
+        Text.assemble(
+            ("Quantity    ", "dim"),
             f"{status.total_quantity:,} pcs · {', '.join(status.styles)} · "
-            f"{len(status.colorways)} colorway{'s' if len(status.colorways) != 1 else ''}",
+            f"{colorways} colorway{'s' if colorways != 1 else ''}",
         ),
         Text.assemble(
-            ("Progress  ", "dim"),
+            ("Progress    ", "dim"),
             f"{_milestone(status.current_milestone)} · {status.percent_complete:g} % · "
             "last check-in ",
             _age(status.last_checkin_age_days, risk.stale),
@@ -227,15 +254,14 @@ def _header(status: PoStatus) -> RenderableType:
 
 
 def _orders_table(status: PoStatus) -> RenderableType:
-    table = Table(title="Production orders", title_justify="left", header_style="bold")
+    table = _table("Production orders")
     table.add_column("Order", no_wrap=True)
-    table.add_column("Qty", justify="right")
-    table.add_column("Gate")
-    table.add_column("Milestone")
-    table.add_column("Done", justify="right")
-    for name in QUANTITY_FIELDS:
-        table.add_column(name.capitalize(), justify="right")
-    table.add_column("Last check-in", justify="right")
+    table.add_column("Qty", justify="right", no_wrap=True)
+    table.add_column("Gate", no_wrap=True)
+    table.add_column("Milestone", no_wrap=True)
+    table.add_column("Done", justify="right", no_wrap=True)
+    table.add_column("Quantities")
+    table.add_column("Check-in", justify="right", no_wrap=True)
     table.add_column("Projected", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     for order in status.orders:
@@ -245,8 +271,8 @@ def _orders_table(status: PoStatus) -> RenderableType:
             f"{order.quantity:,}",
             order.gate_status,
             _milestone(order.current_milestone),
-            f"{order.percent_complete:g} %",
-            *(_quantity(order, name) for name in QUANTITY_FIELDS),
+            f"{order.percent_complete:.0f}%",
+            _quantities(order),
             _age(order.last_checkin_age_days, risk.stale),
             risk.projected_exf.isoformat(),
             Text(STATUS_LABEL[risk.status], style=STATUS_STYLE[risk.status]),
@@ -255,37 +281,37 @@ def _orders_table(status: PoStatus) -> RenderableType:
 
 
 def _milestones(status: PoStatus) -> RenderableType:
-    """Planned against actual, per production order; derived plan dates are marked with ~."""
-    table = Table(title="Milestones: planned / actual", title_justify="left", header_style="bold")
-    table.add_column("Milestone")
+    """Planned → actual per production order; ~ marks a plan date derived, not given."""
+    table = _table("Milestones: planned → actual")
+    table.add_column("Milestone", no_wrap=True)
     for order in status.orders:
-        table.add_column(order.number if len(status.orders) > 1 else "Planned / actual")
+        table.add_column(order.number if len(status.orders) > 1 else "Plan → actual")
     names = [m.milestone for m in status.orders[0].milestones] if status.orders else []
     for index, milestone in enumerate(names):
         cells: list[RenderableType] = [_milestone(milestone)]
         for order in status.orders:
             info = order.milestones[index]
-            cell = Text(("~" if info.derived else "") + info.planned.isoformat())
+            cell = Text(("~" if info.derived else "") + _short(info.planned))
             if info.actual is not None:
                 late = info.days_late or 0
                 style = "red" if late > 0 else "green"
-                cell.append(f" / {info.actual.isoformat()}", style=style)
+                cell.append(f" → {_short(info.actual)}", style=style)
                 if late:
                     cell.append(f" ({_signed(late)} d)", style=style)
             elif info.days_late:
-                cell.append(f" / overdue {info.days_late} d", style="red")
+                cell.append(f" → overdue {info.days_late} d", style="red")
             cells.append(cell)
         table.add_row(*cells)
     return table
 
 
 def _lines_table(status: PoStatus) -> RenderableType:
-    table = Table(title="Lines", title_justify="left", header_style="bold")
+    table = _table("Lines")
     table.add_column("Style", no_wrap=True)
     table.add_column("Name")
     table.add_column("Colorway")
-    table.add_column("Qty", justify="right")
-    table.add_column(f"FOB ({status.currency})", justify="right")
+    table.add_column("Qty", justify="right", no_wrap=True)
+    table.add_column(f"FOB {status.currency}", justify="right", no_wrap=True)
     for line in status.lines:
         table.add_row(
             line.style,
@@ -297,9 +323,14 @@ def _lines_table(status: PoStatus) -> RenderableType:
     return table
 
 
-def _quantity(order: OrderStatus, name: str) -> str:
-    value = order.quantities.get(name)
-    return "" if value is None else f"{value:,}"
+def _quantities(order: OrderStatus) -> str:
+    return " · ".join(
+        f"{name} {order.quantities[name]:,}" for name in QUANTITY_FIELDS if name in order.quantities
+    )
+
+
+def _short(day: date) -> str:
+    return day.strftime("%d %b")
 
 
 def _milestone(milestone: Milestone | None) -> str:
@@ -309,15 +340,11 @@ def _milestone(milestone: Milestone | None) -> str:
 def _age(days: int | None, stale: bool) -> Text:
     if days is None:
         return Text("never", style="dim")
-    return Text(f"{days} d ago", style="bold red" if stale else "")
+    return Text("today" if days == 0 else f"{days} d ago", style="bold red" if stale else "")
 
 
 def _signed(days: int) -> str:
     return f"{days:+d}" if days else "0"
-
-
-def _main_driver(drivers: tuple[str, ...]) -> str:
-    return drivers[0] if drivers else ""
 
 
 def _day(value: str | None, option: str) -> date | None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -55,8 +57,16 @@ def build_slack_channel(context: ChannelContext) -> SlackChannel | None:
         socket_mode = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
 
     async def start() -> None:
-        identity = await warm_up(bolt)
-        log.info("slack: connected as %s in team %s", identity.get("user"), identity.get("team_id"))
+        try:
+            identity = await warm_up(bolt)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            # Slack down or the token wrong: the other channels still start; Bolt tries again
+            # on the first request, and the outbox keeps what it cannot send yet.
+            log.warning("slack: auth.test failed at start: %s", error)
+        else:
+            log.info(
+                "slack: connected as %s in team %s", identity.get("user"), identity.get("team_id")
+            )
         if socket_mode is not None:
             await socket_mode.connect_async()
 

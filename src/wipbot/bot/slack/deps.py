@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.clock import Clock, system_clock
@@ -15,6 +17,10 @@ from wipbot.store.brands import brand_by_team
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.inbound import first_delivery
 from wipbot.store.models import Brand
+
+T = TypeVar("T")
+
+LOCKED_RETRY_PAUSES = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8)
 
 NOT_CONNECTED = (
     "This workspace is not connected to a brand, so wipbot has nothing to show here. "
@@ -84,6 +90,29 @@ class SlackDeps:
                 fresh = await first_delivery(session, "slack", delivery_id)
             yield session, brand, fresh
         self.wake_sender()
+
+    async def run(
+        self,
+        team_id: str | None,
+        delivery_id: str | None,
+        work: Callable[[AsyncSession, Brand | None, bool], Awaitable[T]],
+    ) -> T:
+        """`work` in a brand transaction, again when SQLite refused it for a concurrent writer.
+
+        Two clicks at once on SQLite: a transaction that has read cannot start writing while
+        another one writes, and SQLite says so at once instead of waiting. The loser runs again
+        from the start, after a short pause, and sees what the winner decided. (PostgreSQL
+        waits on the row lock instead and never gets here.)
+        """
+        for pause in (*LOCKED_RETRY_PAUSES, None):
+            try:
+                async with self.brand_transaction(team_id, delivery_id) as (session, brand, fresh):
+                    return await work(session, brand, fresh)
+            except OperationalError as error:
+                if pause is None or "database is locked" not in str(error.orig):
+                    raise
+            await asyncio.sleep(pause)
+        raise AssertionError("unreachable")
 
 
 def not_connected(team_id: str | None) -> str:

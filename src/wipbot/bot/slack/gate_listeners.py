@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.handlers.gates import (
     DecisionOutcome,
@@ -19,6 +20,7 @@ from wipbot.handlers.gates import (
     request_gate,
     tick_item,
 )
+from wipbot.store.models import Brand
 
 from .deps import SlackDeps, not_connected
 from .render_gate import (
@@ -83,22 +85,17 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await ack()
             meta = json.loads(view.get("private_metadata") or "{}")
             user = body["user"]["id"]
-            async with deps.brand_transaction(context.team_id, f"view:{view['id']}") as (
-                session,
-                brand,
-                fresh,
-            ):
-                if brand is None or brand.id is None or not fresh:
-                    return
-                result = await decide_gate(
-                    session,
-                    brand.id,
-                    int(meta["gate_id"]),
-                    approve=bool(meta["approve"]),
-                    slack_user_id=user,
-                    reason=reason,
-                    now=deps.clock(),
-                )
+            _, result = await _decide(
+                deps,
+                team_id=context.team_id,
+                delivery=f"view:{view['id']}",
+                gate_id=int(meta["gate_id"]),
+                approve=bool(meta["approve"]),
+                user=user,
+                reason=reason,
+            )
+            if result is None:
+                return
             if result.outcome is not DecisionOutcome.DECIDED and meta.get("channel"):
                 await client.chat_postEphemeral(
                     channel=meta["channel"], user=user, text=_refusal(result)
@@ -117,21 +114,17 @@ async def _clicked(
     action = body["actions"][0]
     user = body["user"]["id"]
     channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-    delivery = f"action:{action['action_id']}:{action.get('action_ts')}:{user}"
-    async with deps.brand_transaction(team_id, delivery) as (session, brand, fresh):
-        if not fresh:
-            return
-        result = None
-        if brand is not None and brand.id is not None:
-            result = await decide_gate(
-                session,
-                brand.id,
-                int(action["value"]),
-                approve=approve,
-                slack_user_id=user,
-                reason=None,
-                now=deps.clock(),
-            )
+    fresh, result = await _decide(
+        deps,
+        team_id=team_id,
+        delivery=f"action:{action['action_id']}:{action.get('action_ts')}:{user}",
+        gate_id=int(action["value"]),
+        approve=approve,
+        user=user,
+        reason=None,
+    )
+    if not fresh:
+        return
     if result is None:
         await client.chat_postEphemeral(channel=channel, user=user, text=not_connected(team_id))
     elif result.outcome is DecisionOutcome.NEEDS_REASON and result.card is not None:
@@ -139,6 +132,39 @@ async def _clicked(
         await client.views_open(trigger_id=body["trigger_id"], view=view)
     elif result.outcome is not DecisionOutcome.DECIDED:
         await client.chat_postEphemeral(channel=channel, user=user, text=_refusal(result))
+
+
+async def _decide(
+    deps: SlackDeps,
+    *,
+    team_id: str | None,
+    delivery: str,
+    gate_id: int,
+    approve: bool,
+    user: str,
+    reason: str | None,
+) -> tuple[bool, GateDecisionResult | None]:
+    """(False, None) for a delivery seen before; (True, None) when the team has no brand."""
+
+    async def work(
+        session: AsyncSession, brand: Brand | None, fresh: bool
+    ) -> tuple[bool, GateDecisionResult | None]:
+        if not fresh:
+            return False, None
+        if brand is None or brand.id is None:
+            return True, None
+        result = await decide_gate(
+            session,
+            brand.id,
+            gate_id,
+            approve=approve,
+            slack_user_id=user,
+            reason=reason,
+            now=deps.clock(),
+        )
+        return True, result
+
+    return await deps.run(team_id, delivery, work)
 
 
 def _refusal(result: GateDecisionResult) -> str:
@@ -157,11 +183,8 @@ async def _gate_command(deps: SlackDeps, command: dict[str, Any], team_id: str |
         item = parse_item(" ".join(rest)) if verb else None
     except ValueError as error:
         return str(error)
-    async with deps.brand_transaction(team_id, f"command:{command.get('trigger_id')}") as (
-        session,
-        brand,
-        fresh,
-    ):
+
+    async def work(session: AsyncSession, brand: Brand | None, fresh: bool) -> str:
         if brand is None or brand.id is None:
             return not_connected(team_id)
         if not fresh:
@@ -176,7 +199,9 @@ async def _gate_command(deps: SlackDeps, command: dict[str, Any], team_id: str |
             result = await tick_item(
                 session, brand.id, number, item, by=user, now=deps.clock(), done=verb == "done"
             )
-    return _request_text(number, result)
+        return _request_text(number, result)
+
+    return await deps.run(team_id, f"command:{command.get('trigger_id')}", work)
 
 
 def _request_text(number: str, result: GateRequestResult) -> str:

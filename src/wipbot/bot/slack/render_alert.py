@@ -35,7 +35,10 @@ def alert_message(card: AlertCard) -> SlackMessage:
 
 def alert_followup(card: AlertCard, changes: Sequence[str]) -> SlackMessage:
     """A thread reply saying what changed, so the channel sees movement, not just edits."""
-    lead = "✅ Resolved" if card.resolved else "↻ Update"
+    lead = "↻ Update"
+    if card.resolved:
+        lead = "✅ Resolved" + (f": {escape(card.resolution)}" if card.resolution else "")
+        changes = [line for line in changes if not line.startswith("Resolved")]
     body = "\n".join(f"• {escape(line)}" for line in changes)
     return SlackMessage(
         text=f"{lead}: {card.title}", blocks=[section(f"*{lead}*\n{body}" if body else lead)]

@@ -7,6 +7,7 @@ to the buttons; `<@U…>` mentions become names when they are known.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -34,7 +35,12 @@ def message_to_text(
     blocks = message.get("blocks") or []
     body = blocks_to_text(blocks, names=names) if blocks else _inline(message.get("text", ""), {})
     rule = "─" * width
-    return f"┌{rule}\n" + "\n".join(f"│ {line}" for line in body.splitlines()) + f"\n└{rule}"
+    lines = [
+        wrapped
+        for line in body.splitlines()
+        for wrapped in (textwrap.wrap(line, width - 2, subsequent_indent="  ") or [""])
+    ]
+    return f"┌{rule}\n" + "\n".join(f"│ {line}" for line in lines) + f"\n└{rule}"
 
 
 def _block_lines(block: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import async_object_session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,12 +39,22 @@ TRANSIENT_ERRORS = frozenset(
 )
 
 
+class SlackWebApi(Protocol):
+    """The Web API methods the transport uses: an AsyncWebClient, or the demo's console."""
+
+    async def chat_postMessage(self, *, channel: str, **kwargs: Any) -> Any: ...
+
+    async def chat_update(self, *, channel: str, ts: str, **kwargs: Any) -> Any: ...
+
+    async def views_publish(self, *, user_id: str, view: Any, **kwargs: Any) -> Any: ...
+
+
 class SlackTransport:
     platform = "slack"
 
     def __init__(
         self,
-        client: AsyncWebClient,
+        client: SlackWebApi,
         session_factory: SessionFactory,
         *,
         clock: Clock = system_clock,
