@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from .commands import brand, contact, db, demo, gate, importing, outbox, po, serve, shell, slack
+from .commands import (
+    brand,
+    contact,
+    cost,
+    db,
+    demo,
+    gate,
+    importing,
+    outbox,
+    po,
+    qc,
+    serve,
+    shell,
+    slack,
+)
 
 app = typer.Typer(
     name="wipbot",
@@ -22,6 +36,8 @@ app.add_typer(gate.app, name="gate")
 app.add_typer(slack.app, name="slack")
 app.add_typer(importing.app, name="import")
 app.add_typer(po.app, name="po")
+app.add_typer(qc.app, name="qc")
+app.command("cost")(cost.cost_command)
 app.command("demo")(demo.demo_command)
 
 

@@ -9,7 +9,7 @@ and Edit changes any part of it.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
 from wipbot.production.freetext import (
     EXAMPLES,
@@ -47,7 +47,7 @@ async def try_shortcut(turn: Turn, text: str) -> list[Reply] | None:
             about_current = parse_checkin_text(
                 f"{current.number} {text}", turn.language, turn.today
             )
-            if not isinstance(about_current, DraftCheckin):
+            if not says_more_than_a_number(about_current):
                 return None
             result = about_current
     if isinstance(result, TextNotUnderstood):
@@ -81,6 +81,13 @@ async def try_shortcut(turn: Turn, text: str) -> list[Reply] | None:
     if result.unparsed:
         before.append(Reply(_("I could not use this part: “{text}”").format(text=result.unparsed)))
     return await steps.ask_current(turn, before)
+
+
+def says_more_than_a_number(result: DraftCheckin | TextNotUnderstood) -> TypeGuard[DraftCheckin]:
+    """A bare number typed at a button question is no report: the question is asked again."""
+    return isinstance(result, DraftCheckin) and bool(
+        result.milestone or result.issues or result.revised_exf
+    )
 
 
 async def draft_so_far(turn: Turn, production_order_id: int) -> dict[str, Any]:

@@ -371,17 +371,8 @@ async def gate_card(session: AsyncSession, gate_id: int) -> GateCard | None:
     factory = await session.get(Factory, target.order.factory_id)
     names = await _member_names(session, target.po.brand_id)
     rows = await _checklist_rows(session, gate)
-    by_item = {r.item: r for r in rows}
-    checklist = tuple(
-        ChecklistLine(
-            item=item,
-            done=bool(row and row.done),
-            by=_person(row.done_by, names) if row and row.done else None,
-            at=row.done_at if row and row.done else None,
-        )
-        for item in GateItem
-        for row in [by_item.get(item.value)]
-    )
+    done = {r.item: r for r in rows if r.done}
+    checklist = tuple(_line(item, done.get(item.value), names) for item in GateItem)
     return GateCard(
         gate_id=gate_id,
         brand_id=target.po.brand_id,
@@ -398,6 +389,12 @@ async def gate_card(session: AsyncSession, gate_id: int) -> GateCard | None:
         decided_at=gate.decided_at,
         reason=gate.decision_reason,
     )
+
+
+def _line(item: GateItem, done: GateChecklistItem | None, names: dict[str, str]) -> ChecklistLine:
+    if done is None:
+        return ChecklistLine(item, done=False)
+    return ChecklistLine(item, done=True, by=_person(done.done_by, names), at=done.done_at)
 
 
 def refusal_text(card: GateCard, refusal: GateRefusal, role: Role) -> str:

@@ -62,11 +62,9 @@ async def rescore_production_order(
         return None
     status = await po_status(session, po.brand_id, po.po_number, today=today)
     judged = _order_in(status, order.number)
-    if status is None or judged is None:
-        await _apply(session, po.brand_id, order, po, None, None)
-        return None
-    await _apply(session, po.brand_id, order, po, status, judged)
-    return judged.risk
+    current = await open_alert(session, po.brand_id, AlertKind.LATE_RISK, order.number)
+    await _apply(session, po.brand_id, order, po, status, judged, current)
+    return judged.risk if judged is not None else None
 
 
 async def scan_brand(session: AsyncSession, brand_id: int, *, today: date) -> ScanResult:
@@ -123,6 +121,7 @@ async def _scan(
         for order, po in rows
         if factory_ids is None or po.factory_id in factory_ids
     }
+    open_alerts = {a.subject: a for a in await _open_late_risk(session, brand_id)}
     counts: Counter[str] = Counter()
     seen: set[str] = set()
     for status in board:
@@ -132,7 +131,8 @@ async def _scan(
                 continue
             order, po = found
             seen.add(order.number)
-            counts[await _apply(session, brand_id, order, po, status, judged)] += 1
+            current = open_alerts.get(order.number)
+            counts[await _apply(session, brand_id, order, po, status, judged, current)] += 1
             counts["assessed"] += 1
     return (
         ScanResult(counts["assessed"], counts["raised"], counts["updated"], counts["resolved"]),
@@ -187,35 +187,41 @@ async def _apply(
     po: PurchaseOrder,
     status: PoStatus | None,
     judged: OrderStatus | None,
+    current: Alert | None,
 ) -> str:
-    """Raise, update or resolve the order's alert; returns what happened."""
+    """Raise, update or resolve the order's alert (`current`: its open one); says what it did."""
     reason = _resolution(order, po, judged)
     if reason is not None:
-        resolved = await resolve_alert(
+        if current is None:
+            return "unchanged"
+        await resolve_alert(
             session,
             brand_id=brand_id,
             kind=AlertKind.LATE_RISK,
             subject=order.number,
             reason=reason,
         )
-        return "resolved" if resolved is not None else "unchanged"
+        return "resolved"
     assert status is not None and judged is not None
     summary, details = late_risk_alert_content(order, po, status, judged)
-    before = await open_alert(session, brand_id, AlertKind.LATE_RISK, order.number)
-    revision = before.revision if before is not None else None
-    alert = await raise_alert(
+    severity = SEVERITY[judged.risk.status]
+    if current is not None and (current.summary, current.severity, current.details) == (
+        summary,
+        severity,
+        details,
+    ):
+        return "unchanged"
+    await raise_alert(
         session,
         brand_id=brand_id,
         kind=AlertKind.LATE_RISK,
         subject=order.number,
         summary=summary,
-        severity=SEVERITY[judged.risk.status],
+        severity=severity,
         details=details,
         production_order_id=order.id,
     )
-    if revision is None:
-        return "raised"
-    return "updated" if alert.revision != revision else "unchanged"
+    return "raised" if current is None else "updated"
 
 
 def _resolution(

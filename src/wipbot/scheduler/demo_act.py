@@ -45,9 +45,9 @@ QUIET_ORDER = "PO-1044-A"
 DEMO_CONFIG = SchedulerConfig(
     reminder_after=timedelta(hours=24),
     escalate_after=timedelta(hours=48),
-    sweep_every=timedelta(hours=2),
+    sweep_every=timedelta(hours=3),
     followup_every=timedelta(hours=1),
-    risk_scan_every=timedelta(hours=12),
+    risk_scan_every=timedelta(hours=24),
 )
 
 Write = Callable[[str], None]
@@ -195,7 +195,10 @@ async def _run(
         clock=lambda: max(clock(), datetime.now(UTC)),
         sleep=clock.sleep,
     )
-    ctx = JobContext(factory, DEMO_CONFIG, clock, scheduler=scheduler)
+    woken = [True]
+    ctx = JobContext(
+        factory, DEMO_CONFIG, clock, wake_sender=lambda: woken.append(True), scheduler=scheduler
+    )
     install_jobs(ctx)
     sync_factory_jobs(ctx, await load_slots(ctx))
     for _, f in linked:
@@ -207,11 +210,15 @@ async def _run(
     narrator.others.clear()
 
     async def send() -> None:
-        await sender.run_once()
+        """As in `wipbot run`: the sender acts when a job says it wrote something."""
+        if woken:
+            woken.clear()
+            await sender.run_once()
 
     for report in sorted(script(start), key=lambda r: r.at):
         await scheduler.run_until(report.at, send)
         await _report(factory, report, write)
+        woken.append(True)
         await send()
     await scheduler.run_until(start + timedelta(weeks=weeks), send)
     totals = dict(narrator.others)
@@ -244,9 +251,8 @@ async def _report(factory: SessionFactory, report: Report, write: Write) -> None
         await rescore_production_order(
             session, order.id, today=local_today(report.at, plant.timezone)
         )
-    write(
-        f"{stamp(report.at)}  👤 {report.contact} ({plant.code}) reports {report.order}: {report.describe()}"
-    )
+    who = f"{report.contact} ({plant.code})"
+    write(f"{stamp(report.at)}  👤 {who} reports {report.order}: {report.describe()}")
 
 
 def _slot(factory: Factory) -> str:

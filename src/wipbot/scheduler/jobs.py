@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from wipbot.handlers.reminders import FollowUpRules, follow_up
+from wipbot.handlers.reminders import FollowUpRules, RoundStep, follow_up
 from wipbot.handlers.risk_scan import (
     ScanResult,
     local_today,
@@ -156,7 +156,7 @@ async def follow_up_factory(ctx: JobContext, factory_id: int) -> list[str]:
                 session, factory, prompt, now=now, rules=ctx.rules, latest=is_latest
             )
             steps.append(step.value)
-    if "reminded" in steps:
+    if set(steps) - {RoundStep.WAITING.value}:
         ctx.wake_sender()
     return steps
 

@@ -21,6 +21,7 @@ from sqlmodel import select
 from wipbot.bot.config import Settings
 from wipbot.bot.console.demo_act import act_factory_checkin
 from wipbot.bot.slack.demo_act import act_slack
+from wipbot.scheduler.demo_act import by_the_clock, demo_start
 from wipbot.store.brands import upsert_brand
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.importing import ImportFailed
@@ -31,6 +32,7 @@ from wipbot.store.wip import po_status, resolve_brand, wip_board
 from .common import console, database, fail, run
 from .importing import import_file, print_summary
 from .po import board_table, show, status_view
+from .qc import act_qc_and_landed_cost
 
 DEMO_TODAY = date(2026, 11, 26)
 DEMO_BRAND = "Northwind Apparel"
@@ -102,7 +104,23 @@ async def act_spreadsheets_to_board(ctx: DemoContext) -> None:
         show(status_view(status), ctx.console)
 
 
-ACTS: list[Act] = [act_spreadsheets_to_board, act_factory_checkin, act_slack]
+async def act_by_the_clock(ctx: DemoContext) -> None:
+    """Three simulated weeks of the real jobs: prompts, reminders, alerts raised and cleared."""
+    ctx.heading("By the clock: three simulated weeks in seconds (on a copy of this database)")
+    await by_the_clock(
+        ctx.settings.database_url,
+        start=demo_start(ctx.today),
+        write=lambda line: ctx.console.print(line, markup=False, highlight=False),
+    )
+
+
+ACTS: list[Act] = [
+    act_spreadsheets_to_board,
+    act_factory_checkin,
+    act_slack,
+    act_qc_and_landed_cost,
+    act_by_the_clock,
+]
 
 
 def _shown(path: Path) -> Path:

@@ -1,4 +1,4 @@
-"""`wipbot import`: factories, POs, check-in history and landed-cost charges from CSV or XLSX.
+"""`wipbot import`: factories, POs, check-ins, landed-cost charges and QC inspections (CSV/XLSX).
 
 Each file is imported whole or not at all; every bad row is printed as `file:line: field: reason`
 so it can be fixed in the spreadsheet and the file imported again. Re-importing updates.
@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.importing import IMPORTERS, ImportFailed, ImportResult
+from wipbot.store.importing import IMPORTERS, Importer, ImportFailed, ImportResult
+from wipbot.store.importing.qc import import_qc
 
 from .common import JsonOption, console, print_json, run, with_database
 
@@ -26,6 +27,7 @@ FileArgument = typer.Argument(..., help="A .csv or .xlsx file; line 1 is the hea
 BrandOption = typer.Option(
     None, "--brand", help="Brand name; needed only for files without a brand column."
 )
+FILE_KINDS: dict[str, Importer] = {**IMPORTERS, "qc": import_qc}
 
 
 async def import_file(
@@ -45,7 +47,7 @@ async def import_file(
             progress.update(task, description=f"{kind}: {phase}", completed=done, total=total)
 
         async with transaction(session_factory) as session:
-            return await IMPORTERS[kind](
+            return await FILE_KINDS[kind](
                 session, path, brand=brand, progress=advance, file=str(path)
             )
 
@@ -130,3 +132,11 @@ def charges(
 ) -> None:
     """Landed-cost charges per PO: freight, insurance, duty, broker, other."""
     _import("charges", file, brand, as_json)
+
+
+@app.command("qc")
+def qc(
+    file: Path = FileArgument, brand: str | None = BrandOption, as_json: bool = JsonOption
+) -> None:
+    """QC inspections: one row per defect category; the AQL verdict is computed."""
+    _import("qc", file, brand, as_json)

@@ -1,0 +1,59 @@
+"""The demo's by-the-clock act: the real jobs over three simulated weeks, on a copy."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+
+from sqlmodel import func, select
+
+from wipbot.scheduler.demo_act import by_the_clock, demo_start
+from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.models import Alert, OutboxMessage
+
+from . import seed
+
+
+async def test_alerts_appear_update_and_clear(
+    sqlite_session_factory: SessionFactory, sqlite_url: str
+) -> None:
+    async with transaction(sqlite_session_factory) as session:
+        brand = await seed.brand(session)
+        dhaka = await seed.factory(session, brand, weekday=6)
+        ningbo = await seed.factory(
+            session, brand, code="NGB1", country="CN", timezone="Asia/Shanghai", at=time(9, 30)
+        )
+        await seed.contact(session, dhaka, name="Rahim", platform="console", chat_id="c-1")
+        await seed.contact(session, ningbo, name="Wei", platform="console", chat_id="c-2")
+        await seed.order(
+            session, brand, dhaka, po_number="PO-1035", committed_exf=date(2027, 2, 18)
+        )
+        await seed.order(
+            session, brand, ningbo, po_number="PO-1044", committed_exf=date(2027, 1, 15)
+        )
+
+    lines: list[str] = []
+    await by_the_clock(sqlite_url, start=demo_start(date(2026, 11, 26)), write=lines.append)
+    text = "\n".join(lines)
+
+    story = [
+        "weekly prompt → Rahim (DHK1)",
+        "NEW late_risk PO-1035-A (warning)",
+        "weekly prompt → Wei (NGB1)",
+        "reminder → Wei (NGB1)",
+        "NEW missed_checkin NGB1 2026-W49",
+        "Wei (NGB1) reports PO-1044-A",
+        "RESOLVED missed_checkin NGB1 2026-W49",
+        "UPDATE late_risk PO-1035-A (danger)",
+        "RESOLVED late_risk PO-1035-A",
+    ]
+    positions = [text.find(step) for step in story]
+    assert -1 not in positions, text
+    assert positions == sorted(positions)
+    assert text.count("NEW missed_checkin") == 1
+    assert text.count("weekly prompt → Rahim") == 3
+
+    async with sqlite_session_factory() as session:
+        assert (await session.exec(select(func.count()).select_from(Alert))).one() == 0
+        assert (await session.exec(select(func.count()).select_from(OutboxMessage))).one() == 0
+    assert Path(sqlite_url.removeprefix("sqlite+aiosqlite:///")).exists()
