@@ -32,7 +32,6 @@ from wipbot.bot.config import Settings
 from wipbot.bot.slack import SlackChannel, build_slack_channel
 from wipbot.bot.web import build_web_app
 from wipbot.production.clock import fixed_clock
-from wipbot.production.gates import GateItem
 from wipbot.scheduler.config import SenderConfig
 from wipbot.scheduler.sender import send_due
 from wipbot.store.db import SessionFactory, transaction
@@ -387,6 +386,3 @@ async def gate_of(sessions: SessionFactory, order_id: int) -> tuple[Gate, list[G
             )
         ).all()
         return gate, list(items)
-
-
-ALL_ITEMS = tuple(GateItem)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.production.tna import derive_plan
 from wipbot.store.models import (
     Brand,
     CheckIn,
@@ -16,6 +17,7 @@ from wipbot.store.models import (
     FactoryClosure,
     ProductionOrder,
     PurchaseOrder,
+    TnaMilestone,
 )
 
 LINKED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -89,7 +91,9 @@ async def order(
     po_number: str = "PO-1042",
     committed_exf: date,
     quantity: int = 1000,
+    planned_exf: date | None = None,
 ) -> ProductionOrder:
+    """With `planned_exf`, a T&A plan derived back from it is stored, as the import does."""
     assert owner.id is not None and at.id is not None
     po = PurchaseOrder(
         brand_id=owner.id, po_number=po_number, factory_id=at.id, committed_exf=committed_exf
@@ -100,6 +104,15 @@ async def order(
     row = ProductionOrder(po_id=po.id, factory_id=at.id, number=f"{po_number}-A", quantity=quantity)
     session.add(row)
     await session.flush()
+    assert row.id is not None
+    if planned_exf is not None:
+        for milestone, day in derive_plan(planned_exf).items():
+            session.add(
+                TnaMilestone(
+                    production_order_id=row.id, milestone=milestone.value, planned_date=day
+                )
+            )
+        await session.flush()
     return row
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, time
-from pathlib import Path
 
 from sqlmodel import func, select
 
@@ -26,7 +25,12 @@ async def test_alerts_appear_update_and_clear(
         await seed.contact(session, dhaka, name="Rahim", platform="console", chat_id="c-1")
         await seed.contact(session, ningbo, name="Wei", platform="console", chat_id="c-2")
         await seed.order(
-            session, brand, dhaka, po_number="PO-1035", committed_exf=date(2027, 2, 18)
+            session,
+            brand,
+            dhaka,
+            po_number="PO-1035",
+            committed_exf=date(2027, 2, 18),
+            planned_exf=date(2027, 2, 12),
         )
         await seed.order(
             session, brand, ningbo, po_number="PO-1044", committed_exf=date(2027, 1, 15)
@@ -56,4 +60,3 @@ async def test_alerts_appear_update_and_clear(
     async with sqlite_session_factory() as session:
         assert (await session.exec(select(func.count()).select_from(Alert))).one() == 0
         assert (await session.exec(select(func.count()).select_from(OutboxMessage))).one() == 0
-    assert Path(sqlite_url.removeprefix("sqlite+aiosqlite:///")).exists()

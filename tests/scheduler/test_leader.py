@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
@@ -79,12 +80,12 @@ class Child:
         return any(text in line for line in self.lines)
 
 
-async def until(condition: object, timeout: float) -> float:
+async def until(condition: Callable[[], bool], within: float) -> float:
     """Poll a condition (a callable) until it holds; returns the seconds it took."""
     started = time.monotonic()
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() - started > timeout:
-            raise TimeoutError(f"condition not met within {timeout} s")
+    while not condition():
+        if time.monotonic() - started > within:
+            raise TimeoutError(f"condition not met within {within} s")
         await asyncio.sleep(0.05)
     return time.monotonic() - started
 

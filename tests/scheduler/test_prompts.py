@@ -27,7 +27,6 @@ from wipbot.store.models import Alert, OutboxMessage, ScheduledPrompt
 
 from . import seed
 
-
 SIMULATION = SchedulerConfig(
     followup_every=timedelta(hours=6),
     sweep_every=timedelta(hours=6),
@@ -209,7 +208,7 @@ async def test_a_closure_coalesces_its_weeks_into_one_prompt(
 async def test_after_downtime_missed_prompts_go_out_once(
     session_factory: SessionFactory,
 ) -> None:
-    factory_id, _ = await setup_factory(session_factory)
+    await setup_factory(session_factory)
     clock = ManualClock(utc(2026, 3, 18, 12, 0))
     ctx = JobContext(session_factory, clock=clock)
 

@@ -19,6 +19,8 @@ from wipbot.store.wip import BrandNotFound, resolve_brand
 from .common import JsonOption, console, fail, print_json, run, with_database
 
 CENTS = Decimal("0.01")
+WIDE = 120
+"""Terminal width from which every charge kind gets its own column."""
 CHARGE_HEADERS: dict[ChargeKind, str] = {
     ChargeKind.FREIGHT: "Freight",
     ChargeKind.INSURANCE: "Insur.",
@@ -54,49 +56,36 @@ def cost_command(
         console.print(cost_view(cost))
 
 
-def cost_view(cost: PoLandedCost) -> RenderableType:
-    """The line table with a totals row, then how the total is made up and what was spread."""
-    where = f"{cost.factory} · {cost.incoterm} · {cost.currency}"
-    table = Table(
-        title=f"Landed cost · {cost.po_number} · {where}",
-        title_justify="left",
-        title_style="bold",
-        header_style="bold",
-        caption="Charges are each line's share in total; /u columns are per unit "
-        "(averages on the total row).",
-        caption_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-        show_footer=False,
-    )
-    table.add_column("Style / colorway")
-    table.add_column("Units", justify="right", no_wrap=True)
-    table.add_column("FOB/u", justify="right", no_wrap=True)
-    for header in CHARGE_HEADERS.values():
-        table.add_column(header, justify="right", no_wrap=True)
-    table.add_column("Landed/u", justify="right", no_wrap=True)
-    table.add_column("Sell/u", justify="right", no_wrap=True)
-    table.add_column("Margin/u", justify="right", no_wrap=True)
-    table.add_column("Margin %", justify="right", no_wrap=True)
+def cost_view(cost: PoLandedCost, width: int | None = None) -> RenderableType:
+    """The line table with a totals row, then how the total is made up and what was spread.
+
+    From WIDE columns every charge kind has its own column; narrower, kinds with no charge are
+    left out, and with more than two left the charges share one column.
+    """
+    totals = cost.totals
+    kinds = list(CHARGE_HEADERS)
+    if (width or console.width) < WIDE:
+        kinds = [kind for kind in kinds if totals.charges[kind]]
+        if len(kinds) > 2:
+            kinds = []
+    table = _table(cost, kinds)
     for line in cost.lines:
         table.add_row(
             f"{line.style} {line.colorway}",
             f"{line.units:,}",
             money(line.fob_unit_price),
-            *(money(line.charges[kind]) for kind in CHARGE_HEADERS),
+            *_charge_cells(line.charges, line.charges_total, kinds),
             Text(money(line.landed_unit_cost), style="bold"),
             _optional(line.selling_price),
             _margin(line.margin_per_unit),
             _percent(line.margin_pct),
         )
-    totals = cost.totals
     table.add_section()
     table.add_row(
         Text("Total", style="bold"),
         f"{totals.units:,}",
         money(totals.fob_unit_price),
-        *(money(totals.charges[kind]) for kind in CHARGE_HEADERS),
+        *_charge_cells(totals.charges, totals.charges_total, kinds),
         Text(money(totals.landed_unit_cost), style="bold"),
         _optional(totals.selling_price),
         _margin(totals.margin_per_unit),
@@ -135,6 +124,43 @@ def cost_view(cost: PoLandedCost) -> RenderableType:
             )
         )
     return Group(*parts)
+
+
+def _table(cost: PoLandedCost, kinds: list[ChargeKind]) -> Table:
+    where = f"{cost.factory} · {cost.incoterm} · {cost.currency}"
+    table = Table(
+        title=f"Landed cost · {cost.po_number} · {where}",
+        title_justify="left",
+        title_style="bold",
+        header_style="bold",
+        caption="Charges are each line's share in total; /u columns are per unit "
+        "(averages on the total row).",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    table.add_column("Style / colorway", min_width=12, overflow="fold")
+    table.add_column("Units", justify="right", no_wrap=True)
+    table.add_column("FOB/u", justify="right", no_wrap=True)
+    if kinds:
+        for kind in kinds:
+            table.add_column(CHARGE_HEADERS[kind], justify="right", no_wrap=True)
+    else:
+        table.add_column("Charges", justify="right", no_wrap=True)
+    table.add_column("Landed/u", justify="right", no_wrap=True)
+    table.add_column("Sell/u", justify="right", no_wrap=True)
+    table.add_column("Margin/u", justify="right", no_wrap=True)
+    table.add_column("Margin %", justify="right", no_wrap=True)
+    return table
+
+
+def _charge_cells(
+    charges: dict[ChargeKind, Decimal], total: Decimal, kinds: list[ChargeKind]
+) -> list[str]:
+    if not kinds:
+        return [money(total)]
+    return [money(charges[kind]) for kind in kinds]
 
 
 def cost_to_json(cost: PoLandedCost) -> dict[str, Any]:

@@ -44,6 +44,8 @@ T = TypeVar("T")
 
 app = typer.Typer(help="QC inspections (AQL, ISO 2859-1): record, list.", no_args_is_help=True)
 
+WIDE = 100
+"""Terminal width from which the inspection list shows the time of day and the sample."""
 BrandOption = typer.Option(None, "--brand", help="Brand name; defaults to the only brand.")
 RESULT_STYLE = {True: "bold green", False: "bold red"}
 ALERT_WORDS: dict[AlertChange, str] = {
@@ -210,47 +212,52 @@ def alert_line(result: QcResult) -> Text | None:
     return line
 
 
-def inspections_table(inspections: list[Inspection], *, title: str) -> RenderableType:
+def inspections_table(
+    inspections: list[Inspection], *, title: str, width: int | None = None
+) -> RenderableType:
+    """In the order given; below WIDE columns the time of day and the sample size are left out."""
     if not inspections:
         return Text("No inspections recorded yet.", style="dim")
+    wide = (width or console.width) >= WIDE
     table = Table(
         title=title,
         title_justify="left",
         title_style="bold",
         header_style="bold",
+        caption="Found/accept per severity; times are the factory's.",
+        caption_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         collapse_padding=True,
     )
-    table.add_column("Inspected (local)", no_wrap=True)
+    table.add_column("Inspected", no_wrap=True)
     table.add_column("Order", no_wrap=True)
     table.add_column("Kind", no_wrap=True)
     table.add_column("Lot", justify="right", no_wrap=True)
-    table.add_column("Sample", justify="right", no_wrap=True)
-    table.add_column("Crit", justify="right", no_wrap=True)
-    table.add_column("Major", justify="right", no_wrap=True)
-    table.add_column("Minor", justify="right", no_wrap=True)
+    if wide:
+        table.add_column("Sample", justify="right", no_wrap=True)
+    for severity in ("Crit", "Major", "Minor"):
+        table.add_column(severity, justify="right", no_wrap=True)
     table.add_column("Result", no_wrap=True)
-    table.add_column("Inspector")
+    table.add_column("Inspector", overflow="fold")
     for inspection in inspections:
-        table.add_row(
-            f"{inspection.local_time:%Y-%m-%d %H:%M}",
+        cells: list[RenderableType] = [
+            inspection.local_time.strftime("%Y-%m-%d %H:%M" if wide else "%Y-%m-%d"),
             inspection.order.number,
             inspection.kind.value,
             f"{inspection.lot_size:,}",
-            str(inspection.sample_size),
-            *(
-                Text(
-                    f"{line.found}/{line.plan.accept}",
-                    style="" if line.passed else "bold red",
-                )
-                for line in inspection.lines
-            ),
+        ]
+        if wide:
+            cells.append(str(inspection.sample_size))
+        cells += [
+            Text(f"{line.found}/{line.plan.accept}", style="" if line.passed else "bold red")
+            for line in inspection.lines
+        ]
+        cells += [
             Text("pass" if inspection.passed else "FAIL", style=RESULT_STYLE[inspection.passed]),
             inspection.inspector,
-        )
-    table.caption = "Found/accept per severity."
-    table.caption_justify = "left"
+        ]
+        table.add_row(*cells)
     return table
 
 
@@ -345,7 +352,8 @@ async def act_qc_and_landed_cost(ctx: DemoContext) -> None:
         shown = " ".join(f'--defect "{d}"' for d in defects)
         ctx.console.print()
         ctx.console.print(
-            f"[dim]$ wipbot qc record {DEMO_ORDER} --kind final --lot {DEMO_LOT} {shown}[/dim]",
+            f"[dim]$ wipbot qc record {DEMO_ORDER} --kind final --lot {DEMO_LOT} {shown} "
+            f'--inspector "{DEMO_INSPECTOR}"[/dim]',
             highlight=False,
         )
         try:
@@ -375,4 +383,4 @@ async def act_qc_and_landed_cost(ctx: DemoContext) -> None:
     except LandedCostError as error:
         ctx.console.print(f"[red]{error}[/red]", highlight=False)
         return
-    ctx.console.print(cost_view(cost))
+    ctx.console.print(cost_view(cost, width=ctx.console.width))

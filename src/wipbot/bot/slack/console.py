@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .blocks import clip
 from .text import message_to_text
 
 
@@ -50,7 +51,7 @@ class ConsoleSlack:
             if self._posts[channel] <= self._full_posts:
                 self._show(f"#{channel} · new message", text, blocks)
             else:
-                self._write(f"#{channel} · new message: {text}")
+                self._write(f"#{channel} · new message: {clip(text, 80)}")
         return {"ok": True, "channel": channel, "ts": ts}
 
     async def chat_update(

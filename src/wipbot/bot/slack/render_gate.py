@@ -66,6 +66,8 @@ def _status_blocks(card: GateCard) -> list[Block]:
         return [section(f"✅ *Approved* {decided}{override}{reason}")]
     if card.status is GateStatus.REJECTED:
         return [section(f"❌ *Rejected* {decided}{reason}")]
+    if card.status is GateStatus.OPEN:
+        return [context(f"Not requested yet: `/gate {card.production_order_number}` asks.")]
     blocks: list[Block] = []
     if card.missing:
         blocks.append(

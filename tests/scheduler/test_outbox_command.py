@@ -1,0 +1,66 @@
+"""`wipbot outbox`: what waits, what keeps failing, what gave up; --all adds what went out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from wipbot.bot.cli import app
+from wipbot.store.db import make_engine, make_session_factory, transaction
+from wipbot.store.outbox import enqueue
+
+
+async def fill(url: str) -> None:
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    try:
+        async with transaction(make_session_factory(engine)) as session:
+            enqueue(session, "telegram", "100", {"kind": "reply", "text": "fresh"})
+            retrying = enqueue(session, "slack", "C1", {"kind": "alert", "alert_id": 1})
+            retrying.attempts, retrying.last_error = 2, "RetryLater: HTTP 502"
+            retrying.next_attempt_at = now + timedelta(minutes=5)
+            dead = enqueue(session, "whatsapp", "+8801", {"kind": "reply", "text": "x"})
+            dead.status, dead.attempts = "dead", 8
+            dead.last_error = "PermanentFailure: 400 recipient not in allowed list"
+            sent = enqueue(session, "telegram", "100", {"kind": "reply", "text": "done"})
+            sent.status, sent.attempts, sent.sent_at = "sent", 1, now
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def runner(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    asyncio.run(fill(sqlite_url))
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    return CliRunner()
+
+
+def test_lists_pending_retrying_and_dead_as_json(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["outbox", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [(r["state"], r["platform"], r["chat_id"], r["attempts"]) for r in rows] == [
+        ("pending", "telegram", "100", 0),
+        ("retrying", "slack", "C1", 2),
+        ("dead", "whatsapp", "+8801", 8),
+    ]
+    assert rows[1]["last_error"] == "RetryLater: HTTP 502"
+    assert rows[1]["next_attempt_at"] is not None
+    assert rows[2]["next_attempt_at"] is None
+
+
+def test_all_includes_sent(runner: CliRunner) -> None:
+    rows = json.loads(runner.invoke(app, ["outbox", "--all", "--json"]).output)
+    assert [r["state"] for r in rows] == ["pending", "retrying", "dead", "sent"]
+
+
+def test_table_for_people(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["outbox"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "dead 1, pending 1, retrying 1" in result.output
+    assert "recipient not in allowed list" in result.output
+    assert "in 4 min" in result.output or "in 5 min" in result.output
