@@ -137,7 +137,7 @@ def test_po_status_table_and_json(examples: None) -> None:
     for shown in (
         "PO-1042 · Northwind Apparel",
         "Ningbo Seaside Garments (NGB1) · CN · Asia/Shanghai",
-        "LATE  slack -5 d",
+        "LATE  slack -4 d",
         "PO-1042-B: sample re-approval +10 d",
         "cut 2,400 · sewn 150",
         "20 Nov → 23 Nov (+3 d)",
@@ -150,7 +150,7 @@ def test_po_status_table_and_json(examples: None) -> None:
     assert (data["po_number"], data["risk"]["status"], data["risk"]["slack_days"]) == (
         "PO-1042",
         "late",
-        -5,
+        -4,
     )
     assert [o["number"] for o in data["orders"]] == ["PO-1042-A", "PO-1042-B"]
     assert data["orders"][0]["quantities"] == {"cut": 2400, "sewn": 150}

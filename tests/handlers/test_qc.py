@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func
@@ -17,6 +18,7 @@ from tests.store.import_files import EXAMPLES, import_examples
 from wipbot.handlers.qc import (
     AlertChange,
     QcError,
+    QcResult,
     find_production_order,
     inspection_history,
     parse_defect,
@@ -26,7 +28,7 @@ from wipbot.handlers.qc import (
 from wipbot.production.aql import Severity
 from wipbot.store.alerts import AlertKind
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.importing import ImportFailed
+from wipbot.store.importing import ImportFailed, ImportResult
 from wipbot.store.importing.qc import import_qc
 from wipbot.store.models import (
     Alert,
@@ -118,8 +120,12 @@ async def seed(factory: SessionFactory) -> Seeded:
                     quantity=1000,
                     unit_price=Decimal("3.1000"),
                 ),
-                ProductionOrder(po_id=po.id, factory_id=saigon.id, number="PO-1042-A", quantity=600),
-                ProductionOrder(po_id=po.id, factory_id=saigon.id, number="PO-1042-B", quantity=400),
+                ProductionOrder(
+                    po_id=po.id, factory_id=saigon.id, number="PO-1042-A", quantity=600
+                ),
+                ProductionOrder(
+                    po_id=po.id, factory_id=saigon.id, number="PO-1042-B", quantity=400
+                ),
                 ProductionOrder(
                     po_id=single.id, factory_id=saigon.id, number="PO-1043-A", quantity=800
                 ),
@@ -145,8 +151,8 @@ async def record(
     lot: int = 500,
     defects: tuple[tuple[str, str, int], ...] = (),
     at: datetime = NOW,
-    **options: object,
-):  # type: ignore[no-untyped-def]
+    **options: Any,
+) -> QcResult:
     async with transaction(factory) as session:
         return await record_inspection(
             session,
@@ -157,7 +163,7 @@ async def record(
             defects=defects,
             inspector="Thu Nguyen",
             inspected_at=at,
-            **options,  # type: ignore[arg-type]
+            **options,
         )
 
 
@@ -238,7 +244,7 @@ async def test_a_failed_final_is_stored_and_raises_the_alert_a_passing_one_resol
         "PO-1042-A",
         False,
     )
-    assert [m.channel for m in posted] == ["C_ALERTS"]
+    assert [(m.platform, m.chat_id) for m in posted] == [("slack", "C_ALERTS")]
     [alert] = await qc_alerts(session_factory)
     assert (alert.subject, alert.severity, alert.resolved_at) == ("PO-1042-A", "danger", None)
     assert alert.summary == (
@@ -347,7 +353,7 @@ async def test_another_brands_order_is_refused_and_nothing_is_written(
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"order": "PO-1042-X"}, "did you mean PO-1042-A"),
+        ({"order": "PO-1042-X"}, "did you mean PO-1042-B, PO-1042-A"),
         ({"order": "PO-1042"}, "several production orders (PO-1042-A, PO-1042-B)"),
         ({"kind": "midline"}, "not an inspection kind"),
         ({"lot": 1}, "at least 2 pieces"),
@@ -359,11 +365,11 @@ async def test_another_brands_order_is_refused_and_nothing_is_written(
     ],
 )
 async def test_refused_inspections_write_nothing(
-    db: tuple[SessionFactory, Seeded], changes: dict[str, object], reason: str
+    db: tuple[SessionFactory, Seeded], changes: dict[str, Any], reason: str
 ) -> None:
     factory, seeded = db
     with pytest.raises(QcError) as refused:
-        await record(factory, seeded.brand_id, **changes)  # type: ignore[arg-type]
+        await record(factory, seeded.brand_id, **changes)
     assert reason in str(refused.value)
     for model in (QcInspection, QcDefect, AuditLog, Alert):
         assert await count(factory, model) == 0
@@ -411,19 +417,30 @@ async def test_history_is_per_order_or_po_oldest_first_and_brand_scoped(
     assert foreign == []
 
 
+QC_HEADER = [
+    "production_order",
+    "kind",
+    "inspected_at",
+    "lot_size",
+    "category",
+    "severity",
+    "count",
+    "inspector",
+]
+
+
 def write_qc(folder: Path, rows: list[list[str]]) -> Path:
     path = folder / "qc.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            ["production_order", "kind", "inspected_at", "lot_size", "category", "severity"]
-            + ["count", "inspector"]
-        )
+        writer.writerow(QC_HEADER)
         writer.writerows(rows)
     return path
 
 
-async def import_file(factory: SessionFactory, path: Path, brand: str = "Northwind") -> object:
+async def import_file(
+    factory: SessionFactory, path: Path, brand: str = "Northwind"
+) -> ImportResult:
     async with transaction(factory) as session:
         return await import_qc(session, path, brand=brand, file=path.name)
 
@@ -433,7 +450,7 @@ async def test_the_example_file_imports_cleanly_and_again_changes_nothing(
 ) -> None:
     await import_examples(session_factory)
     first = await import_file(session_factory, EXAMPLES / "qc.csv", "Northwind Apparel")
-    assert first.tallies["inspections"].created == 6  # type: ignore[attr-defined]
+    assert first.tallies["inspections"].created == 6
     async with session_factory() as session:
         stored = (await session.exec(select(QcInspection))).all()
     assert len(stored) == 6 and sum(not i.passed for i in stored) == 1
@@ -443,7 +460,7 @@ async def test_the_example_file_imports_cleanly_and_again_changes_nothing(
     defects = await count(session_factory, QcDefect)
 
     again = await import_file(session_factory, EXAMPLES / "qc.csv", "Northwind Apparel")
-    assert again.tallies["inspections"].unchanged == 6  # type: ignore[attr-defined]
+    assert again.tallies["inspections"].unchanged == 6
     assert await count(session_factory, QcInspection) == 6
     assert await count(session_factory, QcDefect) == defects
     assert len(await qc_alerts(session_factory)) == 1

@@ -41,8 +41,11 @@ def risk_input(
     committed: date = COMMITTED,
     slips: Sequence[int] = (),
     closed: frozenset[date] = frozenset(),
+    factory_plan: bool = False,
 ) -> RiskInput:
-    return RiskInput(committed, PLAN, ORDER, reports, slips, closed)
+    return RiskInput(
+        committed, PLAN, ORDER, reports, slips, closed, plan_allows_for_closures=factory_plan
+    )
 
 
 ON_PLAN = (rep(d(5, 18), M.MATERIALS_IN), rep(d(5, 25), M.CUTTING))
@@ -222,6 +225,24 @@ CASES = [
         ON_TRACK,
         ("1 holiday before ex-factory",),
         id="one-holiday",
+    ),
+    pytest.param(
+        risk_input(ON_PLAN, closed=frozenset({d(6, 12)}), factory_plan=True),
+        d(5, 27),
+        d(6, 30),
+        ON_TRACK,
+        (),
+        id="a-factory-plan-already-works-around-its-holidays",
+    ),
+    pytest.param(
+        risk_input(
+            ON_PLAN, closed=frozenset({d(6, 12), d(7, 1)}), slips=(2, 3, 5), factory_plan=True
+        ),
+        d(5, 27),
+        d(7, 4),
+        ON_TRACK,
+        ("factory history +3 d", "1 holiday before ex-factory"),
+        id="a-slip-past-the-factory-plan-runs-into-unplanned-holidays",
     ),
     pytest.param(
         risk_input(ON_PLAN, slips=(2, 3, 5)),

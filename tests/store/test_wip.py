@@ -100,7 +100,7 @@ async def test_po_is_as_late_as_its_latest_production_order(
     status = await _status(examples, "PO-1042")
     a, b = status.orders
     assert (a.number, b.number) == ("PO-1042-A", "PO-1042-B")
-    assert (a.risk.status, b.risk.status) == (AT_RISK, LATE)
+    assert (a.risk.status, b.risk.status) == (ON_TRACK, LATE)
     assert status.risk.status is LATE
     assert status.risk.projected_exf == max(a.risk.projected_exf, b.risk.projected_exf)
     assert status.risk.slack_days == (status.committed_exf - status.risk.projected_exf).days

@@ -213,7 +213,7 @@ def _refuse_other_currencies(po: PurchaseOrder, charges: tuple[ChargeInfo, ...])
     if not foreign:
         return
     named = "; ".join(
-        f"{c.kind.value} {c.amount.normalize():f} {c.currency}"
+        f"{c.kind.value} {_amount(c.amount)} {c.currency}"
         + (f" ({c.reference})" if c.reference else "")
         for c in foreign
     )
@@ -222,6 +222,11 @@ def _refuse_other_currencies(po: PurchaseOrder, charges: tuple[ChargeInfo, ...])
         f"Convert them to {po.currency} and import the charges again; "
         "wipbot never converts currencies on its own."
     )
+
+
+def _amount(amount: Decimal) -> str:
+    cents = amount.quantize(Decimal("0.01"))
+    return str(cents) if cents == amount else f"{amount.normalize():f}"
 
 
 def _quantum(currency: str, charges: tuple[ChargeInfo, ...]) -> Decimal:

@@ -66,6 +66,7 @@ class RiskInput:
     reports: Sequence[Report]
     factory_slip_days: Sequence[int] = ()
     non_working_days: frozenset[date] = frozenset()
+    plan_allows_for_closures: bool = False
     buffer_days: int = 3
     stale_after_days: int = 10
 
@@ -108,7 +109,10 @@ def assess(inp: RiskInput, today: date) -> RiskAssessment:
         moved.append(_Slip((today - projected).days, "ex-factory passed, not shipped"))
         projected = today
 
-    projected, closed = _skip_closures(today, projected, inp.non_working_days)
+    # A factory's own T&A already works around its holidays: only a slip past the planned
+    # ex-factory runs into closures it did not plan for. Standard durations know no holidays.
+    closures_from = max(today, plan[Milestone.SHIPPED]) if inp.plan_allows_for_closures else today
+    projected, closed = _skip_closures(closures_from, projected, inp.non_working_days)
     if closed:
         moved.append(
             _Slip(closed, f"{closed} holiday{'s' if closed > 1 else ''} before ex-factory")
@@ -269,9 +273,9 @@ def _history_slip(slips: Sequence[int]) -> int:
     return max(0, math.ceil(statistics.median(slips)))
 
 
-def _skip_closures(today: date, projected: date, closed: frozenset[date]) -> tuple[date, int]:
-    """Every closed day between today and the projection costs one more calendar day."""
-    day, working_days_left, skipped = today, (projected - today).days, 0
+def _skip_closures(start: date, projected: date, closed: frozenset[date]) -> tuple[date, int]:
+    """Every closed day between the start and the projection costs one more calendar day."""
+    day, working_days_left, skipped = start, (projected - start).days, 0
     while working_days_left > 0:
         day += timedelta(days=1)
         if day in closed:

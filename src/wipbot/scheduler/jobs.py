@@ -8,18 +8,22 @@ scheduler: a job that runs twice, late, or after a restart does no harm.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.handlers.reminders import FollowUpRules, RoundStep, follow_up
 from wipbot.handlers.risk_scan import (
@@ -46,6 +50,8 @@ from .workdays import WEEKDAY_NAMES, Slot
 log = logging.getLogger(__name__)
 
 FOLLOW_UP_WEEKS = 8
+BUSY_ATTEMPTS = 5
+T = TypeVar("T")
 
 
 class JobScheduler(Protocol):
@@ -71,6 +77,7 @@ class JobContext:
     scheduler: JobScheduler | None = None
     slots: dict[int, Slot] = field(default_factory=dict)
     last_checkin_id: int = 0
+    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def rules(self) -> FollowUpRules:
@@ -80,14 +87,38 @@ class JobContext:
 # The jobs.
 
 
+async def unit_of_work(ctx: JobContext, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """One job transaction, one job at a time, tried again when SQLite says it is busy.
+
+    SQLite has one writer: a transaction that read before another one committed cannot write
+    any more and fails at once ("database is locked"). Jobs are idempotent, so running the
+    whole unit again is safe; serialising them keeps jobs from colliding with each other.
+    """
+    for attempt in range(BUSY_ATTEMPTS):
+        try:
+            async with ctx.write_lock, transaction(ctx.session_factory) as session:
+                return await work(session)
+        except OperationalError as error:
+            if "database is locked" not in str(error) or attempt == BUSY_ATTEMPTS - 1:
+                raise
+            log.info("database busy; trying the job's transaction again")
+        await asyncio.sleep(0.05 * 2**attempt * (1 + random.random()))
+    raise AssertionError("unreachable")
+
+
 async def prompt_job(ctx: JobContext, factory_id: int) -> PromptTick | None:
     """One factory's weekly slot (or its postponed due time) has come."""
     now = ctx.clock()
-    async with transaction(ctx.session_factory) as session:
+
+    async def work(session: AsyncSession) -> PromptTick | None:
         factory = await session.get(Factory, factory_id)
         if factory is None:
             return None
-        tick = await prompt_factory(session, factory, now=now, grace=ctx.config.prompt_grace)
+        return await prompt_factory(session, factory, now=now, grace=ctx.config.prompt_grace)
+
+    tick = await unit_of_work(ctx, work)
+    if tick is None:
+        return None
     if tick.outcome is PromptOutcome.SENT:
         ctx.wake_sender()
     if tick.wait_until is not None:
@@ -134,8 +165,9 @@ async def sweep_job(ctx: JobContext) -> dict[str, int]:
 async def follow_up_factory(ctx: JobContext, factory_id: int) -> list[str]:
     """Answered, reminder, escalation: each sent round of the last weeks, in one transaction."""
     now = ctx.clock()
-    steps: list[str] = []
-    async with transaction(ctx.session_factory) as session:
+
+    async def work(session: AsyncSession) -> list[str]:
+        steps: list[str] = []
         factory = await session.get(Factory, factory_id)
         if factory is None:
             return steps
@@ -156,6 +188,9 @@ async def follow_up_factory(ctx: JobContext, factory_id: int) -> list[str]:
                 session, factory, prompt, now=now, rules=ctx.rules, latest=is_latest
             )
             steps.append(step.value)
+        return steps
+
+    steps = await unit_of_work(ctx, work)
     if set(steps) - {RoundStep.WAITING.value}:
         ctx.wake_sender()
     return steps
@@ -163,8 +198,12 @@ async def follow_up_factory(ctx: JobContext, factory_id: int) -> list[str]:
 
 async def risk_scan_job(ctx: JobContext) -> ScanResult:
     """Every few hours: judge every production order again; alerts follow the judgement."""
-    async with transaction(ctx.session_factory) as session:
-        result = await rescore_all_local(session, now=ctx.clock())
+    now = ctx.clock()
+
+    async def work(session: AsyncSession) -> ScanResult:
+        return await rescore_all_local(session, now=now)
+
+    result = await unit_of_work(ctx, work)
     if result.raised or result.updated or result.resolved:
         ctx.wake_sender()
     return result
@@ -189,9 +228,12 @@ async def checkin_followup_job(ctx: JobContext) -> int:
     if not rows:
         return 0
     now = ctx.clock()
-    async with transaction(ctx.session_factory) as session:
+
+    async def work(session: AsyncSession) -> None:
         for order_id, timezone in dict.fromkeys((order, tz) for _, order, _, tz in rows):
             await rescore_production_order(session, order_id, today=local_today(now, timezone))
+
+    await unit_of_work(ctx, work)
     for factory_id in dict.fromkeys(factory for _, _, factory, _ in rows):
         assert factory_id is not None
         await follow_up_factory(ctx, factory_id)

@@ -560,6 +560,7 @@ def _order_status(
             reports=reports,
             factory_slip_days=inputs.factory_slip_days,
             non_working_days=inputs.non_working_days,
+            plan_allows_for_closures=bool(derived) and not any(derived.values()),
             buffer_days=inputs.buffer_days,
         ),
         judged_on,
