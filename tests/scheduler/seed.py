@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.production.milestones import Milestone
 from wipbot.production.tna import derive_plan
 from wipbot.store.models import (
     Brand,
@@ -109,7 +110,10 @@ async def order(
         for milestone, day in derive_plan(planned_exf).items():
             session.add(
                 TnaMilestone(
-                    production_order_id=row.id, milestone=milestone.value, planned_date=day
+                    production_order_id=row.id,
+                    milestone=milestone.value,
+                    planned_date=day,
+                    derived=milestone is not Milestone.SHIPPED,
                 )
             )
         await session.flush()

@@ -5,7 +5,7 @@ For each production order in the queue: milestone -> quantity -> issues -> delay
 an answer function for a button (`Button.value`, "<prefix>:<arg>") or typed text. Answers that
 cannot be used get a correction and leave the draft as it was.
 
-Button values: m:<milestone>, q:all, q:skip, i:<issue flag>, i:none, i:done, d:<days>, n:skip,
+Button values: m:<milestone>, m:sealed (golden sample sealed: asks the brand for the gate), q:all, q:skip, i:<issue flag>, i:none, i:done, d:<days>, n:skip,
 x:keep, x:new, c:confirm, c:edit, e:<field> (milestone, quantity, issues, exf, note, back).
 """
 
@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from wipbot.production.dates import parse_date
+from wipbot.production.gates import GateItem
 from wipbot.production.milestones import IssueFlag, Milestone, parse_milestone
 
 from .chat_text import (
@@ -30,6 +31,7 @@ from .checkin_draft import EXF_KEEP, draft_from_data, empty_draft
 from .checkin_input import parse_days, parse_quantity, quantity_limit
 from .checkin_record import record_checkin
 from .factory_orders import OrderView, order_view, own_order
+from .gates import request_gate, tick_item
 from .i18n import format_date, format_number
 from .messages import Button, Reply
 from .risk_scan import rescore_production_order
@@ -43,6 +45,7 @@ EXF = "exf"
 EXF_NEW = "exf_new"
 SUMMARY = "summary"
 EDIT = "edit"
+SEALED = "sealed"
 
 BUTTON_STEPS = frozenset({MILESTONE, ISSUES, EXF, SUMMARY, EDIT})
 
@@ -128,11 +131,14 @@ def prompt_milestone(turn: Turn, view: OrderView) -> Reply:
             milestone=milestone_label(current, _),
             percent=format_number(round(view.state.percent_complete), turn.language),
         )
+    buttons = [
+        Button(milestone_label(m, _), f"m:{m.value}", selected=m == current) for m in Milestone
+    ]
+    if view.awaits_gate_request:
+        buttons.append(Button(_("Golden sample sealed"), f"m:{SEALED}"))
     return Reply(
         f"{order_header(turn, view)}{status}\n\n" + _("Which stage has it reached?"),
-        tuple(
-            Button(milestone_label(m, _), f"m:{m.value}", selected=m == current) for m in Milestone
-        ),
+        tuple(buttons),
     )
 
 
@@ -335,7 +341,25 @@ async def next_order(turn: Turn, before: list[Reply]) -> list[Reply]:
 # Answers ------------------------------------------------------------------------------------
 
 
+async def golden_sample_sealed(turn: Turn) -> list[Reply] | None:
+    """The factory's word that the golden sample is sealed asks the brand to release bulk."""
+    view = await current_view(turn)
+    if view is None or not view.awaits_gate_request:
+        return None
+    by = f"{turn.contact.name} ({turn.factory.name})"
+    brand_id = turn.factory.brand_id
+    await tick_item(
+        turn.session, brand_id, view.number, GateItem.GOLDEN_SAMPLE_SEALED, by=by, now=turn.now
+    )
+    await request_gate(turn.session, brand_id, view.number, requested_by=by, now=turn.now)
+    _ = turn._
+    thanks = _("Thank you! The brand is asked to approve bulk production for {order}.")
+    return await ask_current(turn, [Reply(thanks.format(order=view.number))])
+
+
 async def choose_milestone(turn: Turn, arg: str) -> list[Reply] | None:
+    if arg == SEALED:
+        return await golden_sample_sealed(turn)
     try:
         milestone = Milestone(arg)
     except ValueError:

@@ -46,6 +46,13 @@ class OrderView:
     committed_exf: date
     current_exf: date
     state: ProductionState
+    gate: GateStatus = GateStatus.OPEN
+
+    @property
+    def awaits_gate_request(self) -> bool:
+        """Before bulk, with no request pending: the factory can say the golden sample is sealed."""
+        before_bulk = self.state.milestone is None or not self.state.milestone.is_bulk
+        return before_bulk and self.gate in (GateStatus.OPEN, GateStatus.REJECTED)
 
 
 async def open_orders(session: AsyncSession, factory_id: int) -> list[ProductionOrder]:
@@ -174,6 +181,7 @@ async def order_view(session: AsyncSession, order: ProductionOrder, now: datetim
         committed_exf=po.committed_exf,
         current_exf=state.revised_exf or po.committed_exf,
         state=state,
+        gate=await gate_status(session, order.id),
     )
 
 

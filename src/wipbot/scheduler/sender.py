@@ -24,10 +24,11 @@ import logging
 import random
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -44,6 +45,12 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = SenderConfig().max_attempts
 
 ChatKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class _Queue:
+    due: dict[ChatKey, list[int]]
+    next_due: datetime | None
 
 
 class Outcome(Enum):
@@ -92,12 +99,16 @@ class OutboxSender:
 
     async def run_once(self) -> int:
         """Deliver everything due now, every chat concurrently; returns how many were sent."""
-        batches = await self._due_by_chat(exclude=set())
-        sent = await asyncio.gather(*(self._run_chat(key, ids) for key, ids in batches.items()))
+        queue = await self._queue(exclude=set())
+        sent = await asyncio.gather(*(self._run_chat(k, ids) for k, ids in queue.due.items()))
         return sum(sent)
 
     async def run_forever(self, wake: asyncio.Event) -> None:
-        """Keep sending; `wake` cuts the wait short when something was just written."""
+        """Keep sending; `wake` cuts the wait short when something was just written.
+
+        Each chat with something due gets a worker that sends its messages in order; a chat
+        already being worked is left to its worker, whose end wakes the loop again.
+        """
         active: dict[ChatKey, asyncio.Task[int]] = {}
 
         def finished(key: ChatKey, task: asyncio.Task[int]) -> None:
@@ -109,16 +120,19 @@ class OutboxSender:
         try:
             while True:
                 wake.clear()
+                wait = self._config.poll_seconds
                 try:
-                    batches = await self._due_by_chat(exclude=set(active))
-                    wait = await self._seconds_until_next_due()
+                    queue = await self._queue(exclude=set(active))
                 except Exception:
                     log.exception("outbox: could not read the queue; trying again")
-                    batches, wait = {}, self._config.poll_seconds
-                for key, ids in batches.items():
+                    queue = _Queue({}, None)
+                for key, ids in queue.due.items():
                     task = asyncio.create_task(self._run_chat(key, ids), name=f"outbox {key}")
                     active[key] = task
                     task.add_done_callback(functools.partial(finished, key))
+                if queue.next_due is not None:
+                    seconds = (queue.next_due - self._clock()).total_seconds()
+                    wait = min(wait, max(0.05, seconds))
                 self._limiter.forget_idle()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), wait)
@@ -128,8 +142,9 @@ class OutboxSender:
             if active:
                 await asyncio.gather(*active.values(), return_exceptions=True)
 
-    async def _due_by_chat(self, exclude: set[ChatKey]) -> dict[ChatKey, list[int]]:
-        """Per chat, the ids of its pending messages up to the first one not yet due."""
+    async def _queue(self, exclude: set[ChatKey]) -> _Queue:
+        """Per chat, the ids of its pending messages up to the first one not yet due; and when
+        the earliest of those held back falls due (chats in `exclude` are someone else's)."""
         now = self._clock()
         async with self._session_factory() as session:
             rows = (
@@ -146,32 +161,20 @@ class OutboxSender:
                     .limit(self._config.batch_size)
                 )
             ).all()
-        batches: dict[ChatKey, list[int]] = defaultdict(list)
+        due: dict[ChatKey, list[int]] = defaultdict(list)
         held: set[ChatKey] = set(exclude)
+        next_due: datetime | None = None
         for message_id, platform, chat_id, next_attempt_at in rows:
             key = (platform, chat_id)
             if key in held:
                 continue
             if next_attempt_at > now:
                 held.add(key)
+                next_due = next_attempt_at if next_due is None else min(next_due, next_attempt_at)
                 continue
             assert message_id is not None
-            batches[key].append(message_id)
-        return dict(batches)
-
-    async def _seconds_until_next_due(self) -> float:
-        async with self._session_factory() as session:
-            earliest = (
-                await session.exec(
-                    select(func.min(OutboxMessage.next_attempt_at))
-                    .where(OutboxMessage.status == "pending")
-                    .where(col(OutboxMessage.platform).in_(list(self._transports)))
-                )
-            ).first()
-        if earliest is None:
-            return self._config.poll_seconds
-        seconds = (earliest - self._clock()).total_seconds()
-        return min(self._config.poll_seconds, max(0.05, seconds))
+            due[key].append(message_id)
+        return _Queue(dict(due), next_due)
 
     async def _run_chat(self, key: ChatKey, ids: list[int]) -> int:
         """The chat's messages in order; the wait for its turn happens before any row is held."""
