@@ -71,4 +71,4 @@ async def test_sealed_is_refused_once_the_gate_is_requested(
     again = await chat.tap("m:sealed")
     assert "That button belongs to an earlier question" in text(again)
     async with session_factory() as session:
-        assert len((await session.exec(select(Gate))).all()) == 2
+        assert len((await session.exec(select(Gate))).all()) == 3  # two seeded, one requested
