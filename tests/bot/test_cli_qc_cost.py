@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from rich.console import Console
 from sqlalchemy import func
 from sqlmodel import SQLModel, select
 from typer.testing import CliRunner
@@ -16,6 +18,9 @@ from typer.testing import CliRunner
 from tests.handlers.test_landed_cost import add_charges
 from tests.handlers.test_qc import Seeded, seed, write_qc
 from wipbot.bot.cli import app
+from wipbot.bot.commands.demo import act_spreadsheets_to_board, run_demo
+from wipbot.bot.commands.qc import act_qc_and_landed_cost
+from wipbot.bot.config import Settings
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
 from wipbot.store.models import Alert, AuditLog, QcDefect, QcInspection
 
@@ -251,3 +256,27 @@ def test_help_lists_the_new_commands(cli_database: tuple[str, Seeded]) -> None:
     code, output = invoke("--help")
     assert code == 0
     assert "qc" in output and "cost" in output
+
+
+async def test_the_demo_act_fails_a_final_passes_the_re_inspection_and_costs_the_po(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = Console(record=True, width=120, file=io.StringIO())
+    acts = [act_spreadsheets_to_board, act_qc_and_landed_cost]
+    await run_demo(Settings(database_url=sqlite_url), out=out, acts=acts)
+    text = out.export_text()
+    assert "Act 2 · QC and landed cost" in text
+    assert "FAIL: major 12 > 10 (AQL 2.5, sample 200). Rework and re-inspect." in text
+    assert "qc_failed alert raised for PO-1036-A" in text
+    assert "qc_failed alert resolved for PO-1036-A" in text
+    assert "Landed cost · PO-1036 · HCM1 · FOB · USD" in text
+    assert "FOB 47,400.00 + charges 9,248.40 = landed 56,648.40 USD" in text
+
+    engine = make_engine(sqlite_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            alerts = (await session.exec(select(Alert).where(Alert.kind == "qc_failed"))).all()
+    finally:
+        await engine.dispose()
+    assert [(a.subject, a.resolved_at is not None) for a in alerts] == [("PO-1036-A", True)]

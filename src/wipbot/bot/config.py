@@ -12,6 +12,10 @@ from wipbot.scheduler.config import RateLimit, SchedulerConfig, SenderConfig
 from wipbot.store.db import DEFAULT_DATABASE_URL
 
 
+class ConfigError(RuntimeError):
+    """A setting that makes a channel unsafe or unusable; `wipbot run` says which and stops."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 

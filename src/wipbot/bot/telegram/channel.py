@@ -10,6 +10,7 @@ from typing import Any
 from telegram.ext import Application
 
 from wipbot.bot.channel import Channel, ChannelContext
+from wipbot.bot.config import ConfigError
 
 from .commands import register_commands
 from .dispatch import Dispatcher
@@ -28,7 +29,7 @@ WEBHOOK_CONNECTIONS = 8
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
-class TelegramConfigError(RuntimeError):
+class TelegramConfigError(ConfigError):
     """Telegram is configured in a way that must not run."""
 
 
