@@ -67,3 +67,12 @@ def milestone_label(milestone: Milestone, _: Callable[[str], str]) -> str:
 
 def issue_label(flag: IssueFlag, _: Callable[[str], str]) -> str:
     return _(ISSUE_LABELS[flag])
+
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("checkin", N_("Report progress on your production orders")),
+    ("status", N_("Show your open production orders")),
+    ("cancel", N_("Stop the current check-in")),
+    ("help", N_("How this bot works")),
+)
+"""The commands a factory contact can send at any point, with what the menu says of each."""

@@ -7,17 +7,10 @@ import logging
 from telegram import Bot, BotCommand
 from telegram.error import TelegramError
 
+from wipbot.handlers.chat_text import COMMANDS
 from wipbot.handlers.i18n import LANGUAGES, translator
 
 log = logging.getLogger(__name__)
-
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("checkin", "Report progress on your production orders"),
-    ("status", "Show your open production orders"),
-    ("cancel", "Stop the current check-in"),
-    ("help", "How this bot works"),
-)
-"""Command and its English description (the msgid in the catalogs)."""
 
 
 def telegram_language_code(language: str) -> str:
