@@ -306,21 +306,25 @@ class AlertSync:
 
 
 @dataclass(frozen=True)
-class _Judged:
+class JudgedInspection:
+    """A stored inspection with its defects and the verdict they give."""
+
     inspection: QcInspection
     defects: tuple[DefectCount, ...]
-    verdict: InspectionVerdict = field(compare=False)
+    verdict: InspectionVerdict
 
 
-def standing_failure(history: Sequence[_Judged]) -> tuple[_Judged | None, _Judged | None]:
+def standing_failure(
+    history: Sequence[JudgedInspection],
+) -> tuple[JudgedInspection | None, JudgedInspection | None]:
     """The failed inspection still standing, and the pass that cleared the last failure.
 
     History is in inspection order. A pass clears the failure of its own kind; a passed final
     also clears an inline failure, the whole lot having been accepted. With both kinds failing,
     the final one is the one that matters.
     """
-    failing: dict[str, _Judged] = {}
-    cleared_by: _Judged | None = None
+    failing: dict[str, JudgedInspection] = {}
+    cleared_by: JudgedInspection | None = None
     for judged in history:
         kind = judged.inspection.kind
         if not judged.verdict.passed:
@@ -335,7 +339,7 @@ def standing_failure(history: Sequence[_Judged]) -> tuple[_Judged | None, _Judge
     return standing, cleared_by
 
 
-async def judged_history(session: AsyncSession, production_order_id: int) -> list[_Judged]:
+async def judged_history(session: AsyncSession, production_order_id: int) -> list[JudgedInspection]:
     inspections = (
         await session.exec(
             select(QcInspection)
@@ -347,7 +351,7 @@ async def judged_history(session: AsyncSession, production_order_id: int) -> lis
     history = []
     for inspection in inspections:
         found = defects.get(inspection.id or 0, ())
-        history.append(_Judged(inspection, found, verdict_of(inspection, found)))
+        history.append(JudgedInspection(inspection, found, verdict_of(inspection, found)))
     return history
 
 
@@ -408,7 +412,7 @@ async def sync_qc_alert(session: AsyncSession, brand_id: int, order: ProductionO
     return AlertSync(change, alert.id, alert.summary)
 
 
-def failure_summary(judged: _Judged) -> str:
+def failure_summary(judged: JudgedInspection) -> str:
     """`Final inspection failed: major 4 > 3 (AQL 2.5, sample 50) — rework and re-inspect`."""
     config = stored_config(judged.inspection)
     reasons = "; ".join(failures(judged.verdict, config))
@@ -416,14 +420,14 @@ def failure_summary(judged: _Judged) -> str:
     return f"{kind} inspection failed: {reasons} — rework and re-inspect"
 
 
-def _severity(judged: _Judged) -> str:
+def _severity(judged: JudgedInspection) -> str:
     verdict = judged.verdict
     if verdict.found[Severity.CRITICAL] > verdict.plans[Severity.CRITICAL].accept:
         return "critical"
     return "danger" if judged.inspection.kind == InspectionKind.FINAL else "warning"
 
 
-def _details(judged: _Judged, zone: ZoneInfo) -> dict[str, Any]:
+def _details(judged: JudgedInspection, zone: ZoneInfo) -> dict[str, Any]:
     inspection, verdict = judged.inspection, judged.verdict
     when = inspection.inspected_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     details: dict[str, Any] = {
@@ -440,7 +444,7 @@ def _details(judged: _Judged, zone: ZoneInfo) -> dict[str, Any]:
 
 
 async def _resolution(
-    session: AsyncSession, order: ProductionOrder, cleared_by: _Judged | None
+    session: AsyncSession, order: ProductionOrder, cleared_by: JudgedInspection | None
 ) -> str:
     if cleared_by is None:
         return "no failed inspection stands any more"
