@@ -13,8 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.importing import IMPORTERS, Importer, ImportFailed, ImportResult
-from wipbot.store.importing.qc import import_qc
+from wipbot.store.importing import IMPORTERS, ImportFailed, ImportResult
 
 from .common import JsonOption, console, print_json, run, with_database
 
@@ -27,7 +26,6 @@ FileArgument = typer.Argument(..., help="A .csv or .xlsx file; line 1 is the hea
 BrandOption = typer.Option(
     None, "--brand", help="Brand name; needed only for files without a brand column."
 )
-FILE_KINDS: dict[str, Importer] = {**IMPORTERS, "qc": import_qc}
 
 
 async def import_file(
@@ -47,7 +45,7 @@ async def import_file(
             progress.update(task, description=f"{kind}: {phase}", completed=done, total=total)
 
         async with transaction(session_factory) as session:
-            return await FILE_KINDS[kind](
+            return await IMPORTERS[kind](
                 session, path, brand=brand, progress=advance, file=str(path)
             )
 

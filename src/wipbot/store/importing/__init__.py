@@ -17,6 +17,7 @@ from .checkins import import_checkins
 from .errors import ImportFailed, RowError
 from .factories import import_factories
 from .pos import import_pos
+from .qc import import_qc
 from .summary import ImportResult, ProgressHook, Tally, no_progress
 
 
@@ -37,6 +38,7 @@ IMPORTERS: dict[str, Importer] = {
     "pos": import_pos,
     "checkins": import_checkins,
     "charges": import_charges,
+    "qc": import_qc,
 }
 """File kinds in the order a new brand imports them."""
 
@@ -52,5 +54,6 @@ __all__ = [
     "import_checkins",
     "import_factories",
     "import_pos",
+    "import_qc",
     "no_progress",
 ]
