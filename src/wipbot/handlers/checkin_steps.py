@@ -5,8 +5,9 @@ For each production order in the queue: milestone -> quantity -> issues -> delay
 an answer function for a button (`Button.value`, "<prefix>:<arg>") or typed text. Answers that
 cannot be used get a correction and leave the draft as it was.
 
-Button values: m:<milestone>, m:sealed (golden sample sealed: asks the brand for the gate), q:all, q:skip, i:<issue flag>, i:none, i:done, d:<days>, n:skip,
-x:keep, x:new, c:confirm, c:edit, e:<field> (milestone, quantity, issues, exf, note, back).
+Button values: m:<milestone>, q:all, q:skip, i:<issue flag>, i:none, i:done, d:<days>, n:skip,
+x:keep, x:new, c:confirm, c:edit, e:<field> (milestone, quantity, issues, exf, note, back), and
+m:sealed (the golden sample is sealed: asks the brand's approvers for the gate).
 """
 
 from __future__ import annotations
