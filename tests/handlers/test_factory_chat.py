@@ -405,14 +405,14 @@ async def test_a_contact_never_reaches_another_factorys_order(
     assert await checkins(session_factory) == []
 
 
-async def test_simultaneous_taps_of_one_chat_are_both_kept(pg_url: str) -> None:
-    """PostgreSQL: turns of one chat are serialized (the conversation row is locked)."""
-    engine = make_engine(pg_url)
-    session_factory = make_session_factory(engine)
+async def test_simultaneous_taps_of_one_chat_are_both_kept(
+    session_factory: SessionFactory,
+) -> None:
+    """Turns of one chat are serialized: PostgreSQL locks the conversation row, SQLite
+    transactions take the write lock when they begin."""
     seeded = await seed(session_factory)
     chat = Chat(session_factory)
     await walk_to(chat, "issues")
     await asyncio.gather(chat.tap("i:fabric_late"), chat.tap("i:trims_late"))
     state = await conversation(session_factory, seeded.contact_id)
-    await engine.dispose()
     assert sorted(i["flag"] for i in state.data["draft"]["issues"]) == ["fabric_late", "trims_late"]

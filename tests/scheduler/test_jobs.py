@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.scheduler.clock import ManualClock
 from wipbot.scheduler.jobs import (
@@ -14,10 +13,9 @@ from wipbot.scheduler.jobs import (
     checkin_followup_job,
     risk_scan_job,
     startup_jobs,
-    unit_of_work,
 )
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.models import Alert, Brand
+from wipbot.store.models import Alert
 
 from . import seed
 
@@ -76,25 +74,3 @@ async def test_startup_scores_everything_and_skips_old_checkins_afterwards(
     result = await risk_scan_job(ctx)
     assert (result.assessed, result.raised, result.updated, result.resolved) == (1, 0, 0, 0)
     assert woken == []
-
-
-async def test_a_job_transaction_sqlite_could_not_commit_is_run_again(
-    sqlite_session_factory: SessionFactory,
-) -> None:
-    """A read, then another connection's commit, then a write: SQLite refuses the write."""
-    attempts: list[int] = []
-
-    async def work(session: AsyncSession) -> int:
-        attempts.append(len(attempts) + 1)
-        await session.exec(select(Brand))
-        if len(attempts) == 1:
-            async with transaction(sqlite_session_factory) as other:
-                other.add(Brand(name="written meanwhile"))
-        session.add(Brand(name=f"mine, attempt {len(attempts)}"))
-        await session.flush()
-        return len(attempts)
-
-    assert await unit_of_work(JobContext(sqlite_session_factory), work) == 2
-    async with sqlite_session_factory() as session:
-        names = sorted((await session.exec(select(Brand.name))).all())
-    assert names == ["mine, attempt 2", "written meanwhile"]
