@@ -92,9 +92,7 @@ async def _measure(folder: Path, pos: int, repeats: int) -> tuple[int, int, floa
 def run(quick: bool = False) -> Result:
     pos, repeats = (QUICK_POS, QUICK_REPEATS) if quick else (POS, REPEATS)
     with scratch_folder() as tmp:
-        shown, checkins, cold, board_s, baseline_s = asyncio.run(
-            _measure(Path(tmp), pos, repeats)
-        )
+        shown, checkins, cold, board_s, baseline_s = asyncio.run(_measure(Path(tmp), pos, repeats))
     board_ms, baseline_ms = board_s * 1000, baseline_s * 1000
     return Result(
         name=NAME,

@@ -20,6 +20,7 @@ from typing import Any
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
 from wipbot.store.migrate import upgrade
 
+
 @dataclass(frozen=True)
 class Figure:
     label: str
@@ -44,6 +45,10 @@ def at_most(value: float, limit: float, unit: str) -> Target:
 
 def at_least(value: float, limit: float, unit: str) -> Target:
     return Target(f"≥ {_number(limit)} {unit}", value >= limit)
+
+
+def both(first: Target, second: Target) -> Target:
+    return Target(f"{first.text}, {second.text}", first.met and second.met)
 
 
 @dataclass(frozen=True)

@@ -51,9 +51,7 @@ def season_files(folder: Path, pos: int) -> list[tuple[str, Path]]:
     return [("factories", factories_file(folder)), ("pos", pos_file(folder, orders))]
 
 
-async def _timed_import(
-    database: Path, files: list[tuple[str, Path]]
-) -> tuple[int, float, float]:
+async def _timed_import(database: Path, files: list[tuple[str, Path]]) -> tuple[int, float, float]:
     """Rows imported, seconds taken, and MiB the peak resident set grew by."""
     async with scratch_database(database) as session_factory:
         rss = RssWatch.start()

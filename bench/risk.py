@@ -24,7 +24,12 @@ REPEATS, QUICK_REPEATS = 3, 1
 TARGET_US = 200.0
 SEED = 20261126
 
-SLIPS: dict[str, tuple[int, ...]] = {"DHK1": (4, 2, 7, 3), "NGB1": (1, 0, 2), "HCM1": (), "IZM1": ()}
+SLIPS: dict[str, tuple[int, ...]] = {
+    "DHK1": (4, 2, 7, 3),
+    "NGB1": (1, 0, 2),
+    "HCM1": (),
+    "IZM1": (),
+}
 """Days each factory's finished orders shipped late: enough history for two of them."""
 
 

@@ -16,6 +16,7 @@ from wipbot.store.models import (
     Contact,
     Factory,
     FactoryClosure,
+    Gate,
     ProductionOrder,
     PurchaseOrder,
     TnaMilestone,
@@ -93,8 +94,13 @@ async def order(
     committed_exf: date,
     quantity: int = 1000,
     planned_exf: date | None = None,
+    gate: str | None = "approved",
 ) -> ProductionOrder:
-    """With `planned_exf`, a T&A plan derived back from it is stored, as the import does."""
+    """With `planned_exf`, a T&A plan derived back from it is stored, as the import does.
+
+    The gate is approved unless said otherwise: these orders are about the clock and late
+    risk, and an unapproved gate would add gate-pending alerts to every scan.
+    """
     assert owner.id is not None and at.id is not None
     po = PurchaseOrder(
         brand_id=owner.id, po_number=po_number, factory_id=at.id, committed_exf=committed_exf
@@ -106,6 +112,8 @@ async def order(
     session.add(row)
     await session.flush()
     assert row.id is not None
+    if gate is not None:
+        session.add(Gate(production_order_id=row.id, status=gate))
     if planned_exf is not None:
         for milestone, day in derive_plan(planned_exf).items():
             session.add(

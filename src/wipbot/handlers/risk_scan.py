@@ -25,6 +25,8 @@ from wipbot.store.alerts import AlertKind, open_alert, raise_alert, resolve_aler
 from wipbot.store.models import Alert, Brand, Factory, ProductionOrder, PurchaseOrder
 from wipbot.store.wip import OrderStatus, PoStatus, po_status, wip_board
 
+from .gate_watch import watch_gates
+
 OPEN = "open"
 SEVERITY: dict[RiskStatus, str] = {RiskStatus.LATE: "danger", RiskStatus.AT_RISK: "warning"}
 STATUS_WORDS: dict[RiskStatus, str] = {
@@ -122,6 +124,8 @@ async def _scan(
         if factory_ids is None or po.factory_id in factory_ids
     }
     open_alerts = {a.subject: a for a in await _open_late_risk(session, brand_id)}
+    in_scope = [s for s in board if any((s.po_number, o.number) in orders for o in s.orders)]
+    await watch_gates(session, brand_id, in_scope, today)
     counts: Counter[str] = Counter()
     seen: set[str] = set()
     for status in board:
