@@ -2,15 +2,20 @@
 
 Each file is imported in one transaction of its own (all or nothing), into a new SQLite file
 migrated by `store.migrate.upgrade`. Baseline: reading the same files with the importers' own
-sheet reader and nothing else, so the ratio is the cost of checking and writing a row. Memory is
-how far the import raised the process's peak resident set (tracemalloc would slow it down).
+sheet reader and nothing else, so the ratio is the cost of checking and writing a row.
+
+The import runs in a fresh process, as a `wipbot import` does: memory freed by an earlier
+benchmark would otherwise be reused and hide how far the import raises the peak resident set
+(tracemalloc would tell without a process of its own, but slows the import down several times).
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import random
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from wipbot.store.db import SessionFactory, transaction
@@ -60,11 +65,20 @@ async def _timed_import(database: Path, files: list[tuple[str, Path]]) -> tuple[
         return rows, time.perf_counter() - started, rss.increase_mib()
 
 
+def _import_in_fresh_process(
+    database: Path, files: list[tuple[str, Path]]
+) -> tuple[int, float, float]:
+    return asyncio.run(_timed_import(database, files))
+
+
 def run(quick: bool = False) -> Result:
     with scratch_folder() as tmp:
         folder = Path(tmp)
         files = season_files(folder, QUICK_POS if quick else POS)
-        rows, seconds, rss_mib = asyncio.run(_timed_import(folder / "bench.db", files))
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as child:
+            measured = child.submit(_import_in_fresh_process, folder / "bench.db", files)
+            rows, seconds, rss_mib = measured.result()
         read_s = best_of(READ_REPEATS, lambda: [read_sheet(path) for _, path in files])
     rate = rows / seconds
     baseline = rows / read_s

@@ -12,6 +12,7 @@ from wipbot.production.milestones import Milestone
 from wipbot.production.tna import derive_plan
 from wipbot.store.db import SessionFactory
 from wipbot.store.models import (
+    Gate,
     ProductionOrder,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -24,6 +25,7 @@ from .import_files import (
     EXAMPLES,
     FACTORIES,
     FACTORY_HEADER,
+    import_errors,
     row_counts,
     run_import,
     write_csv,
@@ -205,3 +207,42 @@ async def _snapshot(session_factory: SessionFactory) -> list[tuple[object, ...]]
         + [(t.production_order_id, t.milestone, t.planned_date, t.derived) for t in plans],
         key=repr,
     )
+
+
+async def test_gates_approved_before_wipbot_are_recorded_once(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    await _seed_factories(session_factory, tmp_path)
+    header = [*HEADER, "gate_approved"]
+    rows = [[*row, ""] for row in SPLIT_PO]
+    rows[0][-1] = "2026-10-28"  # PO-1042-A was released to bulk before wipbot
+    first = await run_import(session_factory, "pos", write_csv(tmp_path, "g1.csv", header, rows))
+    again = await run_import(session_factory, "pos", write_csv(tmp_path, "g2.csv", header, rows))
+    assert first.tallies["gates"].created == 1
+    assert (again.tallies["gates"].created, again.tallies["gates"].updated) == (0, 0)
+    async with session_factory() as session:
+        gates = (
+            await session.exec(
+                select(ProductionOrder.number, Gate).join(
+                    Gate, col(Gate.production_order_id) == col(ProductionOrder.id)
+                )
+            )
+        ).all()
+    assert [(number, gate.status, gate.decided_by) for number, gate in gates] == [
+        ("PO-1042-A", "approved", "import")
+    ]
+    assert gates[0][1].decided_at is not None
+    assert gates[0][1].decided_at.date() == date(2026, 10, 28)
+
+
+async def test_a_bad_gate_date_names_the_file_line_and_field(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    await _seed_factories(session_factory, tmp_path)
+    header = [*HEADER, "gate_approved"]
+    rows = [[*row, ""] for row in SPLIT_PO]
+    rows[1][-1] = "31/02/2026"
+    before = await row_counts(session_factory)
+    errors = await import_errors(session_factory, "pos", write_csv(tmp_path, "g.csv", header, rows))
+    assert [str(e).split(": ")[:2] for e in errors] == [["g.csv:3", "gate_approved"]]
+    assert await row_counts(session_factory) == before

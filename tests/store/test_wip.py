@@ -124,7 +124,7 @@ async def test_po_is_as_late_as_its_latest_production_order(
     assert a.milestones[Milestone.SEWING.index].days_late == 3
     assert b.milestones[Milestone.CUTTING.index].days_late == 10  # overdue, not reached
     assert [i.flag.value for i in status.open_issues] == ["sample_reapproval"]
-    assert (a.last_checkin_age_days, a.gate_status) == (3, "open")
+    assert (a.last_checkin_age_days, a.gate_status) == (3, "approved")
     assert 0 < status.percent_complete < a.percent_complete
 
 

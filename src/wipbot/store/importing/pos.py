@@ -27,6 +27,8 @@ Columns (header on line 1, any order, case and spaces ignored):
   (optional), e.g. `2026-11-20`: planned dates of the production order; blanks are derived
   backwards with standard durations from its planned ex-factory (`tna_shipped`, or when that is
   blank the committed ex-factory less the brand's buffer days, so a plan kept is on track)
+- gate_approved (optional), e.g. `2026-10-28`: the day the sample-to-bulk gate of the production
+  order was approved before wipbot kept it; blank leaves the gate as it is (never un-approves)
 
 Re-importing updates POs, lines, quantities, dates and plans and never duplicates them. A line
 or production order that disappears from a PO in the file is removed (lines) or marked
@@ -37,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,6 +52,7 @@ from wipbot.store.audit import record
 from wipbot.store.models import (
     Brand,
     Factory,
+    Gate,
     ProductionOrder,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -85,6 +88,7 @@ OPTIONAL = (
     "incoterm",
     "production_order",
     *TNA_COLUMNS.values(),
+    "gate_approved",
 )
 CANCELLED = "cancelled"
 
@@ -106,6 +110,7 @@ class PoRow:
     incoterm: str | None
     production_order: str
     tna: dict[Milestone, date]
+    gate_approved: date | None = None
 
 
 @dataclass
@@ -113,6 +118,7 @@ class _Order:
     number: str
     quantity: int = 0
     tna: dict[Milestone, date] = field(default_factory=dict)
+    gate_approved: date | None = None
 
 
 @dataclass
@@ -173,7 +179,7 @@ async def import_pos(
     if errors or target is None:
         raise ImportFailed(errors)
 
-    counts = tallies("purchase orders", "lines", "production orders", "T&A plans")
+    counts = tallies("purchase orders", "lines", "production orders", "T&A plans", "gates")
     style_ids = await _upsert_styles(session, target, styles)
     existing = {
         key(p.po_number): p
@@ -220,6 +226,7 @@ def _parse(row: Row, factories: dict[str, Factory] | None) -> PoRow | None:
     incoterm = row.value("incoterm", parse_incoterm, required=False)
     production_order = row.text("production_order", required=False, max_length=48)
     tna = {m: row.value(column, parse_date, required=False) for m, column in TNA_COLUMNS.items()}
+    gate_approved = row.value("gate_approved", parse_date, required=False)
     if committed and in_dc and in_dc < committed:
         row.error("in_dc", f"{in_dc.isoformat()} is before committed_exf {committed.isoformat()}")
     if (
@@ -250,6 +257,7 @@ def _parse(row: Row, factories: dict[str, Factory] | None) -> PoRow | None:
         incoterm=incoterm,
         production_order=production_order or f"{po_number}-A",
         tna={m: d for m, d in tna.items() if d is not None},
+        gate_approved=gate_approved,
     )
 
 
@@ -284,6 +292,9 @@ def _collect(
     agree.check(row, f"order {order_key}", item.production_order, "po_number", item.po_number)
     for milestone, day in item.tna.items():
         agree.check(row, f"order {order_key}", item.production_order, TNA_COLUMNS[milestone], day)
+    agree.check(
+        row, f"order {order_key}", item.production_order, "gate_approved", item.gate_approved
+    )
     line_group = f"line {po_key} {line_key}"
     line_label = f"{item.po_number} {item.style} {item.colorway}"
     agree.check(row, line_group, line_label, "unit_price", item.unit_price)
@@ -306,6 +317,7 @@ def _collect(
     order = po.orders.setdefault(order_key, _Order(item.production_order))
     order.quantity += item.quantity
     order.tna.update(item.tna)
+    order.gate_approved = order.gate_approved or item.gate_approved
     line = po.lines.setdefault(line_key, _Line(item.style, item.colorway, item.unit_price))
     line.quantity += item.quantity
     line.selling_price = line.selling_price or item.selling_price
@@ -491,11 +503,33 @@ async def _write_orders(
         counts["production orders"].count(created=created, changed=changed)
         shipped = planned_ex_factory(record_.committed_exf, order.tna, brand.buffer_days)
         await _write_plan(session, existing, shipped, order, counts["T&A plans"])
+        if order.gate_approved is not None:
+            await _write_gate(session, existing, order.gate_approved, counts["gates"])
     for order_key, stale in by_key.items():
         if order_key not in po.orders and stale.status != CANCELLED:
             stale.status = CANCELLED
             counts["production orders"].removed += 1
     await session.flush()
+
+
+async def _write_gate(
+    session: AsyncSession, order: ProductionOrder, approved_on: date, tally: Tally
+) -> None:
+    """A gate approved before wipbot: recorded as approved on that day, by the import."""
+    assert order.id is not None
+    gate = (await session.exec(select(Gate).where(Gate.production_order_id == order.id))).first()
+    created = gate is None
+    if gate is None:
+        gate = Gate(production_order_id=order.id)
+        session.add(gate)
+    decided_at = datetime.combine(approved_on, time(12), UTC)
+    changed = assign(
+        gate,
+        status="approved",
+        decided_at=decided_at if gate.status != "approved" else gate.decided_at or decided_at,
+        decided_by=gate.decided_by or "import",
+    )
+    tally.count(created=created, changed=changed)
 
 
 def planned_ex_factory(committed: date, given: Mapping[Milestone, date], buffer_days: int) -> date:
