@@ -30,8 +30,7 @@ from wipbot.store.models import LandedCharge, PurchaseOrder
 from .assign import assign
 from .cells import Row, choice, key, parse_currency, parse_money
 from .errors import ImportFailed
-from .scope import choose_brand
-from .sheet import check_columns, read_sheet
+from .scope import open_sheet
 from .summary import ImportResult, ProgressHook, no_progress, tallies
 
 REQUIRED = ("po_number", "kind", "amount", "currency")
@@ -65,12 +64,8 @@ async def import_charges(
     progress: ProgressHook = no_progress,
     file: str | None = None,
 ) -> ImportResult:
-    sheet = read_sheet(path, file=file)
-    errors = check_columns(sheet, REQUIRED, OPTIONAL)
-    if errors:
-        raise ImportFailed(errors)
-    choice_ = await choose_brand(session, sheet, errors, wanted=brand)
-    target = choice_.brand if choice_ else None
+    opened = await open_sheet(session, path, REQUIRED, OPTIONAL, wanted=brand, file=file)
+    sheet, errors, target = opened.sheet, opened.errors, opened.brand
     pos: dict[str, PurchaseOrder] | None = None
     if target is not None:
         found = await session.exec(select(PurchaseOrder).where(PurchaseOrder.brand_id == target.id))

@@ -32,13 +32,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wipbot.production.milestones import Milestone, parse_milestone
 from wipbot.production.progress import ReportedIssue
 from wipbot.store.audit import record
-from wipbot.store.models import CheckIn, CheckInIssue, Factory, ProductionOrder, PurchaseOrder
+from wipbot.store.models import CheckIn, CheckInIssue, ProductionOrder
 
 from .assign import assign
 from .cells import Row, key, parse_count, parse_date, parse_datetime, parse_issues
 from .errors import ImportFailed
-from .scope import choose_brand
-from .sheet import check_columns, read_sheet
+from .scope import open_sheet, orders_with_timezones
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
 
 QUANTITY_COLUMNS = ("qty_cut", "qty_sewn", "qty_finished", "qty_packed", "qty_shipped")
@@ -83,23 +82,9 @@ async def import_checkins(
     progress: ProgressHook = no_progress,
     file: str | None = None,
 ) -> ImportResult:
-    sheet = read_sheet(path, file=file)
-    errors = check_columns(sheet, REQUIRED, OPTIONAL)
-    if errors:
-        raise ImportFailed(errors)
-    choice = await choose_brand(session, sheet, errors, wanted=brand)
-    target = choice.brand if choice else None
-    orders: dict[str, tuple[ProductionOrder, str]] | None = None
-    if target is not None:
-        found = (
-            await session.exec(
-                select(ProductionOrder, Factory.timezone)
-                .join(PurchaseOrder, col(PurchaseOrder.id) == col(ProductionOrder.po_id))
-                .join(Factory, col(Factory.id) == col(ProductionOrder.factory_id))
-                .where(PurchaseOrder.brand_id == target.id)
-            )
-        ).all()
-        orders = {key(order.number): (order, tz) for order, tz in found}
+    opened = await open_sheet(session, path, REQUIRED, OPTIONAL, wanted=brand, file=file)
+    sheet, errors, target = opened.sheet, opened.errors, opened.brand
+    orders = await orders_with_timezones(session, target) if target is not None else None
 
     parsed: list[CheckInRow] = []
     seen: dict[CheckInKey, int] = {}

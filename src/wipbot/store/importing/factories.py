@@ -42,8 +42,7 @@ from .cells import (
     parse_weekday,
 )
 from .errors import ImportFailed
-from .scope import choose_brand
-from .sheet import check_columns, read_sheet
+from .scope import open_sheet
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
 
 REQUIRED = ("brand", "code", "name", "country", "timezone")
@@ -71,11 +70,10 @@ async def import_factories(
     progress: ProgressHook = no_progress,
     file: str | None = None,
 ) -> ImportResult:
-    sheet = read_sheet(path, file=file)
-    errors = check_columns(sheet, REQUIRED, OPTIONAL)
-    if errors:
-        raise ImportFailed(errors)
-    choice = await choose_brand(session, sheet, errors, wanted=brand, may_create=True)
+    opened = await open_sheet(
+        session, path, REQUIRED, OPTIONAL, wanted=brand, file=file, may_create=True
+    )
+    sheet, errors, choice = opened.sheet, opened.errors, opened.choice
     existing: dict[str, Factory] = {}
     if choice and choice.brand:
         factories = (

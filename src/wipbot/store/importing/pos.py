@@ -65,8 +65,7 @@ from .assign import assign
 from .cells import Row, key, parse_currency, parse_date, parse_incoterm, parse_money
 from .cells import parse_positive_count as parse_quantity
 from .errors import ImportFailed, RowError
-from .scope import choose_brand
-from .sheet import check_columns, read_sheet
+from .scope import open_sheet
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
 
 TNA_COLUMNS: dict[Milestone, str] = {m: f"tna_{m.value}" for m in MILESTONES}
@@ -151,12 +150,8 @@ async def import_pos(
     progress: ProgressHook = no_progress,
     file: str | None = None,
 ) -> ImportResult:
-    sheet = read_sheet(path, file=file)
-    errors = check_columns(sheet, REQUIRED, OPTIONAL)
-    if errors:
-        raise ImportFailed(errors)
-    choice = await choose_brand(session, sheet, errors, wanted=brand)
-    target = choice.brand if choice else None
+    opened = await open_sheet(session, path, REQUIRED, OPTIONAL, wanted=brand, file=file)
+    sheet, errors, target = opened.sheet, opened.errors, opened.brand
     factories: dict[str, Factory] | None = None
     owners: dict[str, str] = {}
     if target is not None:

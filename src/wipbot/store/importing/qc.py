@@ -52,15 +52,14 @@ from wipbot.production.aql import (
 )
 from wipbot.store.alerts import AlertKind, open_alert, raise_alert, resolve_alert
 from wipbot.store.audit import record
-from wipbot.store.models import Factory, ProductionOrder, PurchaseOrder, QcDefect, QcInspection
+from wipbot.store.models import Factory, ProductionOrder, QcDefect, QcInspection
 
 from .agreement import Agreement
 from .assign import assign
 from .cells import Row, key, parse_datetime, parse_positive_count
 from .checkins import to_utc
 from .errors import ImportFailed, RowError
-from .scope import choose_brand
-from .sheet import check_columns, read_sheet
+from .scope import open_sheet, orders_with_timezones
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
 
 AQL_COLUMNS = ("aql_critical", "aql_major", "aql_minor")
@@ -479,23 +478,9 @@ async def import_qc(
     progress: ProgressHook = no_progress,
     file: str | None = None,
 ) -> ImportResult:
-    sheet = read_sheet(path, file=file)
-    errors = check_columns(sheet, REQUIRED, OPTIONAL)
-    if errors:
-        raise ImportFailed(errors)
-    choice = await choose_brand(session, sheet, errors, wanted=brand)
-    target = choice.brand if choice else None
-    orders: dict[str, tuple[ProductionOrder, str]] | None = None
-    if target is not None:
-        found = (
-            await session.exec(
-                select(ProductionOrder, Factory.timezone)
-                .join(PurchaseOrder, col(PurchaseOrder.id) == col(ProductionOrder.po_id))
-                .join(Factory, col(Factory.id) == col(ProductionOrder.factory_id))
-                .where(PurchaseOrder.brand_id == target.id)
-            )
-        ).all()
-        orders = {key(order.number): (order, tz) for order, tz in found}
+    opened = await open_sheet(session, path, REQUIRED, OPTIONAL, wanted=brand, file=file)
+    sheet, errors, target = opened.sheet, opened.errors, opened.brand
+    orders = await orders_with_timezones(session, target) if target is not None else None
 
     groups: dict[InspectionKey, _Group] = {}
     agreement = Agreement()

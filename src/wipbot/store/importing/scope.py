@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wipbot.store.models import Brand
+from wipbot.store.models import Brand, Factory, ProductionOrder, PurchaseOrder
 
 from .cells import key
-from .errors import RowError
-from .sheet import HEADER_LINE, Sheet
+from .errors import ImportFailed, RowError
+from .sheet import HEADER_LINE, Sheet, check_columns, read_sheet
 
 BRAND_MAX_LENGTH = 120
 
@@ -87,3 +89,50 @@ async def choose_brand(
         )
         return None
     return BrandChoice(brand.name if brand else name, brand)
+
+
+@dataclass(frozen=True)
+class OpenedSheet:
+    sheet: Sheet
+    errors: list[RowError]
+    """Collects every bad row; the importer raises ImportFailed with it before writing."""
+    choice: BrandChoice | None
+
+    @property
+    def brand(self) -> Brand | None:
+        return self.choice.brand if self.choice else None
+
+
+async def open_sheet(
+    session: AsyncSession,
+    path: Path,
+    required: Sequence[str],
+    optional: Sequence[str],
+    *,
+    wanted: str | None,
+    file: str | None,
+    may_create: bool = False,
+) -> OpenedSheet:
+    """Every import starts alike: read the file, check its header, pick its one brand."""
+    sheet = read_sheet(path, file=file)
+    errors = check_columns(sheet, required, optional)
+    if errors:
+        raise ImportFailed(errors)
+    choice = await choose_brand(session, sheet, errors, wanted=wanted, may_create=may_create)
+    return OpenedSheet(sheet, errors, choice)
+
+
+async def orders_with_timezones(
+    session: AsyncSession, brand: Brand
+) -> dict[str, tuple[ProductionOrder, str]]:
+    """The brand's production orders by number, with their factory's timezone (naive times in
+    a file are the factory's local time)."""
+    found = (
+        await session.exec(
+            select(ProductionOrder, Factory.timezone)
+            .join(PurchaseOrder, col(PurchaseOrder.id) == col(ProductionOrder.po_id))
+            .join(Factory, col(Factory.id) == col(ProductionOrder.factory_id))
+            .where(PurchaseOrder.brand_id == brand.id)
+        )
+    ).all()
+    return {key(order.number): (order, tz) for order, tz in found}
