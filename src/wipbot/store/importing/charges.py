@@ -24,13 +24,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.landed_cost import AllocationBasis, ChargeKind
-from wipbot.store.audit import record
 from wipbot.store.models import LandedCharge, PurchaseOrder
 
 from .assign import assign
 from .cells import Row, choice, key, parse_currency, parse_money
 from .errors import ImportFailed
-from .scope import open_sheet
+from .scope import import_done, open_sheet
 from .summary import ImportResult, ProgressHook, no_progress, tallies
 
 REQUIRED = ("po_number", "kind", "amount", "currency")
@@ -113,16 +112,7 @@ async def import_charges(
         )
         counts["charges"].count(created=created, changed=changed)
         progress("writing", done, total)
-    record(
-        session,
-        actor="import",
-        action="import.charges",
-        subject=sheet.file,
-        brand_id=target.id,
-        details={"rows": total},
-    )
-    await session.flush()
-    return ImportResult("charges", sheet.file, target.name, total, counts)
+    return await import_done(session, "charges", opened, target, counts)
 
 
 def _parse(row: Row, pos: dict[str, PurchaseOrder] | None) -> ChargeRow | None:

@@ -31,13 +31,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.milestones import Milestone, parse_milestone
 from wipbot.production.progress import ReportedIssue
-from wipbot.store.audit import record
 from wipbot.store.models import CheckIn, CheckInIssue, ProductionOrder
 
 from .assign import assign
 from .cells import Row, key, parse_count, parse_date, parse_datetime, parse_issues
 from .errors import ImportFailed
-from .scope import open_sheet, orders_with_timezones
+from .scope import import_done, open_sheet, orders_with_timezones
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
 
 QUANTITY_COLUMNS = ("qty_cut", "qty_sewn", "qty_finished", "qty_packed", "qty_shipped")
@@ -111,16 +110,7 @@ async def import_checkins(
     for done, item in enumerate(parsed, start=1):
         await _write(session, existing.get(item.key), item, counts["check-ins"])
         progress("writing", done, total)
-    record(
-        session,
-        actor="import",
-        action="import.checkins",
-        subject=sheet.file,
-        brand_id=target.id,
-        details={"rows": total},
-    )
-    await session.flush()
-    return ImportResult("checkins", sheet.file, target.name, total, counts)
+    return await import_done(session, "checkins", opened, target, counts)
 
 
 def _parse(row: Row, orders: dict[str, tuple[ProductionOrder, str]] | None) -> CheckInRow | None:

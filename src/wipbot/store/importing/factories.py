@@ -27,7 +27,6 @@ from pathlib import Path
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wipbot.store.audit import record
 from wipbot.store.models import Brand, Factory, FactoryClosure
 
 from .assign import assign
@@ -42,7 +41,7 @@ from .cells import (
     parse_weekday,
 )
 from .errors import ImportFailed
-from .scope import open_sheet
+from .scope import import_done, open_sheet
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
 
 REQUIRED = ("brand", "code", "name", "country", "timezone")
@@ -129,16 +128,7 @@ async def import_factories(
         closures_changed = await _replace_closures(session, factory, item, counts["closures"])
         counts["factories"].count(created=created, changed=changed or closures_changed)
         progress("writing", done, total)
-    record(
-        session,
-        actor="import",
-        action="import.factories",
-        subject=sheet.file,
-        brand_id=target.id,
-        details={"rows": total},
-    )
-    await session.flush()
-    return ImportResult("factories", sheet.file, target.name, total, counts)
+    return await import_done(session, "factories", opened, target, counts)
 
 
 def _parse(row: Row) -> FactoryRow | None:

@@ -48,7 +48,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.milestones import MILESTONES, Milestone
 from wipbot.production.tna import derive_plan
-from wipbot.store.audit import record
 from wipbot.store.models import (
     Brand,
     Factory,
@@ -65,7 +64,7 @@ from .assign import assign
 from .cells import Row, key, parse_currency, parse_date, parse_incoterm, parse_money
 from .cells import parse_positive_count as parse_quantity
 from .errors import ImportFailed, RowError
-from .scope import open_sheet
+from .scope import import_done, open_sheet
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
 
 TNA_COLUMNS: dict[Milestone, str] = {m: f"tna_{m.value}" for m in MILESTONES}
@@ -187,16 +186,7 @@ async def import_pos(
         await _write_po(session, target, existing.get(po_key), po, style_ids, counts)
         done += po.rows
         progress("writing", done, total)
-    record(
-        session,
-        actor="import",
-        action="import.pos",
-        subject=sheet.file,
-        brand_id=target.id,
-        details={"rows": total, "pos": len(pos)},
-    )
-    await session.flush()
-    return ImportResult("pos", sheet.file, target.name, total, counts)
+    return await import_done(session, "pos", opened, target, counts, pos=len(pos))
 
 
 def _parse(row: Row, factories: dict[str, Factory] | None) -> PoRow | None:

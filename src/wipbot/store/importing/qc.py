@@ -51,7 +51,6 @@ from wipbot.production.aql import (
     normalize_level,
 )
 from wipbot.store.alerts import AlertKind, open_alert, raise_alert, resolve_alert
-from wipbot.store.audit import record
 from wipbot.store.models import Factory, ProductionOrder, QcDefect, QcInspection
 
 from .agreement import Agreement
@@ -59,7 +58,7 @@ from .assign import assign
 from .cells import Row, key, parse_datetime, parse_positive_count
 from .checkins import to_utc
 from .errors import ImportFailed, RowError
-from .scope import open_sheet, orders_with_timezones
+from .scope import import_done, open_sheet, orders_with_timezones
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
 
 AQL_COLUMNS = ("aql_critical", "aql_major", "aql_minor")
@@ -508,16 +507,7 @@ async def import_qc(
     touched = {g.order.id: g.order for g in groups.values()}
     for order in touched.values():
         await sync_qc_alert(session, target.id, order)
-    record(
-        session,
-        actor="import",
-        action="import.qc",
-        subject=sheet.file,
-        brand_id=target.id,
-        details={"rows": total, "inspections": len(groups)},
-    )
-    await session.flush()
-    return ImportResult("qc", sheet.file, target.name, total, counts)
+    return await import_done(session, "qc", opened, target, counts, inspections=len(groups))
 
 
 def _label(group_key: InspectionKey) -> str:

@@ -9,11 +9,13 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.store.audit import record
 from wipbot.store.models import Brand, Factory, ProductionOrder, PurchaseOrder
 
 from .cells import key
 from .errors import ImportFailed, RowError
 from .sheet import HEADER_LINE, Sheet, check_columns, read_sheet
+from .summary import ImportResult, Tally
 
 BRAND_MAX_LENGTH = 120
 
@@ -136,3 +138,25 @@ async def orders_with_timezones(
         )
     ).all()
     return {key(order.number): (order, tz) for order, tz in found}
+
+
+async def import_done(
+    session: AsyncSession,
+    kind: str,
+    opened: OpenedSheet,
+    brand: Brand,
+    counts: dict[str, Tally],
+    **details: int,
+) -> ImportResult:
+    """Every import ends alike: an audit row naming the file, and the tallies to print."""
+    rows = len(opened.sheet.rows)
+    record(
+        session,
+        actor="import",
+        action=f"import.{kind}",
+        subject=opened.sheet.file,
+        brand_id=brand.id,
+        details={"rows": rows, **details},
+    )
+    await session.flush()
+    return ImportResult(kind, opened.sheet.file, brand.name, rows, counts)
