@@ -62,16 +62,40 @@ CASES = [
         id="fabric-late-issue",
     ),
     pytest.param(
-        risk_input([rep(d(5, 23), M.MATERIALS_IN)]),
-        d(5, 24),
+        risk_input([rep(d(5, 29), M.MATERIALS_IN)]),
+        d(5, 29),
         d(7, 5),
         AT_RISK,
         ("materials in reached 5 d after plan",),
         id="materials-reached-late",
     ),
     pytest.param(
-        risk_input([rep(d(5, 23), M.MATERIALS_IN, issue(IssueFlag.FABRIC_LATE, 5))]),
+        risk_input([rep(d(5, 23), M.MATERIALS_IN)]),
         d(5, 24),
+        d(6, 30),
+        ON_TRACK,
+        (),
+        id="first-report-within-one-check-in-interval-of-plan-is-on-plan",
+    ),
+    pytest.param(
+        risk_input([rep(d(5, 18), M.MATERIALS_IN), rep(d(5, 30), M.CUTTING)]),
+        d(5, 30),
+        d(6, 30),
+        ON_TRACK,
+        (),
+        id="weekly-reporting-alone-loses-no-days",
+    ),
+    pytest.param(
+        risk_input([rep(d(5, 27), M.MATERIALS_IN), rep(d(5, 30), M.CUTTING)]),
+        d(5, 30),
+        d(7, 3),
+        ON_TRACK,
+        ("cutting reached 3 d after plan",),
+        id="a-not-yet-report-proves-a-late-start",
+    ),
+    pytest.param(
+        risk_input([rep(d(5, 29), M.MATERIALS_IN, issue(IssueFlag.FABRIC_LATE, 5))]),
+        d(5, 29),
         d(7, 5),
         AT_RISK,
         ("materials in reached 5 d after plan", "fabric late +5 d"),
@@ -103,7 +127,12 @@ CASES = [
         id="causes-on-one-stage-waited-out-in-parallel",
     ),
     pytest.param(
-        risk_input([rep(d(5, 27), M.CUTTING, issue(IssueFlag.SHIPPING_DELAY, 3))]),
+        risk_input(
+            [
+                rep(d(5, 26), M.MATERIALS_IN),
+                rep(d(5, 27), M.CUTTING, issue(IssueFlag.SHIPPING_DELAY, 3)),
+            ]
+        ),
         d(5, 28),
         d(7, 5),
         AT_RISK,
@@ -143,7 +172,10 @@ CASES = [
         id="sewing-at-planned-rate",
     ),
     pytest.param(
-        risk_input([rep(d(6, 2), M.SEWING), rep(d(6, 9), M.SEWING, sewn=700)], committed=d(7, 5)),
+        risk_input(
+            [rep(d(6, 1), M.CUTTING), rep(d(6, 2), M.SEWING), rep(d(6, 9), M.SEWING, sewn=700)],
+            committed=d(7, 5),
+        ),
         d(6, 10),
         d(7, 3),
         AT_RISK,
@@ -277,8 +309,8 @@ CASES = [
         id="early-history-ignored",
     ),
     pytest.param(
-        risk_input([rep(d(5, 23), M.MATERIALS_IN)], slips=(3, 3, 3)),
-        d(5, 24),
+        risk_input([rep(d(5, 29), M.MATERIALS_IN)], slips=(3, 3, 3)),
+        d(5, 29),
         d(7, 5),
         AT_RISK,
         ("materials in reached 5 d after plan",),

@@ -29,6 +29,7 @@ from wipbot.production.progress import (
 from wipbot.production.tna import derive_plan
 
 RATE_STAGES = frozenset({Milestone.SEWING, Milestone.FINISHING})
+CHECKIN_INTERVAL_DAYS = 7
 MIN_HISTORY_POINTS = 3
 
 # The stage each cause holds up; `other` holds up whatever stage is in progress.
@@ -198,7 +199,8 @@ def _work_slip(
     """Days by which the next milestone will be reached after its planned date."""
     current = state.milestone
     assert current is not None
-    late_start = max(0, (state.milestone_dates[current] - plan[current]).days)
+    reached = _reached_on(reports, current, state.milestone_dates[current], plan[current])
+    late_start = max(0, (reached - plan[current]).days)
     rate = None
     if current in RATE_STAGES:
         rate = _stage_rate(order_quantity, plan, state, reports, current)
@@ -221,6 +223,22 @@ def _work_slip(
         )
         slips.append(_Slip(shift - late_start, text))
     return shift, slips
+
+
+def _reached_on(
+    reports: Sequence[Report], milestone: Milestone, first_seen: date, planned: date
+) -> date:
+    """The day a milestone counts as reached. A check-in only shows that it happened since the
+    last report that had not reached it (or, with none, within one check-in interval), so inside
+    that window the plan gets the benefit of the doubt: only days the reports prove lost count
+    as a late start. Without this, weekly reporting alone would read as days lost."""
+    not_yet = [r.day for r in reports if r.milestone.index < milestone.index and r.day < first_seen]
+    earliest = (
+        max(not_yet) + timedelta(days=1)
+        if not_yet
+        else first_seen - timedelta(days=CHECKIN_INTERVAL_DAYS - 1)
+    )
+    return max(earliest, min(first_seen, planned))
 
 
 def _stage_rate(
