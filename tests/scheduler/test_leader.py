@@ -12,7 +12,13 @@ from pathlib import Path
 
 import asyncpg
 
-from wipbot.scheduler.leader import AdvisoryLockLeader, SoleLeader, leadership_for, postgres_dsn
+from wipbot.scheduler.leader import (
+    AdvisoryLockLeader,
+    FileLockLeader,
+    SoleLeader,
+    leadership_for,
+    postgres_dsn,
+)
 
 CHILD = Path(__file__).with_name("leader_child.py")
 LEADER = "leader: the scheduler and the sender run in this process"
@@ -48,6 +54,29 @@ async def test_one_of_two_leads_until_its_connection_dies(pg_url: str) -> None:
         await second.release()
 
 
+async def test_a_second_process_on_one_sqlite_file_waits(tmp_path: Path) -> None:
+    lock = tmp_path / "wipbot.db.leader"
+    first = FileLockLeader(lock, poll_seconds=0.05)
+    await asyncio.wait_for(first.acquire(), 5)
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "import fcntl, sys; f = open(sys.argv[1], 'a+b');"
+        " fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)",
+        str(lock),
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await child.communicate()
+    assert child.returncode != 0 and b"BlockingIOError" in err  # another process is refused
+    second = FileLockLeader(lock, poll_seconds=0.05)
+    waiting = asyncio.create_task(second.acquire())
+    await asyncio.sleep(0.2)
+    assert not waiting.done()
+    await first.release()
+    await asyncio.wait_for(waiting, 5)
+    await second.release()
+
+
 async def test_released_lock_passes_on_at_once(pg_url: str) -> None:
     dsn = postgres_dsn(pg_url)
     first, second = AdvisoryLockLeader(dsn), AdvisoryLockLeader(dsn, poll_seconds=0.05)
@@ -58,8 +87,10 @@ async def test_released_lock_passes_on_at_once(pg_url: str) -> None:
     await second.release()
 
 
-def test_sqlite_is_always_its_own_leader() -> None:
-    assert isinstance(leadership_for("sqlite+aiosqlite:///./x.db"), SoleLeader)
+def test_sqlite_leads_through_a_lock_file_beside_the_database() -> None:
+    sqlite = leadership_for("sqlite+aiosqlite:///./x.db")
+    assert isinstance(sqlite, FileLockLeader)
+    assert isinstance(leadership_for("sqlite+aiosqlite:///:memory:"), SoleLeader)
     assert isinstance(
         leadership_for("postgresql+asyncpg://postgres@127.0.0.1/db"), AdvisoryLockLeader
     )

@@ -5,15 +5,18 @@ open for as long as this process leads. PostgreSQL releases it the moment that c
 whether the process exited, was killed, or lost its network, so a follower polling with
 pg_try_advisory_lock takes over within one poll interval. The leader watches its own connection
 and steps down as soon as it breaks, because by then someone else may already hold the lock.
-With SQLite there is one process, and it always leads.
+With SQLite the lock is an exclusive file lock beside the database file, released by the
+operating system when the process ends: a second process on the same file waits as a follower.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
-from typing import Any, Protocol
+from pathlib import Path
+from typing import IO, Any, Protocol
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -40,7 +43,7 @@ class Leadership(Protocol):
 
 
 class SoleLeader:
-    """SQLite: one process, always the leader."""
+    """An in-memory SQLite database: one process by definition, always the leader."""
 
     def __init__(self) -> None:
         self._released = asyncio.Event()
@@ -53,6 +56,55 @@ class SoleLeader:
 
     async def release(self) -> None:
         self._released.set()
+
+
+class FileLockLeader:
+    """SQLite file: an exclusive lock on a file beside the database, so that a second
+    `wipbot run` on the same file waits instead of sending everything twice. The operating
+    system drops the lock when the leader dies, however it dies."""
+
+    def __init__(self, path: Path, *, poll_seconds: float = 3.0) -> None:
+        self._path = path
+        self._poll = poll_seconds
+        self._file: IO[bytes] | None = None
+        self._released = asyncio.Event()
+
+    async def acquire(self) -> None:
+        self._released.clear()
+        announced = False
+        while not self._try_lock():
+            if not announced:
+                log.info("leader: %s is held by another process; waiting", self._path)
+                announced = True
+            await asyncio.sleep(self._poll)
+
+    def _try_lock(self) -> bool:
+        handle = self._path.open("a+b")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    async def lost(self) -> None:
+        await self._released.wait()
+
+    async def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+        self._released.set()
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The database file of a SQLite URL; None for an in-memory database."""
+    database = make_url(database_url).database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    return Path(database)
 
 
 def postgres_dsn(database_url: str) -> str:
@@ -141,7 +193,10 @@ def leadership_for(
     database_url: str, *, poll_seconds: float = 3.0, check_seconds: float = 2.0
 ) -> Leadership:
     if is_sqlite(database_url):
-        return SoleLeader()
+        path = sqlite_file(database_url)
+        if path is None:
+            return SoleLeader()
+        return FileLockLeader(path.with_name(path.name + ".leader"), poll_seconds=poll_seconds)
     return AdvisoryLockLeader(
         postgres_dsn(database_url), poll_seconds=poll_seconds, check_seconds=check_seconds
     )
