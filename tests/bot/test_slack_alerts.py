@@ -98,7 +98,27 @@ async def test_a_change_updates_in_place_and_follows_up_in_the_thread(slack: Sla
     follow_text = blocks_to_text(followup.blocks)
     assert "Update" in follow_text
     assert "Projected ex-factory: 2026-04-19 → 2026-04-25" in follow_text
-    assert "Slack (days): -36 → -42" in follow_text
+    assert "Slack (days)" not in follow_text  # follows from the date: corrected in place only
+
+
+async def test_a_daily_drift_is_corrected_in_place_without_a_thread_reply(
+    slack: SlackHarness,
+) -> None:
+    await late(slack)
+    await slack.send_outbox()
+    for day, slack_days in ((20, -37), (21, -38)):
+        await late(slack, projected=f"2026-04-{day}", slack_days=slack_days)
+        await slack.send_outbox()
+    [message] = slack.fake.channel_messages(ALERTS)
+    assert message.updates == 2
+    assert "Projected ex-factory: 2026-04-21" in alert_text(slack)
+    assert slack.fake.thread(ALERTS, message.ts) == []
+
+    # Two days of drift plus one more make three since the post: now that is news.
+    await late(slack, projected="2026-04-22", slack_days=-39)
+    await slack.send_outbox()
+    [followup] = slack.fake.thread(ALERTS, message.ts)
+    assert "Projected ex-factory: 2026-04-19 → 2026-04-22" in blocks_to_text(followup.blocks)
 
 
 async def test_a_resolved_alert_reads_resolved(slack: SlackHarness) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -151,3 +151,51 @@ def changes_since(shown: Mapping[str, Any] | None, card: AlertCard) -> tuple[str
     if shown.get("summary") != card.summary and card.summary:
         lines.append(card.summary)
     return tuple(lines)
+
+
+# Facts whose change is news for the channel; the rest (counts of days, ages) drift daily and
+# are only corrected in place.
+NEWSWORTHY_FACTS = frozenset({"Risk", "Milestone", "Gate", "Data stale"})
+PROJECTED_SHIFT_WORTH_A_REPLY_DAYS = 3
+
+
+def news_since(noted: Mapping[str, Any] | None, card: AlertCard) -> tuple[str, ...]:
+    """The changes worth a thread reply since the last one (or the post itself).
+
+    What people act on: resolution, severity, risk status, the milestone, a new cause, and a
+    projected date that moved by days, not the one-day drift of an overdue date. Edits in place
+    carry everything else silently, so a slipping order does not post a reply every day.
+    """
+    if not noted:
+        return ()
+    lines: list[str] = []
+    if card.resolved and not noted.get("resolved"):
+        lines.append(f"Resolved{': ' + card.resolution if card.resolution else ''}")
+    if noted.get("severity") != card.severity:
+        lines.append(f"Severity: {noted.get('severity')} → {card.severity}")
+    before = {str(label): str(value) for label, value in noted.get("facts", [])}
+    for label, value in card.facts:
+        was = before.get(label)
+        if label in NEWSWORTHY_FACTS and was != value:
+            lines.append(f"{label}: {was} → {value}" if was else f"{label}: {value}")
+        elif label == "Drivers" and was is not None and _causes(was) != _causes(value):
+            lines.append(f"{label}: {value}")
+        elif (
+            label == "Projected ex-factory"
+            and was
+            and _days_apart(was, value) >= (PROJECTED_SHIFT_WORTH_A_REPLY_DAYS)
+        ):
+            lines.append(f"{label}: {was} → {value}")
+    return tuple(lines)
+
+
+def _causes(drivers: str) -> str:
+    """The drivers without their figures: "cutting 10 d overdue" and "… 11 d …" are one cause."""
+    return "".join(ch for ch in drivers if not ch.isdigit())
+
+
+def _days_apart(before: str, after: str) -> int:
+    try:
+        return abs((date.fromisoformat(after) - date.fromisoformat(before)).days)
+    except ValueError:
+        return 0 if before == after else PROJECTED_SHIFT_WORTH_A_REPLY_DAYS

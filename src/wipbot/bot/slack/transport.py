@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import async_object_session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wipbot.handlers.alert_cards import alert_card, changes_since, snapshot
+from wipbot.handlers.alert_cards import alert_card, changes_since, news_since, snapshot
 from wipbot.handlers.app_home import HOME_REFRESH_KIND, enqueue_home_refresh, home_summary
 from wipbot.handlers.gates import GATE_REQUEST_KIND, gate_card
 from wipbot.handlers.messages import reply_from_payload
@@ -119,25 +119,29 @@ class SlackTransport:
         if alert is None or card is None:
             raise PermanentFailure(f"alert {message.payload['alert_id']} is gone")
         rendered = alert_message(card)
+        noted = None
         if not (alert.slack_ts and alert.slack_channel):
             alert.slack_channel, alert.slack_ts = await self._post_keep_channel(
                 message.chat_id, rendered
             )
+            noted = snapshot(card)
         else:
-            shown = await _last_shown(session, alert)
-            changes = changes_since(shown, card)
-            if shown is not None and not changes:
+            shown = await _last_snapshot(session, alert, "shown")
+            if shown is not None and not changes_since(shown, card):
                 return Delivered(alert.slack_ts)
             await self._client.chat_update(
                 channel=alert.slack_channel, ts=alert.slack_ts, **rendered.as_kwargs()
             )
-            if card.revision > 1 and changes:
+            last_noted = await _last_snapshot(session, alert, "noted")
+            news = news_since(last_noted or shown, card)
+            if card.revision > 1 and (news or (shown is None and last_noted is None)):
                 await self._client.chat_postMessage(
                     channel=alert.slack_channel,
                     thread_ts=alert.slack_ts,
-                    **alert_followup(card, changes).as_kwargs(),
+                    **alert_followup(card, news or changes_since(None, card)).as_kwargs(),
                 )
-        await _remember(session, message, snapshot(card))
+                noted = snapshot(card)
+        await _remember(session, message, snapshot(card), noted)
         await enqueue_home_refresh(session, alert.brand_id)
         await session.flush()
         return Delivered(alert.slack_ts)
@@ -163,7 +167,8 @@ class SlackTransport:
         return str(response.get("channel") or channel), str(response["ts"])
 
 
-async def _last_shown(session: AsyncSession, alert: Alert) -> dict[str, Any] | None:
+async def _last_snapshot(session: AsyncSession, alert: Alert, which: str) -> dict[str, Any] | None:
+    """What the channel last saw ("shown": the message; "noted": the last post or reply)."""
     rows = (
         await session.exec(
             select(OutboxMessage)
@@ -173,17 +178,22 @@ async def _last_shown(session: AsyncSession, alert: Alert) -> dict[str, Any] | N
         )
     ).all()
     for row in rows:
-        shown = row.payload.get("shown")
-        if isinstance(shown, dict):
-            return shown
+        found = row.payload.get(which)
+        if isinstance(found, dict):
+            return found
     return None
 
 
-async def _remember(session: AsyncSession, message: OutboxMessage, shown: dict[str, Any]) -> None:
+async def _remember(
+    session: AsyncSession,
+    message: OutboxMessage,
+    shown: dict[str, Any],
+    noted: dict[str, Any] | None,
+) -> None:
     row = message if async_object_session(message) is session else None
     row = row or await session.get(OutboxMessage, message.id)
     if row is not None:
-        row.payload = {**row.payload, "shown": shown}
+        row.payload = {**row.payload, "shown": shown, **({"noted": noted} if noted else {})}
 
 
 def _error_code(error: SlackApiError) -> str:
