@@ -81,6 +81,8 @@ async def import_checkins(
     progress: ProgressHook = no_progress,
     file: str | None = None,
 ) -> ImportResult:
+    """Checks every row, then writes the check-ins in one flush (their issues need their ids)
+    and their issues in another; what exists already is loaded once up front."""
     opened = await open_sheet(session, path, REQUIRED, OPTIONAL, wanted=brand, file=file)
     sheet, errors, target = opened.sheet, opened.errors, opened.brand
     orders = await orders_with_timezones(session, target) if target is not None else None
@@ -105,11 +107,17 @@ async def import_checkins(
     if errors or target is None:
         raise ImportFailed(errors)
 
-    existing = await _existing(session, {item.production_order_id for item in parsed})
+    order_ids = {item.production_order_id for item in parsed}
+    existing = await _existing(session, order_ids)
+    issues = await _existing_issues(session, order_ids)
     counts = tallies("check-ins")
+    written: list[_Written] = []
     for done, item in enumerate(parsed, start=1):
-        await _write(session, existing.get(item.key), item, counts["check-ins"])
+        written.append(_write(session, existing.get(item.key), item))
         progress("writing", done, total)
+    await session.flush()
+    for checkin in written:
+        await _write_issues(session, checkin, issues, counts["check-ins"])
     return await import_done(session, "checkins", opened, target, counts)
 
 
@@ -160,9 +168,36 @@ async def _existing(session: AsyncSession, order_ids: set[int]) -> dict[CheckInK
     return {(c.production_order_id, c.reported_at, c.milestone): c for c in found}
 
 
-async def _write(
-    session: AsyncSession, checkin: CheckIn | None, item: CheckInRow, tally: Tally
-) -> None:
+async def _existing_issues(
+    session: AsyncSession, order_ids: set[int]
+) -> dict[int, list[CheckInIssue]]:
+    """The issues of every check-in of these production orders, by check-in id."""
+    if not order_ids:
+        return {}
+    found = (
+        await session.exec(
+            select(CheckInIssue)
+            .join(CheckIn, col(CheckIn.id) == col(CheckInIssue.checkin_id))
+            .where(col(CheckIn.production_order_id).in_(order_ids))
+        )
+    ).all()
+    by_checkin: dict[int, list[CheckInIssue]] = {}
+    for issue in found:
+        by_checkin.setdefault(issue.checkin_id, []).append(issue)
+    return by_checkin
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A check-in written, waiting for its id before its issues are compared and written."""
+
+    record: CheckIn
+    item: CheckInRow
+    created: bool
+    changed: bool
+
+
+def _write(session: AsyncSession, checkin: CheckIn | None, item: CheckInRow) -> _Written:
     created = checkin is None
     if checkin is None:
         checkin = CheckIn(
@@ -182,15 +217,19 @@ async def _write(
         revised_exf=item.revised_exf,
         note=item.note,
     )
-    await session.flush()
+    return _Written(checkin, item, created, changed)
+
+
+async def _write_issues(
+    session: AsyncSession,
+    written: _Written,
+    existing: dict[int, list[CheckInIssue]],
+    tally: Tally,
+) -> None:
+    """The file's issues replace the check-in's when they differ; then the check-in counts."""
+    checkin, item, created, changed = written.record, written.item, written.created, written.changed
     assert checkin.id is not None
-    current = (
-        []
-        if created
-        else (
-            await session.exec(select(CheckInIssue).where(CheckInIssue.checkin_id == checkin.id))
-        ).all()
-    )
+    current = [] if created else existing.get(checkin.id, [])
     if sorted(_issue_key(i.flag, i.delay_days) for i in current) != sorted(
         _issue_key(i.flag.value, i.delay_days) for i in item.issues
     ):

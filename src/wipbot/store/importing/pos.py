@@ -37,13 +37,15 @@ cancelled (production orders, which keep their check-in history).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
-from sqlmodel import col, select
+from sqlalchemy import insert
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.milestones import MILESTONES, Milestone
@@ -89,6 +91,9 @@ OPTIONAL = (
     "gate_approved",
 )
 CANCELLED = "cancelled"
+INSERT_CHUNK = 500
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,10 @@ async def import_pos(
     progress: ProgressHook = no_progress,
     file: str | None = None,
 ) -> ImportResult:
+    """Checks every row, then writes in three phases that each go to the database once: the
+    POs (whose ids their lines and production orders need), then the lines and production
+    orders (whose ids plans and gates need), then the plans and gates. What the brand already
+    has is loaded once up front, so no row asks the database anything of its own."""
     opened = await open_sheet(session, path, REQUIRED, OPTIONAL, wanted=brand, file=file)
     sheet, errors, target = opened.sheet, opened.errors, opened.brand
     factories: dict[str, Factory] | None = None
@@ -175,17 +184,20 @@ async def import_pos(
 
     counts = tallies("purchase orders", "lines", "production orders", "T&A plans", "gates")
     style_ids = await _upsert_styles(session, target, styles)
-    existing = {
-        key(p.po_number): p
-        for p in (
-            await session.exec(select(PurchaseOrder).where(PurchaseOrder.brand_id == target.id))
-        ).all()
-    }
+    existing = await _load_existing(session, target)
+    records = await _write_purchase_orders(session, target, pos, existing, counts)
+    new_lines: list[dict[str, object]] = []
+    planned: list[_PlannedOrder] = []
     done = 0
     for po_key, po in pos.items():
-        await _write_po(session, target, existing.get(po_key), po, style_ids, counts)
+        record_ = records[po_key]
+        new_lines += await _write_lines(session, record_, po, existing, style_ids, counts)
+        planned += _write_orders(session, target, record_, po, existing, counts)
         done += po.rows
         progress("writing", done, total)
+    await session.flush()
+    await _insert_rows(session, PurchaseOrderLine, new_lines)
+    await _write_plans_and_gates(session, planned, existing, counts)
     return await import_done(session, "pos", opened, target, counts, pos=len(pos))
 
 
@@ -380,129 +392,244 @@ async def _upsert_styles(
     return {k: s.id for k, s in existing.items() if s.id is not None}
 
 
-async def _write_po(
+@dataclass(frozen=True)
+class _Existing:
+    """What the brand already has, loaded once per file, so that writing asks the database
+    nothing row by row and each phase of the write flushes once."""
+
+    pos: dict[str, PurchaseOrder]
+    """By PO number (as `key` spells it)."""
+    lines: dict[int, list[PurchaseOrderLine]]
+    """By PO id."""
+    orders: dict[int, list[ProductionOrder]]
+    """By PO id."""
+    plans: dict[int, list[TnaMilestone]]
+    """By production-order id."""
+    gates: dict[int, Gate]
+    """By production-order id."""
+
+
+@dataclass(frozen=True)
+class _PlannedOrder:
+    """A production order written, waiting for its id before its plan and gate are written."""
+
+    record: ProductionOrder
+    item: _Order
+    shipped: date
+
+
+async def _insert_rows(
+    session: AsyncSession, model: type[SQLModel], rows: list[dict[str, object]]
+) -> None:
+    """Rows nobody reads back (lines, plan milestones) go in without ORM objects: on SQLite the
+    ORM inserts one row per statement to learn each id. Chunks bound the memory it takes."""
+    for start in range(0, len(rows), INSERT_CHUNK):
+        await session.exec(insert(model), params=rows[start : start + INSERT_CHUNK])
+
+
+def _grouped(rows: Iterable[T], by: Callable[[T], int]) -> dict[int, list[T]]:
+    groups: dict[int, list[T]] = {}
+    for row in rows:
+        groups.setdefault(by(row), []).append(row)
+    return groups
+
+
+async def _load_existing(session: AsyncSession, brand: Brand) -> _Existing:
+    return _Existing(
+        pos=await _load_purchase_orders(session, brand),
+        lines=await _load_lines(session, brand),
+        orders=await _load_production_orders(session, brand),
+        plans=await _load_plans(session, brand),
+        gates=await _load_gates(session, brand),
+    )
+
+
+async def _load_purchase_orders(session: AsyncSession, brand: Brand) -> dict[str, PurchaseOrder]:
+    found = await session.exec(select(PurchaseOrder).where(PurchaseOrder.brand_id == brand.id))
+    return {key(po.po_number): po for po in found.all()}
+
+
+async def _load_lines(session: AsyncSession, brand: Brand) -> dict[int, list[PurchaseOrderLine]]:
+    found = await session.exec(
+        select(PurchaseOrderLine)
+        .join(PurchaseOrder, col(PurchaseOrder.id) == col(PurchaseOrderLine.po_id))
+        .where(PurchaseOrder.brand_id == brand.id)
+    )
+    return _grouped(found.all(), lambda line: line.po_id)
+
+
+async def _load_production_orders(
+    session: AsyncSession, brand: Brand
+) -> dict[int, list[ProductionOrder]]:
+    found = await session.exec(
+        select(ProductionOrder)
+        .join(PurchaseOrder, col(PurchaseOrder.id) == col(ProductionOrder.po_id))
+        .where(PurchaseOrder.brand_id == brand.id)
+    )
+    return _grouped(found.all(), lambda order: order.po_id)
+
+
+async def _load_plans(session: AsyncSession, brand: Brand) -> dict[int, list[TnaMilestone]]:
+    found = await session.exec(
+        select(TnaMilestone)
+        .join(ProductionOrder, col(ProductionOrder.id) == col(TnaMilestone.production_order_id))
+        .join(PurchaseOrder, col(PurchaseOrder.id) == col(ProductionOrder.po_id))
+        .where(PurchaseOrder.brand_id == brand.id)
+    )
+    return _grouped(found.all(), lambda milestone: milestone.production_order_id)
+
+
+async def _load_gates(session: AsyncSession, brand: Brand) -> dict[int, Gate]:
+    found = await session.exec(
+        select(Gate)
+        .join(ProductionOrder, col(ProductionOrder.id) == col(Gate.production_order_id))
+        .join(PurchaseOrder, col(PurchaseOrder.id) == col(ProductionOrder.po_id))
+        .where(PurchaseOrder.brand_id == brand.id)
+    )
+    return {gate.production_order_id: gate for gate in found.all()}
+
+
+async def _write_purchase_orders(
     session: AsyncSession,
     brand: Brand,
-    record_: PurchaseOrder | None,
-    po: _Po,
-    style_ids: dict[str, int],
+    pos: dict[str, _Po],
+    existing: _Existing,
     counts: dict[str, Tally],
-) -> None:
-    assert brand.id is not None and po.factory.id is not None
-    created = record_ is None
-    if record_ is None:
-        record_ = PurchaseOrder(
-            brand_id=brand.id,
-            po_number=po.number,
+) -> dict[str, PurchaseOrder]:
+    """Every PO of the file, flushed together so that their lines and orders can name them."""
+    assert brand.id is not None
+    records: dict[str, PurchaseOrder] = {}
+    for po_key, po in pos.items():
+        assert po.factory.id is not None
+        record_ = existing.pos.get(po_key)
+        created = record_ is None
+        if record_ is None:
+            record_ = PurchaseOrder(
+                brand_id=brand.id,
+                po_number=po.number,
+                factory_id=po.factory.id,
+                committed_exf=po.committed_exf,
+            )
+            session.add(record_)
+        changed = assign(
+            record_,
             factory_id=po.factory.id,
+            currency=po.currency,
             committed_exf=po.committed_exf,
+            in_dc_date=po.in_dc,
+            incoterm=po.incoterm or "FOB",
         )
-        session.add(record_)
-    changed = assign(
-        record_,
-        factory_id=po.factory.id,
-        currency=po.currency,
-        committed_exf=po.committed_exf,
-        in_dc_date=po.in_dc,
-        incoterm=po.incoterm or "FOB",
-    )
+        counts["purchase orders"].count(created=created, changed=changed)
+        records[po_key] = record_
     await session.flush()
-    counts["purchase orders"].count(created=created, changed=changed)
-    await _write_lines(session, record_, po, style_ids, counts["lines"])
-    await _write_orders(session, brand, record_, po, counts)
+    return records
 
 
 async def _write_lines(
     session: AsyncSession,
     record_: PurchaseOrder,
     po: _Po,
+    existing: _Existing,
     style_ids: dict[str, int],
-    tally: Tally,
-) -> None:
+    counts: dict[str, Tally],
+) -> list[dict[str, object]]:
+    """Updates the PO's lines there are, deletes the ones gone, returns the new ones to insert."""
     assert record_.id is not None
-    current = (
-        await session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == record_.id))
-    ).all()
+    tally = counts["lines"]
+    current = existing.lines.get(record_.id, [])
     by_key = {(line.style_id, key(line.colorway)): line for line in current}
     wanted: set[tuple[int, str]] = set()
+    new: list[dict[str, object]] = []
     for (style_key, colorway_key), line in po.lines.items():
         style_id = style_ids[style_key]
         wanted.add((style_id, colorway_key))
-        existing = by_key.get((style_id, colorway_key))
-        created = existing is None
-        if existing is None:
-            existing = PurchaseOrderLine(
-                po_id=record_.id,
-                style_id=style_id,
-                colorway=line.colorway,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-            )
-            session.add(existing)
-        changed = assign(
-            existing,
-            colorway=line.colorway,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            selling_price=line.selling_price,
-        )
-        tally.count(created=created, changed=changed)
+        values = {
+            "colorway": line.colorway,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "selling_price": line.selling_price,
+        }
+        found = by_key.get((style_id, colorway_key))
+        if found is None:
+            new.append({"po_id": record_.id, "style_id": style_id, **values})
+            tally.count(created=True, changed=True)
+        else:
+            tally.count(created=False, changed=assign(found, **values))
     for line_key, stale in by_key.items():
         if line_key not in wanted:
             await session.delete(stale)
             tally.removed += 1
-    await session.flush()
+    return new
 
 
-async def _write_orders(
+def _write_orders(
     session: AsyncSession,
     brand: Brand,
     record_: PurchaseOrder,
     po: _Po,
+    existing: _Existing,
     counts: dict[str, Tally],
-) -> None:
+) -> list[_PlannedOrder]:
+    """The PO's production orders; the ones no longer in the file are cancelled, not deleted."""
     assert record_.id is not None and po.factory.id is not None
-    current = (
-        await session.exec(select(ProductionOrder).where(ProductionOrder.po_id == record_.id))
-    ).all()
-    by_key = {key(order.number): order for order in current}
+    tally = counts["production orders"]
+    by_key = {key(order.number): order for order in existing.orders.get(record_.id, [])}
+    planned: list[_PlannedOrder] = []
     for order_key, order in po.orders.items():
-        existing = by_key.get(order_key)
-        created = existing is None
-        if existing is None:
-            existing = ProductionOrder(
+        found = by_key.get(order_key)
+        created = found is None
+        if found is None:
+            found = ProductionOrder(
                 po_id=record_.id,
                 factory_id=po.factory.id,
                 number=order.number,
                 quantity=order.quantity,
             )
-            session.add(existing)
+            session.add(found)
         changed = assign(
-            existing,
+            found,
             number=order.number,
             factory_id=po.factory.id,
             quantity=order.quantity,
-            status=existing.status if existing.status != CANCELLED else "open",
+            status=found.status if found.status != CANCELLED else "open",
         )
-        await session.flush()
-        counts["production orders"].count(created=created, changed=changed)
+        tally.count(created=created, changed=changed)
         shipped = planned_ex_factory(record_.committed_exf, order.tna, brand.buffer_days)
-        await _write_plan(session, existing, shipped, order, counts["T&A plans"])
-        if order.gate_approved is not None:
-            await _write_gate(session, existing, order.gate_approved, counts["gates"])
+        planned.append(_PlannedOrder(found, order, shipped))
     for order_key, stale in by_key.items():
         if order_key not in po.orders and stale.status != CANCELLED:
             stale.status = CANCELLED
-            counts["production orders"].removed += 1
-    await session.flush()
+            tally.removed += 1
+    return planned
 
 
-async def _write_gate(
-    session: AsyncSession, order: ProductionOrder, approved_on: date, tally: Tally
+async def _write_plans_and_gates(
+    session: AsyncSession,
+    planned: list[_PlannedOrder],
+    existing: _Existing,
+    counts: dict[str, Tally],
+) -> None:
+    """The last phase: its gates go to the database with the audit row that ends the import."""
+    new_milestones: list[dict[str, object]] = []
+    for order in planned:
+        assert order.record.id is not None
+        current = existing.plans.get(order.record.id, [])
+        new_milestones += _write_plan(order, current, counts["T&A plans"])
+        if order.item.gate_approved is not None:
+            gate = existing.gates.get(order.record.id)
+            _write_gate(session, order.record, order.item.gate_approved, gate, counts["gates"])
+    await _insert_rows(session, TnaMilestone, new_milestones)
+
+
+def _write_gate(
+    session: AsyncSession,
+    order: ProductionOrder,
+    approved_on: date,
+    gate: Gate | None,
+    tally: Tally,
 ) -> None:
     """A gate approved before wipbot: recorded as approved on that day, by the import."""
     assert order.id is not None
-    gate = (await session.exec(select(Gate).where(Gate.production_order_id == order.id))).first()
     created = gate is None
     if gate is None:
         gate = Gate(production_order_id=order.id)
@@ -526,34 +653,29 @@ def planned_ex_factory(committed: date, given: Mapping[Milestone, date], buffer_
     return max([committed - timedelta(days=buffer_days), *given.values()])
 
 
-async def _write_plan(
-    session: AsyncSession, order: ProductionOrder, shipped: date, item: _Order, tally: Tally
-) -> None:
-    """Given dates are kept; the rest are derived backwards and marked derived."""
-    assert order.id is not None
-    plan = derive_plan(shipped, item.tna)
-    current = {
-        row.milestone: row
-        for row in (
-            await session.exec(
-                select(TnaMilestone).where(TnaMilestone.production_order_id == order.id)
-            )
-        ).all()
-    }
-    created, changed = not current, False
-    for milestone, day in plan.items():
-        derived = milestone not in item.tna
-        existing = current.get(milestone.value)
+def _write_plan(
+    order: _PlannedOrder, current: list[TnaMilestone], tally: Tally
+) -> list[dict[str, object]]:
+    """Given dates are kept; the rest are derived backwards and marked derived. Updates the
+    milestones there are and returns the ones to insert."""
+    assert order.record.id is not None
+    given = order.item.tna
+    by_milestone = {row.milestone: row for row in current}
+    new: list[dict[str, object]] = []
+    changed = False
+    for milestone, day in derive_plan(order.shipped, given).items():
+        derived = milestone not in given
+        existing = by_milestone.get(milestone.value)
         if existing is None:
-            session.add(
-                TnaMilestone(
-                    production_order_id=order.id,
-                    milestone=milestone.value,
-                    planned_date=day,
-                    derived=derived,
-                )
+            new.append(
+                {
+                    "production_order_id": order.record.id,
+                    "milestone": milestone.value,
+                    "planned_date": day,
+                    "derived": derived,
+                }
             )
-            changed = True
         else:
             changed = assign(existing, planned_date=day, derived=derived) or changed
-    tally.count(created=created, changed=changed)
+    tally.count(created=not by_milestone, changed=changed or bool(new))
+    return new
