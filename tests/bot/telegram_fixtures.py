@@ -4,7 +4,6 @@ port, the fake Bot API, a database seeded with one factory and its production or
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import uvicorn
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from tests.fakes import listening_socket
 from tests.fakes.telegram_api import TOKEN, FakeTelegramApi, SentMessage, User
 from wipbot.bot.channel import Channel, ChannelContext
 from wipbot.bot.config import Settings
@@ -220,15 +220,6 @@ class Bot:
         before = len(self.fake.messages(user.id))
         await self.deliver(update)
         return self.fake.messages(user.id)[before:]
-
-
-def listening_socket() -> socket.socket:
-    """Bound and listening before uvicorn starts, so the URL is known and nobody waits."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    return sock
 
 
 @asynccontextmanager

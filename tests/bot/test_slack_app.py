@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from tests.bot.slack_fixtures import (
     slack_app,
     slack_settings,
 )
+from tests.fakes import listening_socket
 from tests.fakes.slack_api import FakeSlackApi
 from wipbot.bot.channel import ChannelContext
 from wipbot.bot.config import Settings
@@ -115,9 +115,7 @@ async def test_signed_requests_over_real_http_through_uvicorn(
     channel = build_slack_channel(context)
     assert isinstance(channel, SlackChannel)
     await channel.start()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
+    sock = listening_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(build_web_app(sqlite_session_factory, [channel]), log_level="warning")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import uvicorn
 from sqlalchemy import func
 from sqlmodel import select
 
+from tests.fakes import listening_socket
 from tests.fakes.graph_api import (
     ACCESS_TOKEN,
     APP_SECRET,
@@ -268,15 +268,6 @@ class Bot:
         return await self.answers(
             wa_id, self.fake.tap_notification(wa_id, message, key, at=self.clock())
         )
-
-
-def listening_socket() -> socket.socket:
-    """Bound and listening before uvicorn starts, so the URL is known and nobody waits."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    return sock
 
 
 @asynccontextmanager

@@ -71,12 +71,13 @@ async def orders_to_check_in(
     session: AsyncSession, factory_id: int, now: datetime
 ) -> list[ProductionOrder]:
     """Open orders still in the works: one reported fully shipped has nothing left to ask."""
-    orders = []
-    for order in await open_orders(session, factory_id):
-        state = (await order_view(session, order, now)).state
-        if not (state.milestone is Milestone.SHIPPED and state.percent_complete >= 100):
-            orders.append(order)
-    return orders
+    orders = await open_orders(session, factory_id)
+    views = await order_views(session, orders, now)
+    return [
+        order
+        for order, view in zip(orders, views, strict=True)
+        if not (view.state.milestone is Milestone.SHIPPED and view.state.percent_complete >= 100)
+    ]
 
 
 async def own_order(
@@ -119,32 +120,56 @@ async def find_own_orders(
 
 async def gate_status(session: AsyncSession, production_order_id: int) -> GateStatus:
     """A production order without a Gate row has not been released: it counts as open."""
-    gate = (
-        await session.exec(select(Gate).where(Gate.production_order_id == production_order_id))
-    ).first()
-    return GateStatus(gate.status) if gate else GateStatus.OPEN
+    return (await _gate_statuses(session, [production_order_id])).get(
+        production_order_id, GateStatus.OPEN
+    )
+
+
+async def _gate_statuses(
+    session: AsyncSession, production_order_ids: Sequence[int]
+) -> dict[int, GateStatus]:
+    gates = await session.exec(
+        select(Gate.production_order_id, Gate.status).where(
+            col(Gate.production_order_id).in_(production_order_ids)
+        )
+    )
+    return {order_id: GateStatus(status) for order_id, status in gates.all()}
 
 
 async def order_reports(session: AsyncSession, production_order_id: int) -> list[Report]:
+    return (await _reports_by_order(session, [production_order_id])).get(production_order_id, [])
+
+
+async def _reports_by_order(
+    session: AsyncSession, production_order_ids: Sequence[int]
+) -> dict[int, list[Report]]:
+    """Check-ins (oldest first) with their issues, for many orders in two queries."""
     checkins = (
         await session.exec(
             select(CheckIn)
-            .where(CheckIn.production_order_id == production_order_id)
+            .where(col(CheckIn.production_order_id).in_(production_order_ids))
             .order_by(col(CheckIn.reported_at), col(CheckIn.id))
         )
     ).all()
     if not checkins:
-        return []
-    ids = [c.id for c in checkins]
+        return {}
     issues = (
-        await session.exec(select(CheckInIssue).where(col(CheckInIssue.checkin_id).in_(ids)))
+        await session.exec(
+            select(CheckInIssue)
+            .where(col(CheckInIssue.checkin_id).in_([c.id for c in checkins]))
+            .order_by(col(CheckInIssue.id))
+        )
     ).all()
     by_checkin: dict[int, list[ReportedIssue]] = {}
     for issue in issues:
         by_checkin.setdefault(issue.checkin_id, []).append(
             ReportedIssue(IssueFlag(issue.flag), issue.delay_days, issue.note or None)
         )
-    return [_report(c, tuple(by_checkin.get(c.id or 0, ()))) for c in checkins]
+    reports: dict[int, list[Report]] = {}
+    for checkin in checkins:
+        report = _report(checkin, tuple(by_checkin.get(checkin.id or 0, ())))
+        reports.setdefault(checkin.production_order_id, []).append(report)
+    return reports
 
 
 def _report(checkin: CheckIn, issues: Sequence[ReportedIssue]) -> Report:
@@ -169,37 +194,66 @@ def _report(checkin: CheckIn, issues: Sequence[ReportedIssue]) -> Report:
 
 
 async def order_view(session: AsyncSession, order: ProductionOrder, now: datetime) -> OrderView:
-    po = await session.get(PurchaseOrder, order.po_id)
-    assert po is not None and order.id is not None
-    state = derive_state(max(order.quantity, 1), await order_reports(session, order.id), now)
-    return OrderView(
-        id=order.id,
-        number=order.number,
-        po_number=po.po_number,
-        quantity=order.quantity,
-        style=await _style_label(session, po.id or 0),
-        committed_exf=po.committed_exf,
-        current_exf=state.revised_exf or po.committed_exf,
-        state=state,
-        gate=await gate_status(session, order.id),
-    )
+    return (await order_views(session, [order], now))[0]
 
 
-async def _style_label(session: AsyncSession, po_id: int) -> str:
-    """The first style and colour of the PO, with "+N" when there are more lines."""
+async def order_views(
+    session: AsyncSession, orders: Sequence[ProductionOrder], now: datetime
+) -> list[OrderView]:
+    """Views of many orders, in the given order, with a fixed number of queries: `/status` and
+    the check-in prompts show every open order of a factory, one transaction each."""
+    if not orders:
+        return []
+    order_ids = [order.id for order in orders if order.id is not None]
+    assert len(order_ids) == len(orders)
+    po_ids = list({order.po_id for order in orders})
+    pos = {
+        po.id: po
+        for po in (
+            await session.exec(select(PurchaseOrder).where(col(PurchaseOrder.id).in_(po_ids)))
+        ).all()
+    }
+    reports = await _reports_by_order(session, order_ids)
+    styles = await _style_labels(session, po_ids)
+    gates = await _gate_statuses(session, order_ids)
+    views = []
+    for order, order_id in zip(orders, order_ids, strict=True):
+        po = pos[order.po_id]
+        state = derive_state(max(order.quantity, 1), reports.get(order_id, []), now)
+        views.append(
+            OrderView(
+                id=order_id,
+                number=order.number,
+                po_number=po.po_number,
+                quantity=order.quantity,
+                style=styles.get(order.po_id, ""),
+                committed_exf=po.committed_exf,
+                current_exf=state.revised_exf or po.committed_exf,
+                state=state,
+                gate=gates.get(order_id, GateStatus.OPEN),
+            )
+        )
+    return views
+
+
+async def _style_labels(session: AsyncSession, po_ids: Sequence[int]) -> dict[int, str]:
+    """Per PO: its first style and colour, with "+N" when there are more lines."""
     rows = (
         await session.exec(
-            select(Style.code, PurchaseOrderLine.colorway)
+            select(PurchaseOrderLine.po_id, Style.code, PurchaseOrderLine.colorway)
             .join(PurchaseOrderLine, col(PurchaseOrderLine.style_id) == Style.id)
-            .where(PurchaseOrderLine.po_id == po_id)
+            .where(col(PurchaseOrderLine.po_id).in_(po_ids))
             .order_by(col(PurchaseOrderLine.id))
         )
     ).all()
-    if not rows:
-        return ""
-    code, colorway = rows[0]
-    label = f"{code} {colorway}".strip()
-    return f"{label} +{len(rows) - 1}" if len(rows) > 1 else label
+    lines: dict[int, list[tuple[str, str]]] = {}
+    for po_id, code, colorway in rows:
+        lines.setdefault(po_id, []).append((code, colorway))
+    labels = {}
+    for po_id, (first, *more) in lines.items():
+        label = f"{first[0]} {first[1]}".strip()
+        labels[po_id] = f"{label} +{len(more)}" if more else label
+    return labels
 
 
 async def count_open_orders(session: AsyncSession, factory_id: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .chat_text import milestone_label
 from .chat_turn import Turn
-from .factory_orders import open_orders, order_view
+from .factory_orders import open_orders, order_views
 from .i18n import format_date, format_number
 from .messages import Reply
 
@@ -21,8 +21,7 @@ async def factory_status(turn: Turn) -> list[Reply]:
             )
         ]
     lines = [_("Open production orders of {factory}:").format(factory=turn.factory.name)]
-    for order in orders:
-        view = await order_view(turn.session, order, turn.now)
+    for view in await order_views(turn.session, orders, turn.now):
         stage = (
             milestone_label(view.state.milestone, _)
             if view.state.milestone is not None
