@@ -25,6 +25,8 @@ TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
 CONNECTION_POOL = 8
 """Small on purpose: PTB scans its pool on every request, and a big one halves throughput."""
 CONCURRENT_UPDATES = 4
+"""Long polling only: the webhook route awaits process_update itself, so there Telegram's own
+limit (WEBHOOK_CONNECTIONS requests in flight) bounds the updates handled at once."""
 WEBHOOK_CONNECTIONS = 8
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
