@@ -26,16 +26,14 @@ from wipbot.production.landed_cost import (
     allocate,
     totals,
 )
-from wipbot.store.importing.cells import key
 from wipbot.store.models import (
     Factory,
     LandedCharge,
-    ProductionOrder,
     PurchaseOrder,
     PurchaseOrderLine,
     Style,
 )
-from wipbot.store.wip import close_matches
+from wipbot.store.wip import close_matches, find_po
 
 FINEST_QUANTUM = Decimal("0.0001")
 """Charges are stored with four decimals: a split this fine always adds up."""
@@ -238,21 +236,7 @@ def _quantum(currency: str, charges: tuple[ChargeInfo, ...]) -> Decimal:
 
 
 async def _find_po(session: AsyncSession, brand_id: int, number: str) -> PurchaseOrder:
-    pos = (
-        await session.exec(select(PurchaseOrder).where(PurchaseOrder.brand_id == brand_id))
-    ).all()
-    found = next((p for p in pos if key(p.po_number) == key(number)), None)
-    if found is not None:
-        return found
-    owners = (
-        await session.exec(
-            select(ProductionOrder.po_id, ProductionOrder.number).where(
-                col(ProductionOrder.po_id).in_([p.id for p in pos])
-            )
-        )
-    ).all()
-    po_id = next((po_id for po_id, n in owners if key(n) == key(number)), None)
-    found = next((p for p in pos if p.id == po_id), None)
+    found = await find_po(session, brand_id, number)
     if found is not None:
         return found
     matches = await close_matches(session, brand_id, number)

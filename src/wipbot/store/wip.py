@@ -154,7 +154,7 @@ async def po_status(
     as_of: date | None = None,
 ) -> PoStatus | None:
     """One PO of the brand, found by its number (any case) or by one of its production orders."""
-    po = await _find_po(session, brand_id, po_number)
+    po = await find_po(session, brand_id, po_number)
     if po is None:
         return None
     statuses = await _statuses(session, brand_id, today=today, as_of=as_of, po_id=po.id)
@@ -253,7 +253,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def _find_po(session: AsyncSession, brand_id: int, number: str) -> PurchaseOrder | None:
+async def find_po(session: AsyncSession, brand_id: int, number: str) -> PurchaseOrder | None:
+    """The brand's PO by its number as typed, or by the number of one of its production
+    orders; None when neither matches."""
     pos = (
         await session.exec(select(PurchaseOrder).where(PurchaseOrder.brand_id == brand_id))
     ).all()
