@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import uvicorn
@@ -22,6 +24,8 @@ from .slack import build_slack_channel
 from .telegram import build_telegram_channel
 from .web import build_web_app
 from .whatsapp import build_whatsapp_channel
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 ChannelBuilder = Callable[[ChannelContext], Channel | None]
 
@@ -65,6 +69,23 @@ def scheduler_service(runtime: Runtime, announce: Callable[[str], None]) -> Sche
     )
 
 
+class GracefulServer(uvicorn.Server):
+    """uvicorn raises SIGTERM again once it has drained, which kills the process before the
+    scheduler, the sender and the channels are stopped; here a signal only asks it to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 async def serve(settings: Settings, announce: Callable[[str], None] = print) -> None:
     await upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -73,7 +94,7 @@ async def serve(settings: Settings, announce: Callable[[str], None] = print) -> 
         announce(f"{name}: {mode}")
     for channel in runtime.channels:
         await channel.start()
-    server = uvicorn.Server(
+    server = GracefulServer(
         uvicorn.Config(runtime.app, host=settings.host, port=settings.port, log_level="info")
     )
     duties = asyncio.create_task(scheduler_service(runtime, announce).run())
@@ -88,3 +109,4 @@ async def serve(settings: Settings, announce: Callable[[str], None] = print) -> 
         for channel in runtime.channels:
             await channel.stop()
         await engine.dispose()
+        announce("stopped: scheduler, sender and channels shut down")
