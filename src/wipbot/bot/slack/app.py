@@ -21,6 +21,18 @@ from .deps import SlackDeps
 log = logging.getLogger("wipbot.slack")
 
 
+class _SameTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that the client
+    we hand it (built from that very token) wins; with our variable named like Bolt's, that
+    warning would greet every start for nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger(f"slack_bolt.{AsyncApp.__name__}").addFilter(_SameTokenNotice())
+
+
 def listener_client(token: str, base_url: str) -> AsyncWebClient:
     """For answers to a person (modals, ephemerals, Home): wait out one rate limit, then give up."""
     return AsyncWebClient(
