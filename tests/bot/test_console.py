@@ -13,13 +13,15 @@ from typer.testing import CliRunner
 
 from tests.handlers.factory_seed import NOW, seed
 from wipbot.bot.cli import app
-from wipbot.bot.console import ConsoleChat, render_reply, run_console
+from wipbot.bot.console import ConsoleChat, deliver_waiting, render_reply, run_console
 from wipbot.bot.console.demo_act import factory_checkin_act
-from wipbot.handlers.messages import Button, Reply
+from wipbot.handlers.checkin import start_checkin
+from wipbot.handlers.messages import Button, Reply, reply_to_payload
 from wipbot.handlers.onboarding import console_contact, find_contact
 from wipbot.production.clock import fixed_clock
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
-from wipbot.store.models import CheckIn
+from wipbot.store.models import CheckIn, Contact, OutboxMessage
+from wipbot.store.outbox import enqueue
 
 
 def scripted(lines: list[str]) -> Callable[[], Awaitable[str | None]]:
@@ -142,3 +144,27 @@ async def test_the_demo_act_shows_a_full_check_in_and_a_bengali_shortcut(
     async with sqlite_session_factory() as session:
         saved = (await session.exec(select(CheckIn))).all()
     assert len(saved) == 3 and {c.source for c in saved} == {"console"}
+
+
+async def test_what_waited_in_the_outbox_is_shown_once_when_the_shell_opens(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    await seed(sqlite_session_factory)
+    chat = await console_chat(sqlite_session_factory)
+    async with transaction(sqlite_session_factory) as session:
+        twin = (await session.exec(select(Contact).where(Contact.chat_id == chat.chat_id))).one()
+        for reply in await start_checkin(session, twin, now=NOW):
+            enqueue(session, "console", chat.chat_id, reply_to_payload(reply))
+        enqueue(session, "console", "someone-else", reply_to_payload(Reply("not for Lan")))
+
+    waiting = await deliver_waiting(sqlite_session_factory, chat.chat_id, clock=fixed_clock(NOW))
+    assert "Weekly check-in" in waiting[0].text
+    assert any(b.value == "m:sewing" for b in waiting[-1].buttons)
+    assert await deliver_waiting(sqlite_session_factory, chat.chat_id) == []  # shown once
+
+    chat.remember(waiting)
+    milestones = [b.value for b in chat.buttons]
+    assert chat.to_inbound(str(milestones.index("m:sewing") + 1)).choice == "m:sewing"
+    async with sqlite_session_factory() as session:
+        states = {m.chat_id: m.status for m in (await session.exec(select(OutboxMessage))).all()}
+    assert states == {chat.chat_id: "sent", "someone-else": "pending"}

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import typer
 
-from wipbot.bot.console import ConsoleChat, run_console
+from wipbot.bot.console import ConsoleChat, deliver_waiting, render_reply, run_console
 from wipbot.handlers.onboarding import ContactNotFound, console_contact, find_contact
 from wipbot.store.db import SessionFactory, transaction
 
@@ -50,6 +50,10 @@ def shell_command(
             highlight=False,
         )
         chat = ConsoleChat(session_factory, chat_id)
+        waiting = await deliver_waiting(session_factory, chat_id)
+        for reply in waiting:
+            typer.echo(render_reply(reply))
+        chat.remember(waiting)
         return await run_console(chat, read_stdin, typer.echo)
 
     run(with_database(work))
