@@ -307,6 +307,25 @@ async def test_photos_are_kept_with_the_check_in(sqlite_session_factory: Session
     assert [(p.platform, p.file_id) for p in photos] == [("telegram", "file-abc")]
 
 
+async def test_a_photo_caption_joins_the_note_and_does_not_answer_the_step(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    await seed(sqlite_session_factory)
+    chat = Chat(sqlite_session_factory)
+    await walk_to(chat, "exf")
+    photo = chat.inbound(photo="file-stain", text="stain on the front panel")
+    assert "Photo and its caption added" in text(await chat.deliver(photo))
+    summary = text(await chat.tap("x:keep"))
+    assert "stain on the front panel" in summary
+    assert "Photos: 1" in summary
+    await chat.tap("c:confirm")
+    [saved] = await checkins(sqlite_session_factory)
+    assert "stain on the front panel" in saved.note
+    async with sqlite_session_factory() as session:
+        photos = (await session.exec(select(CheckInPhoto))).all()
+    assert [p.file_id for p in photos] == ["file-stain"]
+
+
 async def test_an_order_closed_mid_conversation_is_skipped(
     sqlite_session_factory: SessionFactory,
 ) -> None:

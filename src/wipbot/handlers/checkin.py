@@ -120,12 +120,21 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
     return await steps.ask_current(turn, [Reply(await steps.correction(turn, text))])
 
 
-async def on_photo(turn: Turn, file_id: str) -> list[Reply]:
+async def on_photo(turn: Turn, file_id: str, caption: str | None = None) -> list[Reply]:
+    """A photo joins the check-in; its caption describes the photo, so it joins the note,
+    except at the note step, where it is the note."""
     _ = turn._
     if not turn.active:
         return [Reply(_("Send /checkin first; photos are added to the check-in."))]
     draft = steps.draft(turn)
     draft["photos"] = [*draft.get("photos", []), file_id]
+    caption = (caption or "").strip()
+    if caption and turn.step == steps.NOTE:
+        return [Reply(_("Photo added to this check-in.")), *await on_text(turn, caption)]
+    if caption:
+        note = "; ".join(part for part in (draft.get("note") or "", caption) if part)
+        draft["note"] = note[: steps.NOTE_MAX]
+        return [Reply(_("Photo and its caption added to this check-in."))]
     return [Reply(_("Photo added to this check-in."))]
 
 

@@ -55,10 +55,7 @@ async def route(turn: Turn, inbound: Inbound) -> list[Reply]:
     if inbound.choice:
         return await checkin.on_choice(turn, inbound.choice)
     if inbound.photo_file_id:
-        replies = await checkin.on_photo(turn, inbound.photo_file_id)
-        if inbound.text:
-            replies += await checkin.on_text(turn, inbound.text)
-        return replies
+        return await checkin.on_photo(turn, inbound.photo_file_id, inbound.text)
     if inbound.text and inbound.text.strip():
         return await checkin.on_text(turn, inbound.text)
     return []
