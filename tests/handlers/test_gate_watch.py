@@ -81,3 +81,27 @@ async def test_the_rule_reads_the_same_board_as_po_status(
     assert order.plan[seed.Milestone.CUTTING] == CUTTING
     assert needs_gate_decision(order, date(2026, 8, 30)) is False
     assert needs_gate_decision(order, date(2026, 8, 31)) is True
+
+
+async def test_another_brands_order_of_the_same_number_is_not_read(
+    session_factory: SessionFactory,
+) -> None:
+    brand_id, _ = await _seed(session_factory, gate=None)
+    async with transaction(session_factory) as session:
+        other = seed.Brand(name="Other Brand")
+        session.add(other)
+        await session.flush()
+        plant = await seed.factory(
+            session, other, code="IST9", country="TR", timezone="Europe/Istanbul"
+        )
+        twin = await seed.order(
+            session, other, plant, po_number="PO-7001", committed_exf=date(2026, 10, 16), gate=None
+        )
+        session.add(Gate(production_order_id=twin.id, status="requested", requested_at=seed.LINKED))
+    [alert] = await _scan(session_factory, brand_id, date(2026, 9, 2))
+    assert "not requested yet" in alert.summary
+    assert alert.production_order_id is not None
+    async with session_factory() as session:
+        order = await session.get(seed.ProductionOrder, alert.production_order_id)
+        po = await session.get(seed.PurchaseOrder, order.po_id) if order else None
+    assert po is not None and po.brand_id == brand_id

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wipbot.production.gates import GateStatus
 from wipbot.production.milestones import Milestone
 from wipbot.store.alerts import AlertKind, open_alert, raise_alert, resolve_alert
-from wipbot.store.models import Gate, ProductionOrder
+from wipbot.store.models import Gate, ProductionOrder, PurchaseOrder
 from wipbot.store.wip import OrderStatus, PoStatus
 
 LEAD_DAYS = 7
@@ -52,14 +52,12 @@ async def watch_gates(
                     )
                     changed += 1
                 continue
-            summary, details = await _content(session, status, order, today)
+            production_order_id, gate = await _order_and_gate(
+                session, brand_id, status.po_number, order.number
+            )
+            summary, details = _content(status, order, gate, today)
             if current is not None and (current.summary, current.details) == (summary, details):
                 continue
-            production_order_id = (
-                await session.exec(
-                    select(ProductionOrder.id).where(ProductionOrder.number == order.number)
-                )
-            ).first()
             await raise_alert(
                 session,
                 brand_id=brand_id,
@@ -74,20 +72,31 @@ async def watch_gates(
     return changed
 
 
-async def _content(
-    session: AsyncSession, status: PoStatus, order: OrderStatus, today: date
+async def _order_and_gate(
+    session: AsyncSession, brand_id: int, po_number: str, number: str
+) -> tuple[int | None, Gate | None]:
+    """The production order's id and gate, looked up within the brand's PO: numbers are only
+    unique per PO."""
+    row = (
+        await session.exec(
+            select(ProductionOrder.id, Gate)
+            .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
+            .outerjoin(Gate, col(Gate.production_order_id) == ProductionOrder.id)
+            .where(PurchaseOrder.brand_id == brand_id)
+            .where(PurchaseOrder.po_number == po_number)
+            .where(ProductionOrder.number == number)
+        )
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _content(
+    status: PoStatus, order: OrderStatus, gate: Gate | None, today: date
 ) -> tuple[str, dict[str, Any]]:
     """Nothing here changes with the calendar alone but overdue-ness, so the alert is edited
     when the picture changes, not every day."""
     cutting = order.plan[Milestone.CUTTING]
     overdue = cutting < today
-    gate = (
-        await session.exec(
-            select(Gate)
-            .join(ProductionOrder, col(ProductionOrder.id) == Gate.production_order_id)
-            .where(ProductionOrder.number == order.number)
-        )
-    ).first()
     requested = gate.requested_at.date().isoformat() if gate and gate.requested_at else None
     asked = f"requested {requested}, awaiting a decision" if requested else "not requested yet"
     summary = (
