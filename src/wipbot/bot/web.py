@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -37,8 +36,4 @@ def build_web_app(session_factory: SessionFactory, channels: Sequence[Channel]) 
     for channel in channels:
         routes.extend(channel.routes)
 
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes)

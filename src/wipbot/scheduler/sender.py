@@ -42,7 +42,6 @@ from .ratelimit import RateLimiter, Sleep
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = SenderConfig().max_attempts
 
 ChatKey = tuple[str, str]
 
