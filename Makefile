@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench run clean
+.PHONY: install demo test fuzz lint format bench run clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# The fuzz tests with many more examples each (CI nightly); `make test` runs them briefly.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=nightly $(BIN)/pytest -m fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

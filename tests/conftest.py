@@ -15,9 +15,19 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, settings
 
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
 from wipbot.store.migrate import upgrade
+
+# Fuzz tests (marked `fuzz`) run a few examples in `make test` and many in `make fuzz`.
+settings.register_profile(
+    "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "nightly", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck)
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PG_ADMIN_DSN = os.environ.get("WIPBOT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 PG_TEMPLATE = f"wipbot_tmpl_{os.getpid()}"
