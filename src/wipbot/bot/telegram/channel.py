@@ -94,7 +94,7 @@ def build_telegram_channel(ctx: ChannelContext) -> Channel | None:
         )
     _hide_token(token)
     application = build_application(token, settings.telegram_api_url, polling=webhook_url is None)
-    dispatcher = Dispatcher(ctx.session_factory, ctx.clock, ctx.wake_sender)
+    dispatcher = Dispatcher(ctx.inbound)
     application.add_handlers(listeners(dispatcher, ctx.clock))
     application.add_error_handler(on_error)
 
