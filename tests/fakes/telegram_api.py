@@ -308,4 +308,8 @@ def _failure(failure: Failure) -> web.Response:
     if failure.status == 429:
         wait = failure.retry_after or 1
         return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+    if failure.description.startswith("<"):  # a proxy's error page, not the Bot API's JSON
+        return web.Response(
+            text=failure.description, status=failure.status, content_type="text/html"
+        )
     return _error(failure.status, failure.description or "Internal Server Error")

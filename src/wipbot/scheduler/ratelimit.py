@@ -1,7 +1,9 @@
 """Token buckets: the sender, not the platform libraries, decides how fast each chat is written to.
 
 A reservation takes its token at once (the bucket may go into debt) and says how long to wait,
-so callers queue fairly in the order they asked without a lock.
+so callers queue fairly in the order they asked without a lock. Buckets run `MARGIN` below the
+configured rate: a platform measures arrivals, and two sends spaced exactly at its limit can
+arrive closer than that after a few milliseconds of jitter on the way.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from .config import RateLimit
 
 Sleep = Callable[[float], Awaitable[None]]
 
+MARGIN = 0.04
+"""Share of the configured rate left unused, as slack for jitter between us and the platform."""
+
 
 @dataclass
 class TokenBucket:
@@ -24,11 +29,12 @@ class TokenBucket:
 
     def reserve(self, now: float) -> float:
         """Take one token; the seconds to wait before using it."""
+        rate = self.limit.per_second * (1 - MARGIN)
         elapsed = max(0.0, now - self.updated)
-        self.tokens = min(float(self.limit.burst), self.tokens + elapsed * self.limit.per_second)
+        self.tokens = min(float(self.limit.burst), self.tokens + elapsed * rate)
         self.updated = now
         self.tokens -= 1
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.limit.per_second
+        return 0.0 if self.tokens >= 0 else -self.tokens / rate
 
 
 @dataclass

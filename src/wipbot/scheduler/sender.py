@@ -8,9 +8,13 @@ Guarantees, and their limits:
   key for sending, so this cannot be closed from our side; edits ("update") are idempotent anyway.
 - Within one chat, messages go out strictly in the order they were written: a message waiting for
   a retry holds back the later ones of its chat. Different chats go out concurrently.
-- Rate limits are ours (token buckets per platform and per chat), so one chat's 429 pauses only
-  that chat; a 429's Retry-After is honoured, 5xx and network errors back off with jitter, and a
-  message that keeps failing goes to the dead letters after `max_attempts` (`wipbot outbox`).
+- Rate limits are ours (token buckets per platform and per chat, a little under the platform's
+  published limits), and a message takes its tokens when it leaves, not while it waits for a
+  free slot, so a burst of queued messages cannot leave together. One chat's 429 pauses only that
+  chat; its Retry-After is honoured and the flood limit spends no attempt (it is the platform
+  saying "later"). 5xx and network errors back off with jitter and count; a message goes to the
+  dead letters after `max_attempts` real failures or when it is older than `max_age`
+  (`wipbot outbox`), whichever comes first.
 - Only the leader process sends; rows are still claimed with FOR UPDATE SKIP LOCKED on
   PostgreSQL so that two senders could never deliver the same row at the same time.
 """
@@ -25,7 +29,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from sqlalchemy import update
@@ -179,8 +183,8 @@ class OutboxSender:
         """The chat's messages in order; the wait for its turn happens before any row is held."""
         sent = 0
         for message_id in ids:
-            await self._limiter.acquire(*key)
             async with self._slots:
+                await self._limiter.acquire(*key)
                 outcome = await self._deliver(message_id)
             if outcome is Outcome.SENT:
                 sent += 1
@@ -247,6 +251,8 @@ class OutboxSender:
         try:
             result = await self._transports[row.platform].deliver(row)
         except DeliveryError as error:
+            if error.flood:
+                row.attempts -= 1
             return self._failed(row, error, error.retry_after, error.permanent)
         except Exception as error:
             log.exception("outbox %s: %s transport raised", row.id, row.platform)
@@ -260,13 +266,19 @@ class OutboxSender:
         self, row: OutboxMessage, error: Exception, retry_after: float | None, permanent: bool
     ) -> Outcome:
         row.last_error = f"{type(error).__name__}: {error}"[:1000]
-        if permanent or row.attempts >= self._config.max_attempts:
+        now = self._clock()
+        delay = retry_delay(row.attempts, retry_after, self._config, self._jitter)
+        too_old = now + delay - _aware(row.created_at) > self._config.max_age
+        if permanent or row.attempts >= self._config.max_attempts or too_old:
             row.status = "dead"
             log.warning("outbox %s dead after %s attempts: %s", row.id, row.attempts, error)
             return Outcome.DEAD
-        delay = retry_delay(row.attempts, retry_after, self._config, self._jitter)
-        row.next_attempt_at = self._clock() + delay
+        row.next_attempt_at = now + delay
         return Outcome.RETRY
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 async def send_due(
