@@ -22,6 +22,7 @@ from telegram.ext import Application
 from ..request_body import Unreadable, read_json_object
 from ..unavailable import is_unavailable
 from .listeners import failures
+from .shape import shape_problem
 
 PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -36,8 +37,9 @@ def secret_matches(given: str | None, expected: str) -> bool:
 
 def read_update(body: bytes, application: Application[Any, Any, Any, Any, Any, Any]) -> Update:
     data = read_json_object(body)
-    if not isinstance(data.get("update_id"), int):
-        raise Unreadable("no update_id")
+    problem = shape_problem(data)
+    if problem is not None:
+        raise Unreadable(problem)
     try:
         update = Update.de_json(data, application.bot)
     except Exception as error:  # PTB raises whatever the malformed field makes it raise
