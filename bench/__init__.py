@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, Callable[[bool], Result]] = {
     imports.NAME: imports.run,
     board.NAME: board.run,
     webhook.NAME: webhook.run,
+    webhook.PG_NAME: webhook.run_postgres,
     sender.NAME: sender.run,
 }
 """In the order `make bench` runs them."""
