@@ -129,6 +129,20 @@ class Updates:
         return {"update_id": update_id, "callback_query": query}
 
 
+async def post(
+    http: httpx.AsyncClient, update: dict[str, Any], headers: dict[str, str]
+) -> httpx.Response:
+    """Delivered again when the connection broke, as Telegram does (a kept-alive connection
+    the server closed just as the request left)."""
+    for attempt in range(3):
+        try:
+            return await http.post("/telegram/webhook", json=update, headers=headers)
+        except httpx.TransportError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 async def drive(
     app_url: str, fake_url: str, chat_ids: list[int], steps: tuple[str, ...], *, echo: bool
 ) -> Tally:
@@ -155,7 +169,7 @@ async def drive(
                     update = updates.click(chat_id, shown, step)
                 async with slots:
                     started = time.perf_counter()
-                    response = await http.post("/telegram/webhook", json=update, headers=headers)
+                    response = await post(http, update, headers)
                     tally.latencies.append(time.perf_counter() - started)
                 if response.status_code != 200:
                     tally.failures.append(f"{step}: HTTP {response.status_code}")

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from wipbot.scheduler.clock import ManualClock
 from wipbot.scheduler.config import RateLimit, SenderConfig
-from wipbot.scheduler.ratelimit import MARGIN
+from wipbot.scheduler.ratelimit import CHAT_MARGIN, MARGIN
 from wipbot.scheduler.sender import OutboxSender
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage
@@ -157,7 +157,7 @@ async def test_one_message_per_second_per_telegram_chat(
     transport = ScriptedTransport("telegram", clock)
     await put(sqlite_session_factory, clock, ("A", "1"), ("A", "2"), ("A", "3"))
     await sender(sqlite_session_factory, transport, clock, SenderConfig()).run_once()
-    gap = 1 / (1 - MARGIN)
+    gap = 1 / (1 - CHAT_MARGIN)
     assert [(d.text, (d.at - T0).total_seconds()) for d in transport.delivered] == [
         ("1", 0.0),
         ("2", pytest.approx(gap, abs=1e-5)),

@@ -180,11 +180,10 @@ class OutboxSender:
         return _Queue(dict(due), next_due)
 
     async def _run_chat(self, key: ChatKey, ids: list[int]) -> int:
-        """The chat's messages in order; the wait for its turn happens before any row is held."""
+        """The chat's messages in order, each in one of the `concurrency` slots."""
         sent = 0
         for message_id in ids:
             async with self._slots:
-                await self._limiter.acquire(*key)
                 outcome = await self._deliver(message_id)
             if outcome is Outcome.SENT:
                 sent += 1
@@ -247,6 +246,9 @@ class OutboxSender:
         return row
 
     async def _attempt(self, row: OutboxMessage) -> Outcome:
+        """The rate-limit tokens are taken here, as the message leaves: taken earlier, the time
+        spent claiming the row would let two sends bunch up at the platform."""
+        await self._limiter.acquire(row.platform, row.chat_id)
         row.attempts += 1
         try:
             result = await self._transports[row.platform].deliver(row)
