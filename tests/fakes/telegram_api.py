@@ -400,7 +400,7 @@ def _failure(failure: Failure) -> web.Response:
 async def serve(port_file: str, limits: FloodLimits | None) -> None:
     """Run the fake until killed, writing its port to `port_file` once it listens."""
     async with FakeTelegramApi(limits=limits) as fake:
-        Path(port_file).write_text(str(fake.port))
+        await asyncio.to_thread(Path(port_file).write_text, str(fake.port))
         await asyncio.Event().wait()
 
 
