@@ -43,21 +43,21 @@ from .common import (
 )
 
 NAME = "sender"
-MESSAGES, QUICK_MESSAGES = 10_000, 300
-PER_CHAT = 5
+MESSAGES, QUICK_MESSAGES = 10_000, 60
+PER_CHAT, QUICK_PER_CHAT = 5, 1
 LIMIT_PER_S = 30.0
 CHAT_LIMIT_PER_S = 1.0
 TARGET_SHARE = 0.95
 FIRST_CHAT = 7_100_000_000
 
 
-async def backlog(session_factory: SessionFactory, count: int) -> None:
+async def backlog(session_factory: SessionFactory, count: int, per_chat: int) -> None:
     """Round by round, as the weekly prompts of many factories are written."""
-    chats = count // PER_CHAT
+    chats = count // per_chat
     async with transaction(session_factory) as session:
         for index in range(count):
             chat_id = str(FIRST_CHAT + index % chats)
-            text = f"Weekly check-in, production order {index // chats + 1} of {PER_CHAT}"
+            text = f"Weekly check-in, production order {index // chats + 1} of {per_chat}"
             enqueue(session, "telegram", chat_id, reply_to_payload(Reply(text)))
 
 
@@ -72,14 +72,14 @@ async def sent_rows(session_factory: SessionFactory) -> int:
         ).one()
 
 
-async def fan_out(folder: Path, count: int) -> tuple[float, int, int]:
+async def fan_out(folder: Path, count: int, per_chat: int) -> tuple[float, int, int]:
     """Seconds between the first and the last accepted send, 429s answered, rows marked sent."""
     async with (
         scratch_database(folder / "bench.db") as session_factory,
         fake_telegram_process(LIMIT_PER_S, CHAT_LIMIT_PER_S) as fake_url,
         httpx.AsyncClient(base_url=fake_url, timeout=10) as fake,
     ):
-        await backlog(session_factory, count)
+        await backlog(session_factory, count, per_chat)
         application = build_application(TOKEN, f"{fake_url}/bot", polling=False)
         await application.initialize()
         sender = OutboxSender(
@@ -103,9 +103,9 @@ async def fan_out(folder: Path, count: int) -> tuple[float, int, int]:
 
 
 def run(quick: bool = False) -> Result:
-    count = QUICK_MESSAGES if quick else MESSAGES
+    count, per_chat = (QUICK_MESSAGES, QUICK_PER_CHAT) if quick else (MESSAGES, PER_CHAT)
     with scratch_folder() as tmp:
-        seconds, refused, marked = asyncio.run(fan_out(Path(tmp), count))
+        seconds, refused, marked = asyncio.run(fan_out(Path(tmp), count, per_chat))
     if marked != count:
         raise RuntimeError(f"{marked} of {count} outbox rows are marked sent")
     rate = (count - 1) / seconds
@@ -113,7 +113,7 @@ def run(quick: bool = False) -> Result:
     return Result(
         name=NAME,
         what=(
-            f"weekly fan-out, {count:,} prompts to {count // PER_CHAT:,} chats, fake Bot API "
+            f"weekly fan-out, {count:,} prompts to {count // per_chat:,} chats, fake Bot API "
             f"enforcing {LIMIT_PER_S:.0f}/s and {CHAT_LIMIT_PER_S:.0f}/s per chat"
         ),
         n=count,

@@ -58,7 +58,7 @@ from .common import (
 
 NAME = "webhook"
 PG_NAME = "webhook-pg"
-CONTACTS, QUICK_CONTACTS = 500, 24
+CONTACTS, QUICK_CONTACTS = 500, 6
 RUNS, QUICK_RUNS = 3, 1
 CONCURRENCY = 64
 STEPS = ("/checkin", "m:sewing", "q:all", "i:none", "x:keep", "c:confirm")
