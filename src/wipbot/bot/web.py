@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from wipbot.handlers.inbound_pipeline import InboundPipeline
 from wipbot.production.clock import Clock, system_clock
-from wipbot.store.db import SessionFactory
+from wipbot.store.db import SessionFactory, reading
 from wipbot.store.models import OutboxMessage
 
 from .channel import Channel
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 async def database_up(session_factory: SessionFactory) -> bool:
     try:
-        async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS), session_factory() as session:
+        async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS), reading(session_factory) as session:
             await session.exec(select(text("1")))
     except Exception as error:
         log.warning("healthz: database unreachable (%s)", type(error).__name__)
@@ -41,7 +41,7 @@ async def database_up(session_factory: SessionFactory) -> bool:
 
 
 async def outbox_lines(session_factory: SessionFactory, now: datetime) -> list[str]:
-    async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS), session_factory() as session:
+    async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS), reading(session_factory) as session:
         rows = (
             await session.exec(
                 select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)

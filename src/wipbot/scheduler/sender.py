@@ -37,7 +37,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.clock import Clock, system_clock
-from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.db import SessionFactory, reading, transaction
 from wipbot.store.models import OutboxMessage
 from wipbot.store.outbox import DeliveryError, Transport
 
@@ -149,7 +149,7 @@ class OutboxSender:
         """Per chat, the ids of its pending messages up to the first one not yet due; and when
         the earliest of those held back falls due (chats in `exclude` are someone else's)."""
         now = self._clock()
-        async with transaction(self._session_factory) as session:  # SQLite: in the writer queue
+        async with reading(self._session_factory) as session:
             rows = (
                 await session.exec(
                     select(
@@ -193,17 +193,17 @@ class OutboxSender:
 
     async def _deliver(self, message_id: int) -> Outcome:
         """PostgreSQL: hold the row locked while the platform answers. SQLite: hold nothing,
-        since one writer at a time is all it has; the row is read and the result written in
-        short transactions that wait their turn in the writer queue with the inbound ones
-        (a session opened outside it would poll SQLite's lock and starve behind them), guarded so
-        a row someone else finished is not touched again."""
+        since one writer at a time is all it has; the row is read beside the writer and the
+        result written in a short transaction that waits its turn in the writer queue with the
+        inbound ones (a session opened outside it would poll SQLite's lock and starve behind
+        them), guarded so a row someone else finished is not touched again."""
         if self._locks_rows:
             async with self._session_factory() as session, session.begin():
                 claimed = await self._claim(session, message_id, lock=True)
                 if isinstance(claimed, Outcome):
                     return claimed
                 return await self._attempt(claimed)
-        async with transaction(self._session_factory) as session:
+        async with reading(self._session_factory) as session:
             claimed = await self._claim(session, message_id, lock=False)
             if isinstance(claimed, Outcome):
                 return claimed

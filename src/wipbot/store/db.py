@@ -45,10 +45,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "wipbot_read_only"
+
+
 def _sqlite_begin(connection: Any) -> None:
     """IMMEDIATE takes the write lock up front: a read that turns into a write cannot fail
-    half-way with "database is locked"."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    half-way with "database is locked". Connections marked read-only (`reading`) begin
+    deferred and read beside the writer, as WAL allows."""
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> AsyncEngine:
@@ -119,6 +126,21 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
         return
     async with queue.turn(), factory() as session, session.begin():
         yield session
+
+
+@asynccontextmanager
+async def reading(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """A session that only reads: on SQLite it neither takes the write lock nor queues for it,
+    so /healthz, /metrics and the sender's look at the outbox are not held up by writers."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+        async with factory() as session:
+            yield session
+        return
+    async with bind.connect() as connection:
+        await connection.execution_options(**{READ_ONLY: True})
+        async with factory(bind=connection) as session:
+            yield session
 
 
 Work = Callable[[AsyncSession], Awaitable[Any]]
