@@ -37,7 +37,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.clock import Clock, system_clock
-from wipbot.store.db import SessionFactory, reading, transaction
+from wipbot.store.db import GroupCommit, SessionFactory, reading
 from wipbot.store.models import OutboxMessage
 from wipbot.store.outbox import DeliveryError, Transport
 
@@ -96,6 +96,8 @@ class OutboxSender:
         self._slots = asyncio.Semaphore(self._config.concurrency)
         bind = session_factory.kw.get("bind")
         self._locks_rows = bind is not None and bind.dialect.name != "sqlite"
+        self._results = GroupCommit.for_factory(session_factory)
+        """SQLite: the outcomes of sends that finish together are written in one commit."""
         self._limiter = RateLimiter(
             clock, sleep, self._config.platform_limits, self._config.chat_limits
         )
@@ -194,9 +196,10 @@ class OutboxSender:
     async def _deliver(self, message_id: int) -> Outcome:
         """PostgreSQL: hold the row locked while the platform answers. SQLite: hold nothing,
         since one writer at a time is all it has; the row is read beside the writer and the
-        result written in a short transaction that waits its turn in the writer queue with the
-        inbound ones (a session opened outside it would poll SQLite's lock and starve behind
-        them), guarded so a row someone else finished is not touched again."""
+        result written with those of the other sends that finished meanwhile, in one
+        transaction that waits its turn in the writer queue with the inbound ones (a session
+        opened outside it would poll SQLite's lock and starve behind them), guarded so a row
+        someone else finished is not touched again."""
         if self._locks_rows:
             async with self._session_factory() as session, session.begin():
                 claimed = await self._claim(session, message_id, lock=True)
@@ -209,7 +212,8 @@ class OutboxSender:
                 return claimed
             session.expunge(claimed)
         outcome = await self._attempt(claimed)
-        async with transaction(self._session_factory) as session:
+
+        async def record(session: AsyncSession) -> None:
             await session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id) == message_id)
@@ -223,6 +227,8 @@ class OutboxSender:
                     platform_message_id=claimed.platform_message_id,
                 )
             )
+
+        await self._results.run(record)
         return outcome
 
     async def _claim(
