@@ -165,9 +165,13 @@ class GroupCommit:
 
     @classmethod
     def for_factory(cls, factory: SessionFactory) -> GroupCommit:
+        """SQLite: one lane, big batches (one writer, and a commit is what costs). PostgreSQL:
+        several lanes of small batches, since a batch runs its units one after another on one
+        connection while other connections could run them side by side."""
         bind = factory.kw.get("bind")
-        sqlite = isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite"
-        return cls(factory, lanes=1 if sqlite else 4)
+        if isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
+            return cls(factory, max_batch=32, lanes=1)
+        return cls(factory, max_batch=4, lanes=8)
 
     @property
     def waiting(self) -> int:
