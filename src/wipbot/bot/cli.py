@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .commands import (
+    backtest,
     brand,
     contact,
     cost,
@@ -15,6 +16,7 @@ from .commands import (
     outbox,
     po,
     qc,
+    season,
     serve,
     shell,
     slack,
@@ -39,6 +41,8 @@ app.add_typer(po.app, name="po")
 app.add_typer(qc.app, name="qc")
 app.command("cost")(cost.cost_command)
 app.command("demo")(demo.demo_command)
+app.add_typer(season.app, name="season")
+app.command("backtest")(backtest.backtest_command)
 
 
 def main() -> None:
