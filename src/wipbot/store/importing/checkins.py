@@ -41,7 +41,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.milestones import Milestone, parse_milestone
 from wipbot.production.progress import ReportedIssue
-from wipbot.store.models import Brand, CheckIn, CheckInIssue, Factory, ProductionOrder, PurchaseOrder
+from wipbot.store.models import (
+    Brand,
+    CheckIn,
+    CheckInIssue,
+    Factory,
+    ProductionOrder,
+    PurchaseOrder,
+)
 
 from .cells import Row, key, parse_count, parse_date, parse_datetime, parse_issues
 from .errors import ImportFailed, RowError
@@ -186,9 +193,10 @@ def _parse(row: Row, orders: dict[str, KnownOrder] | None) -> CheckInRow | None:
     if not row.ok or found is None or when is None:
         return None
     reported_at = to_utc(when, found.timezone)
-    if shipped_on is not None and shipped_on > reported_at.astimezone(
-        ZoneInfo(found.timezone)
-    ).date():
+    if (
+        shipped_on is not None
+        and shipped_on > reported_at.astimezone(ZoneInfo(found.timezone)).date()
+    ):
         row.error("shipped_on", "after the day it was reported; a report tells what has happened")
         return None
     return CheckInRow(
@@ -234,6 +242,19 @@ class _BatchWriter:
         self.last_id = last_id
         self.tally = tally
         self.errors = errors
+        self.matched = bytearray()
+        """One bit per existing check-in id that a line of this file already matched: a
+        second match is a duplicate line. An eighth of a byte per check-in kept, whatever
+        the file's size."""
+
+    def _matched_before(self, checkin_id: int) -> bool:
+        """True when a line of this file already matched `checkin_id`; marks it matched."""
+        byte, bit = divmod(checkin_id, 8)
+        if byte >= len(self.matched):
+            self.matched.extend(bytes(byte + 1 - len(self.matched)))
+        seen = bool(self.matched[byte] & (1 << bit))
+        self.matched[byte] |= 1 << bit
+        return seen
 
     async def write(self, batch: Sequence[CheckInRow]) -> None:
         if not batch:
@@ -248,7 +269,7 @@ class _BatchWriter:
             if found is None:
                 new.append(item)
                 continue
-            if found["id"] > self.last_id:
+            if found["id"] > self.last_id or self._matched_before(found["id"]):
                 self.errors.append(
                     RowError(
                         self.file,
@@ -309,7 +330,7 @@ class _BatchWriter:
         now = datetime.now(UTC)
         connection = await self.session.connection()
         inserted = await connection.execute(
-            insert(CheckIn).returning(col(CheckIn.id), sort_by_parameter_order=True),
+            insert(CheckIn).returning(CheckIn.__table__.c.id, sort_by_parameter_order=True),  # type: ignore[attr-defined]
             [
                 {
                     "production_order_id": item.production_order_id,
@@ -323,7 +344,7 @@ class _BatchWriter:
                 for item in items
             ],
         )
-        ids = list(inserted.scalars())
+        ids: list[int] = list(inserted.scalars())
         await self._insert_issues(zip(ids, items, strict=True))
         for _ in items:
             self.tally.count(created=True, changed=True)

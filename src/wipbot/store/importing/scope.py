@@ -93,8 +93,7 @@ def brand_cell(
                 file,
                 row.line,
                 "brand",
-                f"{value!r} differs from {found[0]!r} on line {found[1]}; "
-                "one file holds one brand",
+                f"{value!r} differs from {found[0]!r} on line {found[1]}; one file holds one brand",
             )
         )
     return found
