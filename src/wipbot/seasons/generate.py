@@ -77,6 +77,7 @@ def generate_season(seed: int, assumptions: SeasonAssumptions | None = None) -> 
             days=rng.randint(season.committed_from_days, season.committed_to_days)
         )
         parts = 2 if rng.random() < season.split_share else 1
+        parts = min(parts, season.production_orders - len(orders))
         code, name, price, selling = rng.choice(STYLES)
         style = f"NW-{code}-{rng.randint(100, 999)}"
         lines = []

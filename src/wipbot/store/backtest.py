@@ -57,7 +57,7 @@ async def load_history(session: AsyncSession, brand_id: int) -> History:
         days.append(day)
         if checkin.milestone != Milestone.SHIPPED.value:
             continue
-        real = getattr(checkin, "shipped_on", None) or day
+        real = checkin.shipped_on or day
         current = shipped.get(checkin.production_order_id)
         shipped[checkin.production_order_id] = min(real, current) if current else real
     ordered = sorted(live, key=lambda r: (r[1].po_number, r[0].number))

@@ -28,9 +28,9 @@ from .common import JsonOption, console, fail, print_json, run, with_database
 DEFAULT_LEAD_DAYS = 14
 FLAGGED = frozenset({RiskStatus.AT_RISK, RiskStatus.LATE})
 RULES: dict[str, Any] = {
-    "wipbot at_risk or late": lambda o: o.risk.status in FLAGGED,
-    "wipbot late": lambda o: o.risk.status is RiskStatus.LATE,
-    "plain overdue milestone": overdue_milestone,
+    "wipbot at_risk|late": lambda o: o.risk.status in FLAGGED,
+    "wipbot late only": lambda o: o.risk.status is RiskStatus.LATE,
+    "plain overdue rule": overdue_milestone,
 }
 
 
@@ -146,14 +146,15 @@ def print_report(report: dict[str, Any]) -> None:
         "committed date.",
         highlight=False,
     )
-    table = Table("rule", "recall", "precision", "flagged", "median lead", "flags/order/week")
+    table = Table("rule", "recall", "precision", "flagged (late)", "median lead", "flags/order/wk")
+    table.columns[0].no_wrap = True
     for rule in report["rules"]:
         lead = rule["median_lead_days"]
         table.add_row(
             rule["rule"],
             _figure(rule["recall"]),
             _figure(rule["precision"]),
-            f"{rule['flagged']} ({rule['true_positives']} late)",
+            f"{rule['flagged']} ({rule['true_positives']})",
             "-" if lead is None else f"{lead:g} d",
             f"{rule['flags_per_order_week']:.2f}",
         )
