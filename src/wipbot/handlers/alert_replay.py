@@ -115,7 +115,7 @@ def replay_alerts(
                 )
                 if news_since(current.noted, card):
                     tally.replies += 1
-                    current.noted = snapshot(card)
+                    current.noted = snapshot(card, reply=True)
     return Noise(tally.posts, tally.edits, tally.replies, tally.order_days / 7)
 
 

@@ -69,7 +69,7 @@ async def load_history(session: AsyncSession, brand_id: int) -> History:
     return History(outcomes, records, min(days, default=None), max(days, default=None))
 
 
-async def weekly_boards(
+async def boards_on(
     session: AsyncSession, brand_id: int, days: Sequence[date]
 ) -> AsyncIterator[tuple[date, list[PoStatus]]]:
     """The board as it was judged on each day, from what was known that day."""

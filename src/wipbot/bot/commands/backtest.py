@@ -9,7 +9,7 @@ defines every figure.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import typer
@@ -18,7 +18,7 @@ from rich.table import Table
 from wipbot.handlers.alert_replay import Noise, replay_alerts
 from wipbot.production.backtest import Flag, Score, mondays, score
 from wipbot.production.risk import RiskStatus
-from wipbot.store.backtest import load_history, overdue_milestone, weekly_boards
+from wipbot.store.backtest import boards_on, load_history, overdue_milestone
 from wipbot.store.db import SessionFactory
 from wipbot.store.importing.cells import parse_date
 from wipbot.store.wip import BrandNotFound, OrderStatus, PoStatus, resolve_brand
@@ -49,13 +49,20 @@ def backtest_command(
         DEFAULT_LEAD_DAYS, "--lead", min=0, help="Days before the committed date a flag counts."
     ),
     brand: str | None = typer.Option(None, "--brand", help="Brand name; defaults to the only one."),
+    alert_every: int = typer.Option(
+        7,
+        "--alert-every",
+        min=1,
+        max=7,
+        help="Replay the alert policy every N days (1: daily, as the scheduler; slower).",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Replay the late-risk judgement every Monday and score it against real ex-factory dates."""
     try:
         first = _date("--from", start)
         last = _date("--to", end)
-        report = run(with_database(lambda f: backtest(f, brand, first, last, lead)))
+        report = run(with_database(lambda f: backtest(f, brand, first, last, lead, alert_every)))
     except (BacktestError, BrandNotFound) as error:
         raise fail(str(error)) from None
     if as_json:
@@ -74,7 +81,12 @@ def _date(option: str, value: str | None) -> date | None:
 
 
 async def backtest(
-    sessions: SessionFactory, brand: str | None, first: date | None, last: date | None, lead: int
+    sessions: SessionFactory,
+    brand: str | None,
+    first: date | None,
+    last: date | None,
+    lead: int,
+    alert_every: int = 7,
 ) -> dict[str, Any]:
     """The whole report as plain JSON types."""
     async with sessions() as session:
@@ -90,15 +102,24 @@ async def backtest(
         days = mondays(first, last)
         if not days:
             raise BacktestError(f"no Monday between {first} and {last}")
-        boards = [(day, board) async for day, board in weekly_boards(session, found.id, days)]
+        boards = [(day, board) async for day, board in boards_on(session, found.id, days)]
+        alert_boards = boards
+        if alert_every != 7:
+            alert_days = [
+                days[0] + timedelta(days=n)
+                for n in range(0, (last - days[0]).days + 1, alert_every)
+            ]
+            alert_boards = [
+                (day, board) async for day, board in boards_on(session, found.id, alert_days)
+            ]
     flags = _flags(boards)
     scores = [
         score(rule, history.outcomes, flags[rule], first_day=days[0], last_day=last, lead_days=lead)
         for rule in RULES
     ]
     outcomes = {o.order: o for o in history.outcomes}
-    noise = replay_alerts(boards, history.records, outcomes)
-    return report_json(found.name, days, last, lead, scores, noise)
+    noise = replay_alerts(alert_boards, history.records, outcomes, days_per_board=alert_every)
+    return report_json(found.name, days, last, lead, scores, noise, alert_every)
 
 
 def _flags(boards: list[tuple[date, list[PoStatus]]]) -> dict[str, list[Flag]]:
@@ -117,7 +138,13 @@ def _raised(rule: Any, order: OrderStatus) -> bool:
 
 
 def report_json(
-    brand: str, days: list[date], last: date, lead: int, scores: list[Score], noise: Noise
+    brand: str,
+    days: list[date],
+    last: date,
+    lead: int,
+    scores: list[Score],
+    noise: Noise,
+    alert_every: int,
 ) -> dict[str, Any]:
     return {
         "brand": brand,
@@ -127,6 +154,7 @@ def report_json(
         "lead_days": lead,
         "rules": [asdict(s) for s in scores],
         "alerts": {
+            "replayed_every_days": alert_every,
             "posts": noise.posts,
             "edits": noise.edits,
             "thread_replies": noise.replies,
@@ -161,7 +189,8 @@ def print_report(report: dict[str, Any]) -> None:
     console.print(table)
     alerts = report["alerts"]
     console.print(
-        f"Alerts channel (the real alert policy replayed weekly): {alerts['posts']} posts, "
+        f"Alerts channel (the real alert policy replayed every {alerts['replayed_every_days']} "
+        f"d): {alerts['posts']} posts, "
         f"{alerts['thread_replies']} thread replies, {alerts['edits']} edits in place: "
         f"{alerts['posts_per_order_week']:.2f} posts and {alerts['replies_per_order_week']:.2f} "
         "replies per order per week.",
