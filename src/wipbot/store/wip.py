@@ -406,7 +406,6 @@ async def judge_brand(
             )
         ).all()
         yield await judge_pos(session, brand, shown, today=today, as_of=as_of, history=history)
-        session.expunge_all()
 
 
 @dataclass(frozen=True)
