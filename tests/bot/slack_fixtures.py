@@ -186,7 +186,7 @@ async def seed(factory: SessionFactory) -> Seeded:
         )
         session.add(tight)
         await session.flush()
-        session.add(CheckInIssue(checkin_id=tight.id or 0, flag="trims_late", delay_days=2))
+        session.add(CheckInIssue(checkin_id=tight.id or 0, flag="trims_late", delay_days=5))
         return Seeded(brand.id, other.id, orders)
 
 
