@@ -170,3 +170,17 @@ async def test_what_waited_in_the_outbox_is_shown_once_when_the_shell_opens(
     async with sqlite_session_factory() as session:
         states = {m.chat_id: m.status for m in (await session.exec(select(OutboxMessage))).all()}
     assert states == {chat.chat_id: "sent", "someone-else": "pending"}
+
+
+async def test_not_started_yet_in_the_terminal(sqlite_session_factory: SessionFactory) -> None:
+    await seed(sqlite_session_factory)
+    chat = await console_chat(sqlite_session_factory)
+    printed: list[str] = []
+    # not started, fabric late, done, 7 days, skip the note, date holds, confirm
+    lines = ["/checkin", "1", "2", "8", "2", "1", "1", "1", "/quit", "x"]
+    await run_console(chat, scripted(lines), printed.append)
+    output = "\n".join(printed)
+    assert "Stage: Not started yet" in output and "Fabric late (+7 d)" in output
+    async with sqlite_session_factory() as session:
+        saved = (await session.exec(select(CheckIn))).all()
+    assert [(c.milestone, c.source) for c in saved] == [(None, "console")]

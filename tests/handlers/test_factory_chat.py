@@ -435,3 +435,49 @@ async def test_simultaneous_taps_of_one_chat_are_both_kept(
     await asyncio.gather(chat.tap("i:fabric_late"), chat.tap("i:trims_late"))
     state = await conversation(session_factory, seeded.contact_id)
     assert sorted(i["flag"] for i in state.data["draft"]["issues"]) == ["fabric_late", "trims_late"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "left", "correction"),
+    [
+        pytest.param(("s:today",), 0, None, id="today"),
+        pytest.param(("s:yesterday",), 1, None, id="yesterday"),
+        pytest.param(("tomorrow", "s:yesterday"), 1, "day the goods left", id="future-corrected"),
+    ],
+)
+async def test_shipped_asks_the_day_the_goods_left_in_one_tap(
+    sqlite_session_factory: SessionFactory,
+    answer: tuple[str, ...],
+    left: int,
+    correction: str | None,
+) -> None:
+    await seed(sqlite_session_factory)
+    chat = Chat(sqlite_session_factory)
+    await chat.say("/checkin")
+    await chat.tap("m:shipped")
+    asked = await chat.tap("q:all")
+    assert buttons(asked) == ["s:today", "s:yesterday"]
+    for step in answer:
+        replies = await (chat.tap(step) if step.startswith("s:") else chat.say(step))
+        if correction is not None and not step.startswith("s:"):
+            assert correction in text(replies)
+            assert buttons(replies) == ["s:today", "s:yesterday"]
+    for data in ("i:none", "x:keep", "c:confirm"):
+        await chat.tap(data)
+    [row] = await checkins(sqlite_session_factory)
+    assert (row.milestone, row.shipped_on) == ("shipped", NOW.date() - timedelta(days=left))
+
+
+async def test_the_shortcut_understands_not_started_yet(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    await seed(sqlite_session_factory)
+    chat = Chat(sqlite_session_factory)
+    summary = text(await chat.say("PO-1042 not started fabric late 7 days"))
+    assert "Stage: Not started yet" in summary and "Fabric late (+7 d)" in summary
+    await chat.tap("c:confirm")
+    [row] = await checkins(sqlite_session_factory)
+    assert row.milestone is None
+    async with sqlite_session_factory() as session:
+        issue = (await session.exec(select(CheckInIssue))).one()
+    assert (issue.flag, issue.delay_days) == ("fabric_late", 7)
