@@ -219,7 +219,8 @@ def _project(
     current = state.milestone
     upcoming = MILESTONES[0] if current is None else current.next()
     assert upcoming is not None
-    holds = _issue_delays(state.open_issues, current, upcoming) if estimates else {}
+    said_at = reports[-1].milestone if reports else None
+    holds = _issue_delays(state.open_issues, said_at, current, upcoming) if estimates else {}
 
     candidates = [_Expected(plan[upcoming], ())]
     if current is not None:
@@ -279,12 +280,17 @@ def _need(plan: Mapping[Milestone, date], stage: Milestone) -> int:
 
 
 def _issue_delays(
-    issues: Sequence[ReportedIssue], current: Milestone | None, upcoming: Milestone
+    issues: Sequence[ReportedIssue],
+    said_at: Milestone | None,
+    current: Milestone | None,
+    upcoming: Milestone,
 ) -> dict[Milestone, tuple[int, str]]:
     """The longest announced delay per milestone still ahead, with its words.
 
     Several causes holding up the same milestone are waited out in parallel: the longest
-    counts. A cause whose milestone has been reached is superseded by the real date.
+    counts. A cause whose milestone has been reached is superseded by the real date. A cause
+    named in the very report that reaches its milestone ("materials in, but the grey fabric is
+    late") holds up the next one: part of the materials is still missing.
     """
     current_index = -1 if current is None else current.index
     longest: dict[Milestone, tuple[int, str]] = {}
@@ -292,6 +298,8 @@ def _issue_delays(
         if not issue.delay_days:
             continue
         holds = ISSUE_HOLDS.get(issue.flag, upcoming)
+        if holds is said_at and holds is not Milestone.SHIPPED:
+            holds = MILESTONES[holds.index + 1]
         if holds.index <= current_index:
             continue
         words = f"{ISSUE_PHRASE[issue.flag]} +{issue.delay_days} d"
