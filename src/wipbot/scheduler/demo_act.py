@@ -81,9 +81,9 @@ def script(start: datetime) -> list[Report]:
 
     rahim, wei = "Rahim", "Wei"
     return [
-        Report(at(0, 5, 10), rahim, STORY_ORDER, CheckinDraft(IN, issues=fabric(2))),
+        Report(at(0, 5, 10), rahim, STORY_ORDER, CheckinDraft(None, issues=fabric(2))),
         Report(at(4, 3, 20), wei, QUIET_ORDER, CheckinDraft(IN)),
-        Report(at(7, 4, 40), rahim, STORY_ORDER, CheckinDraft(IN, issues=fabric(8))),
+        Report(at(7, 4, 40), rahim, STORY_ORDER, CheckinDraft(None, issues=fabric(8))),
         Report(at(8, 2, 5), wei, QUIET_ORDER, CheckinDraft(IN)),
         Report(at(14, 4, 25), rahim, STORY_ORDER, CheckinDraft(IN, note="fabric arrived")),
         Report(at(15, 1, 55), wei, QUIET_ORDER, CheckinDraft(IN)),
