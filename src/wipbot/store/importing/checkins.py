@@ -28,7 +28,7 @@ ImportFailed at the end, after every row was checked, and the caller rolls the w
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -305,7 +305,8 @@ class _BatchWriter:
             .where(col(CheckIn.production_order_id).in_({i.production_order_id for i in batch}))
             .where(col(CheckIn.reported_at).in_({i.reported_at for i in batch}))
         )
-        rows = [dict(row._mapping) for row in found.all()]
+        names = ("id", "production_order_id", "reported_at", "milestone", *UPDATED_FIELDS)
+        rows = [dict(zip(names, row, strict=True)) for row in found.all()]
         return {
             (row["production_order_id"], row["reported_at"], row["milestone"] or ""): row
             for row in rows
@@ -325,12 +326,14 @@ class _BatchWriter:
         return by_checkin
 
     async def _insert(self, items: Sequence[CheckInRow]) -> None:
+        """One executemany; the ids of rows that carry issues are then read back by key
+        (RETURNING with ordered rows would send SQLite one statement per row)."""
         if not items:
             return
         now = datetime.now(UTC)
         connection = await self.session.connection()
-        inserted = await connection.execute(
-            insert(CheckIn).returning(CheckIn.__table__.c.id, sort_by_parameter_order=True),  # type: ignore[attr-defined]
+        await connection.execute(
+            insert(CheckIn),
             [
                 {
                     "production_order_id": item.production_order_id,
@@ -344,12 +347,14 @@ class _BatchWriter:
                 for item in items
             ],
         )
-        ids: list[int] = list(inserted.scalars())
-        await self._insert_issues(zip(ids, items, strict=True))
+        with_issues = [item for item in items if item.issues]
+        if with_issues:
+            ids = await self._existing(with_issues)
+            await self._insert_issues((ids[item.key]["id"], item) for item in with_issues)
         for _ in items:
             self.tally.count(created=True, changed=True)
 
-    async def _insert_issues(self, written: Iterator[tuple[int, CheckInRow]]) -> None:
+    async def _insert_issues(self, written: Iterable[tuple[int, CheckInRow]]) -> None:
         rows = [
             {"checkin_id": checkin_id, "flag": i.flag.value, "delay_days": i.delay_days, "note": ""}
             for checkin_id, item in written
@@ -380,7 +385,7 @@ class _BatchWriter:
         await connection.execute(
             table.delete().where(table.c.checkin_id.in_([checkin_id for checkin_id, _ in replaced]))
         )
-        await self._insert_issues(iter(replaced))
+        await self._insert_issues(replaced)
 
 
 def _issue_keys(keys: list[tuple[str, int]]) -> list[tuple[str, int]]:
