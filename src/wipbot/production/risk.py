@@ -39,7 +39,7 @@ from wipbot.production.progress import (
     derive_state,
     stage_pace,
 )
-from wipbot.production.tna import derive_plan
+from wipbot.production.tna import derive_plan, latest_plan
 
 RATE_STAGES = frozenset({Milestone.SEWING, Milestone.FINISHING})
 CHECKIN_INTERVAL_DAYS = 7
@@ -79,8 +79,9 @@ class RiskInput:
 
     `factory_slip_days`: for each finished order of the same factory, the real ship day minus
     its planned ex-factory day (negative = early). `non_working_days`: public holidays and
-    closures. `plan_allows_for_closures`: the plan is the factory's own T&A, which already
-    works around its holidays.
+    closures; they cost days only once the projection runs past the planned ex-factory.
+    `derived_milestones`: plan dates wipbot derived with standard durations because the
+    factory gave none; they are judged as guesses (see production/tna.py: latest_plan).
     """
 
     committed_exf: date
@@ -89,15 +90,14 @@ class RiskInput:
     reports: Sequence[Report]
     factory_slip_days: Sequence[int] = ()
     non_working_days: frozenset[date] = frozenset()
-    plan_allows_for_closures: bool = False
-    buffer_days: int = 3
+    derived_milestones: frozenset[Milestone] = frozenset()
     stale_after_days: int = 10
 
     def __post_init__(self) -> None:
         if self.order_quantity <= 0:
             raise ValueError(f"order quantity must be positive, got {self.order_quantity}")
-        if self.buffer_days < 0 or self.stale_after_days < 0:
-            raise ValueError("buffer_days and stale_after_days must not be negative")
+        if self.stale_after_days < 0:
+            raise ValueError("stale_after_days must not be negative")
 
 
 @dataclass(frozen=True)
@@ -135,16 +135,22 @@ def assess(inp: RiskInput, today: date) -> RiskAssessment:
         shipped = (f"shipped {shipped_on.isoformat()}",)
         return RiskAssessment(shipped_on, slack, status, shipped, False, age)
 
-    expected = _project(inp, plan, state, reports, today)
+    latest = latest_plan(plan, inp.derived_milestones)
+    expected = _project(inp, latest, state, reports, today, estimates=True)
+    observed = _project(inp, latest, state, reports, today, estimates=False).day
     projected, drivers = expected.day, list(expected.drivers)
     history = _history_days(inp.factory_slip_days, plan, state, today)
     if drivers and history:
-        projected += timedelta(days=history)
-        drivers.append(f"factory history +{history} d")
+        # A prior, never a driver on its own: it only weighs days already lost.
+        moved = max(plan[Milestone.SHIPPED], projected + timedelta(days=history)) - projected
+        if moved.days:
+            projected += moved
+            drivers.append(f"factory history {moved.days:+d} d")
 
-    # A factory's own T&A already works around its holidays: only a slip past the planned
-    # ex-factory runs into closures it did not plan for. Standard durations know no holidays.
-    closures_from = max(today, plan[Milestone.SHIPPED]) if inp.plan_allows_for_closures else today
+    # The committed date was agreed with a factory that knows its own calendar, so only a slip
+    # past the planned ex-factory runs into closures nobody planned for.
+    closures_from = max(today, plan[Milestone.SHIPPED])
+    observed, _ = _skip_closures(closures_from, observed, inp.non_working_days)
     projected, closed = _skip_closures(closures_from, projected, inp.non_working_days)
     if closed:
         drivers.append(f"{closed} holiday{'s' if closed > 1 else ''} before ex-factory")
@@ -156,7 +162,7 @@ def assess(inp: RiskInput, today: date) -> RiskAssessment:
         drivers.append(f"plan ships {gap} d after the committed date")
 
     slack = (inp.committed_exf - projected).days
-    status = risk_status(slack, inp.buffer_days) if drivers else RiskStatus.ON_TRACK
+    status = risk_status(slack, observed > inp.committed_exf) if drivers else RiskStatus.ON_TRACK
     assert status is RiskStatus.ON_TRACK or drivers, "at_risk and late must name a driver"
     return RiskAssessment(
         projected_exf=projected,
@@ -175,13 +181,17 @@ def assess_as_of(inp: RiskInput, as_of: date) -> RiskAssessment:
     return assess(replace(inp, reports=known), as_of)
 
 
-def risk_status(slack_days: int, buffer_days: int) -> RiskStatus:
-    """Status of a projection that has drivers: past the committed date, or inside the buffer."""
-    if slack_days < 0:
-        return RiskStatus.LATE
-    if slack_days < buffer_days:
-        return RiskStatus.AT_RISK
-    return RiskStatus.ON_TRACK
+def risk_status(slack_days: int, observed_past_committed: bool) -> RiskStatus:
+    """Status of a projection that has drivers.
+
+    Within the committed date the plan's own slack absorbs the delay: on track. Past it, the
+    order is late when the days already observed (overdue milestones, late starts, measured
+    pace, closures) take it past; at risk when it takes the factory's estimates (announced
+    delays, a revised date) or its record to get there.
+    """
+    if slack_days >= 0:
+        return RiskStatus.ON_TRACK
+    return RiskStatus.LATE if observed_past_committed else RiskStatus.AT_RISK
 
 
 def _stale_reason(
@@ -198,12 +208,18 @@ def _project(
     state: ProductionState,
     reports: Sequence[Report],
     today: date,
+    *,
+    estimates: bool,
 ) -> _Expected:
-    """Expected ex-factory: the next milestone from what is observed, the rest from the plan."""
+    """Expected ex-factory: the next milestone from what is observed, the rest from the plan.
+
+    `plan` is the latest plan (see latest_plan). An announced delay is the factory's word
+    against its own schedule, so it counts in full from the plan date it holds up.
+    """
     current = state.milestone
     upcoming = MILESTONES[0] if current is None else current.next()
     assert upcoming is not None
-    holds = _issue_delays(state.open_issues, current, upcoming)
+    holds = _issue_delays(state.open_issues, current, upcoming) if estimates else {}
 
     candidates = [_Expected(plan[upcoming], ())]
     if current is not None:
@@ -213,9 +229,12 @@ def _project(
         candidates.append(_Expected(began + timedelta(days=_need(plan, current)), late))
         if current in RATE_STAGES:
             candidates.extend(_rate_finish(inp.order_quantity, plan, reports, current, began))
-    if today > plan[upcoming]:
-        overdue = (today - plan[upcoming]).days
-        candidates.append(_Expected(today, (_overdue_phrase(upcoming, overdue),)))
+    # Overdue days count as far as a report proves the milestone not reached. A week without
+    # news is missing data (stale), not evidence; an order never reported on is overdue to date.
+    known_until = reports[-1].day if reports else today
+    if known_until > plan[upcoming]:
+        overdue = (known_until - plan[upcoming]).days
+        candidates.append(_Expected(known_until, (_overdue_phrase(upcoming, overdue),)))
     if upcoming in holds:
         days, why = holds[upcoming]
         candidates.append(_Expected(plan[upcoming] + timedelta(days=days), (why,)))
@@ -327,20 +346,21 @@ def _reached_on(
 def _history_days(
     slips: Sequence[int], plan: Mapping[Milestone, date], state: ProductionState, today: date
 ) -> int:
-    """Days a factory's record adds to an order already slipping (see module docstring).
+    """Days a factory's record adds to (or, when it ships early, takes from) an order already
+    slipping (see module docstring).
 
-    The median past slip (late only), shrunk by n / (n + HISTORY_PRIOR_ORDERS) so a short
-    record counts little, times the share of the planned lead time still ahead. Orders not
-    started get none: their lost days are all still to be observed.
+    The median past slip, shrunk by n / (n + HISTORY_PRIOR_ORDERS) so a short record counts
+    little, times the share of the planned lead time still ahead. Orders not started get none:
+    their lost days are all still to be observed.
     """
     if not slips or state.milestone is None:
         return 0
-    typical = max(0.0, float(statistics.median(slips)))
+    typical = float(statistics.median(slips))
     shrunk = typical * len(slips) / (len(slips) + HISTORY_PRIOR_ORDERS)
     lead = (plan[Milestone.SHIPPED] - plan[Milestone.MATERIALS_IN]).days
     ahead = (plan[Milestone.SHIPPED] - max(today, plan[Milestone.MATERIALS_IN])).days
     share = min(1.0, max(0.0, ahead / lead)) if lead > 0 else 0.0
-    return math.floor(shrunk * share)
+    return math.trunc(shrunk * share)
 
 
 def _skip_closures(start: date, projected: date, closed: frozenset[date]) -> tuple[date, int]:
