@@ -182,6 +182,8 @@ def test_demo_imports_the_examples_and_prints_the_board(database: str) -> None:
     assert "purchase orders: 23 created" in out
     assert "WIP board · Northwind Apparel" in out
     assert "$ wipbot po status PO-1042" in out
+    assert "Backtest: how good would the alerts have been on last season?" in out
+    assert "plain overdue rule" in out and "Alerts channel" in out
 
 
 def test_demo_refuses_a_database_with_a_real_brand(database: str, tmp_path: Path) -> None:

@@ -84,3 +84,21 @@ def test_more_hiding_means_fewer_problems_reported() -> None:
         return sum(len(row.issues) for row in season.checkins)
 
     assert reported(2.0) < reported(1.0) < reported(0.0)
+
+
+def test_the_generator_imports_nothing_of_wipbot_but_the_production_rules() -> None:
+    import ast
+
+    import wipbot.seasons
+
+    package = Path(wipbot.seasons.__file__).parent
+    imported = set()
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+    ours = {name for name in imported if name.startswith("wipbot")}
+    assert ours and all(name.startswith("wipbot.production") for name in ours)
+    assert "wipbot.production.risk" not in ours  # a world model, not a mirror of the engine

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from wipbot.handlers.alert_replay import Noise, replay_alerts
@@ -165,16 +166,25 @@ def report_json(
     }
 
 
-def print_report(report: dict[str, Any]) -> None:
+def print_report(report: dict[str, Any], out: Console = console) -> None:
     first = report["rules"][0]
-    console.print(
+    out.print(
         f"[bold]Backtest[/bold] {report['brand']}: {report['mondays']} Mondays "
         f"{report['from']} .. {report['to']}, {first['orders']} production orders scored, "
         f"{first['late']} shipped late; flags count at ≥ {report['lead_days']} d before the "
         "committed date.",
         highlight=False,
     )
-    table = Table("rule", "recall", "precision", "flagged (late)", "median lead", "flags/order/wk")
+    table = Table(
+        "rule",
+        "recall",
+        "precision",
+        "flagged",
+        "lead",
+        "flags/wk",
+        caption="flagged: orders flagged in time (of them late); lead: median days of warning "
+        "for late orders; flags/wk: flags per order per week",
+    )
     table.columns[0].no_wrap = True
     for rule in report["rules"]:
         lead = rule["median_lead_days"]
@@ -186,9 +196,9 @@ def print_report(report: dict[str, Any]) -> None:
             "-" if lead is None else f"{lead:g} d",
             f"{rule['flags_per_order_week']:.2f}",
         )
-    console.print(table)
+    out.print(table)
     alerts = report["alerts"]
-    console.print(
+    out.print(
         f"Alerts channel (the real alert policy replayed every {alerts['replayed_every_days']} "
         f"d): {alerts['posts']} posts, "
         f"{alerts['thread_replies']} thread replies, {alerts['edits']} edits in place: "

@@ -29,6 +29,7 @@ from wipbot.store.importing.cells import key
 from wipbot.store.models import Brand
 from wipbot.store.wip import po_status, resolve_brand, wip_board
 
+from .backtest_demo_act import act_backtest
 from .common import console, database, fail, run
 from .importing import import_file, print_summary
 from .po import board_table, show, status_view
@@ -120,6 +121,7 @@ ACTS: list[Act] = [
     act_slack,
     act_qc_and_landed_cost,
     act_by_the_clock,
+    act_backtest,
 ]
 
 
