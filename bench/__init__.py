@@ -14,6 +14,7 @@ from .common import Figure, Result, Target
 
 BENCHMARKS: dict[str, Callable[[bool], Result]] = {
     risk.NAME: risk.run,
+    risk.SCAN_NAME: risk.run_scan,
     imports.NAME: imports.run,
     imports.CHECKINS_NAME: imports.run_checkins,
     board.NAME: board.run,
