@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import board, imports, risk, sender, webhook
+from . import board, imports, po, risk, sender, webhook
 from .common import Figure, Result, Target
 
 BENCHMARKS: dict[str, Callable[[bool], Result]] = {
@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, Callable[[bool], Result]] = {
     imports.NAME: imports.run,
     imports.CHECKINS_NAME: imports.run_checkins,
     board.NAME: board.run,
+    po.NAME: po.run,
     webhook.NAME: webhook.run,
     sender.NAME: sender.run,
 }
