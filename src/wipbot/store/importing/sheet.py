@@ -17,10 +17,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .encoding import decode_csv
 from .errors import ImportFailed, RowError
 
 HEADER_LINE = 1
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+MAX_CELL_BYTES = 128 * 1024
+CSV_FIELD_LIMIT = 64 * 1024 * 1024
+"""The csv module stops at 128 Ki characters with an error that names no cell; its limit is
+raised so the size check below can name the cell instead."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ def read_sheet(path: Path, *, file: str | None = None) -> Sheet:
         raise _file_error(name, f"expected a .csv or .xlsx file, got {path.suffix or 'no suffix'}")
     if not path.is_file():
         raise _file_error(name, "no such file")
-    lines = _xlsx_lines(path, name) if suffix != ".csv" else _csv_lines(path)
+    lines = _xlsx_lines(path, name) if suffix != ".csv" else _csv_lines(path, name)
     return _sheet(name, lines)
 
 
@@ -85,7 +90,9 @@ def _names(columns: Iterable[str]) -> str:
 def _sheet(name: str, lines: Iterator[tuple[int, list[str]]]) -> Sheet:
     header: list[str] | None = None
     rows: list[SheetRow] = []
+    errors: list[RowError] = []
     for line, values in lines:
+        errors += _unstorable(name, line, header, values)
         if header is None:
             if line != HEADER_LINE or not any(values):
                 raise _file_error(name, "line 1 must be the header row with the column names")
@@ -102,22 +109,51 @@ def _sheet(name: str, lines: Iterator[tuple[int, list[str]]]) -> Sheet:
             if value and (number > len(header) or not header[number - 1])
         )
         rows.append(SheetRow(line, cells, extra))
+    if errors:
+        raise ImportFailed(errors)
     if header is None:
         raise _file_error(name, "the file is empty; line 1 must be the header row")
     return Sheet(name, tuple(header), tuple(rows))
 
 
-def _csv_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+def _unstorable(
+    name: str, line: int, header: list[str] | None, values: list[str]
+) -> list[RowError]:
+    """Cells no database keeps as given: a NUL character (PostgreSQL refuses it), or a size
+    that is surely a mistake (a whole document pasted into one cell)."""
+    errors = []
+    for number, value in enumerate(values, start=1):
+        if "\x00" not in value and len(value) * 4 <= MAX_CELL_BYTES:
+            continue
+        field = _column_name(header, number)
+        if "\x00" in value:
+            errors.append(RowError(name, line, field, "contains a NUL character; remove it"))
+        size = len(value.encode("utf-8", "surrogatepass"))
+        if size > MAX_CELL_BYTES:
+            errors.append(
+                RowError(name, line, field, f"is {size // 1024} KiB; a cell holds at most 128 KiB")
+            )
+    return errors
+
+
+def _column_name(header: list[str] | None, number: int) -> str:
+    if header is not None and number <= len(header) and header[number - 1]:
+        return header[number - 1]
+    return f"column {number}"
+
+
+def _csv_lines(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:
+    text = decode_csv(path.read_bytes(), name)
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for number, values in enumerate(reader, start=1):
-        yield number, [v.strip() for v in values]
+    try:
+        for number, values in enumerate(reader, start=1):
+            yield number, [v.strip() for v in values]
+    except csv.Error as error:
+        raise ImportFailed([RowError(name, reader.line_num, "file", str(error))]) from None
 
 
 def _xlsx_lines(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:
