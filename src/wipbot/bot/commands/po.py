@@ -9,10 +9,10 @@ from typing import TypeVar
 import typer
 from rich import box
 from rich.console import Console, Group, RenderableType
+from rich.markup import escape
 from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
-from rich.markup import escape
 from rich.text import Text
 
 from wipbot.production.milestones import QUANTITY_FIELDS, Milestone

@@ -192,7 +192,12 @@ def well_formed(body: dict[str, Any]) -> bool:
         )
     if kind == "block_actions":
         actions = body.get("actions")
-        return bool(actions) and _user_id(body) is not None and "action_id" in actions[0]
+        return (
+            isinstance(actions, list)
+            and bool(actions)
+            and _user_id(body) is not None
+            and "action_id" in actions[0]
+        )
     if kind in {"view_submission", "view_closed"}:
         view = body.get("view")
         return (
