@@ -28,7 +28,7 @@ ImportFailed at the end, after every row was checked, and the caller rolls the w
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -53,6 +53,7 @@ from wipbot.store.models import (
 from .cells import Row, key, parse_count, parse_date, parse_datetime, parse_issues
 from .errors import ImportFailed, RowError
 from .scope import import_done, open_stream
+from .sheet import SheetRow
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
 
 QUANTITY_COLUMNS = ("qty_cut", "qty_sewn", "qty_finished", "qty_packed", "qty_shipped")
@@ -132,7 +133,7 @@ async def import_checkins(
     batch: dict[CheckInKey, CheckInRow] = {}
     columns = frozenset(opened.columns)
     rows = 0
-    for source in opened.rows:
+    for source in _every_row(opened.rows, errors):
         rows += 1
         row = Row(opened.file, source, errors)
         opened.check_brand(row)
@@ -152,6 +153,15 @@ async def import_checkins(
     if errors or target is None:
         raise ImportFailed(errors)
     return await import_done(session, "checkins", opened, target, counts, rows=rows)
+
+
+def _every_row(rows: Iterator[SheetRow], errors: list[RowError]) -> Iterator[SheetRow]:
+    """The file's rows; cells the reader refused (it reports them once every row was read)
+    join the other errors instead of hiding them."""
+    try:
+        yield from rows
+    except ImportFailed as refused:
+        errors.extend(refused.errors)
 
 
 def _duplicate(where: str) -> str:
