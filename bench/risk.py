@@ -74,8 +74,6 @@ def risk_inputs(count: int, rng: random.Random) -> list[RiskInput]:
                 reports=history(plan, quantity, TODAY, rng.randint(3, 6), rng),
                 factory_slip_days=SLIPS[factory],
                 non_working_days=closed[factory],
-                plan_allows_for_closures=i % 3 == 0,
-                buffer_days=BUFFER_DAYS,
             )
         )
     return inputs

@@ -216,7 +216,7 @@ async def _apply(
     current: Alert | _OpenAlert | None,
 ) -> str:
     """Raise, update or resolve the order's alert (`current`: its open one); says what it did."""
-    reason = _resolution(order, po, judged)
+    reason = alert_resolution(order, po, judged)
     if reason is not None:
         if current is None:
             return "unchanged"
@@ -250,7 +250,7 @@ async def _apply(
     return "raised" if current is None else "updated"
 
 
-def _resolution(
+def alert_resolution(
     order: ProductionOrder, po: PurchaseOrder, judged: OrderStatus | None
 ) -> str | None:
     """Why the order needs no late-risk alert, or None when the judgement decides."""

@@ -622,8 +622,7 @@ def _order_status(
             reports=reports,
             factory_slip_days=inputs.factory_slip_days,
             non_working_days=inputs.non_working_days,
-            plan_allows_for_closures=bool(derived) and not any(derived.values()),
-            buffer_days=inputs.buffer_days,
+            derived_milestones=frozenset(m for m in MILESTONES[:-1] if derived.get(m, True)),
         ),
         judged_on,
     )
@@ -723,7 +722,7 @@ def rollup(
                 derive_plan(planned_ex_factory(committed, {}, buffer_days)),
                 1,
                 (),
-                buffer_days=buffer_days,
+                derived_milestones=frozenset(MILESTONES[:-1]),
             ),
             judged_on,
         )
