@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from wipbot.store.db import SessionFactory
-from wipbot.store.factory_history import HISTORY_ORDERS, FactoryHistory, estimated_ship_day
+from wipbot.store.factory_history import (
+    HISTORY_ORDERS,
+    SHIPPED_REPORTS_PER_ORDER,
+    FactoryHistory,
+    estimated_ship_day,
+)
 from wipbot.store.models import Factory
 from wipbot.store.wip import checkin_age_days, judge_brand, po_status, resolve_brand
 
@@ -164,9 +169,11 @@ async def _po_cost(
 async def test_a_po_card_costs_the_same_whatever_the_factory_s_past(
     session_factory: SessionFactory, tmp_path: Path
 ) -> None:
-    """Two brands with one factory each: one with a short past, one with three times more."""
-    small = await _po_cost(session_factory, tmp_path, HISTORY_ORDERS + 2, "Small Co")
-    large = await _po_cost(session_factory, tmp_path, 3 * HISTORY_ORDERS, "Large Co")
+    """Two brands with one factory each: one with a past just over what the record reads,
+    one with three times more."""
+    page = HISTORY_ORDERS * SHIPPED_REPORTS_PER_ORDER
+    small = await _po_cost(session_factory, tmp_path, page + 2, "Small Co")
+    large = await _po_cost(session_factory, tmp_path, 3 * page, "Large Co")
     assert large.statements == small.statements
     assert large.rows == small.rows
     assert small.statements <= 16

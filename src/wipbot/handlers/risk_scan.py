@@ -10,7 +10,7 @@ restart, changes nothing: store.alerts keeps one open alert per subject and noti
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -213,7 +213,7 @@ async def _apply(
     po: PurchaseOrder,
     status: PoStatus | None,
     judged: OrderStatus | None,
-    current: Alert | None,
+    current: Alert | _OpenAlert | None,
 ) -> str:
     """Raise, update or resolve the order's alert (`current`: its open one); says what it did."""
     reason = alert_resolution(order, po, judged)
@@ -269,18 +269,27 @@ def _order_in(status: PoStatus | None, number: str) -> OrderStatus | None:
     return next((o for o in status.orders if o.number == number), None)
 
 
+@dataclass(frozen=True)
+class _OpenAlert:
+    """What the scan compares of an open alert: read as columns, not as tracked objects."""
+
+    subject: str
+    summary: str
+    severity: str
+    details: Mapping[str, Any]
+
+
 async def _open_alerts(
     session: AsyncSession, brand_id: int, kind: AlertKind, subjects: list[str]
-) -> Iterable[Alert]:
-    return (
-        await session.exec(
-            select(Alert)
-            .where(Alert.brand_id == brand_id)
-            .where(Alert.kind == kind.value)
-            .where(col(Alert.subject).in_(subjects))
-            .where(Alert.resolved_at == None)  # noqa: E711
-        )
-    ).all()
+) -> list[_OpenAlert]:
+    found = await session.exec(
+        select(Alert.subject, Alert.summary, Alert.severity, Alert.details)  # type: ignore[call-overload]
+        .where(Alert.brand_id == brand_id)
+        .where(Alert.kind == kind.value)
+        .where(col(Alert.subject).in_(subjects))
+        .where(Alert.resolved_at == None)  # noqa: E711
+    )
+    return [_OpenAlert(*row) for row in found.all()]
 
 
 def _days(days: int) -> str:

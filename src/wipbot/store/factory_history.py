@@ -12,19 +12,20 @@ that ships early read as one that ships late.
 
 Only what was known on the judged date counts: an order is finished for the record if its first
 shipped report was made by then, and a `shipped_on` counts only if it was reported by then.
-The record is the last HISTORY_ORDERS finished orders by the day their shipment became known:
-two statements per factory, whose rows do not grow with the factory's past.
+The record is the last HISTORY_ORDERS orders reported shipped (by their latest shipped report
+made by then): four statements per factory, whose rows and work do not grow with its past.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.milestones import MILESTONES, Milestone
@@ -37,6 +38,9 @@ HISTORY_ORDERS = 20
 """Finished orders in a factory's record: about a season of one factory's work for a brand,
 recent enough to reflect how it works now."""
 CHECKIN_INTERVAL_DAYS = 7
+SHIPPED_REPORTS_PER_ORDER = 3
+"""Shipped check-ins an order usually has (the first, a correction, a last word): sizes the
+pages of the walk back through a factory's shipments."""
 SHIPPED = Milestone.SHIPPED.value
 CANCELLED = "cancelled"
 
@@ -96,26 +100,10 @@ class FactoryHistory:
         """Days each of the factory's last finished orders shipped after plan, oldest first."""
         zone = ZoneInfo(factory.timezone)
         cutoff = self._cutoff(zone)
-        first_shipped = func.min(CheckIn.reported_at).label("first_shipped")
-        finished = (
-            select(CheckIn.production_order_id, first_shipped)
-            .join(ProductionOrder, col(ProductionOrder.id) == col(CheckIn.production_order_id))
-            .where(ProductionOrder.factory_id == factory.id)
-            .where(ProductionOrder.status != CANCELLED)
-            .where(CheckIn.milestone == SHIPPED)
-        )
-        if cutoff is not None:
-            finished = finished.where(col(CheckIn.reported_at) < cutoff)
-        recent = (
-            await session.exec(
-                finished.group_by(col(CheckIn.production_order_id))
-                .order_by(first_shipped.desc(), col(CheckIn.production_order_id).desc())
-                .limit(HISTORY_ORDERS)
-            )
-        ).all()
+        recent = await self._recent_orders(session, factory, cutoff)
         if not recent:
             return ()
-        ids = [order_id for order_id, _ in reversed(recent)]
+        ids = list(reversed(recent))
         reports = select(
             col(CheckIn.production_order_id),
             col(CheckIn.reported_at),
@@ -136,6 +124,31 @@ class FactoryHistory:
             if shipped is not None:
                 slips.append((shipped - planned[order_id]).days)
         return tuple(slips)
+
+    async def _recent_orders(
+        self, session: AsyncSession, factory: Factory, cutoff: datetime | None
+    ) -> list[int]:
+        """The factory's last HISTORY_ORDERS orders reported shipped before `cutoff`, newest
+        first: shipped check-ins walked backwards in time (index on milestone, reported_at),
+        a page at a time, until enough distinct orders are found."""
+        query = (
+            select(col(CheckIn.production_order_id))
+            .join(ProductionOrder, col(ProductionOrder.id) == col(CheckIn.production_order_id))
+            .where(CheckIn.milestone == SHIPPED)
+            .where(ProductionOrder.factory_id == factory.id)
+            .where(ProductionOrder.status != CANCELLED)
+        )
+        if cutoff is not None:
+            query = query.where(col(CheckIn.reported_at) < cutoff)
+        query = query.order_by(col(CheckIn.reported_at).desc(), col(CheckIn.id).desc())
+        found: dict[int, None] = {}
+        page = HISTORY_ORDERS * SHIPPED_REPORTS_PER_ORDER
+        for offset in itertools.count(0, page):
+            rows = (await session.exec(query.offset(offset).limit(page))).all()
+            found.update(dict.fromkeys(rows))
+            if len(found) >= HISTORY_ORDERS or len(rows) < page:
+                break
+        return list(found)[:HISTORY_ORDERS]
 
     async def _planned_ship_days(self, session: AsyncSession, ids: list[int]) -> dict[int, date]:
         committed: dict[int | None, date] = dict(

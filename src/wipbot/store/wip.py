@@ -279,7 +279,8 @@ async def find_po(session: AsyncSession, brand_id: int, number: str) -> Purchase
 class _Known:
     """Everything about the relevant production orders that the judgement needs."""
 
-    plans: dict[int, list[TnaMilestone]]
+    plans: dict[int, list[Any]]
+    """Plan rows (milestone, planned_date, derived) by production order."""
     reports: dict[int, list[Report]]
     issue_notes: dict[int, list[IssueInfo]]
     gates: dict[int, str]
@@ -426,13 +427,18 @@ async def _load_known(
     ids = [o.id for o in orders]
     zone_of = {o.id: zones[o.factory_id] for o in orders}
     number_of = {o.id: o.number for o in orders}
-    plans: dict[int, list[TnaMilestone]] = defaultdict(list)
+    plans: dict[int, list[Any]] = defaultdict(list)
     for row in (
         await session.exec(
-            select(TnaMilestone).where(col(TnaMilestone.production_order_id).in_(ids))
+            select(  # type: ignore[call-overload]
+                TnaMilestone.production_order_id,
+                TnaMilestone.milestone,
+                TnaMilestone.planned_date,
+                TnaMilestone.derived,
+            ).where(col(TnaMilestone.production_order_id).in_(ids))
         )
     ).all():
-        plans[row.production_order_id].append(row)
+        plans[row[0]].append(row)
     columns = select(*CHECKIN_COLUMNS)  # type: ignore[call-overload]
     query = columns.where(col(CheckIn.production_order_id).in_(ids))
     if as_of is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from sqlmodel import select
 
 from wipbot.store.brands import ROLES, brand_by_name, set_member, upsert_brand
@@ -93,8 +94,8 @@ def list_brands(as_json: bool = JsonOption) -> None:
         return
     for b in data:
         console.print(
-            f"[bold]{b['name']}[/bold] team={b['slack_team_id']} "
+            f"[bold]{escape(str(b['name']))}[/bold] team={b['slack_team_id']} "
             f"alerts={b['alerts_channel']} approvals={b['approvals_channel']}"
         )
         for m in b["members"]:  # type: ignore[attr-defined]
-            console.print(f"  {m['slack_user_id']} {m['name']} ({m['role']})")
+            console.print(f"  {m['slack_user_id']} {m['name']} ({m['role']})", markup=False)

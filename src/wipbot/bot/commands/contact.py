@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import typer
+from rich.markup import escape
 from sqlmodel import col, select
 
 from wipbot.handlers.onboarding import PLATFORMS, Invite, InviteError, create_invite, invite_link
@@ -83,7 +84,8 @@ def invite(
         return
     typer.echo(link or created.code)
     console.print(
-        f"[dim]one-time invite for {created.name} ({created.factory_code}, {platform}), "
+        f"[dim]one-time invite for {escape(created.name)} ({escape(created.factory_code)}, "
+        f"{platform}), "
         f"valid until {created.expires_at:%Y-%m-%d %H:%M} UTC[/dim]",
         highlight=False,
     )
@@ -134,4 +136,5 @@ def list_contacts(as_json: bool = JsonOption) -> None:
         console.print(
             f"{row['factory']:<8} {row['name']:<20} {row['platform']:<9} {link}{pending}",
             highlight=False,
+            markup=False,
         )

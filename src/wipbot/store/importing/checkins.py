@@ -28,8 +28,8 @@ ImportFailed at the end, after every row was checked, and the caller rolls the w
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ from wipbot.store.models import (
 from .cells import Row, key, parse_count, parse_date, parse_datetime, parse_issues
 from .errors import ImportFailed, RowError
 from .scope import import_done, open_stream
+from .sheet import SheetRow
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
 
 QUANTITY_COLUMNS = ("qty_cut", "qty_sewn", "qty_finished", "qty_packed", "qty_shipped")
@@ -81,9 +82,11 @@ class CheckInRow:
     shipped_on: date | None
     note: str
 
-    @property
-    def key(self) -> CheckInKey:
-        return (self.production_order_id, self.reported_at, _milestone_key(self.milestone))
+    key: CheckInKey = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        key = (self.production_order_id, self.reported_at, _milestone_key(self.milestone))
+        object.__setattr__(self, "key", key)
 
     def values(self) -> dict[str, Any]:
         """The columns a re-import may change."""
@@ -128,12 +131,13 @@ async def import_checkins(
         session, opened.file, await _last_checkin_id(session), counts["check-ins"], errors
     )
     batch: dict[CheckInKey, CheckInRow] = {}
+    columns = frozenset(opened.columns)
     rows = 0
-    for source in opened.rows:
+    for source in _every_row(opened.rows, errors):
         rows += 1
         row = Row(opened.file, source, errors)
         opened.check_brand(row)
-        item = _parse(row, orders)
+        item = _parse(row, orders, columns)
         if item is not None:
             earlier = batch.get(item.key)
             if earlier is not None:
@@ -149,6 +153,15 @@ async def import_checkins(
     if errors or target is None:
         raise ImportFailed(errors)
     return await import_done(session, "checkins", opened, target, counts, rows=rows)
+
+
+def _every_row(rows: Iterator[SheetRow], errors: list[RowError]) -> Iterator[SheetRow]:
+    """The file's rows; cells the reader refused (it reports them once every row was read)
+    join the other errors instead of hiding them."""
+    try:
+        yield from rows
+    except ImportFailed as refused:
+        errors.extend(refused.errors)
 
 
 def _duplicate(where: str) -> str:
@@ -172,8 +185,11 @@ async def known_orders(session: AsyncSession, brand: Brand) -> dict[str, KnownOr
     return {key(number): KnownOrder(id_, number, tz) for id_, number, tz in found.all() if id_}
 
 
-def _parse(row: Row, orders: dict[str, KnownOrder] | None) -> CheckInRow | None:
-    """`orders` is None when the brand is unknown: then no production order can be checked."""
+def _parse(
+    row: Row, orders: dict[str, KnownOrder] | None, columns: frozenset[str]
+) -> CheckInRow | None:
+    """`orders` is None when the brand is unknown: then no production order can be checked.
+    `columns` are the file's: a column it lacks is not looked up row after row."""
     number = row.text("production_order", max_length=48)
     found = orders.get(key(number)) if number and orders is not None else None
     if number and orders is not None and found is None:
@@ -182,11 +198,15 @@ def _parse(row: Row, orders: dict[str, KnownOrder] | None) -> CheckInRow | None:
     milestone = row.value("milestone", parse_milestone, required=False)
     quantities = {
         column.removeprefix("qty_"): row.value(column, parse_count, required=False)
+        if column in columns
+        else None
         for column in QUANTITY_COLUMNS
     }
     issues = row.value("issues", parse_issues, required=False) or ()
     revised = row.value("revised_exf", parse_date, required=False)
-    shipped_on = row.value("shipped_on", parse_date, required=False)
+    shipped_on = (
+        row.value("shipped_on", parse_date, required=False) if "shipped_on" in columns else None
+    )
     if shipped_on is not None and milestone is not Milestone.SHIPPED:
         row.error("shipped_on", "only a shipped row has a ship date; set milestone to shipped")
     note = row.text("note", required=False, max_length=2000) or ""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Index, SQLModel
 
 from ._base import created_at_field
 
 
 class CheckIn(SQLModel, table=True):
     __tablename__ = "checkin"
+    # A factory's latest shipments, newest first, without reading its whole history.
+    __table_args__ = (Index("ix_checkin_milestone_reported_at", "milestone", "reported_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     production_order_id: int = Field(foreign_key="production_order.id", index=True)
