@@ -9,7 +9,7 @@ from .factory import Contact, Factory, FactoryClosure
 from .gate import Gate, GateChecklistItem
 from .messaging import ConversationState, OutboxMessage, ScheduledPrompt, SeenInbound
 from .orders import ProductionOrder, PurchaseOrder, PurchaseOrderLine, Style, TnaMilestone
-from .qc import QcDefect, QcInspection
+from .qc import QcDefect, QcInspection, QcPhoto
 
 __all__ = [
     "Alert",
@@ -32,6 +32,7 @@ __all__ = [
     "PurchaseOrderLine",
     "QcDefect",
     "QcInspection",
+    "QcPhoto",
     "ScheduledPrompt",
     "SeenInbound",
     "Style",
