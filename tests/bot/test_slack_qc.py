@@ -190,3 +190,15 @@ async def test_landed_shows_cost_and_margin_per_line_and_estimate_against_actual
 async def test_landed_for_an_unknown_po_suggests_close_ones(slack: SlackHarness) -> None:
     text = shown(await ask(slack, "/landed", "PO-20011"))
     assert "No PO 'PO-20011'" in text and "PO-2001" in text
+
+
+async def test_app_home_has_a_quality_section_for_the_designers(slack: SlackHarness) -> None:
+    event = {"type": "app_home_opened", "user": VIEWER, "channel": "D0HOME", "tab": "home"}
+    response = await slack.event(event, event_id="EvQ01")
+    assert response.status_code == 200
+    text = blocks_to_text(slack.fake.home_views[VIEWER]["blocks"])
+    assert "Quality · the loop back to design" in text
+    assert "11 defects in 160 pieces sampled (6.88 per 100)" in text
+    assert "first-pass yield of finals 0.00 %" in text
+    assert "ST-2001 Crew tee · 6.88 per 100 · 11 defects in 2 inspection(s)" in text
+    assert "Repeats across factories" not in text

@@ -15,6 +15,7 @@ from .commands import (
     outbox,
     po,
     qc,
+    report,
     serve,
     shell,
     slack,
@@ -38,6 +39,7 @@ app.add_typer(importing.app, name="import")
 app.add_typer(po.app, name="po")
 app.add_typer(qc.app, name="qc")
 app.command("cost")(cost.cost_command)
+app.add_typer(report.app, name="report")
 app.command("demo")(demo.demo_command)
 
 
