@@ -20,6 +20,7 @@ SLASH_COMMANDS = (
     ("/gate", "Request a sample-to-bulk gate approval", "PO-1042 [done|undo ITEM]"),
     ("/qc", "QC inspections of a PO: verdicts, defects, photos", "PO-1042"),
     ("/landed", "Landed cost and margin per line of a PO", "PO-1042"),
+    ("/digest", "The Monday digest in this channel", "[on | off]"),
 )
 
 

@@ -5,6 +5,7 @@ from .audit import AuditLog
 from .brand import Brand, BrandMember
 from .checkin import CheckIn, CheckInIssue, CheckInPhoto
 from .cost import LandedCharge
+from .digest import DigestSubscription, WeeklyDigest
 from .factory import Contact, Factory, FactoryClosure
 from .gate import Gate, GateChecklistItem
 from .messaging import ConversationState, OutboxMessage, ScheduledPrompt, SeenInbound
@@ -21,6 +22,7 @@ __all__ = [
     "CheckInPhoto",
     "Contact",
     "ConversationState",
+    "DigestSubscription",
     "Factory",
     "FactoryClosure",
     "Gate",
@@ -37,4 +39,5 @@ __all__ = [
     "SeenInbound",
     "Style",
     "TnaMilestone",
+    "WeeklyDigest",
 ]
