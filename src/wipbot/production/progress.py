@@ -28,13 +28,18 @@ class ReportedIssue:
 
 @dataclass(frozen=True)
 class Report:
-    """One check-in. Quantities hold only the fields the contact answered."""
+    """One check-in. Quantities hold only the fields the contact answered.
+
+    `milestone` None means "not started yet": materials are not in, but the report can still
+    name the issues holding them up. `shipped_on` is the day the goods really left, when known.
+    """
 
     reported_at: datetime
-    milestone: Milestone
+    milestone: Milestone | None
     quantities: Mapping[str, int] = field(default_factory=dict)
     issues: tuple[ReportedIssue, ...] = ()
     revised_exf: date | None = None
+    shipped_on: date | None = None
 
     def __post_init__(self) -> None:
         if self.reported_at.tzinfo is None:
@@ -48,9 +53,19 @@ class Report:
             raise ValueError(f"quantities must not be negative: {negative}")
 
     @property
+    def stage_index(self) -> int:
+        """Position in the milestone schema; -1 for "not started yet", before materials_in."""
+        return milestone_index(self.milestone)
+
+    @property
     def day(self) -> date:
         """The report's calendar day in the timezone it carries (UTC, as the store returns it)."""
         return self.reported_at.date()
+
+
+def milestone_index(milestone: Milestone | None) -> int:
+    """Position in the schema, with "not started yet" (None) before the first milestone."""
+    return -1 if milestone is None else milestone.index
 
 
 @dataclass(frozen=True)
@@ -80,11 +95,15 @@ def derive_state(order_quantity: int, reports: Sequence[Report], now: datetime) 
     milestone_dates: dict[Milestone, date] = {}
     revised_exf: date | None = None
     for report in ordered:
-        if milestone is None or report.milestone.index > milestone.index:
+        if report.stage_index > milestone_index(milestone):
             milestone = report.milestone
         quantities.update(report.quantities)
-        for reached in MILESTONES[: report.milestone.index + 1]:
+        for reached in MILESTONES[: report.stage_index + 1]:
             milestone_dates.setdefault(reached, report.day)
+        if report.shipped_on is not None and report.milestone is Milestone.SHIPPED:
+            # The real day beats the day it was first reported (weekly check-ins lag it).
+            first_seen = milestone_dates[Milestone.SHIPPED]
+            milestone_dates[Milestone.SHIPPED] = min(first_seen, report.shipped_on)
         if report.revised_exf is not None:
             revised_exf = report.revised_exf
 

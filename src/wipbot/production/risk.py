@@ -232,7 +232,7 @@ def _reached_on(
     last report that had not reached it (or, with none, within one check-in interval), so inside
     that window the plan gets the benefit of the doubt: only days the reports prove lost count
     as a late start. Without this, weekly reporting alone would read as days lost."""
-    not_yet = [r.day for r in reports if r.milestone.index < milestone.index and r.day < first_seen]
+    not_yet = [r.day for r in reports if r.stage_index < milestone.index and r.day < first_seen]
     earliest = (
         max(not_yet) + timedelta(days=1)
         if not_yet

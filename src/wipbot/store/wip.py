@@ -425,7 +425,7 @@ async def _load_known(
         reports[checkin.production_order_id].append(
             Report(
                 reported_at=local[checkin.id],
-                milestone=Milestone(checkin.milestone),
+                milestone=Milestone(checkin.milestone) if checkin.milestone else None,
                 quantities=_quantities(checkin),
                 issues=reported,
                 revised_exf=checkin.revised_exf,

@@ -45,7 +45,7 @@ OPTIONAL = ("brand", *QUANTITY_COLUMNS, "issues", "revised_exf", "note")
 DATE_ONLY_LOCAL_TIME = time(12, 0)
 SOURCE = "import"
 
-CheckInKey = tuple[int, datetime, str]
+CheckInKey = tuple[int, datetime, str | None]
 
 
 @dataclass(frozen=True)

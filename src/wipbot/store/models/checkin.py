@@ -17,13 +17,17 @@ class CheckIn(SQLModel, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     source: str = Field(max_length=16)
     reported_at: datetime = Field(index=True)
-    milestone: str = Field(max_length=16)
+    # None: not started yet (materials not in), so the report can still carry issues and delays.
+    milestone: str | None = Field(default=None, max_length=16)
     qty_cut: int | None = None
     qty_sewn: int | None = None
     qty_finished: int | None = None
     qty_packed: int | None = None
     qty_shipped: int | None = None
     revised_exf: date | None = None
+    # The day the goods really left, when the contact or the import says it (a weekly check-in
+    # that says "shipped" is otherwise days after the real date).
+    shipped_on: date | None = None
     note: str = Field(default="", max_length=2000)
     created_at: datetime = created_at_field()
 
