@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wipbot.store.inbound import first_delivery
 from wipbot.store.models import Contact
 
-from . import checkin
+from . import checkin, qc_chat
 from .chat_turn import Turn, begin_turn, end_turn
 from .factory_status import factory_status
 from .freetext_shortcut import free_text_example
@@ -52,6 +52,8 @@ async def route(turn: Turn, inbound: Inbound) -> list[Reply]:
     command = inbound.command
     if command is not None:
         return await on_command(turn, *command)
+    if qc_chat.in_flow(turn) or qc_chat.owns(inbound.choice):
+        return await qc_chat.route(turn, inbound)
     if inbound.choice:
         return await checkin.on_choice(turn, inbound.choice)
     if inbound.photo_file_id:
@@ -68,6 +70,10 @@ async def on_command(turn: Turn, name: str, argument: str) -> list[Reply]:
         return [greeting, *await checkin.begin_or_resume(turn)]
     if name == "checkin":
         return await checkin.begin_or_resume(turn)
+    if name == "qc":
+        return await qc_chat.begin(turn)
+    if name == "cancel" and qc_chat.in_flow(turn):
+        return qc_chat.cancel(turn)
     if name == "cancel":
         return checkin.cancel(turn)
     if name == "status":

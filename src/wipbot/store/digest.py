@@ -26,6 +26,8 @@ from .models import (
 )
 
 REQUESTED = "requested"
+NOT_STARTED = "not_started"
+"""A check-in without a milestone: the order has not started yet."""
 
 
 async def subscribed_channels(session: AsyncSession, brand_id: int) -> list[str]:
@@ -72,7 +74,7 @@ async def order_weeks(
     names: dict[int, tuple[str, str, str]] = {}
     for order, po_number, factory, milestone in during:
         assert order.id is not None
-        reached[order.id].append(milestone)
+        reached[order.id].append(milestone or NOT_STARTED)
         names[order.id] = (order.number, po_number, factory)
     before = await _last_before(session, list(reached), since)
     return [
@@ -105,7 +107,7 @@ async def _last_before(
             )
         )
     ).all()
-    return dict(rows)
+    return {order_id: milestone or NOT_STARTED for order_id, milestone in rows}
 
 
 async def alerts_opened(
