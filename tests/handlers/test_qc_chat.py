@@ -7,10 +7,20 @@ import pytest
 from sqlmodel import col, select
 
 from wipbot.handlers.i18n import LANGUAGES
-from wipbot.store.db import SessionFactory
-from wipbot.store.models import Alert, ConversationState, QcDefect, QcInspection, QcPhoto
+from wipbot.handlers.onboarding import InviteError, create_invite
+from wipbot.handlers.reminders import linked_contacts
+from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.models import (
+    Alert,
+    CheckIn,
+    ConversationState,
+    Factory,
+    QcDefect,
+    QcInspection,
+    QcPhoto,
+)
 
-from .factory_seed import Chat, buttons, seed, text
+from .factory_seed import NOW, Chat, buttons, seed, text
 
 
 async def inspections(sessions: SessionFactory) -> list[QcInspection]:
@@ -147,3 +157,37 @@ async def test_every_language_walks_the_same_flow(
     async with sqlite_session_factory() as session:
         (defect,) = (await session.exec(select(QcDefect))).all()
     assert (defect.category, defect.severity, defect.count) == ("stain", "major", 2)
+
+
+async def test_an_inspector_is_invited_for_a_factory_and_only_reports_inspections(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    await seed(sqlite_session_factory)
+    async with transaction(sqlite_session_factory) as session:
+        invite = await create_invite(
+            session,
+            factory_code="SGN1",
+            name="Bureau Veritas — Minh",
+            platform="whatsapp",
+            now=NOW,
+            role="inspector",
+            language="en",
+        )
+        with pytest.raises(InviteError, match="unknown role 'boss'"):
+            await create_invite(
+                session, factory_code="SGN1", name="X", platform="telegram", now=NOW, role="boss"
+            )
+    chat = Chat(sqlite_session_factory, "84900000001", platform="whatsapp")
+    welcome = await chat.say(invite.code)
+    assert "QC inspection for Saigon Knit. Which production order?" in text(welcome)
+    assert "Hello Bureau Veritas — Minh!" in text(welcome)
+    assert "Each week" not in text(welcome) and "Weekly check-in" not in text(welcome)
+    assert "QC inspection for" in text(await chat.say("/checkin"))
+    assert "QC inspection for" in text(await chat.say("PO-1042 sewing 500"))
+    async with sqlite_session_factory() as session:
+        factory = (await session.exec(select(Factory).where(Factory.code == "SGN1"))).one()
+        assert factory.id is not None
+        prompted = [c.name for c in await linked_contacts(session, factory.id)]
+        checkins = (await session.exec(select(CheckIn))).all()
+    assert prompted == ["Lan"]
+    assert checkins == []

@@ -236,6 +236,8 @@ async def on_choice(turn: Turn, value: str) -> list[Reply]:
 
 async def on_text(turn: Turn, text: str) -> list[Reply]:
     _ = turn._
+    if not in_flow(turn):
+        return await begin(turn)
     draft = _draft(turn)
     if turn.step == LOT:
         return _set_lot(turn, draft, _int(text.replace(",", "").replace(" ", "")))
@@ -250,6 +252,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
 
 def on_photo(turn: Turn, file_id: str) -> list[Reply]:
     _ = turn._
+    if not in_flow(turn):
+        return [Reply(_("This inspection has ended. Send /qc to report a new one."))]
     draft = _draft(turn)
     draft.photos.append(file_id)
     _keep(turn, draft, turn.step)

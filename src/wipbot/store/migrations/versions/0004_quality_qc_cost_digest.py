@@ -49,6 +49,15 @@ def upgrade() -> None:
                 server_default="",
             )
         )
+    with op.batch_alter_table("contact", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "role",
+                sqlmodel.sql.sqltypes.AutoString(length=16),
+                nullable=False,
+                server_default="contact",
+            )
+        )
     with op.batch_alter_table("brand", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -100,6 +109,8 @@ def downgrade() -> None:
     op.drop_table("digest_subscription")
     with op.batch_alter_table("brand", schema=None) as batch_op:
         batch_op.drop_column("timezone")
+    with op.batch_alter_table("contact", schema=None) as batch_op:
+        batch_op.drop_column("role")
     with op.batch_alter_table("style", schema=None) as batch_op:
         batch_op.drop_column("season")
     with op.batch_alter_table("landed_charge", schema=None) as batch_op:
