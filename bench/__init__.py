@@ -15,6 +15,7 @@ from .common import Figure, Result, Target
 BENCHMARKS: dict[str, Callable[[bool], Result]] = {
     risk.NAME: risk.run,
     imports.NAME: imports.run,
+    imports.CHECKINS_NAME: imports.run_checkins,
     board.NAME: board.run,
     webhook.NAME: webhook.run,
     sender.NAME: sender.run,

@@ -48,7 +48,9 @@ def values(message: SentMessage) -> list[str]:
 
 async def link(bot: Bot, user: User, code: str) -> list[SentMessage]:
     answers = await bot.say(user, f"/start {code}")
-    assert values(answers[-1])[:2] == ["m:materials_in", "m:cutting"], answers[-1].text
+    assert values(answers[-1])[:3] == ["m:not_started", "m:materials_in", "m:cutting"], answers[
+        -1
+    ].text
     return answers
 
 

@@ -67,6 +67,7 @@ async def test_full_checkin_with_buttons_and_lists(bot: Bot, db: SessionFactory)
     milestones = bot.fake.last_interactive(RAHIMA)
     assert milestones.interactive_type == "list"
     assert [o["id"] for o in milestones.options] == [
+        "m:not_started",
         "m:materials_in",
         "m:cutting",
         "m:sewing",

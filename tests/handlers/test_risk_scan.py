@@ -26,7 +26,7 @@ class Scenario:
     contact_id: int
 
     async def report(
-        self, day: date, milestone: str, issues: list[tuple[str, int]], **qty: int
+        self, day: date, milestone: str | None, issues: list[tuple[str, int]], **qty: int
     ) -> None:
         async with transaction(self.factory) as session:
             order = await session.get(ProductionOrder, self.order_id)
@@ -69,7 +69,7 @@ async def scenario(session_factory: SessionFactory) -> Scenario:
 
 
 async def test_fabric_late_goes_at_risk_then_late_then_recovers(scenario: Scenario) -> None:
-    await scenario.report(date(2026, 8, 31), "materials_in", [("fabric_late", 2)])
+    await scenario.report(date(2026, 8, 31), None, [("fabric_late", 2)])
     assert await scenario.rescore(date(2026, 8, 31)) is RiskStatus.AT_RISK
     [alert] = await scenario.alerts()
     assert (alert.kind, alert.subject, alert.severity) == ("late_risk", SUBJECT, "warning")
@@ -78,7 +78,7 @@ async def test_fabric_late_goes_at_risk_then_late_then_recovers(scenario: Scenar
     assert "at risk" in alert.summary and "2026-10-15" in alert.summary
     assert await scenario.posts() == ["send"]
 
-    await scenario.report(date(2026, 9, 2), "materials_in", [("fabric_late", 5)])
+    await scenario.report(date(2026, 9, 2), None, [("fabric_late", 5)])
     assert await scenario.rescore(date(2026, 9, 2)) is RiskStatus.LATE
     [alert] = await scenario.alerts()
     assert (alert.severity, alert.revision, alert.resolved_at) == ("danger", 2, None)
@@ -94,7 +94,7 @@ async def test_fabric_late_goes_at_risk_then_late_then_recovers(scenario: Scenar
 
 
 async def test_repeated_scans_and_restarts_change_nothing(scenario: Scenario) -> None:
-    await scenario.report(date(2026, 9, 2), "materials_in", [("fabric_late", 5)])
+    await scenario.report(date(2026, 9, 2), None, [("fabric_late", 5)])
     results = []
     for _ in range(3):
         async with transaction(scenario.factory) as session:
@@ -110,8 +110,8 @@ async def test_repeated_scans_and_restarts_change_nothing(scenario: Scenario) ->
 
 
 async def test_scan_and_as_of_judge_alike(scenario: Scenario) -> None:
-    await scenario.report(date(2026, 8, 31), "materials_in", [("fabric_late", 2)])
-    await scenario.report(date(2026, 9, 2), "materials_in", [("fabric_late", 5)])
+    await scenario.report(date(2026, 8, 31), None, [("fabric_late", 2)])
+    await scenario.report(date(2026, 9, 2), None, [("fabric_late", 5)])
     async with transaction(scenario.factory) as session:
         scanned = await rescore_production_order(session, scenario.order_id, today=date(2026, 9, 2))
     await scenario.report(date(2026, 9, 6), "cutting", [], cut=200)
@@ -127,7 +127,7 @@ async def test_scan_and_as_of_judge_alike(scenario: Scenario) -> None:
 async def test_an_order_no_longer_open_has_its_alert_resolved(
     scenario: Scenario, status: str
 ) -> None:
-    await scenario.report(date(2026, 9, 2), "materials_in", [("fabric_late", 5)])
+    await scenario.report(date(2026, 9, 2), None, [("fabric_late", 5)])
     assert await scenario.rescore(date(2026, 9, 2)) is RiskStatus.LATE
     async with transaction(scenario.factory) as session:
         order = await session.get(ProductionOrder, scenario.order_id)

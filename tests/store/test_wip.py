@@ -260,18 +260,17 @@ async def test_a_factory_that_habitually_ships_late_is_expected_to(
         for n, exf in ((1, "2026-10-10"), (2, "2026-10-20"), (3, "2026-11-01"), (4, "2026-12-20"))
     ]
     await run_import(session_factory, "pos", write_csv(tmp_path, "p.csv", PO_HEADER, rows))
-    # Plans end 3 days (the brand's buffer) before committed; each shipped 4 days after that.
+    # Plans end 3 days (the brand's buffer) before committed; each shipped 4 days after that:
+    # as shipped_on says, or as the reports bound it (after 20 Oct, by 22 Oct: the 21st).
     checkins = [
-        ["PO-1-A", "2026-10-11", "shipped"],
-        ["PO-2-A", "2026-10-21", "shipped"],
-        ["PO-3-A", "2026-11-02", "shipped"],
-        ["PO-4-A", "2026-11-06", "materials_in"],
+        ["PO-1-A", "2026-10-14", "shipped", "2026-10-11"],
+        ["PO-2-A", "2026-10-20", "inspection", ""],
+        ["PO-2-A", "2026-10-22", "shipped", ""],
+        ["PO-3-A", "2026-11-02", "shipped", "2026-11-02"],
+        ["PO-4-A", "2026-11-06", "materials_in", ""],
     ]
-    await run_import(
-        session_factory,
-        "checkins",
-        write_csv(tmp_path, "c.csv", ["production_order", "reported_at", "milestone"], checkins),
-    )
+    header = ["production_order", "reported_at", "milestone", "shipped_on"]
+    await run_import(session_factory, "checkins", write_csv(tmp_path, "c.csv", header, checkins))
     async with session_factory() as session:
         found = await resolve_brand(session, None)
         assert found.id is not None

@@ -130,23 +130,29 @@ class StagePace:
 
 
 def stage_pace(reports: Sequence[Report], stage: Milestone, started: date) -> StagePace | None:
-    """The pace between the last two readings of the stage's quantity.
+    """The pace between the last two readings of the stage's quantity taken inside the stage.
 
-    When those show nothing (same day, or a week without output) it falls back to the average
-    since the stage started, so one quiet week does not make the stage look endless.
+    Only reports at or past the stage count: a reading from before the stage began ("sewn 0"
+    while still cutting) would stretch the first interval over days nobody sewed. One reading
+    is not enough: the stage began somewhere in the week before it, so the days it took are
+    unknown. When the last two readings show nothing (a quiet week) it falls back to the
+    average since the stage began (`started`), so one idle week does not make the stage look
+    endless.
     """
     field_name = stage.quantity_field
     if field_name is None:
         return None
     ordered = sorted(reports, key=lambda r: r.reported_at)
-    readings = {r.day: r.quantities[field_name] for r in ordered if field_name in r.quantities}
-    if not readings:
+    readings = {
+        r.day: r.quantities[field_name]
+        for r in ordered
+        if field_name in r.quantities and r.stage_index >= stage.index
+    }
+    if len(readings) < 2:
         return None
     days = sorted(readings)
     last_day, last_quantity = days[-1], readings[days[-1]]
-    pace = 0.0
-    if len(days) >= 2:
-        pace = (last_quantity - readings[days[-2]]) / (last_day - days[-2]).days
+    pace = (last_quantity - readings[days[-2]]) / (last_day - days[-2]).days
     if pace <= 0:
         elapsed = (last_day - started).days
         pace = last_quantity / elapsed if elapsed > 0 else 0.0

@@ -144,7 +144,7 @@ class SlackTransport:
                     thread_ts=alert.slack_ts,
                     **alert_followup(card, news or changes_since(None, card)).as_kwargs(),
                 )
-                noted = snapshot(card)
+                noted = snapshot(card, reply=True)
         await _remember(session, message, snapshot(card), noted)
         await enqueue_home_refresh(session, alert.brand_id)
         await session.flush()

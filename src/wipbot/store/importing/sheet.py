@@ -6,8 +6,8 @@ same: dates typed into Excel arrive as dates, numbers without a trailing `.0`.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,6 +21,7 @@ from .errors import ImportFailed, RowError
 
 HEADER_LINE = 1
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+READ_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ class Sheet:
     rows: tuple[SheetRow, ...]
 
 
+@dataclass(frozen=True)
+class SheetStream:
+    """The header, and the rows read one at a time: a large file never sits in memory whole."""
+
+    file: str
+    columns: tuple[str, ...]
+    rows: Iterator[SheetRow]
+
+
 def normalise_column(name: str) -> str:
     """`PO Number`, `po-number` and ` po_number ` all mean `po_number`."""
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
@@ -45,6 +55,12 @@ def normalise_column(name: str) -> str:
 
 def read_sheet(path: Path, *, file: str | None = None) -> Sheet:
     """Read the first worksheet (XLSX) or the whole file (CSV); blank lines are skipped."""
+    stream = stream_sheet(path, file=file)
+    return Sheet(stream.file, stream.columns, tuple(stream.rows))
+
+
+def stream_sheet(path: Path, *, file: str | None = None) -> SheetStream:
+    """As read_sheet, but the rows come one at a time as they are read."""
     name = file or str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -52,7 +68,7 @@ def read_sheet(path: Path, *, file: str | None = None) -> Sheet:
     if not path.is_file():
         raise _file_error(name, "no such file")
     lines = _xlsx_lines(path, name) if suffix != ".csv" else _csv_lines(path)
-    return _sheet(name, lines)
+    return _stream(name, lines)
 
 
 def check_columns(
@@ -82,17 +98,21 @@ def _names(columns: Iterable[str]) -> str:
     return ", ".join(sorted(columns))
 
 
-def _sheet(name: str, lines: Iterator[tuple[int, list[str]]]) -> Sheet:
-    header: list[str] | None = None
-    rows: list[SheetRow] = []
+def _stream(name: str, lines: Iterator[tuple[int, list[str]]]) -> SheetStream:
+    first = next(lines, None)
+    if first is None:
+        raise _file_error(name, "the file is empty; line 1 must be the header row")
+    line, values = first
+    if line != HEADER_LINE or not any(values):
+        raise _file_error(name, "line 1 must be the header row with the column names")
+    header = [normalise_column(v) for v in values]
+    while header and not header[-1]:
+        header.pop()
+    return SheetStream(name, tuple(header), _rows(header, lines))
+
+
+def _rows(header: list[str], lines: Iterator[tuple[int, list[str]]]) -> Iterator[SheetRow]:
     for line, values in lines:
-        if header is None:
-            if line != HEADER_LINE or not any(values):
-                raise _file_error(name, "line 1 must be the header row with the column names")
-            header = [normalise_column(v) for v in values]
-            while header and not header[-1]:
-                header.pop()
-            continue
         if not any(values):
             continue
         cells = {column: value for column, value in zip(header, values, strict=False) if column}
@@ -101,23 +121,31 @@ def _sheet(name: str, lines: Iterator[tuple[int, list[str]]]) -> Sheet:
             for number, value in enumerate(values, start=1)
             if value and (number > len(header) or not header[number - 1])
         )
-        rows.append(SheetRow(line, cells, extra))
-    if header is None:
-        raise _file_error(name, "the file is empty; line 1 must be the header row")
-    return Sheet(name, tuple(header), tuple(rows))
+        yield SheetRow(line, cells, extra)
 
 
 def _csv_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for number, values in enumerate(reader, start=1):
-        yield number, [v.strip() for v in values]
+    encoding = _csv_encoding(path)
+    with path.open(encoding=encoding, errors="replace", newline="") as text:
+        first = text.readline()
+        delimiter = max((",", ";", "\t"), key=first.count)
+        text.seek(0)
+        reader = csv.reader(text, delimiter=delimiter)
+        for number, values in enumerate(reader, start=1):
+            yield number, [v.strip() for v in values]
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 when every byte decodes as such (checked a block at a time), else cp1252."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    with path.open("rb") as raw:
+        try:
+            while block := raw.read(READ_BLOCK):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
 
 
 def _xlsx_lines(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:
