@@ -129,7 +129,7 @@ async def test_monday_digest_is_one_message_with_the_details_threaded(
     headline, *thread = [m for m in slack.fake.messages if m.channel == CHANNEL]
     text = blocks_to_text(headline.blocks)
     assert "MONDAY DIGEST · NORTHWIND · WEEK OF 02 MAR 2026" in text
-    assert "What moved: 2" in text and "New risks: 1" in text and "Resolved risks: 1" in text
+    assert "What moved: 1" in text and "New risks: 1" in text and "Resolved risks: 1" in text
     assert "Missed check-ins: 1" in text and "Gates waiting: 1" in text
     assert headline.thread_ts is None
     assert {m.thread_ts for m in thread} == {headline.ts}
