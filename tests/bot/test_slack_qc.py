@@ -174,14 +174,15 @@ async def test_landed_shows_cost_and_margin_per_line_and_estimate_against_actual
 
     await charge(slack.sessions, "PO-2001", "freight", "400", "estimate")
     await charge(slack.sessions, "PO-2001", "duty", "80", "estimate")
+    await charge(slack.sessions, "PO-2001", "insurance", "80", "actual")  # never estimated
     estimated = shown(await ask(slack, "/landed", "PO-2001"))
-    assert "4.80 USD per unit landed" in estimated
+    assert "4.90 USD per unit landed" in estimated
     assert "Estimate against actual" not in estimated
 
     await charge(slack.sessions, "PO-2001", "freight", "560", "actual")
     compared = shown(await ask(slack, "/landed", "PO-2001"))
-    assert "5.00 USD per unit landed" in compared
-    assert "estimated 4.80, now 5.00 (+0.20 USD per unit)" in compared
+    assert "5.10 USD per unit landed" in compared
+    assert "estimated 4.90, now 5.10 (+0.20 USD per unit)" in compared
     assert "still on estimate: duty" in compared
     assert "ST-2001/Navy" in compared and "Est." in compared
     assert "[ Share in channel ]" in compared

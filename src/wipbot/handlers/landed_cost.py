@@ -2,8 +2,9 @@
 lines, and the margin each line leaves against its selling price.
 
 A charge is an estimate while costing and actual once its invoice arrives. For each kind, the
-actual charges replace the estimates as soon as there is one; until then the estimate stands in,
-and the estimate alone is worked out beside it so that the two can be compared line by line.
+actual charges replace the estimates as soon as there is one; until then the estimate stands in.
+Once an actual charge replaced an estimate, the cost on the estimates (kinds never estimated
+count the same on both sides) is worked out beside it, to compare the two line by line.
 
 Charges must be in the PO's currency. A charge in another currency is refused by name rather
 than converted at some rate nobody chose: the costing analyst converts it and imports it again.
@@ -159,8 +160,11 @@ async def landed_cost(session: AsyncSession, brand_id: int, po_number: str) -> P
     _refuse_other_currencies(po, charges)
     quantum = _quantum(po.currency, charges)
     in_use = effective_charges(charges)
-    estimates = tuple(c for c in charges if c.stage == ESTIMATE)
-    compared = bool(estimates) and any(c.stage == ACTUAL for c in charges)
+    estimated_kinds = {c.kind for c in charges if c.stage == ESTIMATE}
+    estimates = tuple(c for c in charges if c.stage == ESTIMATE or c.kind not in estimated_kinds)
+    compared = bool(estimated_kinds) and any(
+        c.stage == ACTUAL and c.kind in estimated_kinds for c in charges
+    )
     cost_lines = [
         CostLine(
             key=f"{style.code}/{line.colorway}",

@@ -159,7 +159,7 @@ async def begin(turn: Turn, *, order_id: int | None = None, kind: str = "") -> l
             _("QC inspection for {factory}. Which production order?").format(
                 factory=turn.factory.name
             ),
-            tuple(Button(o.number, f"{PREFIX}o:{o.id}") for o in orders[:10]),
+            tuple(Button(o.number, f"{PREFIX}o:{o.id}") for o in orders),
         )
     ]
 
