@@ -7,10 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wipbot.handlers.defect_report import DefectFilter, defect_report
 from wipbot.handlers.qc import record_inspection
 from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.defects import defect_tallies
 from wipbot.store.models import (
     Brand,
     Factory,
@@ -160,3 +163,44 @@ async def test_another_brand_sees_only_its_own(brands: tuple[SessionFactory, int
         report = await defect_report(session, other_id)
     assert [(r.key, r.name, r.defects) for r in report.styles] == [("TEE", "Their tee", 10)]
     assert report.overall.first_pass_yield == Decimal("0.00")
+
+
+async def test_cost_follows_the_groups_asked_not_the_inspections_kept(
+    brands: tuple[SessionFactory, int, int],
+) -> None:
+    """Three times the inspections: the same statements, the same number of rows back."""
+    sessions, brand_id, _ = brands
+
+    async def measured() -> tuple[int, int, int]:
+        statements = 0
+
+        def count(*_: object) -> None:
+            nonlocal statements
+            statements += 1
+
+        async with sessions() as session:
+            engine = session.bind
+            assert isinstance(engine, AsyncEngine)
+            event.listen(engine.sync_engine, "before_cursor_execute", count)
+            try:
+                tallies, defects = await defect_tallies(session, brand_id)
+            finally:
+                event.remove(engine.sync_engine, "before_cursor_execute", count)
+        return statements, len(tallies), len(defects)
+
+    before = await measured()
+    async with transaction(sessions) as session:
+        for day in range(10, 30):
+            await record_inspection(
+                session,
+                brand_id=brand_id,
+                production_order_number="PO-2-A",
+                kind="inline",
+                lot_size=500,
+                defects=[("open seam", "minor", 1)],
+                inspector="QC",
+                inspected_at=NOW + timedelta(days=day),
+            )
+    after = await measured()
+    assert after == before
+    assert before[0] <= 4  # three aggregate queries (and BEGIN where the driver sends one)
