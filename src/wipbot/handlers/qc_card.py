@@ -15,7 +15,7 @@ from wipbot.store.brands import member_role
 from wipbot.store.models import Brand
 
 from .landed_cost import LandedCostError, PoLandedCost, landed_cost
-from .qc import DefectCount, Inspection, QcError, inspection_history
+from .qc import Inspection, QcError, inspection_history
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,6 @@ def _sentence(text: str) -> str:
 
 
 __all__ = [
-    "DefectCount",
     "LandedAnswer",
     "LandedCard",
     "NotFound",

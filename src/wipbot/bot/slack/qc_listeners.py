@@ -8,28 +8,31 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wipbot.handlers.qc_card import answer_landed, answer_qc
+from wipbot.handlers.qc_card import LandedCard, QcCard, answer_landed, answer_qc
 from wipbot.store.models import Brand
 
 from .blocks import SlackMessage
 from .deps import SlackDeps, not_connected
 from .render_qc import LANDED_SHARE_ACTION, QC_SHARE_ACTION, landed_answer, qc_answer
 
-Render = Callable[[AsyncSession, Brand, str, str, bool], Awaitable[SlackMessage]]
+Render = Callable[[AsyncSession, Brand, str, str, bool], Awaitable[tuple[SlackMessage, bool]]]
+"""The message for (brand, user, text, shared?), and whether it is a card worth sharing."""
 
 
 async def _qc(
     session: AsyncSession, brand: Brand, user: str, text: str, share: bool
-) -> SlackMessage:
+) -> tuple[SlackMessage, bool]:
     answer = await answer_qc(session, brand, user, text)
-    return qc_answer(answer, shareable=not share, shared_by=user if share else "")
+    message = qc_answer(answer, shareable=not share, shared_by=user if share else "")
+    return message, isinstance(answer, QcCard)
 
 
 async def _landed(
     session: AsyncSession, brand: Brand, user: str, text: str, share: bool
-) -> SlackMessage:
+) -> tuple[SlackMessage, bool]:
     answer = await answer_landed(session, brand, user, text)
-    return landed_answer(answer, shareable=not share, shared_by=user if share else "")
+    message = landed_answer(answer, shareable=not share, shared_by=user if share else "")
+    return message, isinstance(answer, LandedCard)
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -40,8 +43,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         async with deps.brand_transaction(team_id) as (session, brand, _):
             if brand is None or brand.id is None:
                 return SlackMessage(not_connected(team_id)), False
-            message = await render(session, brand, user, text, share)
-        return message, any(b.get("type") == "header" for b in message.blocks)
+            return await render(session, brand, user, text, share)
 
     def command(name: str, render: Render) -> None:
         @app.command(name)

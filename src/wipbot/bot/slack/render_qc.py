@@ -13,6 +13,7 @@ from wipbot.handlers.qc_card import (
     QcAnswer,
     QcCard,
     Refused,
+    Usage,
 )
 
 from .blocks import Block, SlackMessage, actions, button, context, escape, header, section
@@ -37,12 +38,16 @@ def landed_answer(
     return _plain(answer)
 
 
-def _plain(answer: Refused | NotFound | object) -> SlackMessage:
-    if isinstance(answer, Refused | NotFound):
-        text = escape(answer.text) if isinstance(answer, NotFound) else answer.text
+def _plain(answer: Refused | NotFound | Usage) -> SlackMessage:
+    if isinstance(answer, Usage):
+        text = (
+            f"Usage: `{answer.example}` — one PO or production order number after "
+            f"`{answer.command}`."
+        )
+    elif isinstance(answer, NotFound):
+        text = escape(answer.text)
     else:
-        command, example = getattr(answer, "command", ""), getattr(answer, "example", "")
-        text = f"Usage: `{example}` — one PO or production order number after `{command}`."
+        text = answer.text
     return SlackMessage(text=text, blocks=[section(text)])
 
 
