@@ -18,16 +18,14 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from wipbot.bot.console.chat import PLATFORM, ConsoleChat, render_reply
-from wipbot.bot.console.demo_act import ScriptedChat, indent
+from wipbot.bot.console.chat import PLATFORM, ConsoleChat
+from wipbot.bot.console.demo_act import ScriptedChat
 from wipbot.bot.slack.console import ConsoleSlack
 from wipbot.bot.slack.demo_act import MERCHANDISER
 from wipbot.bot.slack.render_qc import landed_answer, qc_answer
 from wipbot.bot.slack.text import message_to_text
 from wipbot.bot.slack.transport import SlackTransport
 from wipbot.handlers.defect_report import defect_report
-from wipbot.handlers.factory_chat import handle_inbound
-from wipbot.handlers.messages import Inbound
 from wipbot.handlers.onboarding import create_invite
 from wipbot.handlers.qc_card import answer_landed, answer_qc
 from wipbot.production.clock import fixed_clock
@@ -89,7 +87,7 @@ async def act_quality(ctx: DemoContext) -> None:
         await chat.tap(f"qc:d:{category}")
         await chat.tap(f"qc:s:{severity}")
         await chat.say(count)
-    await _photo(console_chat, write, now)
+    await chat.say(f"/photo {PHOTO}", f"📷 {PHOTO}")
     await chat.tap("qc:d:done")
     await chat.tap("qc:c:save")
 
@@ -168,22 +166,6 @@ async def _tap_label(chat: ScriptedChat, label: str) -> None:
             await chat.tap(button.value)
             return
     raise LookupError(f"no button {label!r} on screen")
-
-
-async def _photo(chat: ConsoleChat, write: Callable[[str], None], now: datetime) -> None:
-    """A photo of the open seam, as a chat platform delivers one (the console has no camera)."""
-    write(f"  👤 📷 {PHOTO}")
-    inbound = Inbound(
-        platform=PLATFORM,
-        chat_id=chat.chat_id,
-        inbound_id=f"console-photo-{now.timestamp()}",
-        received_at=now,
-        photo_file_id=PHOTO,
-    )
-    async with transaction(chat.session_factory) as session:
-        replies = await handle_inbound(session, inbound, now=now)
-    for reply in replies:
-        write(indent(render_reply(reply)))
 
 
 async def _send(sessions: SessionFactory, transport: SlackTransport) -> None:
