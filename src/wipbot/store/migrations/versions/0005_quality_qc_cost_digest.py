@@ -1,7 +1,7 @@
 """inspection photos, estimated or actual charges, the season of a style, the Monday digest
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-04 21:00:00.000000
 """
 
