@@ -32,6 +32,7 @@ from wipbot.production.roles import Role
 from wipbot.store import audit
 from wipbot.store.alerts import AlertKind, resolve_alert
 from wipbot.store.brands import member_role
+from wipbot.store.gates import ensure_gate
 from wipbot.store.models import (
     Alert,
     Brand,
@@ -444,19 +445,8 @@ async def _brand(session: AsyncSession, brand_id: int) -> Brand:
 
 async def _gate_for(session: AsyncSession, order: ProductionOrder) -> Gate:
     """The order's gate with its four checklist rows, created on first use."""
-    gate = (await session.exec(select(Gate).where(Gate.production_order_id == order.id))).first()
-    if gate is None:
-        assert order.id is not None
-        gate = Gate(production_order_id=order.id, status=GateStatus.OPEN.value)
-        session.add(gate)
-        await session.flush()
-    present = {r.item for r in await _checklist_rows(session, gate)}
-    for item in GateItem:
-        if item.value not in present:
-            assert gate.id is not None
-            session.add(GateChecklistItem(gate_id=gate.id, item=item.value))
-    await session.flush()
-    return gate
+    assert order.id is not None
+    return await ensure_gate(session, order.id, [item.value for item in GateItem])
 
 
 async def _checklist_rows(session: AsyncSession, gate: Gate) -> list[GateChecklistItem]:

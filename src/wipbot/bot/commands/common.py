@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from wipbot.bot.config import Settings
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
@@ -45,7 +46,7 @@ async def with_database(work: Callable[[SessionFactory], Awaitable[T]]) -> T:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}")
+    err_console.print(f"[red]error:[/red] {escape(message)}")
     return typer.Exit(code)
 
 

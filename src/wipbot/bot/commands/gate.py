@@ -115,6 +115,6 @@ def _print(number: str, result: GateRequestResult) -> None:
     card = result.card
     assert card is not None
     missing = ", ".join(item.value for item in card.missing) or "none"
-    console.print(f"{card.order_label}: gate {card.status.value}; missing: {missing}")
+    console.print(f"{card.order_label}: gate {card.status.value}; missing: {missing}", markup=False)
     if not result.approvals_channel and result.outcome is RequestOutcome.REQUESTED:
         console.print("[yellow]no approvals channel: set one with `wipbot brand add`[/yellow]")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from wipbot.store.db import SessionFactory, transaction
@@ -51,7 +52,10 @@ async def import_file(
 
 
 def print_summary(result: ImportResult, out: Console = console) -> None:
-    out.print(f"[bold]{result.file}[/bold]: {result.rows} rows for {result.brand}", highlight=False)
+    out.print(
+        f"[bold]{escape(result.file)}[/bold]: {result.rows} rows for {escape(result.brand)}",
+        highlight=False,
+    )
     for name, tally in result.tallies.items():
         out.print(f"  {name}: {tally.describe()}", highlight=False)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 from sqlmodel import col, select
 
 from wipbot.store.db import SessionFactory
@@ -92,11 +93,11 @@ def _table(rows: list[dict[str, Any]]) -> Table:
             str(row["id"]),
             row["state"],
             row["platform"],
-            row["chat_id"],
+            Text(row["chat_id"]),
             f"{row['action']} {row['kind'] or ''}".strip(),
             str(row["attempts"]),
             _when(row["next_attempt_at"], now),
-            (row["last_error"] or "")[:120],
+            Text((row["last_error"] or "")[:120]),
         )
     return table
 

@@ -9,6 +9,7 @@ from typing import TypeVar
 import typer
 from rich import box
 from rich.console import Console, Group, RenderableType
+from rich.markup import escape
 from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
@@ -130,7 +131,7 @@ def _run(work: Callable[[SessionFactory], Awaitable[T]]) -> T:
 
 def _board_title(board: list[PoStatus], today: date, as_of: date | None, late: bool) -> str:
     what = "Late POs" if late else "WIP board"
-    brand = f" · {board[0].brand}" if board else ""
+    brand = f" · {escape(board[0].brand)}" if board else ""
     when = f"as of {as_of.isoformat()}" if as_of else f"on {today.isoformat()}"
     return f"{what}{brand} {when}"
 
@@ -154,8 +155,8 @@ def board_table(board: list[PoStatus], *, title: str = "WIP board") -> Renderabl
     for status in board:
         risk = status.risk
         cells: list[RenderableType] = [
-            status.po_number,
-            status.factory.code,
+            Text(status.po_number),
+            Text(status.factory.code),
             f"{status.total_quantity:,}",
             status.committed_exf.isoformat(),
             Text(risk.projected_exf.isoformat(), style=STATUS_STYLE[risk.status]),
@@ -164,7 +165,7 @@ def board_table(board: list[PoStatus], *, title: str = "WIP board") -> Renderabl
             _milestone(status.current_milestone),
             f"{status.percent_complete:.0f}%",
             _age(status.last_checkin_age_days, risk.stale),
-            risk.drivers[0] if risk.drivers else "",
+            Text(risk.drivers[0] if risk.drivers else ""),
         ]
         table.add_row(*cells)
     return table
@@ -247,7 +248,7 @@ def _header(status: PoStatus) -> RenderableType:
     when = f"as of {status.as_of.isoformat()}" if status.as_of else status.judged_on.isoformat()
     return Panel(
         Group(*lines),
-        title=f"[bold]{status.po_number}[/bold] · {status.brand}",
+        title=f"[bold]{escape(status.po_number)}[/bold] · {escape(status.brand)}",
         subtitle=f"judged {when}",
         title_align="left",
     )
@@ -267,9 +268,9 @@ def _orders_table(status: PoStatus) -> RenderableType:
     for order in status.orders:
         risk = order.risk
         table.add_row(
-            order.number,
+            Text(order.number),
             f"{order.quantity:,}",
-            order.gate_status,
+            Text(order.gate_status),
             _milestone(order.current_milestone),
             f"{order.percent_complete:.0f}%",
             _quantities(order),
@@ -285,7 +286,7 @@ def _milestones(status: PoStatus) -> RenderableType:
     table = _table("Milestones: planned → actual")
     table.add_column("Milestone", no_wrap=True)
     for order in status.orders:
-        table.add_column(order.number if len(status.orders) > 1 else "Plan → actual")
+        table.add_column(escape(order.number) if len(status.orders) > 1 else "Plan → actual")
     names = [m.milestone for m in status.orders[0].milestones] if status.orders else []
     for index, milestone in enumerate(names):
         cells: list[RenderableType] = [_milestone(milestone)]
@@ -314,9 +315,9 @@ def _lines_table(status: PoStatus) -> RenderableType:
     table.add_column(f"FOB {status.currency}", justify="right", no_wrap=True)
     for line in status.lines:
         table.add_row(
-            line.style,
-            line.style_name,
-            line.colorway,
+            Text(line.style),
+            Text(line.style_name),
+            Text(line.colorway),
             f"{line.quantity:,}",
             f"{line.unit_price:.2f}",
         )

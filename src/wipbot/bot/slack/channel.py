@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -17,6 +18,7 @@ from wipbot.bot.channel import Channel, ChannelContext
 
 from .app import build_bolt_app, listener_client, outbox_client, warm_up
 from .deps import SlackDeps
+from .inbound import refusal
 from .transport import SlackTransport
 
 log = logging.getLogger("wipbot.slack")
@@ -47,9 +49,11 @@ def build_slack_channel(context: ChannelContext) -> SlackChannel | None:
     routes: list[BaseRoute] = []
     if secret is not None:
         handler = AsyncSlackRequestHandler(bolt)
+        signing_secret = secret.get_secret_value()
 
         async def events(request: Request) -> Response:
-            return await handler.handle(request)
+            refused = await refusal(request, signing_secret, time.time())
+            return refused or await handler.handle(request)
 
         routes.append(Route(EVENTS_PATH, events, methods=["POST"]))
     socket_mode = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -22,6 +23,7 @@ from wipbot.handlers.gates import (
 )
 from wipbot.store.models import Brand
 
+from .after_ack import STALE_BUTTON, ephemeral, record_id, tell_safely, told_on_failure
 from .deps import SlackDeps, not_connected
 from .render_gate import (
     APPROVE_ACTION,
@@ -40,6 +42,8 @@ GATE_HELP = (
 )
 MIN_REASON = 3
 
+log = logging.getLogger("wipbot.slack")
+
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.command("/gate")
@@ -48,24 +52,35 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     ) -> None:
         async with deps.work.track():
             await ack()
-            text = await _gate_command(deps, command, context.team_id)
-            await respond(response_type="ephemeral", text=text)
+            tell = ephemeral(respond)
+            async with told_on_failure("/gate", tell):
+                await tell(await _gate_command(deps, command, context.team_id))
 
     @app.action(APPROVE_ACTION)
     async def approve(
-        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+        ack: AsyncAck,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
     ) -> None:
         async with deps.work.track():
             await ack()
-            await _clicked(deps, body, context.team_id, client, approve=True)
+            async with told_on_failure("gate approval", ephemeral(respond)):
+                await _clicked(deps, body, context.team_id, client, respond, approve=True)
 
     @app.action(REJECT_ACTION)
     async def reject(
-        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+        ack: AsyncAck,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
     ) -> None:
         async with deps.work.track():
             await ack()
-            await _clicked(deps, body, context.team_id, client, approve=False)
+            async with told_on_failure("gate rejection", ephemeral(respond)):
+                await _clicked(deps, body, context.team_id, client, respond, approve=False)
 
     @app.view(REASON_MODAL)
     async def reason_given(
@@ -75,31 +90,57 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         context: AsyncBoltContext,
         client: AsyncWebClient,
     ) -> None:
+        """The ack carries the modal's own error for a missing reason, so the reason is taken
+        first, by a reading that cannot fail; everything else is read after the ack."""
         async with deps.work.track():
-            reason = (
-                view["state"]["values"][REASON_BLOCK][REASON_INPUT].get("value") or ""
-            ).strip()
+            reason = _reason(view)
             if len(reason) < MIN_REASON:
                 await ack(response_action="errors", errors={REASON_BLOCK: "Please give a reason."})
                 return
             await ack()
-            meta = json.loads(view.get("private_metadata") or "{}")
-            user = body["user"]["id"]
-            _, result = await _decide(
-                deps,
-                team_id=context.team_id,
-                delivery=f"view:{view['id']}",
-                gate_id=int(meta["gate_id"]),
-                approve=bool(meta["approve"]),
-                user=user,
-                reason=reason,
-            )
-            if result is None:
-                return
-            if result.outcome is not DecisionOutcome.DECIDED and meta.get("channel"):
-                await client.chat_postEphemeral(
-                    channel=meta["channel"], user=user, text=_refusal(result)
+            meta = _metadata(view)
+            user = str(body["user"]["id"])
+            channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
+
+            async def tell(text: str) -> object:
+                if channel is None:
+                    return None
+                return await client.chat_postEphemeral(channel=channel, user=user, text=text)
+
+            async with told_on_failure("gate decision with a reason", tell):
+                gate_id = record_id(meta.get("gate_id"))
+                if gate_id is None or not isinstance(meta.get("approve"), bool):
+                    log.warning("slack: a reason modal without a valid gate: %r", meta)
+                    await tell_safely(tell, STALE_BUTTON)
+                    return
+                _, result = await _decide(
+                    deps,
+                    team_id=context.team_id,
+                    delivery=f"view:{view.get('id')}",
+                    gate_id=gate_id,
+                    approve=meta["approve"],
+                    user=user,
+                    reason=reason,
                 )
+                if result is not None and result.outcome is not DecisionOutcome.DECIDED:
+                    await tell(_refusal(result))
+
+
+def _reason(view: dict[str, Any]) -> str:
+    """The typed reason, or "" for a view that does not carry one where the modal puts it."""
+    try:
+        value = view["state"]["values"][REASON_BLOCK][REASON_INPUT].get("value")
+    except (KeyError, TypeError, AttributeError):
+        return ""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 async def _clicked(
@@ -107,18 +148,23 @@ async def _clicked(
     body: dict[str, Any],
     team_id: str | None,
     client: AsyncWebClient,
+    respond: AsyncRespond,
     *,
     approve: bool,
 ) -> None:
     """Decide at once when allowed; ask for a reason in a modal when one is needed."""
     action = body["actions"][0]
-    user = body["user"]["id"]
+    user = str(body["user"]["id"])
     channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
+    gate_id = record_id(action.get("value"))
+    if gate_id is None:
+        await ephemeral(respond)(STALE_BUTTON)
+        return
     fresh, result = await _decide(
         deps,
         team_id=team_id,
         delivery=f"action:{action['action_id']}:{action.get('action_ts')}:{user}",
-        gate_id=int(action["value"]),
+        gate_id=gate_id,
         approve=approve,
         user=user,
         reason=None,
@@ -129,7 +175,7 @@ async def _clicked(
         await client.chat_postEphemeral(channel=channel, user=user, text=not_connected(team_id))
     elif result.outcome is DecisionOutcome.NEEDS_REASON and result.card is not None:
         view = reason_modal(result.card, approve=approve, channel=channel)
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        await client.views_open(trigger_id=body.get("trigger_id"), view=view)
     elif result.outcome is not DecisionOutcome.DECIDED:
         await client.chat_postEphemeral(channel=channel, user=user, text=_refusal(result))
 
@@ -175,7 +221,7 @@ async def _gate_command(deps: SlackDeps, command: dict[str, Any], team_id: str |
     words = (command.get("text") or "").split()
     if not words or words[0].lower() in {"help", "?"}:
         return GATE_HELP
-    user = command["user_id"]
+    user = str(command.get("user_id") or "")
     number, verb, rest = words[0], (words[1].lower() if len(words) > 1 else ""), words[2:]
     if verb and (verb not in {"done", "undo"} or not rest):
         return GATE_HELP

@@ -1,0 +1,86 @@
+"""Files no importer should trust: other encodings, NUL bytes, huge cells. Each is stored
+correctly or refused as `file:line: field: reason`, and a refused file changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from sqlmodel import select
+
+from wipbot.store.db import SessionFactory
+from wipbot.store.models import Factory
+
+from .import_files import (
+    FACTORIES,
+    FACTORY_HEADER,
+    PO_HEADER,
+    POS,
+    import_errors,
+    row_counts,
+    run_import,
+    seed,
+)
+
+
+def csv_text(header: list[str], rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def ningbo(name: str) -> list[list[str]]:
+    row = list(FACTORIES[1])
+    row[FACTORY_HEADER.index("name")] = name
+    return [FACTORIES[0], row]
+
+
+async def test_a_gb18030_csv_is_read_in_its_own_encoding(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "factories.csv"
+    path.write_bytes(csv_text(FACTORY_HEADER, ningbo("宁波针织厂")).encode("gb18030"))
+    await run_import(session_factory, "factories", path)
+    async with session_factory() as session:
+        names = set((await session.exec(select(Factory.name))).all())
+    assert "宁波针织厂" in names
+
+
+async def test_a_csv_whose_encoding_cannot_be_told_is_refused_and_changes_nothing(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "factories.csv"
+    garbage = b"Northwind Apparel,X9," + bytes(range(128, 256)) * 3 + b",CN\n"
+    path.write_bytes(csv_text(FACTORY_HEADER, FACTORIES).encode() + garbage)
+    before = await row_counts(session_factory)
+    [error] = await import_errors(session_factory, "factories", path)
+    assert (error.line, error.field) == (4, "file")
+    assert "encoding" in error.reason
+    assert await row_counts(session_factory) == before
+
+
+async def test_a_nul_byte_is_reported_with_its_cell_and_nothing_is_written(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "factories.csv"
+    path.write_text(csv_text(FACTORY_HEADER, ningbo("Ningbo\x00Knit")), encoding="utf-8")
+    [error] = await import_errors(session_factory, "factories", path)
+    assert str(error) == "factories.csv:3: name: contains a NUL character; remove it"
+    assert sum((await row_counts(session_factory)).values()) == 0
+
+
+async def test_a_cell_over_128_kib_is_reported_and_nothing_is_written(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    await seed(session_factory, tmp_path)
+    before = await row_counts(session_factory)
+    rows = [list(POS[0]), list(POS[1])]
+    rows[1][PO_HEADER.index("style_name")] = "x" * (200 * 1024)
+    path = tmp_path / "pos.csv"
+    path.write_text(csv_text(PO_HEADER, rows), encoding="utf-8")
+    [error] = await import_errors(session_factory, "pos", path)
+    assert str(error) == "pos.csv:3: style_name: is 200 KiB; a cell holds at most 128 KiB"
+    assert await row_counts(session_factory) == before
