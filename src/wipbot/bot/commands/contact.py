@@ -90,9 +90,7 @@ def invite(
     typer.echo(link or created.code)
     console.print(
         f"[dim]one-time invite for {escape(created.name)} ({escape(created.factory_code)}, "
-        f"{platform}"
-        + (f", {created.role}" if created.role != "contact" else "")
-        + "), "
+        f"{platform}" + (f", {created.role}" if created.role != "contact" else "") + "), "
         f"valid until {created.expires_at:%Y-%m-%d %H:%M} UTC[/dim]",
         highlight=False,
     )
