@@ -31,7 +31,8 @@ class ConsoleChat:
     pipeline: InboundPipeline = field(init=False)
 
     def __post_init__(self) -> None:
-        self.pipeline = InboundPipeline(self.session_factory, clock=self.clock)
+        # the chat's clock as it is at each line: a scripted demo moves it between lines
+        self.pipeline = InboundPipeline(self.session_factory, clock=lambda: self.clock())
 
     def to_inbound(self, line: str) -> Inbound:
         """A number that names a shown button is that button's choice; `/photo FILE` sends a
