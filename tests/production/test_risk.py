@@ -191,10 +191,10 @@ CASES = [
     case(
         risk_input([*ON_PLAN, rep(d(6, 5), M.CUTTING)], ON_TIME),
         d(6, 6),
-        d(7, 6),
+        d(7, 7),
         LATE,
-        ("sewing 6 d overdue",),
-        "overdue-milestone-counts-to-the-report-that-proves-it",
+        ("sewing 7 d overdue",),
+        "overdue-milestone-counts-to-the-judging-day-after-a-report-proves-it",
     ),
     case(
         risk_input([*ON_PLAN, rep(d(5, 30), M.SEWING, revised=d(7, 10))]),
@@ -235,9 +235,9 @@ CASES = [
     case(
         risk_input([*ON_PLAN, rep(d(7, 3), M.INSPECTION)], ON_TIME),
         d(7, 4),
-        d(7, 3),
+        d(7, 4),
         LATE,
-        ("ex-factory passed 3 d ago, not shipped",),
+        ("ex-factory passed 4 d ago, not shipped",),
         "ex-factory-passed-not-shipped",
     ),
     case(
@@ -345,9 +345,9 @@ DEFECTS = [
     case(
         risk_input([rep(d(5, 25), NOT_STARTED)], ON_TIME),
         d(5, 26),
-        d(7, 7),
+        d(7, 8),
         LATE,
-        ("materials in 7 d overdue",),
+        ("materials in 8 d overdue",),
         "a-not-started-report-past-the-materials-date-proves-the-days-lost",
     ),
     case(
@@ -355,7 +355,7 @@ DEFECTS = [
         d(5, 26),
         d(7, 10),
         LATE,
-        ("fabric late +10 d", "materials in 7 d overdue"),
+        ("fabric late +10 d", "materials in 8 d overdue"),
         "a-not-started-report-carries-its-delays-like-a-milestone",
     ),
     case(
@@ -395,9 +395,9 @@ DEFECTS = [
     case(
         risk_input([rep(d(6, 6), NOT_STARTED)], ON_TIME, derived=DERIVED),
         d(6, 7),
-        d(7, 2),
+        d(7, 3),
         LATE,
-        ("materials in 2 d overdue",),
+        ("materials in 3 d overdue",),
         "a-derived-plan-is-overdue-once-too-late-at-the-fastest-pace",
     ),
 ]

@@ -230,9 +230,15 @@ def _project(
         candidates.append(_Expected(began + timedelta(days=_need(plan, current)), late))
         if current in RATE_STAGES:
             candidates.extend(_rate_finish(inp.order_quantity, plan, reports, current, began))
-    # Overdue days count as far as a report proves the milestone not reached. A week without
-    # news is missing data (stale), not evidence; an order never reported on is overdue to date.
+    # Overdue days count once a report dated after the plan proves the milestone not reached;
+    # from then on it stays unreached until a report says otherwise, so the days run to the
+    # judging day while the data is fresh. Past that the data is stale, and the days count only
+    # to the last report: silence is missing data, not evidence. An order never reported on is
+    # overdue to date.
     known_until = reports[-1].day if reports else today
+    fresh = (today - known_until).days <= inp.stale_after_days
+    if known_until > plan[upcoming] and fresh:
+        known_until = today
     if known_until > plan[upcoming]:
         overdue = (known_until - plan[upcoming]).days
         candidates.append(_Expected(known_until, (_overdue_phrase(upcoming, overdue),)))
