@@ -130,7 +130,7 @@ def test_po_list_table(examples: None) -> None:
     assert "WIP board · Northwind Apparel on 2026-11-26" in out
     row = next(line for line in out.splitlines() if "PO-1042" in line)
     assert "2027-01-08" in row and "on track" in row and "NGB1" in row
-    assert "PO-1042-B: sample re-approval +10 d" in row
+    assert "PO-1042-B: cutting 10 d overdue" in row
 
 
 def test_po_status_table_and_json(examples: None) -> None:

@@ -738,7 +738,17 @@ def rollup(
         drivers=drivers,
         stale=any(o.risk.stale for o in orders),
         data_age_days=max(ages) if ages else None,
+        stale_reason=_stalest_reason(orders),
     )
+
+
+def _stalest_reason(orders: Sequence[OrderStatus]) -> str | None:
+    """The stale reason of the order heard from least recently (never heard from first)."""
+    stale = [o for o in orders if o.risk.stale_reason]
+    if not stale:
+        return None
+    never = [o for o in stale if o.risk.data_age_days is None]
+    return (never or [max(stale, key=lambda o: o.risk.data_age_days or 0)])[0].risk.stale_reason
 
 
 def _shared_drivers(orders: Sequence[OrderStatus], of_total: int) -> tuple[str, ...]:

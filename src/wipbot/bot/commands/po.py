@@ -239,6 +239,7 @@ def _header(status: PoStatus) -> RenderableType:
             f"{_milestone(status.current_milestone)} · {status.percent_complete:g} % · "
             "last check-in ",
             _age(status.last_checkin_age_days, risk.stale),
+            (f" ({risk.stale_reason})" if risk.stale_reason else "", "dim"),
         ),
         verdict,
     ]
