@@ -64,6 +64,9 @@ COMMANDS: dict[str, LazyCommand] = {
     "po": LazyCommand("po", "app", "Purchase orders: status at a glance."),
     "qc": LazyCommand("qc", "app", "QC inspections (AQL, ISO 2859-1): record, list."),
     "season": LazyCommand("season", "app", "Simulated seasons for backtests and demos."),
+    "report": LazyCommand(
+        "report", "app", "Reports: defects per style, category and factory (--json, --csv)."
+    ),
 }
 
 

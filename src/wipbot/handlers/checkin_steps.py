@@ -8,9 +8,9 @@ Each step has a `prompt_*` that asks and an answer function for a button (`Butto
 draft as it was.
 
 Button values: m:<milestone>, m:not_started, s:today, s:yesterday, q:all, q:skip,
-i:<issue flag>, i:none, i:done, d:<days>, n:skip, x:keep, x:new, c:confirm, c:edit,
-e:<field> (milestone, quantity, issues, exf, note, back), and m:sealed (the golden sample is
-sealed: asks the brand's approvers for the gate).
+i:<issue flag>, i:none, i:clear (no issues, same date), i:done, d:<days>, n:skip, x:keep,
+x:new, c:confirm, c:edit, e:<field> (milestone, quantity, issues, exf, note, back), and
+m:sealed (the golden sample is sealed: asks the brand's approvers for the gate).
 """
 
 from __future__ import annotations
@@ -177,6 +177,8 @@ def prompt_issues(turn: Turn, view: OrderView, *, edit: bool = False) -> Reply:
     _ = turn._
     chosen = {i["flag"] for i in draft(turn)["issues"]}
     buttons = [Button(_("No issues"), "i:none")]
+    if not turn.data.get("editing"):
+        buttons.append(Button(_("No issues, same date"), "i:clear"))
     buttons += [
         Button(issue_label(flag, _), f"i:{flag.value}", selected=flag.value in chosen)
         for flag in ISSUE_BUTTONS
@@ -367,6 +369,12 @@ async def after_issues(turn: Turn) -> list[Reply]:
     return await after_note(turn)
 
 
+async def nothing_new(turn: Turn) -> list[Reply]:
+    """No issues and the date holds: straight to the summary (stage, quantity, this, confirm)."""
+    draft(turn).update(issues=[], note="", exf=EXF_KEEP)
+    return await go_to(turn, SUMMARY)
+
+
 async def after_note(turn: Turn) -> list[Reply]:
     return await go_to(turn, SUMMARY if turn.data.get("editing") else EXF)
 
@@ -491,6 +499,8 @@ async def choose_issue(turn: Turn, arg: str) -> list[Reply] | None:
         return await after_issues(turn)
     if arg == "done":
         return await after_issues(turn)
+    if arg == "clear":
+        return await nothing_new(turn)
     try:
         flag = IssueFlag(arg)
     except ValueError:

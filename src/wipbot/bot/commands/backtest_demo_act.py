@@ -6,9 +6,12 @@ demo's sample brand stays untouched), and prints `wipbot backtest` beside the pl
 
 from __future__ import annotations
 
+import io
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from rich.console import Console
 
 from wipbot.bot.config import Settings
 from wipbot.seasons import SeasonAssumptions, generate_season, write_season
@@ -43,8 +46,9 @@ async def act_backtest(ctx: DemoContext) -> None:
         )
         settings = Settings(database_url=f"sqlite+aiosqlite:///{folder / 'season.db'}")
         async with database(settings) as sessions:
+            quiet = Console(file=io.StringIO())  # the progress bars only leave blank lines here
             for kind in IMPORTED:
-                await import_file(sessions, kind, folder / f"{kind}.csv", out=ctx.console)
+                await import_file(sessions, kind, folder / f"{kind}.csv", out=quiet)
             ctx.console.print("[dim]$ wipbot backtest[/dim]")
             report = await backtest(sessions, assumptions.brand, None, None, 14)
     print_report(report, ctx.console)

@@ -34,6 +34,7 @@ from .common import console, database, fail, run
 from .importing import import_file, print_summary
 from .po import board_table, show, status_view
 from .qc import act_qc_and_landed_cost
+from .quality_demo_act import act_quality
 
 DEMO_TODAY = date(2026, 11, 26)
 DEMO_BRAND = "Northwind Apparel"
@@ -120,6 +121,7 @@ ACTS: list[Act] = [
     act_factory_checkin,
     act_slack,
     act_qc_and_landed_cost,
+    act_quality,
     act_by_the_clock,
     act_backtest,
 ]
