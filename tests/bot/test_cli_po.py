@@ -133,6 +133,16 @@ def test_po_list_table(examples: None) -> None:
     assert "PO-1042-B: cutting 10 d overdue" in row
 
 
+def test_stale_data_says_why_beside_the_status(examples: None) -> None:
+    code, out, _ = wipbot("po", "status", "po-1052", *TODAY)
+    assert code == 0
+    assert "(no check-in for 17 d)" in out and "ON TRACK" in out
+    board = {r["po_number"]: r for r in json.loads(wipbot("po", "list", *TODAY, "--json")[1])}
+    assert board["PO-1052"]["risk"]["stale_reason"] == "no check-in for 17 d"
+    assert board["PO-1044"]["risk"]["stale_reason"] == "no check-in yet"
+    assert board["PO-1042"]["risk"]["stale_reason"] is None
+
+
 def test_po_status_table_and_json(examples: None) -> None:
     code, out, _ = wipbot("po", "status", "po-1042", *TODAY)
     assert code == 0
