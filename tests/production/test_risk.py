@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -8,7 +9,14 @@ from hypothesis import strategies as st
 from wipbot.production.milestones import MILESTONES, IssueFlag
 from wipbot.production.milestones import Milestone as M
 from wipbot.production.progress import Report, ReportedIssue
-from wipbot.production.risk import RiskInput, RiskStatus, assess, assess_as_of, risk_status
+from wipbot.production.risk import (
+    RiskInput,
+    RiskStatus,
+    assess,
+    assess_as_of,
+    delay_share,
+    risk_status,
+)
 from wipbot.production.tna import derive_plan
 
 # Materials in 18 May, cutting 25 May, sewing 30 May, finishing 20 Jun, inspection 27 Jun,
@@ -409,6 +417,49 @@ def test_each_defect_of_issue_9(
 ) -> None:
     result = assess(inp, today)
     assert (result.projected_exf, result.status, result.drivers) == (projected, status, drivers)
+
+
+@pytest.mark.parametrize(
+    ("announced", "came_true", "share"),
+    [(0, 0, 1.0), (5, 5, 1.0), (5, 0, 0.5), (15, 3, 0.4)],
+)
+def test_an_announced_delay_counts_as_often_as_the_factorys_came_true(
+    announced: int, came_true: int, share: float
+) -> None:
+    assert delay_share(announced, came_true) == pytest.approx(share)
+
+
+@pytest.mark.parametrize(
+    ("record", "projected", "status", "words"),
+    [
+        ((0, 0), d(7, 6), AT_RISK, "fabric late +6 d"),
+        ((10, 10), d(7, 6), AT_RISK, "fabric late +6 d"),
+        (
+            (15, 3),
+            d(7, 2),
+            AT_RISK,
+            "fabric late +6 d (counted 2 d: 40 % of this factory's announced delays came true)",
+        ),
+        (
+            (20, 0),
+            d(7, 1),
+            AT_RISK,
+            "fabric late +6 d (counted 1 d: 20 % of this factory's announced delays came true)",
+        ),
+    ],
+)
+def test_a_factory_whose_delays_came_to_nothing_is_weighed_accordingly(
+    record: tuple[int, int], projected: date, status: RiskStatus, words: str
+) -> None:
+    reports = [rep(d(5, 14), NOT_STARTED, issue(IssueFlag.FABRIC_LATE, 6))]
+    inp = replace(risk_input(reports, ON_TIME), announced_delays=record)
+    result = assess(inp, d(5, 15))
+    assert (result.projected_exf, result.status, result.drivers) == (projected, status, (words,))
+
+
+def test_an_announced_delay_record_must_make_sense() -> None:
+    with pytest.raises(ValueError, match="announced_delays"):
+        replace(risk_input(), announced_delays=(2, 3))
 
 
 @pytest.mark.parametrize(
