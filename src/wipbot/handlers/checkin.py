@@ -19,7 +19,7 @@ from .checkin_draft import empty_draft
 from .factory_orders import orders_to_check_in
 from .freetext_shortcut import free_text_example, try_shortcut
 from .i18n import format_number
-from .messages import Reply
+from .messages import Reply, one_full_stop
 
 # A conversation untouched this long is last week's: a new prompt or /checkin starts afresh, with
 # the orders open now. A reminder always resumes, since it is about the conversation under way.
@@ -71,8 +71,11 @@ async def begin(turn: Turn, prefix: list[Reply]) -> list[Reply]:
         turn.data["hint"] = hint
     turn.go(steps.MILESTONE, flow=CHECKIN)
     intro = Reply(
-        _("Weekly check-in for {factory}. Production orders to update: {count}.").format(
-            factory=turn.factory.name, count=format_number(len(orders), turn.language)
+        one_full_stop(
+            _("Weekly check-in for {factory}. Production orders to update: {count}.").format(
+                factory=turn.factory.name, count=format_number(len(orders), turn.language)
+            ),
+            turn.factory.name,
         )
     )
     return await steps.ask_current(turn, [*prefix, intro])

@@ -22,7 +22,7 @@ from .chat_turn import Turn, begin_turn, end_turn
 from .factory_status import factory_status
 from .freetext_shortcut import free_text_example
 from .i18n import resolve_language, translator
-from .messages import Inbound, Reply
+from .messages import Inbound, Reply, one_full_stop
 from .onboarding import LinkOutcome, link_chat, looks_like_code
 
 
@@ -142,10 +142,13 @@ async def welcome(
     turn = await begin_turn(session, contact, now=now, language_hint=inbound.language_hint)
     _ = turn._
     greeting = Reply(
-        _(
-            "Welcome, {name}! This chat is now linked to {factory}. "
-            "Each week I will ask a few quick questions about your production orders."
-        ).format(name=contact.name, factory=turn.factory.name)
+        one_full_stop(
+            _(
+                "Welcome, {name}! This chat is now linked to {factory}. "
+                "Each week I will ask a few quick questions about your production orders."
+            ).format(name=contact.name, factory=turn.factory.name),
+            turn.factory.name,
+        )
     )
     replies = [greeting, *await checkin.begin_or_resume(turn)]
     await end_turn(turn)

@@ -25,7 +25,7 @@ from .checkin_draft import EXF_KEEP, empty_draft
 from .checkin_input import quantity_limit
 from .factory_orders import OrderView, find_own_orders, order_view
 from .i18n import format_number
-from .messages import Reply
+from .messages import Reply, one_full_stop
 
 
 def free_text_example(language: str) -> str:
@@ -58,9 +58,13 @@ async def try_shortcut(turn: Turn, text: str) -> list[Reply] | None:
     if not orders:
         return await correct(
             turn,
-            _(
-                "I cannot find {po} among the open orders of {factory}. Send /status to see them."
-            ).format(po=result.po_ref, factory=turn.factory.name),
+            one_full_stop(
+                _(
+                    "I cannot find {po} among the open orders of {factory}. "
+                    "Send /status to see them."
+                ).format(po=result.po_ref, factory=turn.factory.name),
+                turn.factory.name,
+            ),
         )
     if len(orders) > 1:
         return await correct(

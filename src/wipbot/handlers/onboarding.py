@@ -62,14 +62,21 @@ def looks_like_code(text: str) -> bool:
 
 
 async def _factory_by_code(session: AsyncSession, code: str, brand: str | None) -> Factory:
-    query = select(Factory).where(Factory.code == code)
+    """The factory by its code or its name, matched as the imports match them (any case,
+    spaces collapsed); a code wins over another factory's name."""
+    wanted = " ".join(code.split()).lower()
+    query = select(Factory).where(
+        (func.lower(Factory.code) == wanted) | (func.lower(Factory.name) == wanted)
+    )
     if brand is not None:
         query = query.join(Brand, col(Brand.id) == Factory.brand_id).where(Brand.name == brand)
-    factories = (await session.exec(query)).all()
+    found = list((await session.exec(query)).all())
+    by_code = [f for f in found if f.code.lower() == wanted]
+    factories = by_code or found
     if not factories:
-        raise InviteError(f"no factory with code {code!r}")
+        raise InviteError(f"no factory with code or name {code!r}")
     if len(factories) > 1:
-        raise InviteError(f"several brands have a factory {code!r}; name the brand")
+        raise InviteError(f"several factories are called {code!r}; name the brand or use the code")
     return factories[0]
 
 
