@@ -14,6 +14,7 @@ from .commands import (
     importing,
     outbox,
     po,
+    prompt,
     qc,
     serve,
     shell,
@@ -36,6 +37,7 @@ app.add_typer(gate.app, name="gate")
 app.add_typer(slack.app, name="slack")
 app.add_typer(importing.app, name="import")
 app.add_typer(po.app, name="po")
+app.add_typer(prompt.app, name="prompt")
 app.add_typer(qc.app, name="qc")
 app.command("cost")(cost.cost_command)
 app.command("demo")(demo.demo_command)

@@ -61,7 +61,7 @@ def looks_like_code(text: str) -> bool:
     return bool(CODE_PATTERN.match(text.strip()))
 
 
-async def _factory_by_code(session: AsyncSession, code: str, brand: str | None) -> Factory:
+async def factory_by_code_or_name(session: AsyncSession, code: str, brand: str | None) -> Factory:
     """The factory by its code or its name, matched as the imports match them (any case,
     spaces collapsed); a code wins over another factory's name."""
     wanted = " ".join(code.split()).lower()
@@ -100,7 +100,7 @@ async def create_invite(
         raise InviteError(f"unknown platform {platform!r}; expected one of {', '.join(PLATFORMS)}")
     if not name.strip():
         raise InviteError("a contact needs a name")
-    factory = await _factory_by_code(session, factory_code, brand)
+    factory = await factory_by_code_or_name(session, factory_code, brand)
     contact = (
         await session.exec(
             select(Contact)
