@@ -19,6 +19,7 @@ from wipbot.store.models import Contact
 
 from . import checkin
 from .chat_turn import Turn, begin_turn, end_turn
+from .factory_orders import open_orders
 from .factory_status import factory_status
 from .freetext_shortcut import free_text_example
 from .i18n import resolve_language, translator
@@ -73,12 +74,14 @@ async def on_command(turn: Turn, name: str, argument: str) -> list[Reply]:
     if name == "status":
         return await factory_status(turn)
     if name == "help":
-        return [help_reply(turn)]
-    return [Reply(_("Unknown command. Send /help to see what I can do.")), help_reply(turn)]
+        return [await help_reply(turn)]
+    return [Reply(_("Unknown command. Send /help to see what I can do.")), await help_reply(turn)]
 
 
-def help_reply(turn: Turn) -> Reply:
+async def help_reply(turn: Turn) -> Reply:
     _ = turn._
+    assert turn.factory.id is not None
+    own = await open_orders(turn.session, turn.factory.id)
     return Reply(
         _(
             "Each week I ask about your open production orders; tap the buttons to answer.\n"
@@ -87,7 +90,7 @@ def help_reply(turn: Turn) -> Reply:
             "/status – your open production orders\n"
             "/cancel – stop the current check-in\n"
             "/help – this message"
-        ).format(example=free_text_example(turn.language))
+        ).format(example=free_text_example(turn.language, own[0].number if own else None))
     )
 
 

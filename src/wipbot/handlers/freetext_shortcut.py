@@ -28,8 +28,14 @@ from .i18n import format_number
 from .messages import Reply, one_full_stop
 
 
-def free_text_example(language: str) -> str:
-    return EXAMPLES.get(language, EXAMPLES["en"])
+def free_text_example(language: str, order: str | None = None) -> str:
+    """The shortcut example in the contact's language, about one of their own orders if given
+    (an example naming another factory's PO would not work for them)."""
+    example = EXAMPLES.get(language, EXAMPLES["en"])
+    return example.replace(EXAMPLE_PO, order, 1) if order else example
+
+
+EXAMPLE_PO = "PO-1042"
 
 
 async def try_shortcut(turn: Turn, text: str) -> list[Reply] | None:
