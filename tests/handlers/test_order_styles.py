@@ -38,10 +38,11 @@ async def test_moving_a_line_to_another_production_order_moves_its_label(
 ) -> None:
     folder = tmp_path
     await import_examples(sqlite_session_factory)
+    line = [BRAND, "PO-1042", "NGB1", "NW-QV-720", "Vest", "", "10", "1", "USD", "2027-01-08"]
     rows = [
-        [BRAND, "PO-1042", "NGB1", "NW-QV-720", "Vest", "Black", "10", "1", "USD", "2027-01-08", "PO-1042-B"],
-        [BRAND, "PO-1042", "NGB1", "NW-QV-720", "Vest", "Navy", "10", "1", "USD", "2027-01-08", "PO-1042-A"],
-    ]  # fmt: skip
+        [*line[:5], "Black", *line[6:], "PO-1042-B"],
+        [*line[:5], "Navy", *line[6:], "PO-1042-A"],
+    ]
     await run_import(sqlite_session_factory, "pos", write_csv(folder, "p.csv", PO_HEADER, rows))
     styles = await styles_at(sqlite_session_factory, "NGB1")
     assert styles["PO-1042-A"] == "NW-QV-720 Navy"
