@@ -114,7 +114,7 @@ async def check_import(sessions: SessionFactory, folder: Path, kind: str, raw: b
 
 @pytest.mark.parametrize("kind", KINDS)
 @settings(
-    max_examples=max(20, (settings.default.max_examples or 60) // 2),  # five importers
+    max_examples=max(15, (settings.default.max_examples or 60) // 4),  # five importers
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
