@@ -148,8 +148,8 @@ def parse_timezone(value: str) -> str:
     name = value.strip()
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{value!r} is not an IANA timezone such as Asia/Dhaka") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
+        raise ValueError(f"{value[:60]!r} is not an IANA timezone such as Asia/Dhaka") from None
     return name
 
 
