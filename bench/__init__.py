@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import board, imports, risk, sender, webhook
+from . import board, imports, po, risk, sender, webhook
 from .common import Figure, Result, Target
 
 BENCHMARKS: dict[str, Callable[[bool], Result]] = {
     risk.NAME: risk.run,
+    risk.SCAN_NAME: risk.run_scan,
     imports.NAME: imports.run,
+    imports.CHECKINS_NAME: imports.run_checkins,
     board.NAME: board.run,
+    po.NAME: po.run,
     webhook.NAME: webhook.run,
     sender.NAME: sender.run,
 }

@@ -12,15 +12,17 @@ benchmark would otherwise be reused and hide how far the import raises the peak 
 from __future__ import annotations
 
 import asyncio
+import csv
 import multiprocessing
 import random
 import time
 from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.importing import IMPORTERS
-from wipbot.store.importing.sheet import read_sheet
+from wipbot.store.importing.sheet import read_sheet, stream_sheet
 
 from .common import (
     Figure,
@@ -32,7 +34,7 @@ from .common import (
     scratch_database,
     scratch_folder,
 )
-from .synthetic import factories_file, pos_file, season_orders
+from .synthetic import Order, factories_file, pos_file, season_orders
 
 NAME = "import"
 POS, QUICK_POS = 1_000, 20
@@ -93,5 +95,96 @@ def run(quick: bool = False) -> Result:
         extras=(
             Figure("import took", seconds, "s"),
             Figure("peak RSS increase", rss_mib, "MiB"),
+        ),
+    )
+
+
+CHECKINS_NAME = "import-checkins"
+CHECKINS, QUICK_CHECKINS = 500_000, 2_000
+CHECKIN_POS, QUICK_CHECKIN_POS = 1_000, 20
+TARGET_CHECKINS_PER_S = 20_000.0
+MILESTONE_CYCLE = ("", "materials_in", "cutting", "sewing", "finishing", "inspection")
+
+
+def checkins_csv(folder: Path, orders: list[Order], count: int) -> Path:
+    """`count` check-ins spread over the orders, written straight to the file: one minute
+    apart per order so every row is a check-in of its own, a third of them with issues."""
+    path = folder / "checkins-big.csv"
+    start = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(("production_order", "reported_at", "milestone", "qty_cut", "issues"))
+        for i in range(count):
+            order = orders[i % len(orders)]
+            at = start + timedelta(minutes=i // len(orders))
+            out.writerow(
+                (
+                    order.production_order,
+                    at.strftime("%Y-%m-%d %H:%M+00:00"),
+                    MILESTONE_CYCLE[i % len(MILESTONE_CYCLE)],
+                    i % 997,
+                    "fabric_late:3" if i % 3 == 0 else "",
+                )
+            )
+    return path
+
+
+async def _timed_checkins(
+    database: Path, folder: Path, count: int, pos: int
+) -> tuple[float, float]:
+    """Seconds the check-ins import took and MiB it raised the peak resident set by."""
+    orders = season_orders(pos, random.Random(SEED))
+    files = [("factories", factories_file(folder)), ("pos", pos_file(folder, orders))]
+    big = checkins_csv(folder, orders, count)
+    async with scratch_database(database) as session_factory:
+        await import_files(session_factory, files)
+        rss = RssWatch.start()
+        started = time.perf_counter()
+        rows = await import_files(session_factory, [("checkins", big)])
+        assert rows == count
+        return time.perf_counter() - started, rss.increase_mib()
+
+
+def _checkins_in_fresh_process(
+    database: Path, folder: Path, count: int, pos: int
+) -> tuple[float, float]:
+    return asyncio.run(_timed_checkins(database, folder, count, pos))
+
+
+def _read_in_fresh_process(path: Path) -> tuple[float, float]:
+    rss = RssWatch.start()
+    started = time.perf_counter()
+    rows = sum(1 for _ in stream_sheet(path).rows)
+    assert rows > 0
+    return time.perf_counter() - started, rss.increase_mib()
+
+
+def run_checkins(quick: bool = False) -> Result:
+    count, pos = (QUICK_CHECKINS, QUICK_CHECKIN_POS) if quick else (CHECKINS, CHECKIN_POS)
+    with scratch_folder() as tmp:
+        folder = Path(tmp)
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as child:
+            seconds, rss_mib = child.submit(
+                _checkins_in_fresh_process, folder / "bench.db", folder, count, pos
+            ).result()
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as child:
+            read_s, read_mib = child.submit(
+                _read_in_fresh_process, folder / "checkins-big.csv"
+            ).result()
+    rate = count / seconds
+    baseline = count / read_s
+    return Result(
+        name=CHECKINS_NAME,
+        what="import checkins CSV (streamed, one transaction) into SQLite vs streaming the file",
+        n=count,
+        figure=Figure("import", rate, "rows/s"),
+        baseline=Figure("stream_sheet", baseline, "rows/s"),
+        ratio=cost_ratio(baseline, rate),
+        target=at_least(rate, TARGET_CHECKINS_PER_S, "rows/s"),
+        extras=(
+            Figure("import took", seconds, "s"),
+            Figure("peak RSS increase", rss_mib, "MiB"),
+            Figure("reading alone: peak RSS increase", read_mib, "MiB"),
         ),
     )

@@ -6,17 +6,40 @@ every assessment starts from; the ratio is what projecting, pacing and explainin
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import random
+import time as clock
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
+from sqlalchemy import insert
+from sqlmodel import col, select
+
+from wipbot.handlers.risk_scan import rescore_all
+from wipbot.production.milestones import Milestone
 from wipbot.production.progress import derive_state
 from wipbot.production.risk import RiskInput, assess
 from wipbot.production.tna import derive_plan
+from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.importing import IMPORTERS
+from wipbot.store.models import Brand, CheckIn, Factory, ProductionOrder, PurchaseOrder
 from wipbot.store.wip import public_holidays
 
-from .common import Figure, Result, at_most, best_of, cost_ratio
-from .synthetic import BUFFER_DAYS, FACTORIES, TODAY, history
+from .common import (
+    Figure,
+    Result,
+    RssWatch,
+    at_most,
+    best_of,
+    both,
+    cost_ratio,
+    scratch_database,
+    scratch_folder,
+)
+from .synthetic import BUFFER_DAYS, FACTORIES, TODAY, factories_file, history
 
 NAME = "risk"
 ORDERS, QUICK_ORDERS = 10_000, 200
@@ -51,8 +74,6 @@ def risk_inputs(count: int, rng: random.Random) -> list[RiskInput]:
                 reports=history(plan, quantity, TODAY, rng.randint(3, 6), rng),
                 factory_slip_days=SLIPS[factory],
                 non_working_days=closed[factory],
-                plan_allows_for_closures=i % 3 == 0,
-                buffer_days=BUFFER_DAYS,
             )
         )
     return inputs
@@ -83,5 +104,138 @@ def run(quick: bool = False) -> Result:
             Figure("scan of all orders", assess_s, "s"),
             Figure("late", 100 * mix["late"] / count, "%"),
             Figure("at risk", 100 * mix["at_risk"] / count, "%"),
+        ),
+    )
+
+
+SCAN_NAME = "risk-scan"
+SCAN_ORDERS, QUICK_SCAN_ORDERS = 100_000, 400
+TARGET_SCAN_S = 10.0
+TARGET_SCAN_MIB = 300.0
+SCAN_STAGES = (Milestone.MATERIALS_IN, Milestone.CUTTING, Milestone.SEWING)
+
+
+async def seed_open_orders(session_factory: SessionFactory, folder: Path, count: int) -> None:
+    """`count` open POs of one production order each, due over the next ten weeks, with three
+    check-ins each (materials in, cutting, sewing) on plan or up to two weeks behind it.
+    Written with bulk inserts: an import of this size is measured by `import-checkins`."""
+    async with transaction(session_factory) as session:
+        await IMPORTERS["factories"](session, factories_file(folder))
+    async with transaction(session_factory) as session:
+        brand_id = (await session.exec(select(Brand.id))).one()
+        factory_ids = list((await session.exec(select(Factory.id).order_by(col(Factory.id)))).all())
+        connection = await session.connection()
+        now = datetime.now(UTC)
+        rng = random.Random(SEED)
+        committed = [TODAY + timedelta(days=rng.randint(20, 70)) for _ in range(count)]
+        await connection.execute(
+            insert(PurchaseOrder),
+            [
+                {
+                    "id": i + 1,
+                    "brand_id": brand_id,
+                    "po_number": f"PO-{100000 + i}",
+                    "factory_id": factory_ids[i % len(factory_ids)],
+                    "status": "open",
+                    "incoterm": "FOB",
+                    "currency": "USD",
+                    "committed_exf": committed[i],
+                    "created_at": now,
+                }
+                for i in range(count)
+            ],
+        )
+        await connection.execute(
+            insert(ProductionOrder),
+            [
+                {
+                    "id": i + 1,
+                    "po_id": i + 1,
+                    "factory_id": factory_ids[i % len(factory_ids)],
+                    "number": f"PO-{100000 + i}-A",
+                    "quantity": 1000,
+                    "status": "open",
+                    "created_at": now,
+                }
+                for i in range(count)
+            ],
+        )
+        checkins = []
+        for i in range(count):
+            plan = derive_plan(committed[i] - timedelta(days=BUFFER_DAYS))
+            delay = timedelta(days=rng.choice((0, 0, 0, 3, 7, 14)))
+            for stage in SCAN_STAGES:
+                day = min(plan[stage] + delay, TODAY - timedelta(days=1))
+                checkins.append(
+                    {
+                        "production_order_id": i + 1,
+                        "contact_id": None,
+                        "source": "import",
+                        "reported_at": datetime.combine(day, time(4, 0), UTC),
+                        "milestone": stage.value,
+                        "qty_cut": 400 if stage is Milestone.CUTTING else None,
+                        "note": "",
+                        "created_at": now,
+                    }
+                )
+        await connection.execute(insert(CheckIn), checkins)
+
+
+async def _timed_scan(database: Path, folder: Path, count: int) -> tuple[float, float, float]:
+    """Seconds of the first scan (raises the alerts), of the next one (steady state), and the
+    MiB both raised the peak resident set by."""
+    async with scratch_database(database) as session_factory:
+        await seed_open_orders(session_factory, folder, count)
+        rss = RssWatch.start()
+        timings = []
+        for _ in range(2):
+            started = clock.perf_counter()
+            async with transaction(session_factory) as session:
+                await rescore_all(session, today=TODAY)
+            timings.append(clock.perf_counter() - started)
+        return timings[0], timings[1], rss.increase_mib()
+
+
+def _scan_in_fresh_process(database: Path, folder: Path, count: int) -> tuple[float, float, float]:
+    return asyncio.run(_timed_scan(database, folder, count))
+
+
+async def _read_rows(database: Path) -> float:
+    """The baseline: every open order and its check-ins read as plain rows, nothing judged."""
+    async with scratch_database(database) as session_factory:
+        started = clock.perf_counter()
+        async with session_factory() as session:
+            await session.exec(select(ProductionOrder.id, ProductionOrder.number))
+            found = await session.exec(
+                select(CheckIn.production_order_id, CheckIn.reported_at, CheckIn.milestone)
+            )
+            found.all()
+        return clock.perf_counter() - started
+
+
+def run_scan(quick: bool = False) -> Result:
+    count = QUICK_SCAN_ORDERS if quick else SCAN_ORDERS
+    with scratch_folder() as tmp:
+        folder = Path(tmp)
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as child:
+            first_s, steady_s, rss_mib = child.submit(
+                _scan_in_fresh_process, folder / "bench.db", folder, count
+            ).result()
+        read_s = asyncio.run(_read_rows(folder / "bench.db"))
+    return Result(
+        name=SCAN_NAME,
+        what="risk scan (rescore_all) of open production orders, 3 check-ins each, vs reading them",
+        n=count,
+        figure=Figure("steady scan", steady_s, "s"),
+        baseline=Figure("read rows", read_s, "s"),
+        ratio=cost_ratio(steady_s, read_s),
+        target=both(
+            at_most(max(first_s, steady_s), TARGET_SCAN_S, "s"),
+            at_most(rss_mib, TARGET_SCAN_MIB, "MiB"),
+        ),
+        extras=(
+            Figure("first scan (raises alerts)", first_s, "s"),
+            Figure("peak RSS increase", rss_mib, "MiB"),
         ),
     )

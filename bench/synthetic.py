@@ -228,7 +228,7 @@ def checkins_file(
                 (
                     order.production_order,
                     report.reported_at.strftime("%Y-%m-%d %H:%M+00:00"),
-                    report.milestone.value,
+                    report.milestone.value if report.milestone else "",
                     *(q.get(name, "") for name in ("cut", "sewn", "finished", "packed", "shipped")),
                     "; ".join(
                         i.flag.value if i.delay_days is None else f"{i.flag.value}:{i.delay_days}"

@@ -138,7 +138,7 @@ async def seed(factory: SessionFactory) -> Seeded:
         )
         orders: dict[str, int] = {}
         plan = [
-            (brand.id, saigon, "PO-1042", 40, 1200),
+            (brand.id, saigon, "PO-1042", 46, 1200),  # materials due today
             (brand.id, dhaka, "PO-2001", 12, 800),
             (brand.id, saigon, "PO-3003", 50, 500),
             (other.id, elsewhere, "PO-9001", 30, 300),
@@ -182,11 +182,11 @@ async def seed(factory: SessionFactory) -> Seeded:
             production_order_id=orders["PO-3003-01"],
             source="telegram",
             reported_at=NOW - timedelta(days=1),
-            milestone="materials_in",
+            milestone=None,  # not started yet: waiting for trims
         )
         session.add(tight)
         await session.flush()
-        session.add(CheckInIssue(checkin_id=tight.id or 0, flag="trims_late", delay_days=2))
+        session.add(CheckInIssue(checkin_id=tight.id or 0, flag="trims_late", delay_days=5))
         return Seeded(brand.id, other.id, orders)
 
 

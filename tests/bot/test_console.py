@@ -53,8 +53,9 @@ async def test_a_number_taps_the_button_of_the_last_message(
     await seed(sqlite_session_factory)
     chat = await console_chat(sqlite_session_factory)
     await chat.send("/checkin")
-    assert chat.to_inbound("3").choice == "m:sewing"
-    assert chat.to_inbound("7").text == "7"  # no seventh button: it is text
+    assert chat.to_inbound("1").choice == "m:not_started"
+    assert chat.to_inbound("4").choice == "m:sewing"
+    assert chat.to_inbound("8").text == "8"  # no eighth button: it is text
     assert chat.to_inbound("sewing").text == "sewing"
 
 
@@ -62,11 +63,12 @@ async def test_a_whole_check_in_in_the_terminal(sqlite_session_factory: SessionF
     await seed(sqlite_session_factory)
     chat = await console_chat(sqlite_session_factory)
     printed: list[str] = []
-    lines = ["/checkin", "3", "800", "1", "1", "1", "2", "many", "1", "1", "1", "1", "/quit", "x"]
+    lines = ["/checkin", "4", "800", "1", "1", "1", "3", "many", "1", "1", "1", "1", "/quit", "x"]
     sent = await run_console(chat, scripted(lines), printed.append)
     assert sent == 12
     output = "\n".join(printed)
-    assert "[3] Sewing" in output
+    assert "[1] Not started yet" in output
+    assert "[4] Sewing" in output
     assert "Please send the number of pieces" in output
     assert "Production orders updated: 2" in output
     async with sqlite_session_factory() as session:
@@ -168,3 +170,17 @@ async def test_what_waited_in_the_outbox_is_shown_once_when_the_shell_opens(
     async with sqlite_session_factory() as session:
         states = {m.chat_id: m.status for m in (await session.exec(select(OutboxMessage))).all()}
     assert states == {chat.chat_id: "sent", "someone-else": "pending"}
+
+
+async def test_not_started_yet_in_the_terminal(sqlite_session_factory: SessionFactory) -> None:
+    await seed(sqlite_session_factory)
+    chat = await console_chat(sqlite_session_factory)
+    printed: list[str] = []
+    # not started, fabric late, done, 7 days, skip the note, date holds, confirm
+    lines = ["/checkin", "1", "2", "8", "2", "1", "1", "1", "/quit", "x"]
+    await run_console(chat, scripted(lines), printed.append)
+    output = "\n".join(printed)
+    assert "Stage: Not started yet" in output and "Fabric late (+7 d)" in output
+    async with sqlite_session_factory() as session:
+        saved = (await session.exec(select(CheckIn))).all()
+    assert [(c.milestone, c.source) for c in saved] == [(None, "console")]

@@ -121,6 +121,23 @@ async def test_a_daily_drift_is_corrected_in_place_without_a_thread_reply(
     assert "Projected ex-factory: 2026-04-19 → 2026-04-22" in blocks_to_text(followup.blocks)
 
 
+async def test_one_thread_reply_a_week_unless_the_status_changes(slack: SlackHarness) -> None:
+    await late(slack)
+    await slack.send_outbox()
+    for projected, slack_days in (("2026-04-25", -42), ("2026-05-02", -49)):
+        await late(slack, projected=projected, slack_days=slack_days)
+        await slack.send_outbox()
+    [message] = slack.fake.channel_messages(ALERTS)
+    assert message.updates == 2
+    assert "Projected ex-factory: 2026-05-02" in alert_text(slack)
+    [followup] = slack.fake.thread(ALERTS, message.ts)  # the second slip waits for next week
+    assert "2026-04-19 → 2026-04-25" in blocks_to_text(followup.blocks)
+
+    await resolved(slack)
+    await slack.send_outbox()
+    assert len(slack.fake.thread(ALERTS, message.ts)) == 2  # a status change is always news
+
+
 async def test_a_resolved_alert_reads_resolved(slack: SlackHarness) -> None:
     await late(slack)
     await slack.send_outbox()

@@ -182,7 +182,7 @@ def test_the_manifest_in_the_repo_is_the_generated_one_with_commands_events_and_
     assert (REPO / "slack" / "manifest.yml").read_text(encoding="utf-8") == manifest_yaml()
     data = manifest("https://bot.example.org/")
     commands = {c["command"]: c for c in data["features"]["slash_commands"]}
-    assert set(commands) == {"/po", "/gate"}
+    assert set(commands) == {"/po", "/gate", "/qc", "/landed", "/digest"}
     assert {c["url"] for c in commands.values()} == {"https://bot.example.org/slack/events"}
     assert (
         data["settings"]["interactivity"]["request_url"] == "https://bot.example.org/slack/events"

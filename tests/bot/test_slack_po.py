@@ -41,10 +41,10 @@ async def test_po_card_shows_status_dates_milestones_and_risk(slack: SlackHarnes
     assert "Saigon Stitch (VN)" in text
     assert "500 pcs" in text
     assert "Committed ex-factory: Tue 21 Apr 2026" in text
-    assert "Projected ex-factory: Mon 20 Apr 2026" in text
-    assert "At risk" in text and "trims late +2 d" in text
+    assert "Projected ex-factory: Thu 23 Apr 2026" in text
+    assert "At risk" in text and "trims late +5 d" in text
     assert "Materials in" in text and "Sewing" in text and "Planned" in text
-    assert "Trims late +2 d" in text
+    assert "Trims late +5 d" in text
     assert "Last check-in: 1 day ago" in text
     assert "[ Share in channel ]" in text
 

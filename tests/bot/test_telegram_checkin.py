@@ -48,7 +48,9 @@ def values(message: SentMessage) -> list[str]:
 
 async def link(bot: Bot, user: User, code: str) -> list[SentMessage]:
     answers = await bot.say(user, f"/start {code}")
-    assert values(answers[-1])[:2] == ["m:materials_in", "m:cutting"], answers[-1].text
+    assert values(answers[-1])[:3] == ["m:not_started", "m:materials_in", "m:cutting"], answers[
+        -1
+    ].text
     return answers
 
 
@@ -301,3 +303,26 @@ async def test_a_photo_is_kept_by_the_file_id_of_its_largest_size(
     assert [(p.checkin_id, p.platform, p.file_id) for p in photos] == [
         (row.id, "telegram", LARGEST_PHOTO)
     ]
+
+
+async def test_not_started_yet_with_its_delay_by_buttons(
+    bot: Bot, sqlite_session_factory: SessionFactory
+) -> None:
+    seeded = await seed(sqlite_session_factory, "Lan")
+    await link(bot, LAN, seeded.invites["Lan"])
+    issues = await bot.click(LAN, "m:not_started")
+    assert values(issues[-1])[0] == "i:none"  # no quantity before anything is made
+    await bot.click(LAN, "i:fabric_late")
+    delay = await bot.click(LAN, "i:done")
+    assert values(delay[-1]) == ["d:3", "d:7", "d:14"]
+    for data in ("d:7", "n:skip"):
+        await bot.click(LAN, data)
+    summary = await bot.click(LAN, "x:keep")
+    assert "Stage: Not started yet" in summary[-1].text
+    await bot.click(LAN, "c:confirm")
+    [row] = await checkins(sqlite_session_factory)
+    assert (row.production_order_id, row.milestone, row.source) == (
+        seeded.order_ids[0],
+        None,
+        "telegram",
+    )

@@ -67,6 +67,7 @@ async def test_full_checkin_with_buttons_and_lists(bot: Bot, db: SessionFactory)
     milestones = bot.fake.last_interactive(RAHIMA)
     assert milestones.interactive_type == "list"
     assert [o["id"] for o in milestones.options] == [
+        "m:not_started",
         "m:materials_in",
         "m:cutting",
         "m:sewing",
@@ -360,3 +361,23 @@ async def test_a_free_form_reply_just_before_the_window_closed_covers_no_prompt(
     await prompt_round(db, seeded, bot.clock())
     await bot.flush()
     assert [m.kind for m in bot.fake.messages(KEMAL)] == ["text", "template"]
+
+
+async def test_not_started_yet_is_a_row_of_the_stage_list(bot: Bot, db: SessionFactory) -> None:
+    seeded = await linked(bot, db)
+    stages = bot.fake.last_interactive(RAHIMA)
+    assert stages.options[0]["id"] == "m:not_started"
+    issues = (await bot.tap(RAHIMA, "m:not_started"))[-1]
+    assert issues.options[0]["id"] == "i:none"
+    await bot.tap(RAHIMA, "i:trims_late")
+    await bot.tap(RAHIMA, "i:done")
+    await bot.say(RAHIMA, "10")
+    await bot.tap(RAHIMA, "n:skip")
+    summary = (await bot.tap(RAHIMA, "x:keep"))[-1]
+    assert "Not started yet" in summary.text
+    await bot.tap(RAHIMA, "c:confirm")
+    [row, *_] = await checkins(db)
+    assert (row.production_order_id, row.milestone) == (seeded.order_ids[0], None)
+    async with db() as s:
+        issue = (await s.exec(select(CheckInIssue))).one()
+    assert (issue.flag, issue.delay_days) == ("trims_late", 10)

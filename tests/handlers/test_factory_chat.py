@@ -49,7 +49,7 @@ async def test_full_check_in_of_two_orders(session_factory: SessionFactory) -> N
     intro = await chat.say("/checkin")
     assert "Production orders to update: 2" in text(intro)
     assert "PO-1042-1" in text(intro)
-    assert buttons(intro) == [f"m:{m.value}" for m in Milestone]
+    assert buttons(intro) == ["m:not_started", *(f"m:{m.value}" for m in Milestone)]
     assert "How many pieces are sewn" in text(await chat.tap("m:sewing"))
     assert buttons(await chat.say("800 pcs"))[0] == "i:none"
     toggled = await chat.tap("i:fabric_late")
@@ -368,7 +368,7 @@ async def test_start_checkin_resumes_and_reminds(sqlite_session_factory: Session
         assert contact is not None
         next_week = await start_checkin(session, contact, now=NOW + timedelta(days=7))
     assert "Production orders to update: 2" in text(next_week)
-    assert buttons(next_week)[0] == "m:materials_in"
+    assert buttons(next_week)[:2] == ["m:not_started", "m:materials_in"]
 
 
 async def test_a_factory_without_open_orders_is_thanked(
@@ -443,3 +443,49 @@ async def test_simultaneous_taps_of_one_chat_are_both_kept(
     await asyncio.gather(chat.tap("i:fabric_late"), chat.tap("i:trims_late"))
     state = await conversation(session_factory, seeded.contact_id)
     assert sorted(i["flag"] for i in state.data["draft"]["issues"]) == ["fabric_late", "trims_late"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "left", "correction"),
+    [
+        pytest.param(("s:today",), 0, None, id="today"),
+        pytest.param(("s:yesterday",), 1, None, id="yesterday"),
+        pytest.param(("tomorrow", "s:yesterday"), 1, "day the goods left", id="future-corrected"),
+    ],
+)
+async def test_shipped_asks_the_day_the_goods_left_in_one_tap(
+    sqlite_session_factory: SessionFactory,
+    answer: tuple[str, ...],
+    left: int,
+    correction: str | None,
+) -> None:
+    await seed(sqlite_session_factory)
+    chat = Chat(sqlite_session_factory)
+    await chat.say("/checkin")
+    await chat.tap("m:shipped")
+    asked = await chat.tap("q:all")
+    assert buttons(asked) == ["s:today", "s:yesterday"]
+    for step in answer:
+        replies = await (chat.tap(step) if step.startswith("s:") else chat.say(step))
+        if correction is not None and not step.startswith("s:"):
+            assert correction in text(replies)
+            assert buttons(replies) == ["s:today", "s:yesterday"]
+    for data in ("i:none", "x:keep", "c:confirm"):
+        await chat.tap(data)
+    [row] = await checkins(sqlite_session_factory)
+    assert (row.milestone, row.shipped_on) == ("shipped", NOW.date() - timedelta(days=left))
+
+
+async def test_the_shortcut_understands_not_started_yet(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    await seed(sqlite_session_factory)
+    chat = Chat(sqlite_session_factory)
+    summary = text(await chat.say("PO-1042 not started fabric late 7 days"))
+    assert "Stage: Not started yet" in summary and "Fabric late (+7 d)" in summary
+    await chat.tap("c:confirm")
+    [row] = await checkins(sqlite_session_factory)
+    assert row.milestone is None
+    async with sqlite_session_factory() as session:
+        issue = (await session.exec(select(CheckInIssue))).one()
+    assert (issue.flag, issue.delay_days) == ("fabric_late", 7)

@@ -77,7 +77,10 @@ async def test_a_deep_link_code_links_the_chat_once(session_factory: SessionFact
     assert re.fullmatch(r"[a-hj-km-np-z2-9]{20}", code)
     replies = await Chat(session_factory, chat_id="700", language_hint="en").say(f"/start {code}")
     assert "Welcome, Hoa! This chat is now linked to Saigon Knit." in text(replies)
-    assert "PO-1042-1" in text(replies) and buttons(replies)[0] == "m:materials_in"
+    assert "PO-1042-1" in text(replies) and buttons(replies)[:2] == [
+        "m:not_started",
+        "m:materials_in",
+    ]
     contact = await contact_named(session_factory, "Hoa")
     assert (contact.chat_id, contact.linked_at, contact.invite_code) == ("700", NOW, None)
 
@@ -136,7 +139,7 @@ async def test_a_linked_contact_saying_start_is_greeted_and_asked(
     await seed(sqlite_session_factory)
     replies = await Chat(sqlite_session_factory).say("/start")
     assert replies[0].text == "Hello Lan!"
-    assert buttons(replies)[0] == "m:materials_in"
+    assert buttons(replies)[:2] == ["m:not_started", "m:materials_in"]
 
 
 @pytest.mark.parametrize(

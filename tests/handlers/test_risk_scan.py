@@ -26,7 +26,7 @@ class Scenario:
     contact_id: int
 
     async def report(
-        self, day: date, milestone: str, issues: list[tuple[str, int]], **qty: int
+        self, day: date, milestone: str | None, issues: list[tuple[str, int]], **qty: int
     ) -> None:
         async with transaction(self.factory) as session:
             order = await session.get(ProductionOrder, self.order_id)
@@ -69,32 +69,34 @@ async def scenario(session_factory: SessionFactory) -> Scenario:
 
 
 async def test_fabric_late_goes_at_risk_then_late_then_recovers(scenario: Scenario) -> None:
-    await scenario.report(date(2026, 8, 31), "materials_in", [("fabric_late", 2)])
-    assert await scenario.rescore(date(2026, 8, 31)) is RiskStatus.AT_RISK
+    # No T&A: the plan is derived, so materials are due at the latest on 17 Sep (ex-factory
+    # 13 Oct less the fastest plausible 26 days).
+    await scenario.report(date(2026, 9, 16), None, [("fabric_late", 4)])
+    assert await scenario.rescore(date(2026, 9, 16)) is RiskStatus.AT_RISK
     [alert] = await scenario.alerts()
     assert (alert.kind, alert.subject, alert.severity) == ("late_risk", SUBJECT, "warning")
-    assert alert.details["slack_days"] == 1
-    assert alert.details["drivers"] == ["fabric late +2 d"]
-    assert "at risk" in alert.summary and "2026-10-15" in alert.summary
+    assert alert.details["slack_days"] == -1
+    assert alert.details["drivers"] == ["fabric late +4 d"]
+    assert "at risk" in alert.summary and "2026-10-17" in alert.summary
     assert await scenario.posts() == ["send"]
 
-    await scenario.report(date(2026, 9, 2), "materials_in", [("fabric_late", 5)])
-    assert await scenario.rescore(date(2026, 9, 2)) is RiskStatus.LATE
+    await scenario.report(date(2026, 9, 21), None, [("fabric_late", 5)])
+    assert await scenario.rescore(date(2026, 9, 21)) is RiskStatus.LATE
     [alert] = await scenario.alerts()
     assert (alert.severity, alert.revision, alert.resolved_at) == ("danger", 2, None)
     assert alert.details["slack_days"] == -2
     assert await scenario.posts() == ["send", "update"]
 
-    await scenario.report(date(2026, 9, 6), "cutting", [], cut=200)
-    assert await scenario.rescore(date(2026, 9, 6)) is RiskStatus.ON_TRACK
+    await scenario.report(date(2026, 9, 25), "cutting", [], cut=200)
+    assert await scenario.rescore(date(2026, 9, 25)) is RiskStatus.ON_TRACK
     [alert] = await scenario.alerts()
     assert alert.resolved_at is not None
-    assert alert.details["resolution"] == "back on track: 3 days slack"
+    assert alert.details["resolution"] == "back on track: 2 days slack"
     assert await scenario.posts() == ["send", "update", "update"]
 
 
 async def test_repeated_scans_and_restarts_change_nothing(scenario: Scenario) -> None:
-    await scenario.report(date(2026, 9, 2), "materials_in", [("fabric_late", 5)])
+    await scenario.report(date(2026, 9, 2), None, [("fabric_late", 5)])
     results = []
     for _ in range(3):
         async with transaction(scenario.factory) as session:
@@ -110,8 +112,8 @@ async def test_repeated_scans_and_restarts_change_nothing(scenario: Scenario) ->
 
 
 async def test_scan_and_as_of_judge_alike(scenario: Scenario) -> None:
-    await scenario.report(date(2026, 8, 31), "materials_in", [("fabric_late", 2)])
-    await scenario.report(date(2026, 9, 2), "materials_in", [("fabric_late", 5)])
+    await scenario.report(date(2026, 8, 31), None, [("fabric_late", 2)])
+    await scenario.report(date(2026, 9, 2), None, [("fabric_late", 5)])
     async with transaction(scenario.factory) as session:
         scanned = await rescore_production_order(session, scenario.order_id, today=date(2026, 9, 2))
     await scenario.report(date(2026, 9, 6), "cutting", [], cut=200)
@@ -127,15 +129,15 @@ async def test_scan_and_as_of_judge_alike(scenario: Scenario) -> None:
 async def test_an_order_no_longer_open_has_its_alert_resolved(
     scenario: Scenario, status: str
 ) -> None:
-    await scenario.report(date(2026, 9, 2), "materials_in", [("fabric_late", 5)])
-    assert await scenario.rescore(date(2026, 9, 2)) is RiskStatus.LATE
+    await scenario.report(date(2026, 9, 21), None, [("fabric_late", 5)])
+    assert await scenario.rescore(date(2026, 9, 21)) is RiskStatus.LATE
     async with transaction(scenario.factory) as session:
         order = await session.get(ProductionOrder, scenario.order_id)
         assert order is not None
         order.status = status
         session.add(order)
     async with transaction(scenario.factory) as session:
-        result = await scan_brand(session, scenario.brand_id, today=date(2026, 9, 3))
+        result = await scan_brand(session, scenario.brand_id, today=date(2026, 9, 22))
     [alert] = await scenario.alerts()
     assert alert.resolved_at is not None
     assert alert.details["resolution"] == "no longer an open production order"

@@ -10,6 +10,7 @@ from wipbot.production.freetext import (
     Reason,
     TextNotUnderstood,
     parse_checkin_text,
+    says_not_started,
 )
 from wipbot.production.language import (
     SUPPORTED,
@@ -368,3 +369,42 @@ def test_prepare_text_is_idempotent() -> None:
     text = "ＰＯ－１０４２\u200b  车缝\t৮০০  Vải\u0300"
     assert prepare_text(prepare_text(text)) == prepare_text(text)
     assert prepare_text(text).startswith("PO-1042 车缝 800")
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "flag", "days"),
+    [
+        ("en", "PO-1042 not started fabric late 7 days", IssueFlag.FABRIC_LATE, 7),
+        ("zh-Hans", "PO-1042 还没开始 面料延迟7天", IssueFlag.FABRIC_LATE, 7),
+        ("vi", "PO-1042 chưa bắt đầu vải trễ 7 ngày", IssueFlag.FABRIC_LATE, 7),
+        ("bn", "PO-1042 এখনো শুরু হয়নি কাপড় ৭ দিন দেরি", IssueFlag.FABRIC_LATE, 7),
+        ("tr", "PO-1042 henüz başlamadı kumaş 7 gün gecikti", IssueFlag.FABRIC_LATE, 7),
+        ("en", "PO-1042 not started yet trims late +3", IssueFlag.TRIMS_LATE, 3),
+    ],
+)
+def test_not_started_yet_in_every_language(
+    language: str, text: str, flag: IssueFlag, days: int
+) -> None:
+    result = parse_checkin_text(text, language, date(2026, 11, 26))
+    assert isinstance(result, DraftCheckin)
+    assert (result.not_started, result.milestone, result.quantity) == (True, None, None)
+    assert result.issues == (ReportedIssue(flag, days),)
+    assert result.unparsed == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "says"),
+    [
+        ("en", "not started yet", True),
+        ("zh-Hans", "还没开始", True),
+        ("vi", "chưa bắt đầu", True),
+        ("bn", "এখনো শুরু হয়নি", True),
+        ("tr", "henüz başlamadı", True),
+        ("en", "not started, fabric late", False),
+        ("en", "sewing", False),
+    ],
+)
+def test_says_not_started_only_when_that_is_the_whole_answer(
+    language: str, text: str, says: bool
+) -> None:
+    assert says_not_started(text, language) is says

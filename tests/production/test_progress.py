@@ -158,8 +158,18 @@ def sewn(day: int, quantity: int, hour: int = 9) -> Report:
             StagePace(100.0, date(2025, 6, 9), 800),
             id="latest-reading-of-a-day-counts",
         ),
+        pytest.param(M.SEWING, (sewn(9, 620),), None, id="one-reading-is-no-pace"),
         pytest.param(
-            M.SEWING, (sewn(30, 0),), StagePace(0.0, date(2025, 6, 30), 0), id="no-output-yet"
+            M.SEWING,
+            (Report(at(date(2025, 5, 25)), M.CUTTING, {"sewn": 0}), sewn(2, 300), sewn(9, 1000)),
+            StagePace(100.0, date(2025, 6, 9), 1000),
+            id="a-reading-from-before-the-stage-is-left-out",
+        ),
+        pytest.param(
+            M.SEWING,
+            (Report(at(date(2025, 5, 25)), M.CUTTING, {"sewn": 0}), sewn(9, 620)),
+            None,
+            id="the-reading-before-the-stage-makes-no-pace",
         ),
     ],
 )

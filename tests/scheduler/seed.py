@@ -134,7 +134,7 @@ async def checkin(
     *,
     by: Contact | None,
     at: datetime,
-    milestone: str,
+    milestone: str | None,
     issues: Sequence[tuple[str, int]] = (),
     **quantities: int,
 ) -> CheckIn:

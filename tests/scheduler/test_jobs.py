@@ -30,10 +30,11 @@ async def late_order(factory: SessionFactory) -> None:
         )
         person = await seed.contact(session, plant)
         order = await seed.order(
-            session, brand, plant, po_number="PO-7001", committed_exf=date(2026, 10, 16)
+            session, brand, plant, po_number="PO-7001", committed_exf=date(2026, 9, 27)
         )
+        # Not started on 2 Sep: materials were due by 29 Aug at the latest (ex-factory 24 Sep).
         await seed.checkin(
-            session, order, by=person, at=NOW, milestone="materials_in", issues=[("fabric_late", 5)]
+            session, order, by=person, at=NOW, milestone=None, issues=[("fabric_late", 5)]
         )
 
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 from wipbot.store.db import SessionFactory
 from wipbot.store.models import LandedCharge, PurchaseOrder
 
-from .import_files import BRAND, run_import, seed, write_csv
+from .import_files import BRAND, import_errors, run_import, seed, write_csv
 
 HEADER = ["brand", "po_number", "kind", "amount", "currency", "basis", "reference"]
 ROWS = [
@@ -52,3 +52,33 @@ async def test_charges_are_stored_exactly_and_updated_on_reimport(
             await session.exec(select(LandedCharge).where(LandedCharge.kind == "freight"))
         ).all()
     assert [f.amount for f in freight] == [Decimal("1720.50")]
+
+
+async def test_an_estimate_and_the_actual_charge_of_one_kind_are_two_charges(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    await seed(session_factory, tmp_path)
+    header = [*HEADER, "stage"]
+    rows = [
+        [BRAND, "PO-1", "freight", "1500", "USD", "units", "", "estimate"],
+        [BRAND, "PO-1", "freight", "1650", "USD", "units", "", "Actual"],
+        [BRAND, "PO-1", "duty", "90", "USD", "value", "", ""],
+    ]
+    result = await run_import(
+        session_factory, "charges", write_csv(tmp_path, "s.csv", header, rows)
+    )
+    assert result.tallies["charges"].created == 3
+    async with session_factory() as session:
+        charges = (await session.exec(select(LandedCharge).order_by(LandedCharge.id))).all()
+    assert [(c.kind, c.amount, c.stage) for c in charges] == [
+        ("freight", Decimal("1500"), "estimate"),
+        ("freight", Decimal("1650"), "actual"),
+        ("duty", Decimal("90"), "actual"),
+    ]
+
+    bad = [[BRAND, "PO-1", "freight", "1", "USD", "units", "", "guess"]]
+    errors = await import_errors(
+        session_factory, "charges", write_csv(tmp_path, "b.csv", header, bad)
+    )
+    assert [(e.line, e.field) for e in errors] == [(2, "stage")]
+    assert "estimate, actual" in errors[0].reason

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from wipbot.store.db import SessionFactory
+from wipbot.store.importing import checkins
 from wipbot.store.models import CheckIn, CheckInIssue
 
-from .import_files import row_counts, run_import, seed, write_csv
+from .import_files import import_errors, row_counts, run_import, seed, write_csv
 
 HEADER = [
     "production_order",
@@ -86,3 +88,78 @@ async def test_reimport_updates_the_same_checkin(
     async with session_factory() as session:
         issue = (await session.exec(select(CheckInIssue))).one()
     assert (issue.checkin_id, issue.flag, issue.delay_days) == (cut.id, "fabric_late", 7)
+
+
+NOT_STARTED_HEADER = ["production_order", "reported_at", "milestone", "issues", "shipped_on"]
+
+
+async def test_a_blank_milestone_is_not_started_yet_with_its_delays(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    await seed(session_factory, tmp_path)
+    rows = [
+        ["PO-1-A", "2026-11-09", "", "fabric_late:7", ""],
+        ["PO-1-A", "2026-11-16", "materials_in", "", ""],
+        ["PO-1-A", "2026-12-01", "shipped", "", "2026-11-28"],
+    ]
+    path = write_csv(tmp_path, "c.csv", NOT_STARTED_HEADER, rows)
+    assert (await run_import(session_factory, "checkins", path)).tallies["check-ins"].created == 3
+    waiting, materials, shipped = await _checkins(session_factory)
+    assert (waiting.milestone, waiting.shipped_on) == (None, None)
+    assert materials.milestone == "materials_in"
+    assert (shipped.milestone, shipped.shipped_on) == ("shipped", date(2026, 11, 28))
+    async with session_factory() as session:
+        issue = (await session.exec(select(CheckInIssue))).one()
+    assert (issue.checkin_id, issue.flag, issue.delay_days) == (waiting.id, "fabric_late", 7)
+    again = await run_import(session_factory, "checkins", path)
+    assert again.tallies["check-ins"].unchanged == 3
+    assert (await row_counts(session_factory))["CheckIn"] == 3
+
+
+async def test_a_ship_date_belongs_on_a_shipped_row_reported_after_it(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    await seed(session_factory, tmp_path)
+    rows = [
+        ["PO-1-A", "2026-11-20", "sewing", "", "2026-11-18"],
+        ["PO-1-A", "2026-11-20", "shipped", "", "2026-11-21"],
+        ["PO-1-A", "2026-11-22", "shipped", "", "22.11.2026"],
+    ]
+    errors = await import_errors(
+        session_factory, "checkins", write_csv(tmp_path, "c.csv", NOT_STARTED_HEADER, rows)
+    )
+    assert [(e.line, e.field) for e in errors] == [
+        (2, "shipped_on"),
+        (3, "shipped_on"),
+        (4, "shipped_on"),
+    ]
+    assert "set milestone to shipped" in errors[0].reason
+    assert "after the day it was reported" in errors[1].reason
+    assert (await row_counts(session_factory))["CheckIn"] == 0
+
+
+async def test_a_file_larger_than_a_batch_is_all_or_nothing_and_never_duplicates(
+    session_factory: SessionFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of 2 rows, so duplicates and bad rows fall in different batches."""
+    monkeypatch.setattr(checkins, "BATCH_ROWS", 2)
+    await seed(session_factory, tmp_path)
+    days = [f"2026-11-{day:02d}" for day in range(2, 9)]
+    good = [["PO-1-A", day, "cutting", "fabric_late:1", ""] for day in days]
+    path = write_csv(tmp_path, "c.csv", NOT_STARTED_HEADER, good)
+    assert (await run_import(session_factory, "checkins", path)).tallies["check-ins"].created == 7
+    repeated = [*good, good[0], ["PO-1-A", "2026-11-30", "sewing", "", "bad"]]
+    errors = await import_errors(
+        session_factory, "checkins", write_csv(tmp_path, "d.csv", NOT_STARTED_HEADER, repeated)
+    )
+    assert [(e.line, e.field) for e in errors] == [(9, "reported_at"), (10, "shipped_on")]
+    assert "already on an earlier line" in errors[0].reason
+    counts = await row_counts(session_factory)
+    assert (counts["CheckIn"], counts["CheckInIssue"]) == (7, 7)
+    changed = [[*row[:3], "", ""] for row in good]
+    result = await run_import(
+        session_factory, "checkins", write_csv(tmp_path, "e.csv", NOT_STARTED_HEADER, changed)
+    )
+    assert result.tallies["check-ins"].updated == 7
+    counts = await row_counts(session_factory)
+    assert (counts["CheckIn"], counts["CheckInIssue"]) == (7, 0)

@@ -246,3 +246,41 @@ async def test_a_bad_gate_date_names_the_file_line_and_field(
     errors = await import_errors(session_factory, "pos", write_csv(tmp_path, "g.csv", header, rows))
     assert [str(e).split(": ")[:2] for e in errors] == [["g.csv:3", "gate_approved"]]
     assert await row_counts(session_factory) == before
+
+
+async def test_a_style_keeps_its_season_and_two_seasons_for_one_style_are_refused(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    await run_import(
+        session_factory, "factories", write_csv(tmp_path, "f.csv", FACTORY_HEADER, FACTORIES)
+    )
+    header = [*PO_HEADER_FOR_SEASON, "season"]
+    rows = [
+        [BRAND, "PO-7", "DHK1", "ST-7", "Tee", "Navy", "100", "4", "USD", "2027-01-15", "SS27"],
+        [BRAND, "PO-7", "DHK1", "ST-7", "", "White", "100", "4", "USD", "2027-01-15", ""],
+    ]
+    await run_import(session_factory, "pos", write_csv(tmp_path, "s.csv", header, rows))
+    async with session_factory() as session:
+        style = (await session.exec(select(Style).where(Style.code == "ST-7"))).one()
+    assert style.season == "SS27"
+
+    rows[1][-1] = "FW27"
+    errors = await import_errors(
+        session_factory, "pos", write_csv(tmp_path, "s2.csv", header, rows)
+    )
+    assert [(e.line, e.field) for e in errors] == [(3, "season")]
+    assert "differs from 'SS27' on line 2" in errors[0].reason
+
+
+PO_HEADER_FOR_SEASON = [
+    "brand",
+    "po_number",
+    "factory",
+    "style",
+    "style_name",
+    "colorway",
+    "quantity",
+    "unit_price",
+    "currency",
+    "committed_exf",
+]

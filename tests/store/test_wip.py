@@ -89,8 +89,8 @@ async def test_board_shows_a_believable_mix_most_urgent_first(
     assert board[0].risk.status is LATE
     assert board[-1].risk.status is ON_TRACK
     statuses = {s.po_number: s.risk.status for s in board}
-    assert statuses["PO-1042"] is LATE
-    assert statuses["PO-1033"] is AT_RISK
+    assert statuses["PO-1031"] is LATE  # sewing measured behind plan: observed
+    assert statuses["PO-1043"] is AT_RISK  # fabric announced 18 d late: an estimate
     assert statuses["PO-1032"] is ON_TRACK
 
 
@@ -100,8 +100,10 @@ async def test_po_is_as_late_as_its_latest_production_order(
     status = await _status(examples, "PO-1042")
     a, b = status.orders
     assert (a.number, b.number) == ("PO-1042-A", "PO-1042-B")
-    assert (a.risk.status, b.risk.status) == (ON_TRACK, LATE)
-    assert status.risk.status is LATE
+    # B's cutting is overdue and waits for a re-approval, but the factory's T&A leaves 11 days
+    # from inspection to ex-factory (standard: 3): the float absorbs it, and B says why.
+    assert (a.risk.status, b.risk.status) == (ON_TRACK, ON_TRACK)
+    assert status.risk.status is ON_TRACK
     assert status.risk.projected_exf == max(a.risk.projected_exf, b.risk.projected_exf)
     assert status.risk.slack_days == (status.committed_exf - status.risk.projected_exf).days
     assert status.risk.drivers
@@ -133,7 +135,7 @@ async def test_as_of_ignores_what_was_reported_later(
 ) -> None:
     now = await _status(examples, "PO-1046")
     before = await _status(examples, "PO-1046", as_of=date(2026, 11, 20))
-    assert now.risk.status is LATE
+    assert now.risk.status is AT_RISK  # only the QC rework estimate takes it past the date
     assert any("QC rejection" in d for d in now.risk.drivers)
     assert before.risk.status is ON_TRACK
     assert before.open_issues == ()
@@ -147,12 +149,14 @@ async def test_as_of_ignores_what_was_reported_later(
     assert earlier.current_milestone is Milestone.FINISHING
 
 
-async def test_public_holidays_and_closures_move_the_projection(
+async def test_closures_before_the_planned_ex_factory_are_planned_for(
     examples: tuple[SessionFactory, int],
 ) -> None:
-    status = await _status(examples, "PO-1043")  # fabric late pushes it into Chinese New Year
-    assert status.risk.projected_exf > date(2027, 2, 21)
-    assert any("holidays before ex-factory" in d for d in status.risk.drivers)
+    # Fabric 18 d late takes PO-1043 past its planned 15 Jan, not yet into Chinese New Year
+    # (30 Jan); only the slip past the planned ex-factory meets closures.
+    status = await _status(examples, "PO-1043")
+    assert status.risk.projected_exf == date(2027, 1, 29)
+    assert not any("holiday" in d for d in status.risk.drivers)
 
 
 @pytest.mark.parametrize(
@@ -199,7 +203,7 @@ async def test_json_is_plain(examples: tuple[SessionFactory, int]) -> None:
     data = status_to_json(await _status(examples, "PO-1042"))
     text = json.dumps(data)
     assert json.loads(text) == data
-    assert data["risk"]["status"] == "late"
+    assert data["risk"]["status"] == "on_track"
     assert data["committed_exf"] == "2027-01-08"
     assert data["lines"][0]["unit_price"] == "16.8000"
     assert data["orders"][0]["milestones"][0]["milestone"] == "materials_in"
@@ -243,7 +247,8 @@ async def test_brands_never_see_each_other(session_factory: SessionFactory, tmp_
 async def test_a_factory_that_habitually_ships_late_is_expected_to(
     session_factory: SessionFactory, tmp_path: Path
 ) -> None:
-    """Three finished orders shipped 4 days after plan make the fourth projected 4 days out."""
+    """Three finished orders shipped 4 days after plan weigh on a fourth that is slipping, shrunk
+    for the short record and scaled to the work still ahead; they never flag it alone."""
     brand = "Northwind Apparel"
     await run_import(
         session_factory,
@@ -260,23 +265,41 @@ async def test_a_factory_that_habitually_ships_late_is_expected_to(
         for n, exf in ((1, "2026-10-10"), (2, "2026-10-20"), (3, "2026-11-01"), (4, "2026-12-20"))
     ]
     await run_import(session_factory, "pos", write_csv(tmp_path, "p.csv", PO_HEADER, rows))
-    # Plans end 3 days (the brand's buffer) before committed; each shipped 4 days after that.
+    # Plans end 3 days (the brand's buffer) before committed; each shipped 4 days after that:
+    # as shipped_on says, or as the reports bound it (after 20 Oct, by 22 Oct: the 21st).
     checkins = [
-        ["PO-1-A", "2026-10-11", "shipped"],
-        ["PO-2-A", "2026-10-21", "shipped"],
-        ["PO-3-A", "2026-11-02", "shipped"],
-        ["PO-4-A", "2026-11-06", "materials_in"],
+        ["PO-1-A", "2026-10-14", "shipped", "2026-10-11"],
+        ["PO-2-A", "2026-10-20", "inspection", ""],
+        ["PO-2-A", "2026-10-22", "shipped", ""],
+        ["PO-3-A", "2026-11-02", "shipped", "2026-11-02"],
+        ["PO-4-A", "2026-11-06", "materials_in", ""],
     ]
-    await run_import(
-        session_factory,
-        "checkins",
-        write_csv(tmp_path, "c.csv", ["production_order", "reported_at", "milestone"], checkins),
+    header = ["production_order", "reported_at", "milestone", "shipped_on"]
+    on_plan = await _judge_po4(session_factory, tmp_path, header, checkins, brand)
+    assert (on_plan.risk.status, on_plan.risk.drivers) == (ON_TRACK, ())
+    slipping = [
+        *checkins,
+        ["PO-4-A", "2026-11-06 15:00", "materials_in", "", "sample_reapproval:10"],
+    ]
+    status = await _judge_po4(
+        session_factory, tmp_path, [*header, "issues"], [[*r, ""][:5] for r in slipping], brand
     )
+    assert status.risk.drivers == ("sample re-approval +10 d", "factory history +1 d")
+    assert status.risk.projected_exf == date(2026, 12, 28)
+    assert status.risk.status is AT_RISK
+
+
+async def _judge_po4(
+    session_factory: SessionFactory,
+    tmp_path: Path,
+    header: list[str],
+    checkins: list[list[str]],
+    brand: str,
+) -> PoStatus:
+    await run_import(session_factory, "checkins", write_csv(tmp_path, "c.csv", header, checkins))
     async with session_factory() as session:
         found = await resolve_brand(session, None)
         assert found.id is not None
         status = await po_status(session, found.id, "PO-4", today=date(2026, 11, 7))
     assert status is not None
-    assert "factory history +4 d" in status.risk.drivers
-    assert status.risk.projected_exf == date(2026, 12, 21)
-    assert (status.risk.slack_days, status.risk.status) == (-1, LATE)
+    return status

@@ -1,46 +1,126 @@
-"""`wipbot`: the command line. Each command group lives in its own module under bot/commands."""
+"""`wipbot`: the command line. Each command group lives in its own module under bot/commands.
+
+The modules are imported only when their command runs: `wipbot --help` and the commands that
+only read the database do not pay for importing Slack, Telegram, the scheduler and the web
+server. The help lines below are what `wipbot --help` lists without importing anything.
+"""
 
 from __future__ import annotations
 
-import typer
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
 
-from .commands import (
-    brand,
-    contact,
-    cost,
-    db,
-    demo,
-    gate,
-    importing,
-    outbox,
-    po,
-    prompt,
-    qc,
-    serve,
-    shell,
-    slack,
-)
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    module: str
+    attribute: str
+    help: str
+
+
+COMMANDS: dict[str, LazyCommand] = {
+    "run": LazyCommand(
+        "serve", "run_command", "Serve every configured channel, the scheduler and the sender."
+    ),
+    "shell": LazyCommand(
+        "shell",
+        "shell_command",
+        "Talk to the bot as a factory contact: type answers, or a button's number.",
+    ),
+    "outbox": LazyCommand(
+        "outbox",
+        "outbox_command",
+        "Pending, retrying and dead-lettered messages (with --all, sent ones too).",
+    ),
+    "cost": LazyCommand(
+        "cost",
+        "cost_command",
+        "Landed cost per line: FOB, freight, insurance, duty, broker, other; margin vs selling.",
+    ),
+    "demo": LazyCommand(
+        "demo",
+        "demo_command",
+        "The whole loop on a fresh SQLite file, no tokens: import, check-ins, alerts, approvals.",
+    ),
+    "backtest": LazyCommand(
+        "backtest",
+        "backtest_command",
+        "Replay the late-risk judgement every Monday and score it against real ex-factory dates.",
+    ),
+    "db": LazyCommand("db", "app", "Database schema."),
+    "brand": LazyCommand("brand", "app", "Brands, their Slack workspace and members."),
+    "contact": LazyCommand("contact", "app", "Factory contacts: invites and links."),
+    "gate": LazyCommand("gate", "app", "Sample-to-bulk gates: request, checklist."),
+    "slack": LazyCommand("slack", "app", "Slack app setup."),
+    "import": LazyCommand(
+        "importing",
+        "app",
+        "Import factories, POs, check-in history and charges (CSV or XLSX; all or nothing).",
+    ),
+    "po": LazyCommand("po", "app", "Purchase orders: status at a glance."),
+    "prompt": LazyCommand("prompt", "app", "Weekly check-in prompts: send this week's now."),
+    "qc": LazyCommand("qc", "app", "QC inspections (AQL, ISO 2859-1): record, list."),
+    "season": LazyCommand("season", "app", "Simulated seasons for backtests and demos."),
+    "report": LazyCommand(
+        "report", "app", "Reports: defects per style, category and factory (--json, --csv)."
+    ),
+}
+
+
+class LazyCommands(TyperGroup):
+    """A group whose commands are imported when run, listed from COMMANDS when helping."""
+
+    listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        eager = super().get_command(ctx, cmd_name)
+        lazy = COMMANDS.get(cmd_name)
+        if eager is not None or lazy is None:
+            return eager
+        if self.listing:
+            return TyperCommand(name=cmd_name, help=lazy.help)
+        return load_command(cmd_name, lazy)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
+
+
+def load_command(name: str, lazy: LazyCommand) -> Any:
+    found = getattr(import_module(f"wipbot.bot.commands.{lazy.module}"), lazy.attribute)
+    command: Any
+    if isinstance(found, typer.Typer):
+        command = typer.main.get_group(found)
+    else:
+        single = typer.Typer(add_completion=False)
+        single.command(name)(found)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
 
 app = typer.Typer(
     name="wipbot",
+    cls=LazyCommands,
     help="Production-order check-ins from factories, gate approvals and late-risk alerts.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(db.app, name="db")
-app.add_typer(brand.app, name="brand")
-app.command("run")(serve.run_command)
-app.add_typer(contact.app, name="contact")
-app.command("shell")(shell.shell_command)
-app.command("outbox")(outbox.outbox_command)
-app.add_typer(gate.app, name="gate")
-app.add_typer(slack.app, name="slack")
-app.add_typer(importing.app, name="import")
-app.add_typer(po.app, name="po")
-app.add_typer(prompt.app, name="prompt")
-app.add_typer(qc.app, name="qc")
-app.command("cost")(cost.cost_command)
-app.command("demo")(demo.demo_command)
+
+
+@app.callback()
+def _wipbot() -> None:
+    """Production-order check-ins from factories, gate approvals and late-risk alerts."""
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -121,14 +121,18 @@ def _fact_value(value: Any) -> str:
     return str(value).replace("_", " ") if isinstance(value, str) else str(value)
 
 
-def snapshot(card: AlertCard) -> dict[str, Any]:
-    """What a post showed, kept so the next update can say what changed."""
-    return {
+def snapshot(card: AlertCard, *, reply: bool = False) -> dict[str, Any]:
+    """What a post (or, with `reply`, a thread reply) showed, kept so the next update can say
+    what changed and when the thread last heard from this alert."""
+    shown: dict[str, Any] = {
         "severity": card.severity,
         "summary": card.summary,
         "facts": [list(fact) for fact in card.facts],
         "resolved": card.resolved,
     }
+    if reply:
+        shown["replied_at"] = card.updated_at.isoformat()
+    return shown
 
 
 def changes_since(shown: Mapping[str, Any] | None, card: AlertCard) -> tuple[str, ...]:
@@ -157,6 +161,10 @@ def changes_since(shown: Mapping[str, Any] | None, card: AlertCard) -> tuple[str
 # are only corrected in place.
 NEWSWORTHY_FACTS = frozenset({"Risk", "Milestone", "Gate", "Data stale"})
 PROJECTED_SHIFT_WORTH_A_REPLY_DAYS = 3
+# A status change is always news; any other news waits this long after the last thread reply,
+# so an order a brand already knows is slipping costs its channel at most one reply a week.
+STATUS_FACTS = frozenset({"Risk"})
+QUIET_BETWEEN_REPLIES = timedelta(days=7)
 
 
 def news_since(noted: Mapping[str, Any] | None, card: AlertCard) -> tuple[str, ...]:
@@ -164,9 +172,13 @@ def news_since(noted: Mapping[str, Any] | None, card: AlertCard) -> tuple[str, .
 
     What people act on: resolution, severity, risk status, the milestone, a new cause, and a
     projected date that moved by days, not the one-day drift of an overdue date. Edits in place
-    carry everything else silently, so a slipping order does not post a reply every day.
+    carry everything else silently, so a slipping order does not post a reply every day. Within
+    a week of the last thread reply only a change of status (resolution, severity, risk) is
+    news; the rest waits and goes out together once the week is over.
     """
     if not noted:
+        return ()
+    if not _status_changed(noted, card) and _replied_recently(noted, card):
         return ()
     lines: list[str] = []
     if card.resolved and not noted.get("resolved"):
@@ -187,6 +199,25 @@ def news_since(noted: Mapping[str, Any] | None, card: AlertCard) -> tuple[str, .
         ):
             lines.append(f"{label}: {was} → {value}")
     return tuple(lines)
+
+
+def _status_changed(noted: Mapping[str, Any], card: AlertCard) -> bool:
+    if card.resolved and not noted.get("resolved"):
+        return True
+    if noted.get("severity") != card.severity:
+        return True
+    before = {str(label): str(value) for label, value in noted.get("facts", [])}
+    return any(label in STATUS_FACTS and before.get(label) != value for label, value in card.facts)
+
+
+def _replied_recently(noted: Mapping[str, Any], card: AlertCard) -> bool:
+    replied = noted.get("replied_at")
+    if not isinstance(replied, str):
+        return False
+    try:
+        return card.updated_at - datetime.fromisoformat(replied) < QUIET_BETWEEN_REPLIES
+    except (ValueError, TypeError):
+        return False
 
 
 def _causes(drivers: str) -> str:

@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.handlers.defect_report import DefectReport, defect_report
 from wipbot.handlers.po_query import in_progress
 from wipbot.production.risk import RiskStatus
 from wipbot.store.models import Brand, BrandMember, OutboxMessage
@@ -26,6 +27,8 @@ class HomeSummary:
     on_track: int
     urgent: tuple[PoStatus, ...]
     judged_on: date
+    quality: DefectReport | None = None
+    """Defect rates and repeats, for the designers; None when nothing was inspected yet."""
 
     @property
     def total(self) -> int:
@@ -38,6 +41,7 @@ async def home_summary(session: AsyncSession, brand_id: int, *, today: date) -> 
     counts = {status: 0 for status in RiskStatus}
     for status in board:
         counts[status.risk.status] += 1
+    quality = await defect_report(session, brand_id)
     return HomeSummary(
         brand_name=brand.name if brand else "",
         late=counts[RiskStatus.LATE],
@@ -45,6 +49,7 @@ async def home_summary(session: AsyncSession, brand_id: int, *, today: date) -> 
         on_track=counts[RiskStatus.ON_TRACK],
         urgent=tuple(board[:URGENT_COUNT]),
         judged_on=today,
+        quality=quality if quality.overall.inspections else None,
     )
 
 

@@ -24,6 +24,9 @@ MILESTONE_LABELS: dict[Milestone, str] = {
     Milestone.SHIPPED: N_("Shipped"),
 }
 
+NOT_STARTED_LABEL = N_("Not started yet")
+"""The answer before the first milestone: materials are not in, so no stage has begun."""
+
 ISSUE_LABELS: dict[IssueFlag, str] = {
     IssueFlag.FABRIC_LATE: N_("Fabric late"),
     IssueFlag.TRIMS_LATE: N_("Trims late"),

@@ -16,6 +16,7 @@ from wipbot.store.models import Contact
 from . import checkin_steps as steps
 from .chat_turn import CHECKIN, Turn, begin_turn, end_turn
 from .checkin_draft import empty_draft
+from .checkin_quick import SAME_AS_LAST_WEEK, all_as_last_week, quick_button
 from .factory_orders import orders_to_check_in
 from .freetext_shortcut import free_text_example, try_shortcut
 from .i18n import format_number
@@ -70,13 +71,15 @@ async def begin(turn: Turn, prefix: list[Reply]) -> list[Reply]:
     if hint:
         turn.data["hint"] = hint
     turn.go(steps.MILESTONE, flow=CHECKIN)
+    quick = await quick_button(turn, turn.data["queue"])
     intro = Reply(
         one_full_stop(
             _("Weekly check-in for {factory}. Production orders to update: {count}.").format(
                 factory=turn.factory.name, count=format_number(len(orders), turn.language)
             ),
             turn.factory.name,
-        )
+        ),
+        (quick,) if quick else (),
     )
     return await steps.ask_current(turn, [*prefix, intro])
 
@@ -86,6 +89,10 @@ async def on_choice(turn: Turn, value: str) -> list[Reply]:
     _ = turn._
     if not turn.active:
         return [Reply(_("This check-in has ended. Send /checkin to start a new one."))]
+    if value == SAME_AS_LAST_WEEK:
+        quick = await all_as_last_week(turn)
+        if quick is not None:
+            return quick
     if await steps.order_moved_on(turn):
         return await steps.ask_current(turn)
     prefix, _sep, arg = value.partition(":")

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.gates import is_gate_breach
+from wipbot.production.milestones import Milestone
 from wipbot.store import audit
 from wipbot.store.alerts import AlertKind, open_alert, raise_alert
 from wipbot.store.models import (
@@ -24,7 +25,7 @@ from wipbot.store.models import (
     PurchaseOrder,
 )
 
-from .checkin_draft import CheckinDraft
+from .checkin_draft import CheckinDraft, milestone_value
 from .factory_orders import gate_status
 
 
@@ -52,11 +53,12 @@ async def record_checkin(
         contact_id=contact.id,
         source=contact.platform,
         reported_at=now,
-        milestone=draft.milestone.value,
+        milestone=draft.milestone.value if draft.milestone else None,
         revised_exf=draft.revised_exf,
+        shipped_on=draft.shipped_on if draft.milestone is Milestone.SHIPPED else None,
         note=draft.note,
     )
-    field_name = draft.milestone.quantity_field
+    field_name = draft.milestone.quantity_field if draft.milestone else None
     if field_name is not None and draft.quantity is not None:
         setattr(checkin, f"qty_{field_name}", draft.quantity)
     session.add(checkin)
@@ -82,10 +84,11 @@ async def record_checkin(
         brand_id=po.brand_id,
         details={
             "checkin_id": checkin.id,
-            "milestone": draft.milestone.value,
+            "milestone": milestone_value(draft.milestone),
             "quantity": draft.quantity,
             "issues": [i.flag.value for i in draft.issues],
             "revised_exf": draft.revised_exf.isoformat() if draft.revised_exf else None,
+            "shipped_on": checkin.shipped_on.isoformat() if checkin.shipped_on else None,
         },
     )
     await _flag_gate_breach(session, production_order, po, draft, now)
@@ -102,6 +105,8 @@ async def _flag_gate_breach(
 ) -> None:
     """Raise the alert once; later check-ins leave the open alert as it was first reported."""
     assert order.id is not None
+    if draft.milestone is None:
+        return
     status = await gate_status(session, order.id)
     if not is_gate_breach(status, draft.milestone):
         return

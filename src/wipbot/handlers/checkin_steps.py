@@ -1,12 +1,15 @@
 """The check-in conversation, one small function per step.
 
-For each production order in the queue: milestone -> quantity -> issues -> delay (per issue)
--> note -> ex-factory date -> summary (Confirm / Edit). Each step has a `prompt_*` that asks and
-an answer function for a button (`Button.value`, "<prefix>:<arg>") or typed text. Answers that
-cannot be used get a correction and leave the draft as it was.
+For each production order in the queue: milestone -> quantity -> (shipped: the day it
+left) -> issues -> delay (per issue) -> note -> ex-factory date -> summary (Confirm / Edit).
+"Not started yet" (materials not in) is answered like a milestone and skips the quantity.
+Each step has a `prompt_*` that asks and an answer function for a button (`Button.value`,
+"<prefix>:<arg>") or typed text. Answers that cannot be used get a correction and leave the
+draft as it was.
 
-Button values: m:<milestone>, q:all, q:skip, i:<issue flag>, i:none, i:done, d:<days>, n:skip,
-x:keep, x:new, c:confirm, c:edit, e:<field> (milestone, quantity, issues, exf, note, back), and
+Button values: m:<milestone>, m:not_started, s:today, s:yesterday, q:all, q:skip,
+i:<issue flag>, i:none, i:clear (no issues, same date), i:done, d:<days>, n:skip, x:keep,
+x:new, c:confirm, c:edit, e:<field> (milestone, quantity, issues, exf, note, back), and
 m:sealed (the golden sample is sealed: asks the brand's approvers for the gate).
 """
 
@@ -17,18 +20,27 @@ from datetime import date, timedelta
 from typing import Any
 
 from wipbot.production.dates import parse_date
+from wipbot.production.freetext import says_not_started
 from wipbot.production.gates import GateItem
 from wipbot.production.milestones import IssueFlag, Milestone, parse_milestone
 
 from .chat_text import (
     ISSUE_BUTTONS,
+    NOT_STARTED_LABEL,
     QUANTITY_NAMES,
     QUANTITY_QUESTIONS,
     issue_label,
     milestone_label,
 )
 from .chat_turn import Turn
-from .checkin_draft import EXF_KEEP, draft_from_data, empty_draft
+from .checkin_draft import (
+    EXF_KEEP,
+    NOT_STARTED,
+    draft_from_data,
+    empty_draft,
+    milestone_of,
+    milestone_value,
+)
 from .checkin_input import parse_days, parse_quantity, quantity_limit
 from .checkin_record import record_checkin
 from .factory_orders import OrderView, order_view, own_order
@@ -44,11 +56,13 @@ DELAY = "delay"
 NOTE = "note"
 EXF = "exf"
 EXF_NEW = "exf_new"
+SHIPPED_ON = "shipped_on"
 SUMMARY = "summary"
 EDIT = "edit"
 SEALED = "sealed"
 
 BUTTON_STEPS = frozenset({MILESTONE, ISSUES, EXF, SUMMARY, EDIT})
+SHIPPED_ON_MAX_DAYS_AGO = 60
 
 DELAY_CHOICES = (3, 7, 14)
 MAX_EXF_DAYS_AHEAD = 365
@@ -126,13 +140,18 @@ def order_header(turn: Turn, view: OrderView) -> str:
 def prompt_milestone(turn: Turn, view: OrderView) -> Reply:
     _ = turn._
     current = view.state.milestone
+    reported = view.state.last_report_at is not None
     status = ""
     if current is not None:
         status = "\n" + _("Last reported: {milestone}, {percent}% done").format(
             milestone=milestone_label(current, _),
             percent=format_number(round(view.state.percent_complete), turn.language),
         )
-    buttons = [
+    buttons = []
+    if current is None:
+        not_started = Button(_(NOT_STARTED_LABEL), f"m:{NOT_STARTED}", selected=reported)
+        buttons.append(not_started)
+    buttons += [
         Button(milestone_label(m, _), f"m:{m.value}", selected=m == current) for m in Milestone
     ]
     if view.awaits_gate_request:
@@ -145,8 +164,8 @@ def prompt_milestone(turn: Turn, view: OrderView) -> Reply:
 
 def prompt_quantity(turn: Turn, view: OrderView) -> Reply:
     _ = turn._
-    milestone = Milestone(draft(turn)["milestone"])
-    field_name = milestone.quantity_field or "cut"
+    milestone = milestone_of(draft(turn))
+    field_name = (milestone.quantity_field if milestone else None) or "cut"
     total = format_number(view.quantity, turn.language)
     return Reply(
         _(QUANTITY_QUESTIONS[field_name]).format(total=total),
@@ -158,6 +177,8 @@ def prompt_issues(turn: Turn, view: OrderView, *, edit: bool = False) -> Reply:
     _ = turn._
     chosen = {i["flag"] for i in draft(turn)["issues"]}
     buttons = [Button(_("No issues"), "i:none")]
+    if not turn.data.get("editing"):
+        buttons.append(Button(_("No issues, same date"), "i:clear"))
     buttons += [
         Button(issue_label(flag, _), f"i:{flag.value}", selected=flag.value in chosen)
         for flag in ISSUE_BUTTONS
@@ -202,9 +223,19 @@ def prompt_exf(turn: Turn, view: OrderView) -> Reply:
     )
 
 
-def date_example(turn: Turn) -> str:
-    example = turn.today + timedelta(days=14)
+def date_example(turn: Turn, days_ahead: int = 14) -> str:
+    example = turn.today + timedelta(days=days_ahead)
     return f"{example.day}/{example.month}"
+
+
+def prompt_shipped_on(turn: Turn, view: OrderView) -> Reply:
+    _ = turn._
+    return Reply(
+        _("Which day did the goods leave the factory? Tap, or type a date like {example}.").format(
+            example=date_example(turn, -2)
+        ),
+        (Button(_("Today"), "s:today"), Button(_("Yesterday"), "s:yesterday")),
+    )
 
 
 def prompt_exf_new(turn: Turn, view: OrderView) -> Reply:
@@ -219,12 +250,10 @@ def prompt_exf_new(turn: Turn, view: OrderView) -> Reply:
 def summary_lines(turn: Turn, view: OrderView) -> list[str]:
     _ = turn._
     data = draft(turn)
-    milestone = Milestone(data["milestone"])
-    lines = [
-        f"📦 {view.number}",
-        _("Stage: {milestone}").format(milestone=milestone_label(milestone, _)),
-    ]
-    if milestone.quantity_field and data.get("quantity") is not None:
+    milestone = milestone_of(data)
+    stage = milestone_label(milestone, _) if milestone else _(NOT_STARTED_LABEL)
+    lines = [f"📦 {view.number}", _("Stage: {milestone}").format(milestone=stage)]
+    if milestone and milestone.quantity_field and data.get("quantity") is not None:
         lines.append(
             f"{_(QUANTITY_NAMES[milestone.quantity_field])}: "
             + _("{done} of {total}").format(
@@ -232,6 +261,9 @@ def summary_lines(turn: Turn, view: OrderView) -> list[str]:
                 total=format_number(view.quantity, turn.language),
             )
         )
+    if milestone is Milestone.SHIPPED and data.get("shipped_on"):
+        left = format_date(date.fromisoformat(data["shipped_on"]), turn.language)
+        lines.append(_("Left the factory: {date}").format(date=left))
     issues = data.get("issues") or []
     if issues:
         described = [
@@ -277,7 +309,8 @@ def prompt_summary(turn: Turn, view: OrderView) -> Reply:
 def prompt_edit(turn: Turn, view: OrderView) -> Reply:
     _ = turn._
     buttons = [Button(_("Stage"), "e:milestone")]
-    if Milestone(draft(turn)["milestone"]).quantity_field:
+    milestone = milestone_of(draft(turn))
+    if milestone and milestone.quantity_field:
         buttons.append(Button(_("Quantity"), "e:quantity"))
     buttons += [
         Button(_("Issues"), "e:issues"),
@@ -296,6 +329,7 @@ PROMPTS: dict[str, Callable[[Turn, OrderView], Reply]] = {
     NOTE: prompt_note,
     EXF: prompt_exf,
     EXF_NEW: prompt_exf_new,
+    SHIPPED_ON: prompt_shipped_on,
     SUMMARY: prompt_summary,
     EDIT: prompt_edit,
 }
@@ -310,13 +344,20 @@ async def go_to(turn: Turn, step: str, before: list[Reply] | None = None) -> lis
 
 
 async def after_milestone(turn: Turn) -> list[Reply]:
-    if Milestone(draft(turn)["milestone"]).quantity_field is None:
+    milestone = milestone_of(draft(turn))
+    if milestone is None or milestone.quantity_field is None:
         draft(turn)["quantity"] = None
         return await after_quantity(turn)
     return await go_to(turn, QUANTITY)
 
 
 async def after_quantity(turn: Turn) -> list[Reply]:
+    if milestone_of(draft(turn)) is Milestone.SHIPPED and not draft(turn).get("shipped_on"):
+        return await go_to(turn, SHIPPED_ON)
+    return await after_shipped_on(turn)
+
+
+async def after_shipped_on(turn: Turn) -> list[Reply]:
     return await go_to(turn, SUMMARY if turn.data.get("editing") else ISSUES)
 
 
@@ -326,6 +367,12 @@ async def after_issues(turn: Turn) -> list[Reply]:
         return await go_to(turn, DELAY)
     draft(turn)["note"] = ""
     return await after_note(turn)
+
+
+async def nothing_new(turn: Turn) -> list[Reply]:
+    """No issues and the date holds: straight to the summary (stage, quantity, this, confirm)."""
+    draft(turn).update(issues=[], note="", exf=EXF_KEEP)
+    return await go_to(turn, SUMMARY)
 
 
 async def after_note(turn: Turn) -> list[Reply]:
@@ -362,21 +409,55 @@ async def choose_milestone(turn: Turn, arg: str) -> list[Reply] | None:
     if arg == SEALED:
         return await golden_sample_sealed(turn)
     try:
-        milestone = Milestone(arg)
+        milestone = None if arg == NOT_STARTED else Milestone(arg)
     except ValueError:
         return None
-    if draft(turn)["milestone"] != milestone.value:
+    value = milestone_value(milestone)
+    if draft(turn)["milestone"] != value:
         draft(turn)["quantity"] = None
-    draft(turn)["milestone"] = milestone.value
+        draft(turn)["shipped_on"] = None
+    draft(turn)["milestone"] = value
     return await after_milestone(turn)
 
 
 async def type_milestone(turn: Turn, text: str) -> list[Reply] | None:
+    if says_not_started(text, turn.language):
+        return await choose_milestone(turn, NOT_STARTED)
     try:
         milestone = parse_milestone(text)
     except ValueError:
         return None
     return await choose_milestone(turn, milestone.value)
+
+
+def shipped_on_problem(turn: Turn, day: date | None) -> str | None:
+    """A correction for a ship day we cannot take: unreadable, in the future, or long ago."""
+    _ = turn._
+    earliest = turn.today - timedelta(days=SHIPPED_ON_MAX_DAYS_AGO)
+    if day is None or day > turn.today or day < earliest:
+        return _("Please send the day the goods left the factory, e.g. {example}.").format(
+            example=date_example(turn, -2)
+        )
+    return None
+
+
+async def set_shipped_on(turn: Turn, day: date) -> list[Reply]:
+    draft(turn)["shipped_on"] = day.isoformat()
+    return await after_shipped_on(turn)
+
+
+async def choose_shipped_on(turn: Turn, arg: str) -> list[Reply] | None:
+    days_ago = {"today": 0, "yesterday": 1}.get(arg)
+    if days_ago is None:
+        return None
+    return await set_shipped_on(turn, turn.today - timedelta(days=days_ago))
+
+
+async def type_shipped_on(turn: Turn, text: str) -> list[Reply] | None:
+    day = parse_date(text, turn.language, turn.today)
+    if day is None or shipped_on_problem(turn, day) is not None:
+        return None
+    return await set_shipped_on(turn, day)
 
 
 async def choose_quantity(turn: Turn, arg: str) -> list[Reply] | None:
@@ -418,6 +499,8 @@ async def choose_issue(turn: Turn, arg: str) -> list[Reply] | None:
         return await after_issues(turn)
     if arg == "done":
         return await after_issues(turn)
+    if arg == "clear":
+        return await nothing_new(turn)
     try:
         flag = IssueFlag(arg)
     except ValueError:
@@ -549,6 +632,7 @@ CHOICES: dict[str, tuple[str, ChoiceAnswer]] = {
     DELAY: ("d", choose_delay),
     NOTE: ("n", choose_note),
     EXF: ("x", choose_exf),
+    SHIPPED_ON: ("s", choose_shipped_on),
     SUMMARY: ("c", choose_summary),
     EDIT: ("e", choose_edit),
 }
@@ -560,6 +644,7 @@ TEXTS: dict[str, TextAnswer] = {
     NOTE: type_note,
     EXF: type_exf,
     EXF_NEW: type_exf,
+    SHIPPED_ON: type_shipped_on,
 }
 
 
@@ -573,4 +658,7 @@ async def correction(turn: Turn, text: str) -> str:
         return _("Please send the number of days, e.g. 5.")
     if turn.step in (EXF, EXF_NEW):
         return date_problem(turn, parse_date(text, turn.language, turn.today)) or ""
+    if turn.step == SHIPPED_ON:
+        day = parse_date(text, turn.language, turn.today)
+        return shipped_on_problem(turn, day) or ""
     return _("Please tap one of the buttons below.")

@@ -17,14 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wipbot.store.inbound import first_delivery
 from wipbot.store.models import Contact
 
-from . import checkin
+from . import checkin, qc_chat
 from .chat_turn import Turn, begin_turn, end_turn
 from .factory_orders import open_orders
 from .factory_status import factory_status
 from .freetext_shortcut import free_text_example
 from .i18n import resolve_language, translator
 from .messages import Inbound, Reply, one_full_stop
-from .onboarding import LinkOutcome, link_chat, looks_like_code
+from .onboarding import INSPECTOR_ROLE, LinkOutcome, link_chat, looks_like_code
 
 
 async def handle_inbound(session: AsyncSession, inbound: Inbound, *, now: datetime) -> list[Reply]:
@@ -53,6 +53,9 @@ async def route(turn: Turn, inbound: Inbound) -> list[Reply]:
     command = inbound.command
     if command is not None:
         return await on_command(turn, *command)
+    inspector = turn.contact.role == INSPECTOR_ROLE
+    if inspector or qc_chat.in_flow(turn) or qc_chat.owns(inbound.choice):
+        return await qc_chat.route(turn, inbound)
     if inbound.choice:
         return await checkin.on_choice(turn, inbound.choice)
     if inbound.photo_file_id:
@@ -64,11 +67,17 @@ async def route(turn: Turn, inbound: Inbound) -> list[Reply]:
 
 async def on_command(turn: Turn, name: str, argument: str) -> list[Reply]:
     _ = turn._
+    if turn.contact.role == INSPECTOR_ROLE and name in ("start", "checkin"):
+        return await qc_chat.begin(turn)
     if name == "start":
         greeting = Reply(_("Hello {name}!").format(name=turn.contact.name))
         return [greeting, *await checkin.begin_or_resume(turn)]
     if name == "checkin":
         return await checkin.begin_or_resume(turn)
+    if name == "qc":
+        return await qc_chat.begin(turn)
+    if name == "cancel" and qc_chat.in_flow(turn):
+        return qc_chat.cancel(turn)
     if name == "cancel":
         return checkin.cancel(turn)
     if name == "status":
@@ -153,6 +162,10 @@ async def welcome(
             turn.factory.name,
         )
     )
-    replies = [greeting, *await checkin.begin_or_resume(turn)]
+    if contact.role == INSPECTOR_ROLE:
+        hello = Reply(_("Hello {name}!").format(name=contact.name))
+        replies = [hello, *await qc_chat.begin(turn)]
+    else:
+        replies = [greeting, *await checkin.begin_or_resume(turn)]
     await end_turn(turn)
     return replies

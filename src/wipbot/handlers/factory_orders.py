@@ -186,10 +186,11 @@ def _report(checkin: CheckIn, issues: Sequence[ReportedIssue]) -> Report:
     }
     return Report(
         reported_at=checkin.reported_at,
-        milestone=Milestone(checkin.milestone),
+        milestone=Milestone(checkin.milestone) if checkin.milestone is not None else None,
         quantities=quantities,
         issues=tuple(issues),
         revised_exf=checkin.revised_exf,
+        shipped_on=checkin.shipped_on,
     )
 
 

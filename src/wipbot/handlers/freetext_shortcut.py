@@ -17,11 +17,10 @@ from wipbot.production.freetext import (
     TextNotUnderstood,
     parse_checkin_text,
 )
-from wipbot.production.milestones import Milestone
 
 from . import checkin_steps as steps
 from .chat_turn import CHECKIN, Turn
-from .checkin_draft import EXF_KEEP, empty_draft
+from .checkin_draft import EXF_KEEP, NOT_STARTED, empty_draft, milestone_of, milestone_value
 from .checkin_input import quantity_limit
 from .factory_orders import OrderView, find_own_orders, order_view
 from .i18n import format_number
@@ -96,7 +95,7 @@ async def try_shortcut(turn: Turn, text: str) -> list[Reply] | None:
 def says_more_than_a_number(result: DraftCheckin | TextNotUnderstood) -> TypeGuard[DraftCheckin]:
     """A bare number typed at a button question is no report: the question is asked again."""
     return isinstance(result, DraftCheckin) and bool(
-        result.milestone or result.issues or result.revised_exf
+        result.milestone or result.issues or result.revised_exf or result.not_started
     )
 
 
@@ -146,12 +145,21 @@ def shortcut_draft(result: DraftCheckin, view: OrderView, so_far: dict[str, Any]
 
     A quantity counts for the stage it was given with, so a new stage drops an earlier one.
     """
-    earlier = Milestone(so_far["milestone"]) if so_far.get("milestone") else None
-    milestone = result.milestone or earlier or view.state.milestone
+    earlier = so_far.get("milestone")
+    if result.not_started:
+        chosen: str | None = NOT_STARTED
+    elif result.milestone is not None:
+        chosen = result.milestone.value
+    elif earlier:
+        chosen = earlier
+    else:
+        chosen = milestone_value(view.state.milestone) if view.state.last_report_at else None
+    milestone = milestone_of({"milestone": chosen})
     draft = {**empty_draft(), **so_far}
-    draft["milestone"] = milestone.value if milestone else None
-    if milestone != earlier:
+    draft["milestone"] = chosen
+    if chosen != earlier:
         draft["quantity"] = None
+        draft["shipped_on"] = None
     if result.quantity is not None:
         draft["quantity"] = result.quantity
     if milestone is None or milestone.quantity_field is None:

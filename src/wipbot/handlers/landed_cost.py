@@ -1,6 +1,11 @@
 """Landed cost of one PO: its lines' FOB value plus the charges imported for it, spread over the
 lines, and the margin each line leaves against its selling price.
 
+A charge is an estimate while costing and actual once its invoice arrives. For each kind, the
+actual charges replace the estimates as soon as there is one; until then the estimate stands in.
+Once an actual charge replaced an estimate, the cost on the estimates (kinds never estimated
+count the same on both sides) is worked out beside it, to compare the two line by line.
+
 Charges must be in the PO's currency. A charge in another currency is refused by name rather
 than converted at some rate nobody chose: the costing analyst converts it and imports it again.
 """
@@ -43,6 +48,11 @@ class LandedCostError(ValueError):
     """The landed cost cannot be worked out; the message says what to fix."""
 
 
+ESTIMATE = "estimate"
+ACTUAL = "actual"
+STAGES = (ESTIMATE, ACTUAL)
+
+
 @dataclass(frozen=True)
 class ChargeInfo:
     kind: ChargeKind
@@ -50,6 +60,7 @@ class ChargeInfo:
     currency: str
     basis: AllocationBasis
     reference: str
+    stage: str = ACTUAL
 
 
 @dataclass(frozen=True)
@@ -66,10 +77,19 @@ class LineCost:
     selling_price: Decimal | None
     margin_per_unit: Decimal | None
     margin_pct: Decimal | None
+    estimated_unit_cost: Decimal | None = None
+    """The landed unit cost on the estimates alone, once some actual charges replaced them."""
 
     @property
     def charges_total(self) -> Decimal:
         return sum(self.charges.values(), Decimal(0))
+
+    @property
+    def estimate_gap(self) -> Decimal | None:
+        """Actual less estimated unit cost: positive when the shipment cost more than planned."""
+        if self.estimated_unit_cost is None:
+            return None
+        return self.landed_unit_cost - self.estimated_unit_cost
 
 
 @dataclass(frozen=True)
@@ -101,6 +121,15 @@ class PoLandedCost:
     totals: CostTotals
     quantum: Decimal
     """The rounding step of each line's share of a charge."""
+    estimate: CostTotals | None = None
+    """The whole PO on its estimated charges, when actual charges replaced some of them."""
+    pending: tuple[ChargeKind, ...] = ()
+    """Kinds still costed on their estimate: no actual charge has arrived for them yet."""
+
+    @property
+    def in_use(self) -> tuple[ChargeInfo, ...]:
+        """The charges behind the landed cost: the actual ones, and estimates still pending."""
+        return effective_charges(self.charges)
 
 
 async def landed_cost(session: AsyncSession, brand_id: int, po_number: str) -> PoLandedCost:
@@ -123,11 +152,19 @@ async def landed_cost(session: AsyncSession, brand_id: int, po_number: str) -> P
         )
     ).all()
     charges = tuple(
-        ChargeInfo(ChargeKind(c.kind), c.amount, c.currency, AllocationBasis(c.basis), c.reference)
+        ChargeInfo(
+            ChargeKind(c.kind), c.amount, c.currency, AllocationBasis(c.basis), c.reference, c.stage
+        )
         for c in stored
     )
     _refuse_other_currencies(po, charges)
     quantum = _quantum(po.currency, charges)
+    in_use = effective_charges(charges)
+    estimated_kinds = {c.kind for c in charges if c.stage == ESTIMATE}
+    estimates = tuple(c for c in charges if c.stage == ESTIMATE or c.kind not in estimated_kinds)
+    compared = bool(estimated_kinds) and any(
+        c.stage == ACTUAL and c.kind in estimated_kinds for c in charges
+    )
     cost_lines = [
         CostLine(
             key=f"{style.code}/{line.colorway}",
@@ -139,9 +176,14 @@ async def landed_cost(session: AsyncSession, brand_id: int, po_number: str) -> P
     ]
     try:
         landed = allocate(
-            cost_lines,
-            [Charge(c.kind, c.amount, c.basis) for c in charges],
-            quantum=quantum,
+            cost_lines, [Charge(c.kind, c.amount, c.basis) for c in in_use], quantum=quantum
+        )
+        estimated = (
+            allocate(
+                cost_lines, [Charge(c.kind, c.amount, c.basis) for c in estimates], quantum=quantum
+            )
+            if compared
+            else None
         )
     except ValueError as error:
         raise LandedCostError(f"{po.po_number}: {error}") from None
@@ -159,8 +201,9 @@ async def landed_cost(session: AsyncSession, brand_id: int, po_number: str) -> P
             selling_price=line.selling_price,
             margin_per_unit=result.margin_per_unit,
             margin_pct=result.margin_pct,
+            estimated_unit_cost=estimated[n].landed_unit_cost if estimated else None,
         )
-        for (line, style), result in zip(rows, landed, strict=True)
+        for n, ((line, style), result) in enumerate(zip(rows, landed, strict=True))
     )
     factory = await session.get(Factory, po.factory_id)
     return PoLandedCost(
@@ -172,7 +215,20 @@ async def landed_cost(session: AsyncSession, brand_id: int, po_number: str) -> P
         charges=charges,
         totals=_totals(lines, landed),
         quantum=quantum,
+        estimate=_totals(lines, estimated) if estimated else None,
+        pending=tuple(
+            sorted(
+                {c.kind for c in in_use if c.stage == ESTIMATE} if compared else set(),
+                key=list(ChargeKind).index,
+            )
+        ),
     )
+
+
+def effective_charges(charges: Sequence[ChargeInfo]) -> tuple[ChargeInfo, ...]:
+    """Per kind, the actual charges when there are any, else the estimates."""
+    actual_kinds = {c.kind for c in charges if c.stage == ACTUAL}
+    return tuple(c for c in charges if c.stage == ACTUAL or c.kind not in actual_kinds)
 
 
 def _totals(lines: tuple[LineCost, ...], landed: Sequence[LandedLine]) -> CostTotals:

@@ -20,6 +20,11 @@ from wipbot.store import audit
 from wipbot.store.models import Brand, Contact, Factory
 
 PLATFORMS: tuple[str, ...] = ("telegram", "whatsapp", "console")
+CONTACT_ROLE = "contact"
+INSPECTOR_ROLE = "inspector"
+CONTACT_ROLES: tuple[str, ...] = (CONTACT_ROLE, INSPECTOR_ROLE)
+"""A contact answers the weekly check-in; an inspector (the factory's QC or a third party)
+only reports inspections."""
 # Lower case letters and digits without the look-alikes (0/o, 1/l/i): a code read aloud or
 # typed from a screenshot survives, and it is still safe inside a Telegram start parameter.
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -39,6 +44,7 @@ class Invite:
     platform: str
     code: str
     expires_at: datetime
+    role: str = "contact"
 
 
 class LinkOutcome(StrEnum):
@@ -90,6 +96,7 @@ async def create_invite(
     ttl: timedelta = timedelta(days=7),
     brand: str | None = None,
     language: str | None = None,
+    role: str = "contact",
 ) -> Invite:
     """A fresh code for the contact (created on first invite); any earlier code stops working.
 
@@ -100,6 +107,8 @@ async def create_invite(
         raise InviteError(f"unknown platform {platform!r}; expected one of {', '.join(PLATFORMS)}")
     if not name.strip():
         raise InviteError("a contact needs a name")
+    if role not in CONTACT_ROLES:
+        raise InviteError(f"unknown role {role!r}; expected one of {', '.join(CONTACT_ROLES)}")
     factory = await factory_by_code_or_name(session, factory_code, brand)
     contact = (
         await session.exec(
@@ -115,6 +124,7 @@ async def create_invite(
         session.add(contact)
     if language is not None:
         contact.language = language
+    contact.role = role
     contact.invite_code = new_code()
     contact.invite_expires_at = now + ttl
     contact.active = True
@@ -126,7 +136,12 @@ async def create_invite(
         action="contact.invite",
         subject=f"{factory.code}/{contact.name}",
         brand_id=factory.brand_id,
-        details={"contact_id": contact.id, "platform": platform, "expires_at": str(now + ttl)},
+        details={
+            "contact_id": contact.id,
+            "platform": platform,
+            "role": role,
+            "expires_at": str(now + ttl),
+        },
     )
     return Invite(
         contact_id=contact.id,
@@ -135,6 +150,7 @@ async def create_invite(
         platform=platform,
         code=contact.invite_code,
         expires_at=now + ttl,
+        role=role,
     )
 
 

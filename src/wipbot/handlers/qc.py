@@ -40,7 +40,7 @@ from wipbot.store.importing.qc import (
     sync_qc_alert,
     verdict_of,
 )
-from wipbot.store.models import Factory, ProductionOrder, PurchaseOrder, QcInspection
+from wipbot.store.models import Factory, ProductionOrder, PurchaseOrder, QcInspection, QcPhoto
 
 __all__ = [
     "AlertChange",
@@ -48,6 +48,7 @@ __all__ = [
     "Inspection",
     "InspectionKind",
     "OrderRef",
+    "PhotoRef",
     "QcError",
     "QcResult",
     "SeverityLine",
@@ -94,6 +95,14 @@ class SeverityLine:
 
 
 @dataclass(frozen=True)
+class PhotoRef:
+    """A photo kept by the chat platform it was sent on."""
+
+    platform: str
+    file_id: str
+
+
+@dataclass(frozen=True)
 class Inspection:
     id: int
     order: OrderRef
@@ -105,6 +114,7 @@ class Inspection:
     defects: tuple[DefectCount, ...]
     verdict: InspectionVerdict
     note: str
+    photos: tuple[PhotoRef, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -217,6 +227,7 @@ async def record_inspection(
     aql_major: Decimal | str | None = None,
     aql_minor: Decimal | str | None = None,
     note: str = "",
+    photos: Sequence[PhotoRef] = (),
 ) -> QcResult:
     """Judge and store one inspection, with its audit entry and alert, in the caller's
     transaction. Everything is checked first: a refused inspection writes nothing."""
@@ -252,7 +263,10 @@ async def record_inspection(
         note=note.strip(),
     )
     assert stored.id is not None
-    inspection = _inspection(stored, order, found)
+    session.add_all(
+        QcPhoto(inspection_id=stored.id, platform=p.platform, file_id=p.file_id) for p in photos
+    )
+    inspection = _inspection(stored, order, found, tuple(photos))
     audit.record(
         session,
         actor=inspector or "qc",
@@ -322,7 +336,9 @@ def _inspections_query(
 
 
 async def _inspections(session: AsyncSession, rows: Sequence[_Row]) -> list[Inspection]:
-    defects = await defects_of(session, [r[0].id for r in rows if r[0].id is not None])
+    ids = [r[0].id for r in rows if r[0].id is not None]
+    defects = await defects_of(session, ids)
+    photos = await _photos_of(session, ids)
     found = []
     for inspection, order, po, factory in rows:
         assert order.id is not None
@@ -335,12 +351,40 @@ async def _inspections(session: AsyncSession, rows: Sequence[_Row]) -> list[Insp
             factory.name,
             factory.timezone,
         )
-        found.append(_inspection(inspection, ref, defects.get(inspection.id or 0, ())))
+        found.append(
+            _inspection(
+                inspection,
+                ref,
+                defects.get(inspection.id or 0, ()),
+                photos.get(inspection.id or 0, ()),
+            )
+        )
     return found
 
 
+async def _photos_of(
+    session: AsyncSession, inspection_ids: Sequence[int]
+) -> dict[int, tuple[PhotoRef, ...]]:
+    if not inspection_ids:
+        return {}
+    rows = (
+        await session.exec(
+            select(QcPhoto)
+            .where(col(QcPhoto.inspection_id).in_(inspection_ids))
+            .order_by(col(QcPhoto.id))
+        )
+    ).all()
+    found: dict[int, list[PhotoRef]] = {}
+    for row in rows:
+        found.setdefault(row.inspection_id, []).append(PhotoRef(row.platform, row.file_id))
+    return {k: tuple(v) for k, v in found.items()}
+
+
 def _inspection(
-    stored: QcInspection, order: OrderRef, defects: tuple[DefectCount, ...]
+    stored: QcInspection,
+    order: OrderRef,
+    defects: tuple[DefectCount, ...],
+    photos: tuple[PhotoRef, ...] = (),
 ) -> Inspection:
     assert stored.id is not None
     return Inspection(
@@ -354,6 +398,7 @@ def _inspection(
         defects=defects,
         verdict=verdict_of(stored, defects),
         note=stored.note,
+        photos=photos,
     )
 
 

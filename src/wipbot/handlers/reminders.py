@@ -24,6 +24,7 @@ from wipbot.store.outbox import enqueue
 from .checkin import start_checkin
 from .factory_orders import open_orders
 from .messages import Reply, reply_to_payload
+from .onboarding import CONTACT_ROLE
 
 
 class RoundStep(StrEnum):
@@ -50,12 +51,14 @@ def missed_checkin_subject(factory: Factory, week_of: date) -> str:
 
 
 async def linked_contacts(session: AsyncSession, factory_id: int) -> Sequence[Contact]:
-    """Active contacts whose chat is linked: the only ones we can and may write to."""
+    """Active contacts whose chat is linked: the only ones we can and may write to.
+    Inspectors are left out: they report inspections, not the weekly check-in."""
     return (
         await session.exec(
             select(Contact)
             .where(Contact.factory_id == factory_id)
             .where(col(Contact.active))
+            .where(Contact.role == CONTACT_ROLE)
             .where(col(Contact.chat_id).is_not(None))
             .where(col(Contact.linked_at).is_not(None))
             .order_by(col(Contact.id))

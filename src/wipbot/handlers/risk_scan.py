@@ -10,7 +10,7 @@ restart, changes nothing: store.alerts keeps one open alert per subject and noti
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -23,11 +23,13 @@ from wipbot.production.milestones import Milestone
 from wipbot.production.risk import RiskAssessment, RiskStatus
 from wipbot.store.alerts import AlertKind, open_alert, raise_alert, resolve_alert
 from wipbot.store.models import Alert, Brand, Factory, ProductionOrder, PurchaseOrder
-from wipbot.store.wip import OrderStatus, PoStatus, po_status, wip_board
+from wipbot.store.wip import OrderStatus, PoStatus, judge_brand, po_status
 
-from .gate_watch import watch_gates
+from .gate_watch import needs_gate_decision, watch_gates
 
 OPEN = "open"
+SCAN_CHUNK = 500
+"""POs judged together: few enough that a chunk's rows stay small, enough to amortise a query."""
 SEVERITY: dict[RiskStatus, str] = {RiskStatus.LATE: "danger", RiskStatus.AT_RISK: "warning"}
 STATUS_WORDS: dict[RiskStatus, str] = {
     RiskStatus.LATE: "late",
@@ -110,34 +112,48 @@ def local_today(now: datetime, timezone: str) -> date:
 async def _scan(
     session: AsyncSession, brand_id: int, today: date, factory_ids: set[int] | None
 ) -> tuple[ScanResult, set[str]]:
-    board = await wip_board(session, brand_id, today=today)
-    rows = (
-        await session.exec(
-            select(ProductionOrder, PurchaseOrder)
-            .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
-            .where(PurchaseOrder.brand_id == brand_id)
-        )
-    ).all()
-    orders = {
-        (po.po_number, order.number): (order, po)
-        for order, po in rows
-        if factory_ids is None or po.factory_id in factory_ids
-    }
-    open_alerts = {a.subject: a for a in await _open_late_risk(session, brand_id)}
-    in_scope = [s for s in board if any((s.po_number, o.number) in orders for o in s.orders)]
-    await watch_gates(session, brand_id, in_scope, today)
+    """Judged SCAN_CHUNK POs at a time (store.wip.judge_brand): memory stays flat however many
+    orders the brand has, and each chunk reads only its own orders and their open alerts."""
     counts: Counter[str] = Counter()
     seen: set[str] = set()
-    for status in board:
-        for judged in status.orders:
-            found = orders.get((status.po_number, judged.number))
-            if found is None:
-                continue
-            order, po = found
-            seen.add(order.number)
-            current = open_alerts.get(order.number)
-            counts[await _apply(session, brand_id, order, po, status, judged, current)] += 1
-            counts["assessed"] += 1
+    async for chunk in judge_brand(
+        session, brand_id, today=today, chunk=SCAN_CHUNK, factory_ids=factory_ids
+    ):
+        numbers = [o.number for s in chunk for o in s.orders]
+        rows = (
+            await session.exec(
+                select(ProductionOrder, PurchaseOrder)
+                .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
+                .where(PurchaseOrder.brand_id == brand_id)
+                .where(col(PurchaseOrder.po_number).in_([s.po_number for s in chunk]))
+            )
+        ).all()
+        orders = {(po.po_number, order.number): (order, po) for order, po in rows}
+        open_alerts = {
+            a.subject: a
+            for a in await _open_alerts(session, brand_id, AlertKind.LATE_RISK, numbers)
+        }
+        gate_alerts = {
+            a.subject
+            for a in await _open_alerts(session, brand_id, AlertKind.GATE_PENDING, numbers)
+        }
+        # Only orders whose gate alert may change: one that needs a decision or has an alert.
+        watched = [
+            s
+            for s in chunk
+            if any(o.number in gate_alerts or needs_gate_decision(o, today) for o in s.orders)
+        ]
+        await watch_gates(session, brand_id, watched, today)
+        for status in chunk:
+            for judged in status.orders:
+                found = orders.get((status.po_number, judged.number))
+                if found is None:
+                    continue
+                order, po = found
+                seen.add(order.number)
+                current = open_alerts.get(order.number)
+                counts[await _apply(session, brand_id, order, po, status, judged, current)] += 1
+                counts["assessed"] += 1
     return (
         ScanResult(counts["assessed"], counts["raised"], counts["updated"], counts["resolved"]),
         seen,
@@ -146,13 +162,19 @@ async def _scan(
 
 async def _resolve_vanished(session: AsyncSession, brand_id: int, seen: set[str]) -> ScanResult:
     resolved = 0
-    for alert in await _open_late_risk(session, brand_id):
-        if alert.subject not in seen:
+    subjects = await session.exec(
+        select(Alert.subject)
+        .where(Alert.brand_id == brand_id)
+        .where(Alert.kind == AlertKind.LATE_RISK.value)
+        .where(Alert.resolved_at == None)  # noqa: E711
+    )
+    for subject in subjects.all():
+        if subject not in seen:
             await resolve_alert(
                 session,
                 brand_id=brand_id,
                 kind=AlertKind.LATE_RISK,
-                subject=alert.subject,
+                subject=subject,
                 reason="no longer an open production order",
             )
             resolved += 1
@@ -191,10 +213,10 @@ async def _apply(
     po: PurchaseOrder,
     status: PoStatus | None,
     judged: OrderStatus | None,
-    current: Alert | None,
+    current: Alert | _OpenAlert | None,
 ) -> str:
     """Raise, update or resolve the order's alert (`current`: its open one); says what it did."""
-    reason = _resolution(order, po, judged)
+    reason = alert_resolution(order, po, judged)
     if reason is not None:
         if current is None:
             return "unchanged"
@@ -228,7 +250,7 @@ async def _apply(
     return "raised" if current is None else "updated"
 
 
-def _resolution(
+def alert_resolution(
     order: ProductionOrder, po: PurchaseOrder, judged: OrderStatus | None
 ) -> str | None:
     """Why the order needs no late-risk alert, or None when the judgement decides."""
@@ -247,15 +269,27 @@ def _order_in(status: PoStatus | None, number: str) -> OrderStatus | None:
     return next((o for o in status.orders if o.number == number), None)
 
 
-async def _open_late_risk(session: AsyncSession, brand_id: int) -> Iterable[Alert]:
-    return (
-        await session.exec(
-            select(Alert)
-            .where(Alert.brand_id == brand_id)
-            .where(Alert.kind == AlertKind.LATE_RISK.value)
-            .where(Alert.resolved_at == None)  # noqa: E711
-        )
-    ).all()
+@dataclass(frozen=True)
+class _OpenAlert:
+    """What the scan compares of an open alert: read as columns, not as tracked objects."""
+
+    subject: str
+    summary: str
+    severity: str
+    details: Mapping[str, Any]
+
+
+async def _open_alerts(
+    session: AsyncSession, brand_id: int, kind: AlertKind, subjects: list[str]
+) -> list[_OpenAlert]:
+    found = await session.exec(
+        select(Alert.subject, Alert.summary, Alert.severity, Alert.details)  # type: ignore[call-overload]
+        .where(Alert.brand_id == brand_id)
+        .where(Alert.kind == kind.value)
+        .where(col(Alert.subject).in_(subjects))
+        .where(Alert.resolved_at == None)  # noqa: E711
+    )
+    return [_OpenAlert(*row) for row in found.all()]
 
 
 def _days(days: int) -> str:

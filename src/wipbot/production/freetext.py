@@ -52,6 +52,8 @@ class DraftCheckin:
     issues: tuple[ReportedIssue, ...]
     revised_exf: date | None
     unparsed: str = ""
+    not_started: bool = False
+    """The text says production has not started (materials not in); `milestone` is then None."""
 
 
 @dataclass(frozen=True)
@@ -96,14 +98,25 @@ def parse_checkin_text(text: str, language: str, today: date) -> DraftCheckin | 
     delays = _find_delays(reading.text())
     issues = _read_issues(reading, delays, language)
 
+    not_started_spans = _non_overlapping(_find_keywords(reading, _not_started_keywords(language)))
+    for span in not_started_spans:
+        reading.take(span.start, span.end)
+
     milestone_spans = _non_overlapping(_find_keywords(reading, _milestone_keywords(language)))
     milestone = max((span.meaning for span in milestone_spans), default=None, key=lambda m: m.index)
     for span in milestone_spans:
         reading.take(span.start, span.end)
 
-    quantity = _read_quantity(reading, delays, milestone_spans, milestone)
+    not_started = bool(not_started_spans) and milestone is None
+    quantity = None if not_started else _read_quantity(reading, delays, milestone_spans, milestone)
 
-    if milestone is None and quantity is None and not issues and revised_exf is None:
+    if (
+        milestone is None
+        and quantity is None
+        and not issues
+        and revised_exf is None
+        and not not_started
+    ):
         return TextNotUnderstood("no_content")
     return DraftCheckin(
         po_ref=po_refs.pop(),
@@ -112,7 +125,17 @@ def parse_checkin_text(text: str, language: str, today: date) -> DraftCheckin | 
         issues=issues,
         revised_exf=revised_exf,
         unparsed=_unparsed(reading, language),
+        not_started=not_started,
     )
+
+
+def says_not_started(text: str, language: str) -> bool:
+    """True when the whole answer is a "not started yet" phrase, typed at the stage question."""
+    language = normalize_language(language)
+    reading = _Reading(prepare_text(text))
+    for span in _find_keywords(reading, _not_started_keywords(language)):
+        reading.take(span.start, span.end)
+    return any(reading.taken) and not _unparsed(reading, language)
 
 
 class _Reading:
@@ -381,6 +404,11 @@ def _issue_keywords(language: str) -> tuple[_Keyword[IssueFlag], ...]:
 
 
 @cache
+def _not_started_keywords(language: str) -> tuple[_Keyword[Milestone], ...]:
+    return _compile(_NOT_STARTED_WORDS, language)
+
+
+@cache
 def _milestone_keywords(language: str) -> tuple[_Keyword[Milestone], ...]:
     return _compile(_MILESTONE_WORDS, language)
 
@@ -437,6 +465,24 @@ _MILESTONE_WORDS: dict[str, dict[Milestone, tuple[str, ...]]] = {
         Milestone.INSPECTION: ("kontrol", "kalite kontrol", "final kontrol"),
         Milestone.SHIPPED: ("sevk edildi", "sevk", "yüklendi"),
     },
+}  # fmt: skip
+
+# "Not started yet": the order has not reached its first milestone, materials in.
+_NOT_STARTED_WORDS: dict[str, dict[Milestone, tuple[str, ...]]] = {
+    "en": {
+        Milestone.MATERIALS_IN: (
+            "not started", "not started yet", "not yet started", "no start yet",
+            "not begun", "not yet begun",
+        ),
+    },
+    "zh-Hans": {
+        Milestone.MATERIALS_IN: ("未开始", "还没开始", "没开始", "尚未开始", "未开工", "还没开工"),
+    },
+    "vi": {Milestone.MATERIALS_IN: ("chưa bắt đầu", "chưa làm", "chưa sản xuất", "chưa chạy")},
+    "bn": {
+        Milestone.MATERIALS_IN: ("শুরু হয়নি", "এখনো শুরু হয়নি", "এখনও শুরু হয়নি", "শুরু হয় নি"),
+    },
+    "tr": {Milestone.MATERIALS_IN: ("başlamadı", "henüz başlamadı", "başlanmadı", "başlamadık")},
 }  # fmt: skip
 
 _ISSUE_WORDS: dict[str, dict[IssueFlag, tuple[str, ...]]] = {

@@ -65,6 +65,18 @@ STANDARD_DAYS_TO_NEXT: dict[Milestone, int] = {
     Milestone.INSPECTION: 3,
 }
 
+# The fastest a stage plausibly runs, in calendar days, to reach the next milestone. A plan the
+# brand derived without the factory's T&A is not the factory's schedule: its intermediate dates
+# are guesses, so a milestone counts as overdue only once it is too late to make ex-factory
+# even at these durations (see production/tna.py: latest_plan).
+FASTEST_DAYS_TO_NEXT: dict[Milestone, int] = {
+    Milestone.MATERIALS_IN: 4,
+    Milestone.CUTTING: 3,
+    Milestone.SEWING: 12,
+    Milestone.FINISHING: 5,
+    Milestone.INSPECTION: 2,
+}
+
 
 def parse_milestone(value: str) -> Milestone:
     """Accept the canonical name and the spellings spreadsheets use ("Materials In", "sewing")."""

@@ -28,13 +28,18 @@ class ReportedIssue:
 
 @dataclass(frozen=True)
 class Report:
-    """One check-in. Quantities hold only the fields the contact answered."""
+    """One check-in. Quantities hold only the fields the contact answered.
+
+    `milestone` None means "not started yet": materials are not in, but the report can still
+    name the issues holding them up. `shipped_on` is the day the goods really left, when known.
+    """
 
     reported_at: datetime
-    milestone: Milestone
+    milestone: Milestone | None
     quantities: Mapping[str, int] = field(default_factory=dict)
     issues: tuple[ReportedIssue, ...] = ()
     revised_exf: date | None = None
+    shipped_on: date | None = None
 
     def __post_init__(self) -> None:
         if self.reported_at.tzinfo is None:
@@ -48,9 +53,19 @@ class Report:
             raise ValueError(f"quantities must not be negative: {negative}")
 
     @property
+    def stage_index(self) -> int:
+        """Position in the milestone schema; -1 for "not started yet", before materials_in."""
+        return milestone_index(self.milestone)
+
+    @property
     def day(self) -> date:
         """The report's calendar day in the timezone it carries (UTC, as the store returns it)."""
         return self.reported_at.date()
+
+
+def milestone_index(milestone: Milestone | None) -> int:
+    """Position in the schema, with "not started yet" (None) before the first milestone."""
+    return -1 if milestone is None else milestone.index
 
 
 @dataclass(frozen=True)
@@ -80,11 +95,15 @@ def derive_state(order_quantity: int, reports: Sequence[Report], now: datetime) 
     milestone_dates: dict[Milestone, date] = {}
     revised_exf: date | None = None
     for report in ordered:
-        if milestone is None or report.milestone.index > milestone.index:
+        if report.stage_index > milestone_index(milestone):
             milestone = report.milestone
         quantities.update(report.quantities)
-        for reached in MILESTONES[: report.milestone.index + 1]:
+        for reached in MILESTONES[: report.stage_index + 1]:
             milestone_dates.setdefault(reached, report.day)
+        if report.shipped_on is not None and report.milestone is Milestone.SHIPPED:
+            # The real day beats the day it was first reported (weekly check-ins lag it).
+            first_seen = milestone_dates[Milestone.SHIPPED]
+            milestone_dates[Milestone.SHIPPED] = min(first_seen, report.shipped_on)
         if report.revised_exf is not None:
             revised_exf = report.revised_exf
 
@@ -111,23 +130,29 @@ class StagePace:
 
 
 def stage_pace(reports: Sequence[Report], stage: Milestone, started: date) -> StagePace | None:
-    """The pace between the last two readings of the stage's quantity.
+    """The pace between the last two readings of the stage's quantity taken inside the stage.
 
-    When those show nothing (same day, or a week without output) it falls back to the average
-    since the stage started, so one quiet week does not make the stage look endless.
+    Only reports at or past the stage count: a reading from before the stage began ("sewn 0"
+    while still cutting) would stretch the first interval over days nobody sewed. One reading
+    is not enough: the stage began somewhere in the week before it, so the days it took are
+    unknown. When the last two readings show nothing (a quiet week) it falls back to the
+    average since the stage began (`started`), so one idle week does not make the stage look
+    endless.
     """
     field_name = stage.quantity_field
     if field_name is None:
         return None
     ordered = sorted(reports, key=lambda r: r.reported_at)
-    readings = {r.day: r.quantities[field_name] for r in ordered if field_name in r.quantities}
-    if not readings:
+    readings = {
+        r.day: r.quantities[field_name]
+        for r in ordered
+        if field_name in r.quantities and r.stage_index >= stage.index
+    }
+    if len(readings) < 2:
         return None
     days = sorted(readings)
     last_day, last_quantity = days[-1], readings[days[-1]]
-    pace = 0.0
-    if len(days) >= 2:
-        pace = (last_quantity - readings[days[-2]]) / (last_day - days[-2]).days
+    pace = (last_quantity - readings[days[-2]]) / (last_day - days[-2]).days
     if pace <= 0:
         elapsed = (last_day - started).days
         pace = last_quantity / elapsed if elapsed > 0 else 0.0

@@ -1,12 +1,20 @@
 """The late-risk engine: when will this order really leave the factory, and why.
 
-The projection starts from the T&A plan and moves ex-factory out by the days the order has
-demonstrably lost. Observed lateness (a milestone reached late, a stage running below its planned
-rate, a milestone overdue), the factory's own delay estimates for causes already in play, and the
-factory's habitual slip are three estimates of the *same* lost days, so the largest of them wins
-instead of their sum. Delays the factory announces for stages still ahead (a final QC rejection
-while sewing, a missed vessel) have not been observed yet, so they are added on top. Early
-progress never pulls ex-factory forward: vessel bookings and DC slots fix it.
+The projection walks the order's remaining milestones like a critical path. The next milestone
+is expected on the latest of: its planned date; the day the current stage began plus the time
+that stage needs; the day the stage's measured pace finishes it (sewing, finishing); today, when
+its planned date has passed unreported; and its planned date plus any delay the factory
+announced for it. Those are estimates of the *same* lost days, so the latest wins instead of
+their sum. Every later milestone follows at the time its stage needs, plus the delays announced
+for it. A stage "needs" its planned time, or the standard time when the plan gives more: the
+difference is free float, and a small delay first uses it up before it moves ex-factory.
+
+Every day the projection moves carries a driver in plain words, so `at_risk` and `late` always
+say why. Missing data is a separate, quieter signal (`stale`): it never moves the projection.
+A factory's record of past slips is a prior, not evidence about this order: it only adds to an
+order that already has a driver, shrunk toward zero when the record is short, and only for the
+share of the work still ahead. Early progress never pulls ex-factory forward: vessel bookings and
+DC slots fix it. See docs/risk.md.
 """
 
 from __future__ import annotations
@@ -18,7 +26,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from wipbot.production.milestones import IssueFlag, Milestone
+from wipbot.production.milestones import (
+    MILESTONES,
+    STANDARD_DAYS_TO_NEXT,
+    IssueFlag,
+    Milestone,
+)
 from wipbot.production.progress import (
     ProductionState,
     Report,
@@ -26,19 +39,20 @@ from wipbot.production.progress import (
     derive_state,
     stage_pace,
 )
-from wipbot.production.tna import derive_plan
+from wipbot.production.tna import derive_plan, latest_plan
 
 RATE_STAGES = frozenset({Milestone.SEWING, Milestone.FINISHING})
 CHECKIN_INTERVAL_DAYS = 7
-MIN_HISTORY_POINTS = 3
+HISTORY_PRIOR_ORDERS = 5
+"""How many past orders of evidence a factory's record needs to count half: n / (n + 5)."""
 
-# The stage each cause holds up; `other` holds up whatever stage is in progress.
-ISSUE_STAGE: dict[IssueFlag, Milestone] = {
+# The milestone each cause holds up. A cause stops counting once that milestone is reached:
+# the real date supersedes the estimate. Causes not listed hold up the next milestone.
+ISSUE_HOLDS: dict[IssueFlag, Milestone] = {
     IssueFlag.FABRIC_LATE: Milestone.MATERIALS_IN,
     IssueFlag.TRIMS_LATE: Milestone.MATERIALS_IN,
     IssueFlag.SAMPLE_REAPPROVAL: Milestone.CUTTING,
-    IssueFlag.CAPACITY: Milestone.SEWING,
-    IssueFlag.QC_REJECTION: Milestone.INSPECTION,
+    IssueFlag.QC_REJECTION: Milestone.SHIPPED,
     IssueFlag.SHIPPING_DELAY: Milestone.SHIPPED,
 }
 
@@ -61,37 +75,50 @@ class RiskStatus(StrEnum):
 
 @dataclass(frozen=True)
 class RiskInput:
+    """What the engine judges from.
+
+    `factory_slip_days`: for each finished order of the same factory, the real ship day minus
+    its planned ex-factory day (negative = early). `non_working_days`: public holidays and
+    closures; they cost days only once the projection runs past the planned ex-factory.
+    `derived_milestones`: plan dates wipbot derived with standard durations because the
+    factory gave none; they are judged as guesses (see production/tna.py: latest_plan).
+    """
+
     committed_exf: date
     plan: Mapping[Milestone, date]
     order_quantity: int
     reports: Sequence[Report]
     factory_slip_days: Sequence[int] = ()
     non_working_days: frozenset[date] = frozenset()
-    plan_allows_for_closures: bool = False
-    buffer_days: int = 3
+    derived_milestones: frozenset[Milestone] = frozenset()
     stale_after_days: int = 10
 
     def __post_init__(self) -> None:
         if self.order_quantity <= 0:
             raise ValueError(f"order quantity must be positive, got {self.order_quantity}")
-        if self.buffer_days < 0 or self.stale_after_days < 0:
-            raise ValueError("buffer_days and stale_after_days must not be negative")
+        if self.stale_after_days < 0:
+            raise ValueError("stale_after_days must not be negative")
 
 
 @dataclass(frozen=True)
 class RiskAssessment:
+    """`drivers` name every day the projection moved; `stale_reason` says why data is missing."""
+
     projected_exf: date
     slack_days: int
     status: RiskStatus
     drivers: tuple[str, ...]
     stale: bool
     data_age_days: int | None
+    stale_reason: str | None = None
 
 
 @dataclass(frozen=True)
-class _Slip:
-    days: int
-    driver: str
+class _Expected:
+    """When a milestone is expected, and the drivers of the days it lies past its plan."""
+
+    day: date
+    drivers: tuple[str, ...]
 
 
 def assess(inp: RiskInput, today: date) -> RiskAssessment:
@@ -99,65 +126,53 @@ def assess(inp: RiskInput, today: date) -> RiskAssessment:
     reports = sorted(inp.reports, key=lambda r: r.reported_at)
     state = derive_state(inp.order_quantity, reports, datetime.combine(today, time.max, UTC))
     age = max(0, (today - reports[-1].day).days) if reports else None
+    stale_reason = _stale_reason(age, plan, inp.stale_after_days, today)
 
     if state.milestone is Milestone.SHIPPED:
         shipped_on = state.milestone_dates[Milestone.SHIPPED]
-        return _assessment(inp, shipped_on, [f"shipped {shipped_on.isoformat()}"], False, age)
+        slack = (inp.committed_exf - shipped_on).days
+        status = RiskStatus.LATE if slack < 0 else RiskStatus.ON_TRACK
+        shipped = (f"shipped {shipped_on.isoformat()}",)
+        return RiskAssessment(shipped_on, slack, status, shipped, False, age)
 
-    slip, moved = _lost_days(inp, plan, state, reports, today)
-    projected = plan[Milestone.SHIPPED] + timedelta(days=slip)
-    if projected < today:
-        moved.append(_Slip((today - projected).days, "ex-factory passed, not shipped"))
-        projected = today
+    latest = latest_plan(plan, inp.derived_milestones)
+    expected = _project(inp, latest, state, reports, today, estimates=True)
+    observed = _project(inp, latest, state, reports, today, estimates=False).day
+    projected, drivers = expected.day, list(expected.drivers)
+    history = _history_days(inp.factory_slip_days, plan, state, today)
+    if drivers and history:
+        # A prior, never a driver on its own: it only weighs days already lost.
+        moved = max(plan[Milestone.SHIPPED], projected + timedelta(days=history)) - projected
+        if moved.days:
+            projected += moved
+            drivers.append(f"factory history {moved.days:+d} d")
 
-    # A factory's own T&A already works around its holidays: only a slip past the planned
-    # ex-factory runs into closures it did not plan for. Standard durations know no holidays.
-    closures_from = max(today, plan[Milestone.SHIPPED]) if inp.plan_allows_for_closures else today
+    # The committed date was agreed with a factory that knows its own calendar, so only a slip
+    # past the planned ex-factory runs into closures nobody planned for.
+    closures_from = max(today, plan[Milestone.SHIPPED])
+    observed, _ = _skip_closures(closures_from, observed, inp.non_working_days)
     projected, closed = _skip_closures(closures_from, projected, inp.non_working_days)
     if closed:
-        moved.append(
-            _Slip(closed, f"{closed} holiday{'s' if closed > 1 else ''} before ex-factory")
-        )
+        drivers.append(f"{closed} holiday{'s' if closed > 1 else ''} before ex-factory")
     if state.revised_exf is not None and state.revised_exf > projected:
-        revised = state.revised_exf
-        moved.append(_Slip((revised - projected).days, f"factory revised ex-factory to {revised}"))
-        projected = revised
+        projected = state.revised_exf
+        drivers.insert(0, f"factory revised ex-factory to {projected.isoformat()}")
+    if projected > inp.committed_exf and not drivers:
+        gap = (plan[Milestone.SHIPPED] - inp.committed_exf).days
+        drivers.append(f"plan ships {gap} d after the committed date")
 
-    drivers = [s.driver for s in sorted(moved, key=lambda s: -s.days)]
-    if age is None:
-        stale = plan[Milestone.MATERIALS_IN] <= today
-        drivers.append("no check-in yet")
-    else:
-        stale = age > inp.stale_after_days
-        if stale:
-            drivers.append(f"no check-in for {age} d")
-    return _assessment(inp, projected, drivers, stale, age)
-
-
-def _lost_days(
-    inp: RiskInput,
-    plan: Mapping[Milestone, date],
-    state: ProductionState,
-    reports: Sequence[Report],
-    today: date,
-) -> tuple[int, list[_Slip]]:
-    """Days the order has lost against plan, with the slips that set that figure (see module)."""
-    history = _history_slip(inp.factory_slip_days)
-    groups: list[tuple[int, list[_Slip]]] = [(0, [])]
-    if history:
-        groups.append((history, [_Slip(history, f"factory history +{history} d")]))
-    ahead: list[_Slip] = []
-    if state.milestone is not None:
-        upcoming = state.milestone.next()
-        assert upcoming is not None
-        groups.append(_work_slip(inp.order_quantity, plan, state, reports, upcoming, today))
-        overlapping, ahead = _issue_slips(state.open_issues, upcoming)
-        if overlapping:
-            top = max(s.days for s in overlapping)
-            groups.append((top, [s for s in overlapping if s.days == top]))
-    slip = max(total for total, _ in groups)
-    moved = [s for total, slips in groups if total == slip for s in slips] + ahead
-    return slip + sum(s.days for s in ahead), moved
+    slack = (inp.committed_exf - projected).days
+    status = risk_status(slack, observed > inp.committed_exf) if drivers else RiskStatus.ON_TRACK
+    assert status is RiskStatus.ON_TRACK or drivers, "at_risk and late must name a driver"
+    return RiskAssessment(
+        projected_exf=projected,
+        slack_days=slack,
+        status=status,
+        drivers=tuple(drivers),
+        stale=stale_reason is not None,
+        data_age_days=age,
+        stale_reason=stale_reason,
+    )
 
 
 def assess_as_of(inp: RiskInput, as_of: date) -> RiskAssessment:
@@ -166,63 +181,158 @@ def assess_as_of(inp: RiskInput, as_of: date) -> RiskAssessment:
     return assess(replace(inp, reports=known), as_of)
 
 
-def risk_status(slack_days: int, buffer_days: int) -> RiskStatus:
-    if slack_days < 0:
-        return RiskStatus.LATE
-    if slack_days < buffer_days:
-        return RiskStatus.AT_RISK
-    return RiskStatus.ON_TRACK
+def risk_status(slack_days: int, observed_past_committed: bool) -> RiskStatus:
+    """Status of a projection that has drivers.
+
+    Within the committed date the plan's own slack absorbs the delay: on track. Past it, the
+    order is late when the days already observed (overdue milestones, late starts, measured
+    pace, closures) take it past; at risk when it takes the factory's estimates (announced
+    delays, a revised date) or its record to get there.
+    """
+    if slack_days >= 0:
+        return RiskStatus.ON_TRACK
+    return RiskStatus.LATE if observed_past_committed else RiskStatus.AT_RISK
 
 
-def _assessment(
-    inp: RiskInput, projected: date, drivers: list[str], stale: bool, age: int | None
-) -> RiskAssessment:
-    slack = (inp.committed_exf - projected).days
-    return RiskAssessment(
-        projected_exf=projected,
-        slack_days=slack,
-        status=risk_status(slack, inp.buffer_days),
-        drivers=tuple(drivers),
-        stale=stale,
-        data_age_days=age,
-    )
+def _stale_reason(
+    age: int | None, plan: Mapping[Milestone, date], stale_after_days: int, today: date
+) -> str | None:
+    if age is None:
+        return "no check-in yet" if plan[Milestone.MATERIALS_IN] <= today else None
+    return f"no check-in for {age} d" if age > stale_after_days else None
 
 
-def _work_slip(
-    order_quantity: int,
+def _project(
+    inp: RiskInput,
     plan: Mapping[Milestone, date],
     state: ProductionState,
     reports: Sequence[Report],
-    upcoming: Milestone,
     today: date,
-) -> tuple[int, list[_Slip]]:
-    """Days by which the next milestone will be reached after its planned date."""
+    *,
+    estimates: bool,
+) -> _Expected:
+    """Expected ex-factory: the next milestone from what is observed, the rest from the plan.
+
+    `plan` is the latest plan (see latest_plan). An announced delay is the factory's word
+    against its own schedule, so it counts in full from the plan date it holds up.
+    """
     current = state.milestone
-    assert current is not None
-    reached = _reached_on(reports, current, state.milestone_dates[current], plan[current])
-    late_start = max(0, (reached - plan[current]).days)
-    rate = None
-    if current in RATE_STAGES:
-        rate = _stage_rate(order_quantity, plan, state, reports, current)
-    expected = rate[0] if rate else plan[upcoming] + timedelta(days=late_start)
-    shift = (max(expected, today) - plan[upcoming]).days
-    if shift <= 0:
-        return 0, []
-    if today > expected:
-        return shift, [_Slip(shift, f"{_label(upcoming)} {shift} d overdue")]
-    slips = []
-    if late_start:
-        days = min(late_start, shift)
-        slips.append(_Slip(days, f"{_label(current)} reached {late_start} d after plan"))
-    if rate and shift > late_start:
-        ratio = rate[1]
-        text = (
-            f"{_label(current)} at {round(ratio * 100)} % of the planned rate"
-            if ratio < 1
-            else f"{_label(current)} output behind plan"
+    upcoming = MILESTONES[0] if current is None else current.next()
+    assert upcoming is not None
+    said_at = reports[-1].milestone if reports else None
+    holds = _issue_delays(state.open_issues, said_at, current, upcoming) if estimates else {}
+
+    candidates = [_Expected(plan[upcoming], ())]
+    if current is not None:
+        began = _reached_on(reports, current, state.milestone_dates[current], plan[current])
+        late_start = (began - plan[current]).days
+        late = (f"{_label(current)} reached {late_start} d after plan",) if late_start > 0 else ()
+        candidates.append(_Expected(began + timedelta(days=_need(plan, current)), late))
+        if current in RATE_STAGES:
+            candidates.extend(_rate_finish(inp.order_quantity, plan, reports, current, began))
+    # Overdue days count as far as a report proves the milestone not reached. A week without
+    # news is missing data (stale), not evidence; an order never reported on is overdue to date.
+    known_until = reports[-1].day if reports else today
+    if known_until > plan[upcoming]:
+        overdue = (known_until - plan[upcoming]).days
+        candidates.append(_Expected(known_until, (_overdue_phrase(upcoming, overdue),)))
+    if upcoming in holds:
+        days, why = holds[upcoming]
+        candidates.append(_Expected(plan[upcoming] + timedelta(days=days), (why,)))
+    expected = _latest(candidates)
+
+    for stage in MILESTONES[upcoming.index : -1]:
+        following = MILESTONES[stage.index + 1]
+        days, why = holds.get(following, (0, ""))
+        chained = _Expected(
+            expected.day + timedelta(days=_need(plan, stage) + days),
+            (*expected.drivers, why) if days else expected.drivers,
         )
-        slips.append(_Slip(shift - late_start, text))
-    return shift, slips
+        expected = _latest([_Expected(plan[following], ()), chained])
+    return expected
+
+
+def _latest(candidates: Sequence[_Expected]) -> _Expected:
+    """The latest estimate wins. Its drivers come first, then those of other estimates that
+    also run past the plan (candidates[0] is the plan), largest first."""
+    planned = candidates[0].day
+    ranked = sorted(candidates, key=lambda c: c.day, reverse=True)
+    if ranked[0].day <= planned:
+        return _Expected(planned, ())
+    drivers: list[str] = []
+    for candidate in ranked:
+        if candidate.day > planned:
+            drivers.extend(d for d in candidate.drivers if d not in drivers)
+    return _Expected(ranked[0].day, tuple(drivers))
+
+
+def _need(plan: Mapping[Milestone, date], stage: Milestone) -> int:
+    """Calendar days a stage needs: its planned time, or the standard time when the plan gives
+    more (the rest is free float). Sewing and finishing scale with the order, so their planned
+    time is taken as needed."""
+    following = stage.next()
+    if following is None:
+        return 0
+    planned = (plan[following] - plan[stage]).days
+    if stage in RATE_STAGES:
+        return planned
+    return min(planned, STANDARD_DAYS_TO_NEXT[stage])
+
+
+def _issue_delays(
+    issues: Sequence[ReportedIssue],
+    said_at: Milestone | None,
+    current: Milestone | None,
+    upcoming: Milestone,
+) -> dict[Milestone, tuple[int, str]]:
+    """The longest announced delay per milestone still ahead, with its words.
+
+    Several causes holding up the same milestone are waited out in parallel: the longest
+    counts. A cause whose milestone has been reached is superseded by the real date. A cause
+    named in the very report that reaches its milestone ("materials in, but the grey fabric is
+    late") holds up the next one: part of the materials is still missing.
+    """
+    current_index = -1 if current is None else current.index
+    longest: dict[Milestone, tuple[int, str]] = {}
+    for issue in issues:
+        if not issue.delay_days:
+            continue
+        holds = ISSUE_HOLDS.get(issue.flag, upcoming)
+        if holds is said_at and holds is not Milestone.SHIPPED:
+            holds = MILESTONES[holds.index + 1]
+        if holds.index <= current_index:
+            continue
+        words = f"{ISSUE_PHRASE[issue.flag]} +{issue.delay_days} d"
+        if holds not in longest or issue.delay_days > longest[holds][0]:
+            longest[holds] = (issue.delay_days, words)
+    return longest
+
+
+def _rate_finish(
+    order_quantity: int,
+    plan: Mapping[Milestone, date],
+    reports: Sequence[Report],
+    stage: Milestone,
+    began: date,
+) -> list[_Expected]:
+    """When the stage's quantity reaches the order at the pace measured inside the stage."""
+    upcoming = stage.next()
+    assert upcoming is not None
+    planned_days = (plan[upcoming] - plan[stage]).days
+    pace = stage_pace(reports, stage, began)
+    if pace is None or planned_days <= 0 or pace.units_per_day <= 0:
+        return []
+    remaining = order_quantity - pace.last_quantity
+    if remaining <= 0:
+        return [_Expected(pace.last_day, ())]
+    finish = pace.last_day + timedelta(days=math.ceil(remaining / pace.units_per_day))
+    ratio = pace.units_per_day / (order_quantity / planned_days)
+    words = (
+        f"{_label(stage)} at {round(ratio * 100)} % of the planned rate"
+        if ratio < 1
+        else f"{_label(stage)} output behind plan"
+    )
+    return [_Expected(finish, (words,))]
 
 
 def _reached_on(
@@ -232,7 +342,7 @@ def _reached_on(
     last report that had not reached it (or, with none, within one check-in interval), so inside
     that window the plan gets the benefit of the doubt: only days the reports prove lost count
     as a late start. Without this, weekly reporting alone would read as days lost."""
-    not_yet = [r.day for r in reports if r.milestone.index < milestone.index and r.day < first_seen]
+    not_yet = [r.day for r in reports if r.stage_index < milestone.index and r.day < first_seen]
     earliest = (
         max(not_yet) + timedelta(days=1)
         if not_yet
@@ -241,54 +351,24 @@ def _reached_on(
     return max(earliest, min(first_seen, planned))
 
 
-def _stage_rate(
-    order_quantity: int,
-    plan: Mapping[Milestone, date],
-    state: ProductionState,
-    reports: Sequence[Report],
-    stage: Milestone,
-) -> tuple[date, float] | None:
-    """When the stage's quantity reaches the order at the observed pace, and that pace vs plan."""
-    upcoming = stage.next()
-    assert upcoming is not None
-    planned_days = (plan[upcoming] - plan[stage]).days
-    pace = stage_pace(reports, stage, state.milestone_dates[stage])
-    if pace is None or planned_days <= 0:
-        return None
-    ratio = pace.units_per_day / (order_quantity / planned_days)
-    remaining = order_quantity - pace.last_quantity
-    if remaining <= 0:
-        return pace.last_day, max(ratio, 1.0)
-    if pace.units_per_day <= 0:
-        return None
-    return pace.last_day + timedelta(days=math.ceil(remaining / pace.units_per_day)), ratio
+def _history_days(
+    slips: Sequence[int], plan: Mapping[Milestone, date], state: ProductionState, today: date
+) -> int:
+    """Days a factory's record adds to (or, when it ships early, takes from) an order already
+    slipping (see module docstring).
 
-
-def _issue_slips(
-    issues: Sequence[ReportedIssue], upcoming: Milestone
-) -> tuple[list[_Slip], list[_Slip]]:
-    """Split open issue delays into those overlapping observed lateness and those still ahead.
-
-    Several causes holding up the same stage are waited out in parallel: the longest counts.
+    The median past slip, shrunk by n / (n + HISTORY_PRIOR_ORDERS) so a short record counts
+    little, times the share of the planned lead time still ahead. Orders not started get none:
+    their lost days are all still to be observed.
     """
-    longest: dict[Milestone, _Slip] = {}
-    for issue in issues:
-        if not issue.delay_days:
-            continue
-        stage = ISSUE_STAGE.get(issue.flag, upcoming)
-        slip = _Slip(issue.delay_days, f"{ISSUE_PHRASE[issue.flag]} +{issue.delay_days} d")
-        if stage not in longest or slip.days > longest[stage].days:
-            longest[stage] = slip
-    overlapping = [s for m, s in longest.items() if m.index <= upcoming.index]
-    ahead = [s for m, s in longest.items() if m.index > upcoming.index]
-    return overlapping, ahead
-
-
-def _history_slip(slips: Sequence[int]) -> int:
-    """A factory's typical slip, once there is enough history to call it typical."""
-    if len(slips) < MIN_HISTORY_POINTS:
+    if not slips or state.milestone is None:
         return 0
-    return max(0, math.ceil(statistics.median(slips)))
+    typical = float(statistics.median(slips))
+    shrunk = typical * len(slips) / (len(slips) + HISTORY_PRIOR_ORDERS)
+    lead = (plan[Milestone.SHIPPED] - plan[Milestone.MATERIALS_IN]).days
+    ahead = (plan[Milestone.SHIPPED] - max(today, plan[Milestone.MATERIALS_IN])).days
+    share = min(1.0, max(0.0, ahead / lead)) if lead > 0 else 0.0
+    return math.trunc(shrunk * share)
 
 
 def _skip_closures(start: date, projected: date, closed: frozenset[date]) -> tuple[date, int]:
@@ -301,6 +381,12 @@ def _skip_closures(start: date, projected: date, closed: frozenset[date]) -> tup
         else:
             working_days_left -= 1
     return (day, skipped) if skipped else (projected, 0)
+
+
+def _overdue_phrase(milestone: Milestone, days: int) -> str:
+    if milestone is Milestone.SHIPPED:
+        return f"ex-factory passed {days} d ago, not shipped"
+    return f"{_label(milestone)} {days} d overdue"
 
 
 def _label(milestone: Milestone) -> str:

@@ -6,7 +6,12 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from itertools import pairwise
 
-from wipbot.production.milestones import MILESTONES, STANDARD_DAYS_TO_NEXT, Milestone
+from wipbot.production.milestones import (
+    FASTEST_DAYS_TO_NEXT,
+    MILESTONES,
+    STANDARD_DAYS_TO_NEXT,
+    Milestone,
+)
 
 
 def derive_plan(
@@ -39,6 +44,26 @@ def derive_plan(
         floor = _latest_given_before(milestone, given)
         plan[milestone] = max(backwards, floor) if floor is not None else backwards
     return {milestone: plan[milestone] for milestone in MILESTONES}
+
+
+def latest_plan(
+    plan: Mapping[Milestone, date], derived: frozenset[Milestone]
+) -> dict[Milestone, date]:
+    """The plan with each derived date moved to the latest it can be and still make ex-factory.
+
+    Dates the factory gave stay. A derived date is only a guess at the factory's schedule, so
+    it moves to the next date less the fastest plausible duration (FASTEST_DAYS_TO_NEXT), never
+    earlier than it was: missing it is then proof of lost days, not of a guess gone wrong.
+    """
+    latest = {Milestone.SHIPPED: plan[Milestone.SHIPPED]}
+    for milestone in reversed(MILESTONES[:-1]):
+        if milestone not in derived:
+            latest[milestone] = plan[milestone]
+            continue
+        following = latest[MILESTONES[milestone.index + 1]]
+        fastest = following - timedelta(days=FASTEST_DAYS_TO_NEXT[milestone])
+        latest[milestone] = max(plan[milestone], fastest)
+    return {milestone: latest[milestone] for milestone in MILESTONES}
 
 
 def _check_order(given: Mapping[Milestone, date]) -> None:

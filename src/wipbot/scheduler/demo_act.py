@@ -24,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlmodel import col, func, select
 
-from wipbot.handlers.checkin_draft import CheckinDraft
+from wipbot.handlers.checkin_draft import CheckinDraft, milestone_value
 from wipbot.handlers.checkin_record import record_checkin
 from wipbot.handlers.risk_scan import local_today, rescore_production_order
 from wipbot.production.milestones import IssueFlag, Milestone
@@ -64,7 +64,7 @@ class Report:
 
     def describe(self) -> str:
         issues = ", ".join(f"{i.flag.value} +{i.delay_days} d" for i in self.draft.issues)
-        said = [self.draft.milestone.value, issues or "no issues", self.draft.note]
+        said = [milestone_value(self.draft.milestone), issues or "no issues", self.draft.note]
         return ", ".join(part for part in said if part)
 
 
@@ -81,9 +81,9 @@ def script(start: datetime) -> list[Report]:
 
     rahim, wei = "Rahim", "Wei"
     return [
-        Report(at(0, 5, 10), rahim, STORY_ORDER, CheckinDraft(IN, issues=fabric(2))),
+        Report(at(0, 5, 10), rahim, STORY_ORDER, CheckinDraft(None, issues=fabric(2))),
         Report(at(4, 3, 20), wei, QUIET_ORDER, CheckinDraft(IN)),
-        Report(at(7, 4, 40), rahim, STORY_ORDER, CheckinDraft(IN, issues=fabric(8))),
+        Report(at(7, 4, 40), rahim, STORY_ORDER, CheckinDraft(None, issues=fabric(8))),
         Report(at(8, 2, 5), wei, QUIET_ORDER, CheckinDraft(IN)),
         Report(at(14, 4, 25), rahim, STORY_ORDER, CheckinDraft(IN, note="fabric arrived")),
         Report(at(15, 1, 55), wei, QUIET_ORDER, CheckinDraft(IN)),

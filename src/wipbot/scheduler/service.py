@@ -18,6 +18,7 @@ from wipbot.store.db import SessionFactory
 from wipbot.store.outbox import Transport
 
 from .config import SchedulerConfig
+from .digest import install_digest_jobs
 from .jobs import JobContext, install_jobs, load_slots, startup_jobs, sync_factory_jobs
 from .leader import Leadership
 from .sender import OutboxSender
@@ -66,6 +67,7 @@ class SchedulerService:
         tasks: list[asyncio.Task[None]] = []
         try:
             install_jobs(ctx)
+            install_digest_jobs(ctx)
             sync_factory_jobs(ctx, await load_slots(ctx))
             sending = asyncio.create_task(sender.run_forever(self.wake), name="outbox sender")
             lost = asyncio.create_task(self.leadership.lost(), name="leader watch")

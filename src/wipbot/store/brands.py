@@ -26,6 +26,7 @@ async def upsert_brand(
     alerts_channel: str | None = None,
     approvals_channel: str | None = None,
     actor: str = "cli",
+    timezone: str | None = None,
 ) -> Brand:
     """Create the brand or update only the fields given."""
     brand = await brand_by_name(session, name)
@@ -38,6 +39,8 @@ async def upsert_brand(
         brand.alerts_channel = alerts_channel
     if approvals_channel is not None:
         brand.approvals_channel = approvals_channel
+    if timezone is not None:
+        brand.timezone = timezone
     await session.flush()
     session.add(
         AuditLog(
@@ -49,6 +52,7 @@ async def upsert_brand(
                 "slack_team_id": brand.slack_team_id,
                 "alerts_channel": brand.alerts_channel,
                 "approvals_channel": brand.approvals_channel,
+                "timezone": brand.timezone,
             },
         )
     )

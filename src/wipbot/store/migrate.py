@@ -1,36 +1,82 @@
-"""Schema changes only through Alembic; applied by `wipbot db upgrade` and at start-up."""
+"""Schema changes only through Alembic; applied by `wipbot db upgrade` and at start-up.
+
+Every command makes sure the schema is current before it touches the database. When it already
+is (the usual case) that check reads the migration files' revision ids and the database's
+`alembic_version` without importing Alembic, which alone costs a command line a third of a second.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .db import make_engine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_REVISION = re.compile(r"^revision(?:\s*:[^=\n]+)?\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:[^=\n]+)?\s*=\s*(.+)$", re.MULTILINE)
+_QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
+def script_heads() -> set[str]:
+    """The newest revision ids of the migration files; empty when a file cannot be read so."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        revision = _REVISION.search(source)
+        down = _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            return set()
+        revisions.add(revision.group(1))
+        parents |= set(_QUOTED.findall(down.group(1)))
+    return revisions - parents
+
+
 async def upgrade(url: str, revision: str = "head") -> None:
     """Run migrations on a connection of our own engine (Alembic's env stays synchronous)."""
     engine: AsyncEngine = make_engine(url)
     try:
+        if revision == "head" and await _is_current(engine):
+            return
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade_on, url, revision)
     finally:
         await engine.dispose()
 
 
-def _upgrade_on(connection: object, url: str, revision: str) -> None:
+async def _is_current(engine: AsyncEngine) -> bool:
+    heads = script_heads()
+    if not heads:
+        return False
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            return {str(row[0]) for row in rows} == heads
+    except DBAPIError:
+        return False
+
+
+def _upgrade_on(connection: Any, url: str, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config(url)
     config.attributes["connection"] = connection
     command.upgrade(config, revision)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.milestones import MILESTONES, IssueFlag, Milestone
@@ -27,6 +27,7 @@ from wipbot.production.progress import Report, ReportedIssue, derive_state
 from wipbot.production.risk import RiskAssessment, RiskInput, RiskStatus, assess
 from wipbot.production.tna import derive_plan
 
+from .factory_history import FactoryHistory, plan_of
 from .importing.cells import key
 from .importing.pos import planned_ex_factory
 from .importing.scope import find_brand
@@ -255,32 +256,31 @@ def _plain(value: Any) -> Any:
 
 async def find_po(session: AsyncSession, brand_id: int, number: str) -> PurchaseOrder | None:
     """The brand's PO by its number as typed, or by the number of one of its production
-    orders; None when neither matches."""
-    pos = (
-        await session.exec(select(PurchaseOrder).where(PurchaseOrder.brand_id == brand_id))
-    ).all()
-    exact = next((p for p in pos if p.po_number == number.strip()), None)
-    if exact is not None:
-        return exact
-    found = next((p for p in pos if key(p.po_number) == key(number)), None)
-    if found is not None:
-        return found
-    owner = (
-        await session.exec(
-            select(ProductionOrder.po_id, ProductionOrder.number).where(
-                col(ProductionOrder.po_id).in_([p.id for p in pos])
-            )
-        )
-    ).all()
-    po_id = next((po_id for po_id, n in owner if key(n) == key(number)), None)
-    return next((p for p in pos if p.id == po_id), None)
+    orders; None when neither matches. Indexed look-ups: never the brand's whole list."""
+    typed = " ".join(number.split())
+    brand_pos = select(PurchaseOrder).where(PurchaseOrder.brand_id == brand_id)
+    for wanted in (
+        PurchaseOrder.po_number == number.strip(),
+        func.lower(PurchaseOrder.po_number) == typed.lower(),
+    ):
+        found = (await session.exec(brand_pos.where(wanted).limit(1))).first()
+        if found is not None:
+            return found
+    owner = await session.exec(
+        brand_pos.join(ProductionOrder, col(ProductionOrder.po_id) == col(PurchaseOrder.id))
+        .where(func.lower(ProductionOrder.number) == typed.lower())
+        .order_by(col(PurchaseOrder.id))
+        .limit(1)
+    )
+    return owner.first()
 
 
 @dataclass(frozen=True)
 class _Known:
     """Everything about the relevant production orders that the judgement needs."""
 
-    plans: dict[int, list[TnaMilestone]]
+    plans: dict[int, list[Any]]
+    """Plan rows (milestone, planned_date, derived) by production order."""
     reports: dict[int, list[Report]]
     issue_notes: dict[int, list[IssueInfo]]
     gates: dict[int, str]
@@ -298,15 +298,31 @@ async def _statuses(
     brand = await session.get(Brand, brand_id)
     if brand is None:
         return []
-    judged_on = as_of or today
     query = select(PurchaseOrder).where(PurchaseOrder.brand_id == brand_id)
     if po_id is not None:
         query = query.where(PurchaseOrder.id == po_id)
     if factory_ids is not None:
         query = query.where(col(PurchaseOrder.factory_id).in_(factory_ids))
     shown = (await session.exec(query.order_by(PurchaseOrder.po_number))).all()
+    return await judge_pos(session, brand, shown, today=today, as_of=as_of)
+
+
+async def judge_pos(
+    session: AsyncSession,
+    brand: Brand,
+    shown: Sequence[PurchaseOrder],
+    *,
+    today: date,
+    as_of: date | None,
+    history: FactoryHistory | None = None,
+) -> list[PoStatus]:
+    """The status of each of `shown` (POs of `brand`), judged from what was known on `as_of`
+    (or everything, judged on `today`). Reads only these POs' rows plus each factory's recent
+    slip record, so its cost grows with the POs asked for, not with the brand's past. Pass
+    one `history` to several calls (a scan in chunks, a backtest week) to read it once."""
     if not shown:
         return []
+    judged_on = as_of or today
     factories = {
         f.id: f
         for f in (
@@ -315,23 +331,13 @@ async def _statuses(
             )
         ).all()
     }
-    # Every PO of these factories, not only those shown: finished ones teach us how they slip.
-    pos = {
-        p.id: p
-        for p in (
-            await session.exec(
-                select(PurchaseOrder)
-                .where(PurchaseOrder.brand_id == brand_id)
-                .where(col(PurchaseOrder.factory_id).in_(list(factories)))
-            )
-        ).all()
-    }
+    by_id = {p.id: p for p in shown}
     orders = [
         o
         for o in (
             await session.exec(
                 select(ProductionOrder)
-                .where(col(ProductionOrder.po_id).in_(list(pos)))
+                .where(col(ProductionOrder.po_id).in_(list(by_id)))
                 .order_by(ProductionOrder.number)
             )
         ).all()
@@ -343,7 +349,8 @@ async def _statuses(
         found = await session.exec(select(Factory).where(col(Factory.id).in_(elsewhere)))
         zones |= {f.id: ZoneInfo(f.timezone) for f in found.all()}
     known = await _load_known(session, orders, zones, as_of)
-    slips = _factory_slips(orders, pos, known, brand.buffer_days)
+    history = history or FactoryHistory(brand.buffer_days, as_of)
+    slips = await history.slips(session, list(factories.values()))
     closed = await _non_working_days(session, factories.values(), judged_on, shown)
     lines = await _lines(session, [p.id for p in shown if p.id is not None])
 
@@ -370,6 +377,38 @@ async def _statuses(
     return results
 
 
+async def judge_brand(
+    session: AsyncSession,
+    brand_id: int,
+    *,
+    today: date,
+    as_of: date | None = None,
+    chunk: int = 500,
+    factory_ids: set[int] | None = None,
+) -> AsyncIterator[list[PoStatus]]:
+    """Every PO of the brand judged as of a date, `chunk` POs at a time in PO-number order:
+    memory stays flat however many POs the brand has. The factories' slip records are read
+    once for the whole pass."""
+    brand = await session.get(Brand, brand_id)
+    if brand is None:
+        return
+    history = FactoryHistory(brand.buffer_days, as_of)
+    query = select(PurchaseOrder.id).where(PurchaseOrder.brand_id == brand_id)
+    if factory_ids is not None:
+        query = query.where(col(PurchaseOrder.factory_id).in_(factory_ids))
+    ids = [i for i in (await session.exec(query.order_by(PurchaseOrder.po_number))).all() if i]
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        shown = (
+            await session.exec(
+                select(PurchaseOrder)
+                .where(col(PurchaseOrder.id).in_(part))
+                .order_by(PurchaseOrder.po_number)
+            )
+        ).all()
+        yield await judge_pos(session, brand, shown, today=today, as_of=as_of, history=history)
+
+
 @dataclass(frozen=True)
 class RiskInputs:
     """What a factory brings to every assessment of its orders."""
@@ -388,64 +427,105 @@ async def _load_known(
     ids = [o.id for o in orders]
     zone_of = {o.id: zones[o.factory_id] for o in orders}
     number_of = {o.id: o.number for o in orders}
-    plans: dict[int, list[TnaMilestone]] = defaultdict(list)
+    plans: dict[int, list[Any]] = defaultdict(list)
     for row in (
         await session.exec(
-            select(TnaMilestone).where(col(TnaMilestone.production_order_id).in_(ids))
+            select(  # type: ignore[call-overload]
+                TnaMilestone.production_order_id,
+                TnaMilestone.milestone,
+                TnaMilestone.planned_date,
+                TnaMilestone.derived,
+            ).where(col(TnaMilestone.production_order_id).in_(ids))
         )
     ).all():
-        plans[row.production_order_id].append(row)
-    checkins = (
-        await session.exec(
-            select(CheckIn)
-            .where(col(CheckIn.production_order_id).in_(ids))
-            .order_by(col(CheckIn.reported_at), col(CheckIn.id))
-        )
-    ).all()
-    local = {c.id: c.reported_at.astimezone(zone_of[c.production_order_id]) for c in checkins}
+        plans[row[0]].append(row)
+    columns = select(*CHECKIN_COLUMNS)  # type: ignore[call-overload]
+    query = columns.where(col(CheckIn.production_order_id).in_(ids))
     if as_of is not None:
-        checkins = [c for c in checkins if local[c.id].date() <= as_of]
-    issues: dict[int | None, list[CheckInIssue]] = defaultdict(list)
+        query = query.where(col(CheckIn.reported_at) < _latest_cutoff(as_of))
+    rows = (await session.exec(query.order_by(col(CheckIn.reported_at), col(CheckIn.id)))).all()
+    checkins = []
+    for row in rows:
+        local = row.reported_at.astimezone(zone_of[row.production_order_id])
+        if as_of is None or local.date() <= as_of:
+            checkins.append((row, local))
+    issues: dict[int, list[tuple[str, int | None, str]]] = defaultdict(list)
     if checkins:
-        for issue in (
+        for checkin_id, flag, days, note in (
             await session.exec(
-                select(CheckInIssue)
-                .where(col(CheckInIssue.checkin_id).in_([c.id for c in checkins]))
+                select(
+                    CheckInIssue.checkin_id,
+                    CheckInIssue.flag,
+                    CheckInIssue.delay_days,
+                    CheckInIssue.note,
+                )
+                .where(col(CheckInIssue.checkin_id).in_([row.id for row, _ in checkins]))
                 .order_by(col(CheckInIssue.id))
             )
         ).all():
-            issues[issue.checkin_id].append(issue)
+            issues[checkin_id].append((flag, days, note))
     reports: dict[int, list[Report]] = defaultdict(list)
     notes: dict[int, list[IssueInfo]] = {}
-    for checkin in checkins:
+    for row, local in checkins:
         reported = tuple(
-            ReportedIssue(IssueFlag(i.flag), i.delay_days, i.note or None)
-            for i in issues[checkin.id]
+            ReportedIssue(IssueFlag(flag), days, note or None)
+            for flag, days, note in issues[row.id]
         )
-        reports[checkin.production_order_id].append(
-            Report(
-                reported_at=local[checkin.id],
-                milestone=Milestone(checkin.milestone),
-                quantities=_quantities(checkin),
-                issues=reported,
-                revised_exf=checkin.revised_exf,
-            )
-        )
+        reports[row.production_order_id].append(_report(row, local, reported))
         # The latest check-in's issues are the open ones, as in derive_state.
-        notes[checkin.production_order_id] = [
-            IssueInfo(number_of[checkin.production_order_id], i.flag, i.delay_days, i.note or "")
+        notes[row.production_order_id] = [
+            IssueInfo(number_of[row.production_order_id], i.flag, i.delay_days, i.note or "")
             for i in reported
         ]
     gates = {
-        g.production_order_id: g.status
-        for g in (
-            await session.exec(select(Gate).where(col(Gate.production_order_id).in_(ids)))
+        order_id: status
+        for order_id, status in (
+            await session.exec(
+                select(Gate.production_order_id, Gate.status).where(
+                    col(Gate.production_order_id).in_(ids)
+                )
+            )
         ).all()
     }
     return _Known(plans, reports, notes, gates)
 
 
-def _quantities(checkin: CheckIn) -> dict[str, int]:
+CHECKIN_COLUMNS = (
+    CheckIn.id,
+    CheckIn.production_order_id,
+    CheckIn.reported_at,
+    CheckIn.milestone,
+    CheckIn.qty_cut,
+    CheckIn.qty_sewn,
+    CheckIn.qty_finished,
+    CheckIn.qty_packed,
+    CheckIn.qty_shipped,
+    CheckIn.revised_exf,
+    CheckIn.shipped_on,
+)
+LATEST_CLOCK_BEHIND_UTC = timedelta(hours=14)
+"""More than any local clock runs behind UTC (12 hours), so a check-in made on or before a
+local date is always before that date's end in UTC plus this."""
+
+
+def _latest_cutoff(as_of: date) -> datetime:
+    """A UTC bound past every check-in made on or before `as_of` in any timezone; the exact
+    local-date test follows in Python with each factory's zone."""
+    return datetime.combine(as_of + timedelta(days=1), time(), tzinfo=UTC) + LATEST_CLOCK_BEHIND_UTC
+
+
+def _report(row: Any, local: datetime, issues: tuple[ReportedIssue, ...]) -> Report:
+    return Report(
+        reported_at=local,
+        milestone=Milestone(row.milestone) if row.milestone else None,
+        quantities=_quantities(row),
+        issues=issues,
+        revised_exf=row.revised_exf,
+        shipped_on=row.shipped_on,
+    )
+
+
+def _quantities(checkin: Any) -> dict[str, int]:
     values = {
         "cut": checkin.qty_cut,
         "sewn": checkin.qty_sewn,
@@ -460,27 +540,7 @@ def _plan(
     order: ProductionOrder, po: PurchaseOrder, known: _Known, buffer_days: int
 ) -> dict[Milestone, date]:
     rows = {Milestone(r.milestone): r.planned_date for r in known.plans.get(order.id or 0, [])}
-    if len(rows) == len(MILESTONES):
-        return rows
-    return derive_plan(planned_ex_factory(po.committed_exf, rows, buffer_days), rows)
-
-
-def _factory_slips(
-    orders: Sequence[ProductionOrder],
-    pos: dict[int | None, PurchaseOrder],
-    known: _Known,
-    buffer_days: int,
-) -> dict[int, tuple[int, ...]]:
-    """Days each finished production order of a factory shipped after its planned date."""
-    slips: dict[int, list[int]] = defaultdict(list)
-    for order in orders:
-        shipped = [
-            r.day for r in known.reports.get(order.id or 0, []) if r.milestone is Milestone.SHIPPED
-        ]
-        if shipped:
-            planned = _plan(order, pos[order.po_id], known, buffer_days)[Milestone.SHIPPED]
-            slips[order.factory_id].append((min(shipped) - planned).days)
-    return {k: tuple(v) for k, v in slips.items()}
+    return plan_of(rows, po.committed_exf, buffer_days)
 
 
 async def _non_working_days(
@@ -562,8 +622,7 @@ def _order_status(
             reports=reports,
             factory_slip_days=inputs.factory_slip_days,
             non_working_days=inputs.non_working_days,
-            plan_allows_for_closures=bool(derived) and not any(derived.values()),
-            buffer_days=inputs.buffer_days,
+            derived_milestones=frozenset(m for m in MILESTONES[:-1] if derived.get(m, True)),
         ),
         judged_on,
     )
@@ -589,11 +648,20 @@ def _order_status(
         quantities=dict(state.quantities),
         percent_complete=state.percent_complete,
         last_checkin_at=last.reported_at if last else None,
-        last_checkin_age_days=(judged_on - last.day).days if last else None,
+        last_checkin_age_days=checkin_age_days(last.day, judged_on) if last else None,
         open_issues=tuple(known.issue_notes.get(order.id, ())),
         revised_exf=state.revised_exf,
         risk=risk,
     )
+
+
+def checkin_age_days(reported_on: date, judged_on: date) -> int:
+    """Whole days from the check-in's day to the judged day. The check-in's day is the
+    factory's, the judged day the caller's (the server's UTC date for /po, the factory's own
+    for the scan): a factory east of UTC reaches tomorrow first, so a check-in it made after its
+    midnight but before UTC's carries a date one day past the judged one. It was made that
+    same day, not in the future: its age is 0, never -1."""
+    return max(0, (judged_on - reported_on).days)
 
 
 def _days_late(planned: date, actual: date | None, judged_on: date) -> int | None:
@@ -654,7 +722,7 @@ def rollup(
                 derive_plan(planned_ex_factory(committed, {}, buffer_days)),
                 1,
                 (),
-                buffer_days=buffer_days,
+                derived_milestones=frozenset(MILESTONES[:-1]),
             ),
             judged_on,
         )

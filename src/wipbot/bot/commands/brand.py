@@ -6,6 +6,7 @@ import typer
 from rich.markup import escape
 from sqlmodel import select
 
+from wipbot.handlers.digest import valid_timezone
 from wipbot.store.brands import ROLES, brand_by_name, set_member, upsert_brand
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Brand, BrandMember
@@ -21,8 +22,13 @@ def add(
     slack_team: str | None = typer.Option(None, "--slack-team", help="Slack team id (T…)."),
     alerts_channel: str | None = typer.Option(None, "--alerts-channel", help="Channel id (C…)."),
     approvals_channel: str | None = typer.Option(None, "--approvals-channel"),
+    timezone: str | None = typer.Option(
+        None, "--timezone", help="IANA timezone of the brand's Monday digest, e.g. Europe/Berlin."
+    ),
 ) -> None:
-    """Create a brand, or update its Slack team and channels."""
+    """Create a brand, or update its Slack team, channels and timezone."""
+    if timezone is not None and not valid_timezone(timezone):
+        raise fail(f"unknown timezone {timezone!r}; use an IANA name such as Europe/Berlin")
 
     async def work(factory: SessionFactory) -> Brand:
         async with transaction(factory) as session:
@@ -32,12 +38,14 @@ def add(
                 slack_team_id=slack_team,
                 alerts_channel=alerts_channel,
                 approvals_channel=approvals_channel,
+                timezone=timezone,
             )
 
     brand = run(with_database(work))
     console.print(
         f"brand [bold]{brand.name}[/bold]: team {brand.slack_team_id or '-'}, "
-        f"alerts {brand.alerts_channel or '-'}, approvals {brand.approvals_channel or '-'}"
+        f"alerts {brand.alerts_channel or '-'}, approvals {brand.approvals_channel or '-'}, "
+        f"timezone {brand.timezone}"
     )
 
 

@@ -33,6 +33,9 @@ def invite(
     ),
     name: str = typer.Option(..., "--name", help="The contact's name."),
     platform: str = typer.Option("telegram", "--platform", help=" | ".join(PLATFORMS)),
+    role: str = typer.Option(
+        "contact", "--role", help="contact (weekly check-in) | inspector (QC inspections only)"
+    ),
     brand: str | None = typer.Option(None, "--brand", help="Brand name, when codes clash."),
     language: str | None = typer.Option(
         None, "--language", help="Chat language (en, zh-Hans, vi, bn, tr); default: from chat."
@@ -61,6 +64,7 @@ def invite(
                 ttl=timedelta(days=days),
                 brand=brand,
                 language=language,
+                role=role,
             )
 
     try:
@@ -78,6 +82,7 @@ def invite(
                 "factory": created.factory_code,
                 "name": created.name,
                 "platform": platform,
+                "role": created.role,
                 "code": created.code,
                 "link": link or None,
                 "expires_at": created.expires_at.isoformat(),
@@ -87,7 +92,7 @@ def invite(
     typer.echo(link or created.code)
     console.print(
         f"[dim]one-time invite for {escape(created.name)} ({escape(created.factory_code)}, "
-        f"{platform}), "
+        f"{platform}" + (f", {created.role}" if created.role != "contact" else "") + "), "
         f"valid until {created.expires_at:%Y-%m-%d %H:%M} UTC[/dim]",
         highlight=False,
     )

@@ -110,7 +110,8 @@ def cost_view(cost: PoLandedCost, width: int | None = None) -> RenderableType:
         parts += [
             Text(
                 f"  {c.kind.value} {money(c.amount)} {c.currency} by {c.basis.value}"
-                + (f" · {c.reference}" if c.reference else ""),
+                + (f" · {c.reference}" if c.reference else "")
+                + (f" · {c.stage}" if c.stage != "actual" else ""),
                 style="dim",
             )
             for c in cost.charges
@@ -207,6 +208,7 @@ def cost_to_json(cost: PoLandedCost) -> dict[str, Any]:
                 "currency": c.currency,
                 "basis": c.basis.value,
                 "reference": c.reference,
+                "stage": c.stage,
             }
             for c in cost.charges
         ],

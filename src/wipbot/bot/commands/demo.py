@@ -29,10 +29,12 @@ from wipbot.store.importing.cells import key
 from wipbot.store.models import Brand
 from wipbot.store.wip import po_status, resolve_brand, wip_board
 
+from .backtest_demo_act import act_backtest
 from .common import console, database, fail, run
 from .importing import import_file, print_summary
 from .po import board_table, show, status_view
 from .qc import act_qc_and_landed_cost
+from .quality_demo_act import act_quality
 
 DEMO_TODAY = date(2026, 11, 26)
 DEMO_BRAND = "Northwind Apparel"
@@ -119,7 +121,9 @@ ACTS: list[Act] = [
     act_factory_checkin,
     act_slack,
     act_qc_and_landed_cost,
+    act_quality,
     act_by_the_clock,
+    act_backtest,
 ]
 
 

@@ -17,6 +17,7 @@ from wipbot.store.db import SessionFactory, transaction
 
 PLATFORM = "console"
 QUIT = frozenset({"/quit", "/exit", "/q"})
+PHOTO_COMMAND = "/photo "
 
 
 @dataclass
@@ -28,18 +29,23 @@ class ConsoleChat:
     buttons: tuple[Button, ...] = field(default=())
 
     def to_inbound(self, line: str) -> Inbound:
-        """A number that names a shown button is that button's choice; the rest is text."""
+        """A number that names a shown button is that button's choice; `/photo FILE` sends a
+        photo (the terminal has no camera: the file name stands for it); the rest is text."""
         stripped = line.strip()
         choice = None
         if stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
             choice = self.buttons[int(stripped) - 1].value
+        photo = None
+        if stripped.startswith(PHOTO_COMMAND):
+            photo = stripped[len(PHOTO_COMMAND) :].strip() or None
         return Inbound(
             platform=PLATFORM,
             chat_id=self.chat_id,
             inbound_id=f"console-{uuid.uuid4().hex}",
             received_at=self.clock(),
-            text=None if choice else line,
+            text=None if choice or photo else line,
             choice=choice,
+            photo_file_id=photo,
             language_hint=self.language_hint,
         )
 

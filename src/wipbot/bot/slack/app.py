@@ -15,7 +15,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from . import gate_listeners, home_listeners, po_listeners
+from . import digest_listeners, gate_listeners, home_listeners, po_listeners, qc_listeners
 from .deps import SlackDeps
 
 log = logging.getLogger("wipbot.slack")
@@ -62,6 +62,8 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, deps: SlackDeps)
     po_listeners.register(app, deps)
     gate_listeners.register(app, deps)
     home_listeners.register(app, deps)
+    qc_listeners.register(app, deps)
+    digest_listeners.register(app, deps)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -18,6 +18,9 @@ BOT_EVENTS = ("app_home_opened",)
 SLASH_COMMANDS = (
     ("/po", "PO status, late list or a factory's WIP", "[PO-1042 | late | factory NAME]"),
     ("/gate", "Request a sample-to-bulk gate approval", "PO-1042 [done|undo ITEM]"),
+    ("/qc", "QC inspections of a PO: verdicts, defects, photos", "PO-1042"),
+    ("/landed", "Landed cost and margin per line of a PO", "PO-1042"),
+    ("/digest", "The Monday digest in this channel", "[on | off]"),
 )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from wipbot.handlers.app_home import HomeSummary
 
 from .blocks import Block, context, divider, fields_section, header, section
+from .render_defects import quality_blocks
 from .render_po import po_line
 
 
@@ -30,6 +31,8 @@ def home_view(summary: HomeSummary) -> dict[str, Any]:
     else:
         blocks.append(section("No open POs yet."))
     blocks.append(context("`/po PO-NUMBER` for a card · `/po late` · `/po factory NAME`"))
+    if summary.quality is not None:
+        blocks.extend([divider(), *quality_blocks(summary.quality)])
     return {"type": "home", "blocks": blocks}
 
 

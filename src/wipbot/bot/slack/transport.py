@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.handlers.alert_cards import alert_card, changes_since, news_since, snapshot
 from wipbot.handlers.app_home import HOME_REFRESH_KIND, enqueue_home_refresh, home_summary
+from wipbot.handlers.digest import DIGEST_DETAIL_KIND, DIGEST_KIND
 from wipbot.handlers.gates import GATE_REQUEST_KIND, gate_card
 from wipbot.handlers.messages import reply_from_payload
 from wipbot.production.clock import Clock, system_clock
@@ -29,6 +30,7 @@ from wipbot.store.models import Alert, Gate, OutboxMessage
 from wipbot.store.outbox import Delivered, PermanentFailure, RetryLater
 
 from .blocks import SlackMessage
+from .digest_delivery import deliver_digest
 from .render_alert import alert_followup, alert_message
 from .render_gate import gate_message
 from .render_home import home_view
@@ -73,6 +75,8 @@ class SlackTransport:
                     return await self._alert(session, message)
                 if kind == HOME_REFRESH_KIND:
                     return await self._home(session, message)
+                if kind in (DIGEST_KIND, DIGEST_DETAIL_KIND):
+                    return await deliver_digest(self._client, session, message)
                 if kind == "reply":
                     reply = reply_from_payload(message.payload)
                     return Delivered(await self._post(message.chat_id, SlackMessage(reply.text)))
@@ -140,7 +144,7 @@ class SlackTransport:
                     thread_ts=alert.slack_ts,
                     **alert_followup(card, news or changes_since(None, card)).as_kwargs(),
                 )
-                noted = snapshot(card)
+                noted = snapshot(card, reply=True)
         await _remember(session, message, snapshot(card), noted)
         await enqueue_home_refresh(session, alert.brand_id)
         await session.flush()

@@ -10,8 +10,10 @@ Columns (header on line 1, any order, case and spaces ignored):
 - basis (optional), e.g. `value`: how the charge is spread over the PO's lines: units or value
   (default)
 - reference (optional), e.g. `MAEU-2211`: invoice or booking reference
+- stage (optional), e.g. `estimate`: estimate (while costing) or actual (the invoice; default).
+  Per kind, actual charges replace the estimates once they arrive; `/landed` compares the two
 
-The same PO, kind and reference is the same charge: re-importing updates its amount.
+The same PO, kind, stage and reference is the same charge: re-importing updates its amount.
 """
 
 from __future__ import annotations
@@ -33,11 +35,12 @@ from .scope import import_done, open_sheet
 from .summary import ImportResult, ProgressHook, no_progress, tallies
 
 REQUIRED = ("po_number", "kind", "amount", "currency")
-OPTIONAL = ("brand", "basis", "reference")
+OPTIONAL = ("brand", "basis", "reference", "stage")
+STAGES = ("estimate", "actual")
 KINDS = tuple(k.value for k in ChargeKind)
 BASES = tuple(b.value for b in AllocationBasis)
 
-ChargeKey = tuple[int, str, str]
+ChargeKey = tuple[int, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,11 @@ class ChargeRow:
     currency: str
     basis: str
     reference: str
+    stage: str = "actual"
 
     @property
     def key(self) -> ChargeKey:
-        return (self.po_id, self.kind, key(self.reference))
+        return (self.po_id, self.kind, self.stage, key(self.reference))
 
 
 async def import_charges(
@@ -80,7 +84,7 @@ async def import_charges(
             if item.key in seen:
                 row.error(
                     "reference",
-                    f"the same PO, kind and reference is already on line {seen[item.key]}",
+                    f"the same PO, kind, stage and reference is already on line {seen[item.key]}",
                 )
             else:
                 seen[item.key] = row.line
@@ -95,13 +99,15 @@ async def import_charges(
         if po_ids
         else []
     )
-    existing = {(c.po_id, c.kind, key(c.reference)): c for c in current}
+    existing = {(c.po_id, c.kind, c.stage, key(c.reference)): c for c in current}
     counts = tallies("charges")
     for done, item in enumerate(parsed, start=1):
         charge = existing.get(item.key)
         created = charge is None
         if charge is None:
-            charge = LandedCharge(po_id=item.po_id, kind=item.kind, amount=item.amount)
+            charge = LandedCharge(
+                po_id=item.po_id, kind=item.kind, amount=item.amount, stage=item.stage
+            )
             session.add(charge)
         changed = assign(
             charge,
@@ -126,8 +132,9 @@ def _parse(row: Row, pos: dict[str, PurchaseOrder] | None) -> ChargeRow | None:
     currency = row.value("currency", parse_currency)
     basis = row.value("basis", choice(BASES), required=False) or AllocationBasis.VALUE.value
     reference = row.text("reference", required=False) or ""
+    stage = row.value("stage", choice(STAGES), required=False) or "actual"
     if not row.ok or po is None or po.id is None or kind is None or amount is None:
         return None
     if currency is None:
         return None
-    return ChargeRow(row.line, po.id, kind, amount, currency, basis, reference)
+    return ChargeRow(row.line, po.id, kind, amount, currency, basis, reference, stage)

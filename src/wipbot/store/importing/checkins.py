@@ -6,46 +6,68 @@ Columns (header on line 1, any order, case and spaces ignored):
 - production_order (required), e.g. `PO-1042-A`
 - reported_at (required), e.g. `2026-11-16 or 2026-11-16 09:30`: naive times are the factory's
   local time; a date alone is taken as local noon
-- milestone (required), e.g. `sewing`: materials_in, cutting, sewing, finishing, inspection,
-  shipped
+- milestone (required column, blank allowed), e.g. `sewing`: materials_in, cutting, sewing,
+  finishing, inspection, shipped; blank means "not started yet" (materials not in), which may
+  still carry issues and delays
 - qty_cut, qty_sewn, qty_finished, qty_packed, qty_shipped (optional), e.g. `1200`: pieces so
   far, 0 or more
 - issues (optional), e.g. `fabric_late:5; trims_late`: flags with optional days of delay
 - revised_exf (optional), e.g. `2027-01-22`: the factory's revised ex-factory date
+- shipped_on (optional, shipped rows only), e.g. `2027-01-19`: the day the goods really left,
+  when the report came later than that
 - note (optional), e.g. `Line 4 short of operators`
 
 The same production order, reported_at and milestone is the same check-in: re-importing
 updates it and never duplicates it.
+
+The file is streamed: rows are checked and written a batch at a time inside the caller's one
+transaction, so memory does not grow with the file. Any bad row makes the import raise
+ImportFailed at the end, after every row was checked, and the caller rolls the whole file back.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.milestones import Milestone, parse_milestone
 from wipbot.production.progress import ReportedIssue
-from wipbot.store.models import CheckIn, CheckInIssue, ProductionOrder
+from wipbot.store.models import (
+    Brand,
+    CheckIn,
+    CheckInIssue,
+    Factory,
+    ProductionOrder,
+    PurchaseOrder,
+)
 
-from .assign import assign
 from .cells import Row, key, parse_count, parse_date, parse_datetime, parse_issues
-from .errors import ImportFailed
-from .scope import import_done, open_sheet, orders_with_timezones
+from .errors import ImportFailed, RowError
+from .scope import import_done, open_stream
+from .sheet import SheetRow
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
 
 QUANTITY_COLUMNS = ("qty_cut", "qty_sewn", "qty_finished", "qty_packed", "qty_shipped")
 REQUIRED = ("production_order", "reported_at", "milestone")
-OPTIONAL = ("brand", *QUANTITY_COLUMNS, "issues", "revised_exf", "note")
+OPTIONAL = ("brand", *QUANTITY_COLUMNS, "issues", "revised_exf", "shipped_on", "note")
+UPDATED_FIELDS = (*QUANTITY_COLUMNS, "revised_exf", "shipped_on", "note")
 DATE_ONLY_LOCAL_TIME = time(12, 0)
 SOURCE = "import"
+BATCH_ROWS = 2_000
+"""Rows checked and written together: large enough to amortise a statement, small enough that
+memory stays flat (and within SQLite's limit on bound parameters)."""
 
 CheckInKey = tuple[int, datetime, str]
+"""Production order, reported_at (UTC), milestone ("" for not started yet)."""
 
 
 @dataclass(frozen=True)
@@ -53,15 +75,34 @@ class CheckInRow:
     line: int
     production_order_id: int
     reported_at: datetime
-    milestone: Milestone
+    milestone: Milestone | None
     quantities: dict[str, int | None]
     issues: tuple[ReportedIssue, ...]
     revised_exf: date | None
+    shipped_on: date | None
     note: str
 
-    @property
-    def key(self) -> CheckInKey:
-        return (self.production_order_id, self.reported_at, self.milestone.value)
+    key: CheckInKey = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        key = (self.production_order_id, self.reported_at, _milestone_key(self.milestone))
+        object.__setattr__(self, "key", key)
+
+    def values(self) -> dict[str, Any]:
+        """The columns a re-import may change."""
+        return {
+            **{f"qty_{name}": value for name, value in self.quantities.items()},
+            "revised_exf": self.revised_exf,
+            "shipped_on": self.shipped_on,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class KnownOrder:
+    id: int
+    number: str
+    timezone: str
 
 
 def to_utc(value: datetime | date, timezone: str) -> datetime:
@@ -81,168 +122,294 @@ async def import_checkins(
     progress: ProgressHook = no_progress,
     file: str | None = None,
 ) -> ImportResult:
-    """Checks every row, then writes the check-ins in one flush (their issues need their ids)
-    and their issues in another; what exists already is loaded once up front."""
-    opened = await open_sheet(session, path, REQUIRED, OPTIONAL, wanted=brand, file=file)
-    sheet, errors, target = opened.sheet, opened.errors, opened.brand
-    orders = await orders_with_timezones(session, target) if target is not None else None
-
-    parsed: list[CheckInRow] = []
-    seen: dict[CheckInKey, int] = {}
-    total = len(sheet.rows)
-    for done, source in enumerate(sheet.rows, start=1):
-        row = Row(sheet.file, source, errors)
-        item = _parse(row, orders)
+    """Checks and writes the file a batch at a time; see the module docstring."""
+    opened = await open_stream(session, path, REQUIRED, OPTIONAL, wanted=brand, file=file)
+    errors, target = opened.errors, opened.brand
+    orders = await known_orders(session, target) if target is not None else None
+    counts = tallies("check-ins")
+    writer = _BatchWriter(
+        session, opened.file, await _last_checkin_id(session), counts["check-ins"], errors
+    )
+    batch: dict[CheckInKey, CheckInRow] = {}
+    columns = frozenset(opened.columns)
+    rows = 0
+    for source in _every_row(opened.rows, errors):
+        rows += 1
+        row = Row(opened.file, source, errors)
+        opened.check_brand(row)
+        item = _parse(row, orders, columns)
         if item is not None:
-            if item.key in seen:
-                row.error(
-                    "reported_at",
-                    f"the same production order, time and milestone is already on line "
-                    f"{seen[item.key]}",
-                )
+            earlier = batch.get(item.key)
+            if earlier is not None:
+                row.error("reported_at", _duplicate(f"on line {earlier.line}"))
             else:
-                seen[item.key] = row.line
-                parsed.append(item)
-        progress("checking", done, total)
+                batch[item.key] = item
+        if len(batch) >= BATCH_ROWS:
+            await writer.write(list(batch.values()))
+            batch.clear()
+            progress("writing", rows, opened.total)
+    await writer.write(list(batch.values()))
+    progress("writing", rows, opened.total)
     if errors or target is None:
         raise ImportFailed(errors)
-
-    order_ids = {item.production_order_id for item in parsed}
-    existing = await _existing(session, order_ids)
-    issues = await _existing_issues(session, order_ids)
-    counts = tallies("check-ins")
-    written: list[_Written] = []
-    for done, item in enumerate(parsed, start=1):
-        written.append(_write(session, existing.get(item.key), item))
-        progress("writing", done, total)
-    await session.flush()
-    for checkin in written:
-        await _write_issues(session, checkin, issues, counts["check-ins"])
-    return await import_done(session, "checkins", opened, target, counts)
+    return await import_done(session, "checkins", opened, target, counts, rows=rows)
 
 
-def _parse(row: Row, orders: dict[str, tuple[ProductionOrder, str]] | None) -> CheckInRow | None:
-    """`orders` is None when the brand is unknown: then no production order can be checked."""
+def _every_row(rows: Iterator[SheetRow], errors: list[RowError]) -> Iterator[SheetRow]:
+    """The file's rows; cells the reader refused (it reports them once every row was read)
+    join the other errors instead of hiding them."""
+    try:
+        yield from rows
+    except ImportFailed as refused:
+        errors.extend(refused.errors)
+
+
+def _duplicate(where: str) -> str:
+    return f"the same production order, time and milestone is already {where}"
+
+
+def _milestone_key(milestone: Milestone | None) -> str:
+    return milestone.value if milestone is not None else ""
+
+
+async def known_orders(session: AsyncSession, brand: Brand) -> dict[str, KnownOrder]:
+    """The brand's production orders by matching key, with their factory's timezone (naive
+    times in a file are the factory's local time). Columns only: a brand's orders, not its
+    history, and no ORM objects."""
+    found = await session.exec(
+        select(ProductionOrder.id, ProductionOrder.number, Factory.timezone)
+        .join(PurchaseOrder, col(PurchaseOrder.id) == col(ProductionOrder.po_id))
+        .join(Factory, col(Factory.id) == col(ProductionOrder.factory_id))
+        .where(PurchaseOrder.brand_id == brand.id)
+    )
+    return {key(number): KnownOrder(id_, number, tz) for id_, number, tz in found.all() if id_}
+
+
+def _parse(
+    row: Row, orders: dict[str, KnownOrder] | None, columns: frozenset[str]
+) -> CheckInRow | None:
+    """`orders` is None when the brand is unknown: then no production order can be checked.
+    `columns` are the file's: a column it lacks is not looked up row after row."""
     number = row.text("production_order", max_length=48)
     found = orders.get(key(number)) if number and orders is not None else None
     if number and orders is not None and found is None:
         row.error("production_order", _unknown(number, orders))
     when = row.value("reported_at", parse_datetime)
-    milestone = row.value("milestone", parse_milestone)
+    milestone = row.value("milestone", parse_milestone, required=False)
     quantities = {
         column.removeprefix("qty_"): row.value(column, parse_count, required=False)
+        if column in columns
+        else None
         for column in QUANTITY_COLUMNS
     }
     issues = row.value("issues", parse_issues, required=False) or ()
     revised = row.value("revised_exf", parse_date, required=False)
+    shipped_on = (
+        row.value("shipped_on", parse_date, required=False) if "shipped_on" in columns else None
+    )
+    if shipped_on is not None and milestone is not Milestone.SHIPPED:
+        row.error("shipped_on", "only a shipped row has a ship date; set milestone to shipped")
     note = row.text("note", required=False, max_length=2000) or ""
-    if not row.ok or found is None or when is None or milestone is None:
+    if not row.ok or found is None or when is None:
         return None
-    order, timezone = found
-    assert order.id is not None
+    reported_at = to_utc(when, found.timezone)
+    if (
+        shipped_on is not None
+        and shipped_on > reported_at.astimezone(ZoneInfo(found.timezone)).date()
+    ):
+        row.error("shipped_on", "after the day it was reported; a report tells what has happened")
+        return None
     return CheckInRow(
         line=row.line,
-        production_order_id=order.id,
-        reported_at=to_utc(when, timezone),
+        production_order_id=found.id,
+        reported_at=reported_at,
         milestone=milestone,
         quantities=quantities,
         issues=issues,
         revised_exf=revised,
+        shipped_on=shipped_on,
         note=note,
     )
 
 
-def _unknown(number: str, orders: dict[str, tuple[ProductionOrder, str]]) -> str:
-    names = [order.number for order, _ in orders.values()]
-    close = difflib.get_close_matches(number, names, n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
+def _unknown(number: str, orders: dict[str, KnownOrder]) -> str:
+    close = difflib.get_close_matches(key(number), list(orders), n=3)
+    hint = f"; did you mean {', '.join(orders[c].number for c in close)}?" if close else ""
     return f"unknown production order {number!r}{hint}"
 
 
-async def _existing(session: AsyncSession, order_ids: set[int]) -> dict[CheckInKey, CheckIn]:
-    if not order_ids:
-        return {}
-    found = (
-        await session.exec(select(CheckIn).where(col(CheckIn.production_order_id).in_(order_ids)))
-    ).all()
-    return {(c.production_order_id, c.reported_at, c.milestone): c for c in found}
+async def _last_checkin_id(session: AsyncSession) -> int:
+    """Check-ins with a higher id were written by this import: a key found among them is a
+    duplicate line of the file, not an earlier import to update."""
+    found = (await session.exec(select(func.max(CheckIn.id)))).one()
+    return int(found or 0)
 
 
-async def _existing_issues(
-    session: AsyncSession, order_ids: set[int]
-) -> dict[int, list[CheckInIssue]]:
-    """The issues of every check-in of these production orders, by check-in id."""
-    if not order_ids:
-        return {}
-    found = (
-        await session.exec(
-            select(CheckInIssue)
-            .join(CheckIn, col(CheckIn.id) == col(CheckInIssue.checkin_id))
-            .where(col(CheckIn.production_order_id).in_(order_ids))
-        )
-    ).all()
-    by_checkin: dict[int, list[CheckInIssue]] = {}
-    for issue in found:
-        by_checkin.setdefault(issue.checkin_id, []).append(issue)
-    return by_checkin
+class _BatchWriter:
+    """Writes batches of checked rows with a few statements each: the existing check-ins of
+    the batch's keys are read, new ones inserted in bulk, changed ones updated in bulk."""
 
+    def __init__(
+        self,
+        session: AsyncSession,
+        file: str,
+        last_id: int,
+        tally: Tally,
+        errors: list[RowError],
+    ) -> None:
+        self.session = session
+        self.file = file
+        self.last_id = last_id
+        self.tally = tally
+        self.errors = errors
+        self.matched = bytearray()
+        """One bit per existing check-in id that a line of this file already matched: a
+        second match is a duplicate line. An eighth of a byte per check-in kept, whatever
+        the file's size."""
 
-@dataclass(frozen=True)
-class _Written:
-    """A check-in written, waiting for its id before its issues are compared and written."""
+    def _matched_before(self, checkin_id: int) -> bool:
+        """True when a line of this file already matched `checkin_id`; marks it matched."""
+        byte, bit = divmod(checkin_id, 8)
+        if byte >= len(self.matched):
+            self.matched.extend(bytes(byte + 1 - len(self.matched)))
+        seen = bool(self.matched[byte] & (1 << bit))
+        self.matched[byte] |= 1 << bit
+        return seen
 
-    record: CheckIn
-    item: CheckInRow
-    created: bool
-    changed: bool
-
-
-def _write(session: AsyncSession, checkin: CheckIn | None, item: CheckInRow) -> _Written:
-    created = checkin is None
-    if checkin is None:
-        checkin = CheckIn(
-            production_order_id=item.production_order_id,
-            source=SOURCE,
-            reported_at=item.reported_at,
-            milestone=item.milestone.value,
-        )
-        session.add(checkin)
-    changed = assign(
-        checkin,
-        qty_cut=item.quantities["cut"],
-        qty_sewn=item.quantities["sewn"],
-        qty_finished=item.quantities["finished"],
-        qty_packed=item.quantities["packed"],
-        qty_shipped=item.quantities["shipped"],
-        revised_exf=item.revised_exf,
-        note=item.note,
-    )
-    return _Written(checkin, item, created, changed)
-
-
-async def _write_issues(
-    session: AsyncSession,
-    written: _Written,
-    existing: dict[int, list[CheckInIssue]],
-    tally: Tally,
-) -> None:
-    """The file's issues replace the check-in's when they differ; then the check-in counts."""
-    checkin, item, created, changed = written.record, written.item, written.created, written.changed
-    assert checkin.id is not None
-    current = [] if created else existing.get(checkin.id, [])
-    if sorted(_issue_key(i.flag, i.delay_days) for i in current) != sorted(
-        _issue_key(i.flag.value, i.delay_days) for i in item.issues
-    ):
-        for issue in current:
-            await session.delete(issue)
-        for reported in item.issues:
-            session.add(
-                CheckInIssue(
-                    checkin_id=checkin.id, flag=reported.flag.value, delay_days=reported.delay_days
+    async def write(self, batch: Sequence[CheckInRow]) -> None:
+        if not batch:
+            return
+        existing = await self._existing(batch)
+        issues = await self._existing_issues([row["id"] for row in existing.values()])
+        new: list[CheckInRow] = []
+        changed: list[tuple[int, CheckInRow]] = []
+        replaced_issues: list[tuple[int, CheckInRow]] = []
+        for item in batch:
+            found = existing.get(item.key)
+            if found is None:
+                new.append(item)
+                continue
+            if found["id"] > self.last_id or self._matched_before(found["id"]):
+                self.errors.append(
+                    RowError(
+                        self.file,
+                        item.line,
+                        "reported_at",
+                        _duplicate("on an earlier line of this file"),
+                    )
                 )
+                continue
+            fields_differ = any(found[name] != value for name, value in item.values().items())
+            issues_differ = _issue_keys(issues.get(found["id"], [])) != sorted(
+                _issue_key(i.flag.value, i.delay_days) for i in item.issues
             )
-        changed = changed or not created
-    tally.count(created=created, changed=changed)
+            if fields_differ:
+                changed.append((found["id"], item))
+            if issues_differ:
+                replaced_issues.append((found["id"], item))
+            self.tally.count(created=False, changed=fields_differ or issues_differ)
+        await self._insert(new)
+        await self._update(changed)
+        await self._replace_issues(replaced_issues)
+
+    async def _existing(self, batch: Sequence[CheckInRow]) -> dict[CheckInKey, dict[str, Any]]:
+        columns = [
+            CheckIn.id,
+            CheckIn.production_order_id,
+            CheckIn.reported_at,
+            CheckIn.milestone,
+            *(getattr(CheckIn, name) for name in UPDATED_FIELDS),
+        ]
+        found = await self.session.exec(
+            select(*columns)
+            .where(col(CheckIn.production_order_id).in_({i.production_order_id for i in batch}))
+            .where(col(CheckIn.reported_at).in_({i.reported_at for i in batch}))
+        )
+        names = ("id", "production_order_id", "reported_at", "milestone", *UPDATED_FIELDS)
+        rows = [dict(zip(names, row, strict=True)) for row in found.all()]
+        return {
+            (row["production_order_id"], row["reported_at"], row["milestone"] or ""): row
+            for row in rows
+        }
+
+    async def _existing_issues(self, checkin_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+        if not checkin_ids:
+            return {}
+        found = await self.session.exec(
+            select(CheckInIssue.checkin_id, CheckInIssue.flag, CheckInIssue.delay_days).where(
+                col(CheckInIssue.checkin_id).in_(checkin_ids)
+            )
+        )
+        by_checkin: dict[int, list[tuple[str, int]]] = {}
+        for checkin_id, flag, days in found.all():
+            by_checkin.setdefault(checkin_id, []).append(_issue_key(flag, days))
+        return by_checkin
+
+    async def _insert(self, items: Sequence[CheckInRow]) -> None:
+        """One executemany; the ids of rows that carry issues are then read back by key
+        (RETURNING with ordered rows would send SQLite one statement per row)."""
+        if not items:
+            return
+        now = datetime.now(UTC)
+        connection = await self.session.connection()
+        await connection.execute(
+            insert(CheckIn),
+            [
+                {
+                    "production_order_id": item.production_order_id,
+                    "contact_id": None,
+                    "source": SOURCE,
+                    "reported_at": item.reported_at,
+                    "milestone": item.milestone.value if item.milestone else None,
+                    "created_at": now,
+                    **item.values(),
+                }
+                for item in items
+            ],
+        )
+        with_issues = [item for item in items if item.issues]
+        if with_issues:
+            ids = await self._existing(with_issues)
+            await self._insert_issues((ids[item.key]["id"], item) for item in with_issues)
+        for _ in items:
+            self.tally.count(created=True, changed=True)
+
+    async def _insert_issues(self, written: Iterable[tuple[int, CheckInRow]]) -> None:
+        rows = [
+            {"checkin_id": checkin_id, "flag": i.flag.value, "delay_days": i.delay_days, "note": ""}
+            for checkin_id, item in written
+            for i in item.issues
+        ]
+        if rows:
+            connection = await self.session.connection()
+            await connection.execute(insert(CheckInIssue), rows)
+
+    async def _update(self, changed: Sequence[tuple[int, CheckInRow]]) -> None:
+        if not changed:
+            return
+        connection = await self.session.connection()
+        table = CheckIn.__table__  # type: ignore[attr-defined]
+        await connection.execute(
+            update(table)
+            .where(table.c.id == bindparam("checkin_id"))
+            .values({name: bindparam(name) for name in UPDATED_FIELDS}),
+            [{"checkin_id": checkin_id, **item.values()} for checkin_id, item in changed],
+        )
+
+    async def _replace_issues(self, replaced: Sequence[tuple[int, CheckInRow]]) -> None:
+        """The file's issues replace the check-in's when they differ."""
+        if not replaced:
+            return
+        connection = await self.session.connection()
+        table = CheckInIssue.__table__  # type: ignore[attr-defined]
+        await connection.execute(
+            table.delete().where(table.c.checkin_id.in_([checkin_id for checkin_id, _ in replaced]))
+        )
+        await self._insert_issues(replaced)
+
+
+def _issue_keys(keys: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    return sorted(keys)
 
 
 def _issue_key(flag: str, delay_days: int | None) -> tuple[str, int]:

@@ -12,6 +12,7 @@ Columns (header on line 1, any order, case and spaces ignored):
 - factory (required), e.g. `DHK1`: factory code from the factories file
 - style (required), e.g. `NW-KP-101`: style code
 - style_name (optional), e.g. `Pique knit polo`
+- season (optional), e.g. `SS27`: the style's season, for `wipbot report defects --season`
 - colorway (required), e.g. `Navy`
 - quantity (required), e.g. `2400`: pieces, more than 0; lines of the same style and colorway
   add up
@@ -83,6 +84,7 @@ REQUIRED = (
 )
 OPTIONAL = (
     "style_name",
+    "season",
     "selling_price",
     "in_dc",
     "incoterm",
@@ -114,6 +116,7 @@ class PoRow:
     production_order: str
     tna: dict[Milestone, date]
     gate_approved: date | None = None
+    season: str | None = None
 
 
 @dataclass
@@ -169,7 +172,7 @@ async def import_pos(
         owners = await _production_order_owners(session, target)
 
     pos: dict[str, _Po] = {}
-    styles: dict[str, tuple[str, str | None]] = {}
+    styles: dict[str, tuple[str, str | None, str | None]] = {}
     agree = Agreement()
     seen: dict[tuple[str, ...], int] = {}
     total = len(sheet.rows)
@@ -218,6 +221,7 @@ def _parse(row: Row, factories: dict[str, Factory] | None) -> PoRow | None:
             row.error("factory", f"unknown factory {factory_code!r}; known codes: {known}")
     style = row.text("style", max_length=40)
     style_name = row.text("style_name", required=False, max_length=160)
+    season = row.text("season", required=False, max_length=16)
     colorway = row.text("colorway", max_length=60)
     quantity = row.value("quantity", parse_quantity)
     unit_price = row.value("unit_price", parse_money)
@@ -260,6 +264,7 @@ def _parse(row: Row, factories: dict[str, Factory] | None) -> PoRow | None:
         production_order=production_order or f"{po_number}-A",
         tna={m: d for m, d in tna.items() if d is not None},
         gate_approved=gate_approved,
+        season=season,
     )
 
 
@@ -267,7 +272,7 @@ def _collect(
     row: Row,
     item: PoRow,
     pos: dict[str, _Po],
-    styles: dict[str, tuple[str, str | None]],
+    styles: dict[str, tuple[str, str | None, str | None]],
     agree: Agreement,
     seen: dict[tuple[str, ...], int],
     owners: dict[str, str],
@@ -302,6 +307,7 @@ def _collect(
     agree.check(row, line_group, line_label, "unit_price", item.unit_price)
     agree.check(row, line_group, line_label, "selling_price", item.selling_price)
     agree.check(row, f"style {line_key[0]}", item.style, "style_name", item.style_name)
+    agree.check(row, f"style {line_key[0]}", item.style, "season", item.season)
     owner = owners.get(order_key)
     if owner is not None and owner != po_key:
         row.error(
@@ -325,8 +331,12 @@ def _collect(
     )
     line.quantity += item.quantity
     line.selling_price = line.selling_price or item.selling_price
-    known_code, known_name = styles.get(line_key[0], (item.style, None))
-    styles[line_key[0]] = (known_code, known_name or item.style_name)
+    known_code, known_name, known_season = styles.get(line_key[0], (item.style, None, None))
+    styles[line_key[0]] = (
+        known_code,
+        known_name or item.style_name,
+        known_season or item.season,
+    )
 
 
 def _check_plans(file: str, pos: dict[str, _Po], agree: Agreement, errors: list[RowError]) -> None:
@@ -380,21 +390,24 @@ async def _production_order_owners(session: AsyncSession, brand: Brand) -> dict[
 
 
 async def _upsert_styles(
-    session: AsyncSession, brand: Brand, styles: dict[str, tuple[str, str | None]]
+    session: AsyncSession, brand: Brand, styles: dict[str, tuple[str, str | None, str | None]]
 ) -> dict[str, int]:
     assert brand.id is not None
     existing = {
         key(s.code): s
         for s in (await session.exec(select(Style).where(Style.brand_id == brand.id))).all()
     }
-    for style_key, (code, name) in styles.items():
+    for style_key, (code, name, season) in styles.items():
         style = existing.get(style_key)
         if style is None:
-            style = Style(brand_id=brand.id, code=code, name=name or "")
+            style = Style(brand_id=brand.id, code=code, name=name or "", season=season or "")
             session.add(style)
             existing[style_key] = style
-        elif name:
-            style.name = name
+        else:
+            if name:
+                style.name = name
+            if season:
+                style.season = season
     await session.flush()
     return {k: s.id for k, s in existing.items() if s.id is not None}
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,9 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wipbot.store.audit import record
 from wipbot.store.models import Brand, Factory, ProductionOrder, PurchaseOrder
 
-from .cells import key
+from .cells import Row, key
 from .errors import ImportFailed, RowError
-from .sheet import HEADER_LINE, Sheet, check_columns, read_sheet
+from .sheet import HEADER_LINE, Sheet, SheetRow, check_columns, read_sheet, stream_sheet
 from .summary import ImportResult, Tally
 
 BRAND_MAX_LENGTH = 120
@@ -45,25 +46,7 @@ async def choose_brand(
     found: tuple[str, int] | None = None
     if "brand" in sheet.columns:
         for row in sheet.rows:
-            value = " ".join(row.cells.get("brand", "").split())
-            if not value:
-                errors.append(RowError(sheet.file, row.line, "brand", "required"))
-            elif len(value) > BRAND_MAX_LENGTH:
-                errors.append(
-                    RowError(sheet.file, row.line, "brand", f"longer than {BRAND_MAX_LENGTH}")
-                )
-            elif found is None:
-                found = (value, row.line)
-            elif key(value) != key(found[0]):
-                errors.append(
-                    RowError(
-                        sheet.file,
-                        row.line,
-                        "brand",
-                        f"{value!r} differs from {found[0]!r} on line {found[1]}; "
-                        "one file holds one brand",
-                    )
-                )
+            found = brand_cell(sheet.file, row, found, errors)
     if found and wanted and key(found[0]) != key(wanted):
         errors.append(
             RowError(sheet.file, found[1], "brand", f"the file is for {found[0]!r}, not {wanted!r}")
@@ -91,6 +74,29 @@ async def choose_brand(
         )
         return None
     return BrandChoice(brand.name if brand else name, brand)
+
+
+def brand_cell(
+    file: str, row: SheetRow, found: tuple[str, int] | None, errors: list[RowError]
+) -> tuple[str, int] | None:
+    """Checks one row's brand against the one found so far; returns the one found after it."""
+    value = " ".join(row.cells.get("brand", "").split())
+    if not value:
+        errors.append(RowError(file, row.line, "brand", "required"))
+    elif len(value) > BRAND_MAX_LENGTH:
+        errors.append(RowError(file, row.line, "brand", f"longer than {BRAND_MAX_LENGTH}"))
+    elif found is None:
+        return (value, row.line)
+    elif key(value) != key(found[0]):
+        errors.append(
+            RowError(
+                file,
+                row.line,
+                "brand",
+                f"{value!r} differs from {found[0]!r} on line {found[1]}; one file holds one brand",
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,68 @@ async def open_sheet(
     return OpenedSheet(sheet, errors, choice)
 
 
+@dataclass
+class OpenedStream:
+    """A file opened for streaming: its brand is chosen from the first row (or --brand, or the
+    only brand), and every later row's brand is checked against it as the row arrives."""
+
+    file: str
+    columns: tuple[str, ...]
+    rows: Iterator[SheetRow]
+    errors: list[RowError]
+    choice: BrandChoice | None
+    total: int
+    """Lines in the file less the header: the rows to expect, for progress only."""
+    _first_brand: tuple[str, int] | None = None
+
+    @property
+    def brand(self) -> Brand | None:
+        return self.choice.brand if self.choice else None
+
+    def check_brand(self, row: Row) -> None:
+        if "brand" not in self.columns or (
+            self._first_brand is not None and row.line == self._first_brand[1]
+        ):
+            return
+        source = SheetRow(row.line, {"brand": row.raw("brand")})
+        self._first_brand = brand_cell(self.file, source, self._first_brand, self.errors)
+
+
+async def open_stream(
+    session: AsyncSession,
+    path: Path,
+    required: Sequence[str],
+    optional: Sequence[str],
+    *,
+    wanted: str | None,
+    file: str | None,
+) -> OpenedStream:
+    """As open_sheet, for a file read one row at a time."""
+    stream = stream_sheet(path, file=file)
+    head = Sheet(stream.file, stream.columns, ())
+    errors = check_columns(head, required, optional)
+    if errors:
+        raise ImportFailed(errors)
+    first = next(stream.rows, None)
+    rows = stream.rows if first is None else itertools.chain((first,), stream.rows)
+    head = Sheet(stream.file, stream.columns, (first,) if first is not None else ())
+    choice = await choose_brand(session, head, errors, wanted=wanted)
+    first_brand = None
+    if first is not None and "brand" in stream.columns:
+        value = " ".join(first.cells.get("brand", "").split())
+        first_brand = (value, first.line) if value else None
+    return OpenedStream(
+        stream.file, stream.columns, rows, errors, choice, _line_count(path) - 1, first_brand
+    )
+
+
+def _line_count(path: Path) -> int:
+    if path.suffix.lower() != ".csv":
+        return 0
+    with path.open("rb") as raw:
+        return sum(block.count(b"\n") for block in iter(lambda: raw.read(1 << 20), b""))
+
+
 async def orders_with_timezones(
     session: AsyncSession, brand: Brand
 ) -> dict[str, tuple[ProductionOrder, str]]:
@@ -143,20 +211,23 @@ async def orders_with_timezones(
 async def import_done(
     session: AsyncSession,
     kind: str,
-    opened: OpenedSheet,
+    opened: OpenedSheet | OpenedStream,
     brand: Brand,
     counts: dict[str, Tally],
     **details: int,
 ) -> ImportResult:
     """Every import ends alike: an audit row naming the file, and the tallies to print."""
-    rows = len(opened.sheet.rows)
+    if isinstance(opened, OpenedSheet):
+        file, rows = opened.sheet.file, len(opened.sheet.rows)
+    else:
+        file, rows = opened.file, details.pop("rows")
     record(
         session,
         actor="import",
         action=f"import.{kind}",
-        subject=opened.sheet.file,
+        subject=file,
         brand_id=brand.id,
         details={"rows": rows, **details},
     )
     await session.flush()
-    return ImportResult(kind, opened.sheet.file, brand.name, rows, counts)
+    return ImportResult(kind, file, brand.name, rows, counts)

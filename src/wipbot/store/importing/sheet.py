@@ -6,6 +6,7 @@ same: dates typed into Excel arrive as dates, numbers without a trailing `.0`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -22,6 +23,7 @@ from .errors import ImportFailed, RowError
 
 HEADER_LINE = 1
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+READ_BLOCK = 1 << 20
 MAX_CELL_BYTES = 128 * 1024
 CSV_FIELD_LIMIT = 64 * 1024 * 1024
 """The csv module stops at 128 Ki characters with an error that names no cell; its limit is
@@ -43,6 +45,15 @@ class Sheet:
     rows: tuple[SheetRow, ...]
 
 
+@dataclass(frozen=True)
+class SheetStream:
+    """The header, and the rows read one at a time: a large file never sits in memory whole."""
+
+    file: str
+    columns: tuple[str, ...]
+    rows: Iterator[SheetRow]
+
+
 def normalise_column(name: str) -> str:
     """`PO Number`, `po-number` and ` po_number ` all mean `po_number`."""
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
@@ -50,6 +61,12 @@ def normalise_column(name: str) -> str:
 
 def read_sheet(path: Path, *, file: str | None = None) -> Sheet:
     """Read the first worksheet (XLSX) or the whole file (CSV); blank lines are skipped."""
+    stream = stream_sheet(path, file=file)
+    return Sheet(stream.file, stream.columns, tuple(stream.rows))
+
+
+def stream_sheet(path: Path, *, file: str | None = None) -> SheetStream:
+    """As read_sheet, but the rows come one at a time as they are read."""
     name = file or str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -57,7 +74,7 @@ def read_sheet(path: Path, *, file: str | None = None) -> Sheet:
     if not path.is_file():
         raise _file_error(name, "no such file")
     lines = _xlsx_lines(path, name) if suffix != ".csv" else _csv_lines(path, name)
-    return _sheet(name, lines)
+    return _stream(name, lines)
 
 
 def check_columns(
@@ -87,18 +104,32 @@ def _names(columns: Iterable[str]) -> str:
     return ", ".join(sorted(columns))
 
 
-def _sheet(name: str, lines: Iterator[tuple[int, list[str]]]) -> Sheet:
-    header: list[str] | None = None
-    rows: list[SheetRow] = []
+def _stream(name: str, lines: Iterator[tuple[int, list[str]]]) -> SheetStream:
+    first = next(lines, None)
+    if first is None:
+        raise _file_error(name, "the file is empty; line 1 must be the header row")
+    line, values = first
+    unstorable = _unstorable(name, line, None, values)
+    if unstorable:
+        raise ImportFailed(unstorable)
+    if line != HEADER_LINE or not any(values):
+        raise _file_error(name, "line 1 must be the header row with the column names")
+    header = [normalise_column(v) for v in values]
+    while header and not header[-1]:
+        header.pop()
+    return SheetStream(name, tuple(header), _rows(name, header, lines))
+
+
+def _rows(
+    name: str, header: list[str], lines: Iterator[tuple[int, list[str]]]
+) -> Iterator[SheetRow]:
+    """Rows with an unstorable cell are held back; once every row was read they are reported
+    together (ImportFailed), so nothing of such a file is kept."""
     errors: list[RowError] = []
     for line, values in lines:
-        errors += _unstorable(name, line, header, values)
-        if header is None:
-            if line != HEADER_LINE or not any(values):
-                raise _file_error(name, "line 1 must be the header row with the column names")
-            header = [normalise_column(v) for v in values]
-            while header and not header[-1]:
-                header.pop()
+        unstorable = _unstorable(name, line, header, values)
+        if unstorable:
+            errors += unstorable
             continue
         if not any(values):
             continue
@@ -108,12 +139,9 @@ def _sheet(name: str, lines: Iterator[tuple[int, list[str]]]) -> Sheet:
             for number, value in enumerate(values, start=1)
             if value and (number > len(header) or not header[number - 1])
         )
-        rows.append(SheetRow(line, cells, extra))
+        yield SheetRow(line, cells, extra)
     if errors:
         raise ImportFailed(errors)
-    if header is None:
-        raise _file_error(name, "the file is empty; line 1 must be the header row")
-    return Sheet(name, tuple(header), tuple(rows))
 
 
 def _unstorable(
@@ -143,17 +171,39 @@ def _column_name(header: list[str] | None, number: int) -> str:
 
 
 def _csv_lines(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:
-    text = decode_csv(path.read_bytes(), name)
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
+    """A UTF-8 file (checked a block at a time) is read as it streams, so a long history takes
+    little memory; any other is decoded whole by its detected encoding (encoding.py)."""
     if csv.field_size_limit() < CSV_FIELD_LIMIT:
         csv.field_size_limit(CSV_FIELD_LIMIT)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    if _is_utf8(path):
+        with path.open(encoding="utf-8-sig", newline="") as text:
+            yield from _read_csv(text, name)
+    else:
+        yield from _read_csv(io.StringIO(decode_csv(path.read_bytes(), name), newline=""), name)
+
+
+def _read_csv(text: io.TextIOBase, name: str) -> Iterator[tuple[int, list[str]]]:
+    first = text.readline()
+    delimiter = max((",", ";", "\t"), key=first.count)
+    text.seek(0)
+    reader = csv.reader(text, delimiter=delimiter)
     try:
         for number, values in enumerate(reader, start=1):
             yield number, [v.strip() for v in values]
     except csv.Error as error:
         raise ImportFailed([RowError(name, reader.line_num, "file", str(error))]) from None
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    with path.open("rb") as raw:
+        try:
+            while block := raw.read(READ_BLOCK):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
 
 
 def _xlsx_lines(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:

@@ -5,11 +5,12 @@ from .audit import AuditLog
 from .brand import Brand, BrandMember
 from .checkin import CheckIn, CheckInIssue, CheckInPhoto
 from .cost import LandedCharge
+from .digest import DigestSubscription, WeeklyDigest
 from .factory import Contact, Factory, FactoryClosure
 from .gate import Gate, GateChecklistItem
 from .messaging import ConversationState, OutboxMessage, ScheduledPrompt, SeenInbound
 from .orders import ProductionOrder, PurchaseOrder, PurchaseOrderLine, Style, TnaMilestone
-from .qc import QcDefect, QcInspection
+from .qc import QcDefect, QcInspection, QcPhoto
 
 __all__ = [
     "Alert",
@@ -21,6 +22,7 @@ __all__ = [
     "CheckInPhoto",
     "Contact",
     "ConversationState",
+    "DigestSubscription",
     "Factory",
     "FactoryClosure",
     "Gate",
@@ -32,8 +34,10 @@ __all__ = [
     "PurchaseOrderLine",
     "QcDefect",
     "QcInspection",
+    "QcPhoto",
     "ScheduledPrompt",
     "SeenInbound",
     "Style",
     "TnaMilestone",
+    "WeeklyDigest",
 ]

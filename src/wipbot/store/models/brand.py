@@ -18,6 +18,8 @@ class Brand(SQLModel, table=True):
     alerts_channel: str | None = Field(default=None, max_length=32)
     approvals_channel: str | None = Field(default=None, max_length=32)
     buffer_days: int = 3
+    timezone: str = Field(default="UTC", max_length=64)
+    """IANA name: when the brand's Monday begins, for its weekly digest."""
     created_at: datetime = created_at_field()
 
 

@@ -4,26 +4,32 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Index, SQLModel
 
 from ._base import created_at_field
 
 
 class CheckIn(SQLModel, table=True):
     __tablename__ = "checkin"
+    # A factory's latest shipments, newest first, without reading its whole history.
+    __table_args__ = (Index("ix_checkin_milestone_reported_at", "milestone", "reported_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     production_order_id: int = Field(foreign_key="production_order.id", index=True)
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     source: str = Field(max_length=16)
     reported_at: datetime = Field(index=True)
-    milestone: str = Field(max_length=16)
+    # None: not started yet (materials not in), so the report can still carry issues and delays.
+    milestone: str | None = Field(default=None, max_length=16)
     qty_cut: int | None = None
     qty_sewn: int | None = None
     qty_finished: int | None = None
     qty_packed: int | None = None
     qty_shipped: int | None = None
     revised_exf: date | None = None
+    # The day the goods really left, when the contact or the import says it (a weekly check-in
+    # that says "shipped" is otherwise days after the real date).
+    shipped_on: date | None = None
     note: str = Field(default="", max_length=2000)
     created_at: datetime = created_at_field()
 

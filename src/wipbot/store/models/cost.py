@@ -20,4 +20,6 @@ class LandedCharge(SQLModel, table=True):
     currency: str = Field(default="USD", max_length=3)
     basis: str = Field(default="value", max_length=8)
     reference: str = Field(default="", max_length=120)
+    stage: str = Field(default="actual", max_length=8)
+    """`estimate` while costing, `actual` once the invoice arrives."""
     created_at: datetime = created_at_field()

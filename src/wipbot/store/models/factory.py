@@ -54,4 +54,6 @@ class Contact(SQLModel, table=True):
     linked_at: datetime | None = None
     last_inbound_at: datetime | None = None
     active: bool = True
+    role: str = Field(default="contact", max_length=16)
+    """`contact` answers the weekly check-in; `inspector` only reports QC inspections."""
     created_at: datetime = created_at_field()

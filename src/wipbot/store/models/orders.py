@@ -19,6 +19,7 @@ class Style(SQLModel, table=True):
     code: str = Field(max_length=40)
     name: str = Field(default="", max_length=160)
     category: str = Field(default="", max_length=60)
+    season: str = Field(default="", max_length=16)
 
 
 class PurchaseOrder(SQLModel, table=True):

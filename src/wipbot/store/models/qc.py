@@ -34,3 +34,14 @@ class QcDefect(SQLModel, table=True):
     category: str = Field(max_length=60)
     severity: str = Field(max_length=8)
     count: int
+
+
+class QcPhoto(SQLModel, table=True):
+    """A photo sent with an inspection: the chat platform keeps the file, we keep its id."""
+
+    __tablename__ = "qc_photo"
+
+    id: int | None = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="qc_inspection.id", index=True)
+    platform: str = Field(max_length=16)
+    file_id: str = Field(max_length=255)

@@ -1,0 +1,81 @@
+"""Backtest figures over generated seasons: `python -m bench.backtest_seasons [--orders N]`.
+
+Each season (seed, and assumption changes such as `hide_scale=2`) is generated, imported into a
+fresh SQLite database and backtested at a 14-day lead, as `wipbot season generate`, `wipbot
+import` and `wipbot backtest` would. Prints one line per season and rule, and the time taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from wipbot.bot.commands.backtest import backtest
+from wipbot.seasons import SeasonAssumptions, generate_season, write_season
+from wipbot.store.db import make_engine, make_session_factory, transaction
+from wipbot.store.importing import IMPORTERS
+from wipbot.store.migrate import upgrade
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "hide x2": {"hide_scale": 2.0},
+    "hide x0": {"hide_scale": 0.0},
+    "missed x2": {"missed_scale": 2.0},
+    "trouble x1.5": {"trouble_scale": 1.5},
+    "trouble x0.6": {"trouble_scale": 0.6},
+    "worry x3": {"worry_scale": 3.0},
+}
+
+
+async def one(
+    seed: int, assumptions: SeasonAssumptions, folder: Path
+) -> tuple[dict[str, Any], float]:
+    write_season(generate_season(seed, assumptions), folder)
+    url = f"sqlite+aiosqlite:///{folder / 'season.db'}"
+    await upgrade(url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    try:
+        for kind in ("factories", "pos", "checkins"):
+            async with transaction(sessions) as session:
+                await IMPORTERS[kind](session, folder / f"{kind}.csv", file=kind)
+        started = time.perf_counter()
+        report = await backtest(sessions, None, None, None, 14)
+        return report, time.perf_counter() - started
+    finally:
+        await engine.dispose()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=350)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
+    args = parser.parse_args()
+    print("season | seed | rule | orders | late | recall | precision | lead | flags/wk | "
+          "posts/wk | replies/wk | backtest s")  # fmt: skip
+    for name in args.variants:
+        for seed in args.seeds:
+            assumptions = replace(
+                SeasonAssumptions(production_orders=args.orders), **VARIANTS[name]
+            )
+            with tempfile.TemporaryDirectory() as workdir:
+                report, seconds = await one(seed, assumptions, Path(workdir))
+            alerts = report["alerts"]
+            for rule in report["rules"]:
+                print(
+                    f"{name} | {seed} | {rule['rule']} | {rule['orders']} | {rule['late']} | "
+                    f"{rule['recall']} | {rule['precision']} | {rule['median_lead_days']} | "
+                    f"{rule['flags_per_order_week']} | {alerts['posts_per_order_week']} | "
+                    f"{alerts['replies_per_order_week']} | {seconds:.1f}",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

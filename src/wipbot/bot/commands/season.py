@@ -1,0 +1,70 @@
+"""`wipbot season generate`: a simulated season as the files `wipbot import` reads.
+
+For tests, benchmarks, the demo and anyone who wants to see how the alerts would behave before
+trusting them with a real season. docs/seasons.md lists the assumptions behind it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from wipbot.seasons import SeasonAssumptions, generate_season, write_season
+
+from .common import console, fail
+
+app = typer.Typer(help="Simulated seasons for backtests and demos.", no_args_is_help=True)
+
+
+@app.command("generate")
+def generate_command(
+    seed: int = typer.Option(..., "--seed", help="The same seed gives the same season."),
+    out: Path = typer.Option(..., "--out", help="Directory for the four CSV files."),
+    orders: int = typer.Option(350, "--orders", min=1, help="Production orders in the season."),
+    start: str = typer.Option(
+        SeasonAssumptions.start.isoformat(), "--start", help="First Monday of the season."
+    ),
+    trouble: float = typer.Option(
+        1.0, "--trouble", min=0.0, help="Multiplier on every disruption's chance."
+    ),
+    hide: float = typer.Option(
+        1.0, "--hide", min=0.0, help="Multiplier on the share of problems contacts hide."
+    ),
+    missed: float = typer.Option(
+        1.0, "--missed", min=0.0, help="Multiplier on the share of check-ins missed."
+    ),
+    worry: float = typer.Option(
+        1.0, "--worry", min=0.0, help="Multiplier on worries that come to nothing."
+    ),
+    legacy: bool = typer.Option(
+        False,
+        "--legacy",
+        help="No 'not started yet' rows and no shipped_on column (importers without them).",
+    ),
+) -> None:
+    """Write factories.csv, pos.csv, checkins.csv (to import) and truth.csv (real ship dates)."""
+    try:
+        first = date.fromisoformat(start)
+    except ValueError:
+        raise fail(f"--start: {start!r} is not a date (YYYY-MM-DD)") from None
+    assumptions = SeasonAssumptions(
+        start=first,
+        production_orders=orders,
+        trouble_scale=trouble,
+        hide_scale=hide,
+        missed_scale=missed,
+        worry_scale=worry,
+    )
+    if legacy:
+        assumptions = assumptions.for_today_importer()
+    season = generate_season(seed, assumptions)
+    paths = write_season(season, out)
+    console.print(
+        f"Season {seed}: {len(season.purchase_orders)} POs, {len(season.orders)} production "
+        f"orders, {len(season.checkins)} check-ins, {season.late_share:.0%} shipped late.",
+        highlight=False,
+    )
+    for path in paths:
+        console.print(f"  {path}", highlight=False)

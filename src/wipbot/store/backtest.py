@@ -1,0 +1,82 @@
+"""A brand's history as the backtest needs it: what really shipped when, and weekly judgements.
+
+Each judgement is `wip_board(..., as_of=day)`, the same one `wipbot po list --as-of` shows, so
+the backtest scores the engine a brand sees and not a copy of it. The real ex-factory date is
+the `shipped_on` a check-in gives, else the day of the first check-in that says shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from wipbot.production.backtest import Outcome
+from wipbot.production.milestones import Milestone
+
+from .models import CheckIn, Factory, ProductionOrder, PurchaseOrder
+from .wip import CANCELLED, OrderStatus, PoStatus, wip_board
+
+
+def order_key(po_number: str, order_number: str) -> str:
+    """Production-order numbers are unique within their PO only."""
+    return f"{po_number}/{order_number}"
+
+
+@dataclass(frozen=True)
+class History:
+    outcomes: tuple[Outcome, ...]
+    records: dict[str, tuple[ProductionOrder, PurchaseOrder]]
+    first_checkin: date | None
+    last_checkin: date | None
+
+
+async def load_history(session: AsyncSession, brand_id: int) -> History:
+    """Every open or finished production order of the brand with its real ex-factory date."""
+    rows = (
+        await session.exec(
+            select(ProductionOrder, PurchaseOrder, Factory)
+            .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
+            .join(Factory, col(Factory.id) == ProductionOrder.factory_id)
+            .where(PurchaseOrder.brand_id == brand_id)
+        )
+    ).all()
+    live = [(o, po, f) for o, po, f in rows if o.status != CANCELLED and po.status != CANCELLED]
+    zone = {o.id: ZoneInfo(f.timezone) for o, _, f in live}
+    checkins = (
+        await session.exec(select(CheckIn).where(col(CheckIn.production_order_id).in_(list(zone))))
+    ).all()
+    shipped: dict[int, date] = {}
+    days = []
+    for checkin in checkins:
+        day = checkin.reported_at.astimezone(zone[checkin.production_order_id]).date()
+        days.append(day)
+        if checkin.milestone != Milestone.SHIPPED.value:
+            continue
+        real = checkin.shipped_on or day
+        current = shipped.get(checkin.production_order_id)
+        shipped[checkin.production_order_id] = min(real, current) if current else real
+    ordered = sorted(live, key=lambda r: (r[1].po_number, r[0].number))
+    outcomes = tuple(
+        Outcome(order_key(po.po_number, o.number), po.committed_exf, shipped.get(o.id or 0))
+        for o, po, _ in ordered
+    )
+    records = {order_key(po.po_number, o.number): (o, po) for o, po, _ in ordered}
+    return History(outcomes, records, min(days, default=None), max(days, default=None))
+
+
+async def boards_on(
+    session: AsyncSession, brand_id: int, days: Sequence[date]
+) -> AsyncIterator[tuple[date, list[PoStatus]]]:
+    """The board as it was judged on each day, from what was known that day."""
+    for day in days:
+        yield day, await wip_board(session, brand_id, today=day, as_of=day)
+
+
+def overdue_milestone(order: OrderStatus) -> bool:
+    """The plain rule: a planned milestone date has passed and the milestone is not reported."""
+    return any(m.actual is None and (m.days_late or 0) > 0 for m in order.milestones)

@@ -1,0 +1,104 @@
+"""The season generator: deterministic, importable columns, and the world it claims to model."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from pathlib import Path
+
+from wipbot.production.milestones import Milestone
+from wipbot.seasons import SeasonAssumptions, generate_season, write_season
+from wipbot.store.importing import checkins, factories, pos
+
+SMALL = SeasonAssumptions(production_orders=120)
+
+
+def header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8") as handle:
+        return next(csv.reader(handle))
+
+
+def test_same_seed_same_season_other_seed_other_season(tmp_path: Path) -> None:
+    first = write_season(generate_season(7, SMALL), tmp_path / "a")
+    again = write_season(generate_season(7, SMALL), tmp_path / "b")
+    other = write_season(generate_season(8, SMALL), tmp_path / "c")
+    assert [p.read_text() for p in first] == [p.read_text() for p in again]
+    assert first[2].read_text() != other[2].read_text()
+
+
+def test_files_use_only_the_columns_the_importers_read(tmp_path: Path) -> None:
+    paths = write_season(generate_season(1, SMALL), tmp_path)
+    for path, module in zip(paths, (factories, pos, checkins), strict=False):
+        known = set(module.REQUIRED) | set(module.OPTIONAL)
+        assert set(header(path)) <= known, path.name
+        assert set(module.REQUIRED) <= set(header(path)), path.name
+
+
+def test_default_season_has_the_promised_shape() -> None:
+    season = generate_season(3)
+    assert len(season.orders) == 350
+    assert {f.country for f in season.assumptions.factories} == {"BD", "VN", "CN", "TR", "PT"}
+    assert 0.2 <= season.late_share <= 0.45
+    causes = [p.flag.value for o in season.orders for p in o.problems]
+    assert max(set(causes), key=causes.count) == "fabric_late"
+    assert any(p.hidden for o in season.orders for p in o.problems)
+    # Early shippers do ship before their planned date; late factories slip more.
+    early = [o for o in season.orders if o.factory.habit == "early"]
+    assert any(o.shipped_on < o.plan[Milestone.SHIPPED] for o in early)
+    late_share = {
+        habit: sum(o.days_late > 0 for o in group) / len(group)
+        for habit in ("reliable", "late")
+        if (group := [o for o in season.orders if o.factory.habit == habit])
+    }
+    assert late_share["late"] > 2 * late_share["reliable"]
+
+
+def test_reports_follow_the_truth_and_stop_at_the_shipment() -> None:
+    season = generate_season(5, SMALL)
+    truth = {o.number: o for o in season.orders}
+    not_started = 0
+    for row in season.checkins:
+        order = truth[row.production_order]
+        day = row.reported_at.date()
+        assert day <= order.shipped_on or row.milestone is Milestone.SHIPPED
+        reached = [m for m in Milestone if order.actual[m] <= day]
+        assert row.milestone == (reached[-1] if reached else None)
+        not_started += row.milestone is None
+        if row.milestone is Milestone.SHIPPED:
+            assert row.shipped_on == order.shipped_on
+    assert not_started > 0
+    shipped = {r.production_order for r in season.checkins if r.milestone is Milestone.SHIPPED}
+    assert shipped == set(truth)
+
+
+def test_today_importer_option_writes_no_blank_milestone_nor_shipped_on(tmp_path: Path) -> None:
+    season = generate_season(2, SMALL.for_today_importer())
+    assert all(row.milestone is not None for row in season.checkins)
+    paths = write_season(season, tmp_path)
+    assert "shipped_on" not in header(paths[2])
+
+
+def test_more_hiding_means_fewer_problems_reported() -> None:
+    def reported(scale: float) -> int:
+        season = generate_season(4, replace(SMALL, hide_scale=scale, worry_scale=0.0))
+        return sum(len(row.issues) for row in season.checkins)
+
+    assert reported(2.0) < reported(1.0) < reported(0.0)
+
+
+def test_the_generator_imports_nothing_of_wipbot_but_the_production_rules() -> None:
+    import ast
+
+    import wipbot.seasons
+
+    package = Path(wipbot.seasons.__file__).parent
+    imported = set()
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+    ours = {name for name in imported if name.startswith("wipbot")}
+    assert ours and all(name.startswith("wipbot.production") for name in ours)
+    assert "wipbot.production.risk" not in ours  # a world model, not a mirror of the engine
