@@ -177,7 +177,7 @@ async def test_not_started_yet_in_the_terminal(sqlite_session_factory: SessionFa
     chat = await console_chat(sqlite_session_factory)
     printed: list[str] = []
     # not started, fabric late, done, 7 days, skip the note, date holds, confirm
-    lines = ["/checkin", "1", "2", "8", "2", "1", "1", "1", "/quit", "x"]
+    lines = ["/checkin", "1", "3", "9", "2", "1", "1", "1", "/quit", "x"]
     await run_console(chat, scripted(lines), printed.append)
     output = "\n".join(printed)
     assert "Stage: Not started yet" in output and "Fabric late (+7 d)" in output
