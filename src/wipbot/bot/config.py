@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", alias="WIPBOT_HOST")
     port: int = Field(default=8000, alias="WIPBOT_PORT")
     public_url: str | None = Field(default=None, alias="WIPBOT_PUBLIC_URL")
+    media_secret: SecretStr | None = Field(default=None, alias="WIPBOT_MEDIA_SECRET")
 
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")

@@ -1,4 +1,4 @@
-"""The one Starlette app: platform routes plus /healthz and /metrics.
+"""The one Starlette app: platform routes, signed photo links, /healthz and /metrics.
 
 Both keep answering while the database is unreachable: /healthz says so (503, "database":
 "down"), /metrics shows what it knows without the database and `wipbot_database_up 0`.
@@ -89,7 +89,10 @@ def build_web_app(
     channels: Sequence[Channel],
     inbound: InboundPipeline | None = None,
     clock: Clock = system_clock,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
+    """`extra_routes` are the process's own beyond the channels', such as signed photo links."""
+
     async def healthz(_: Request) -> Response:
         up = await database_up(session_factory)
         return JSONResponse(
@@ -115,5 +118,6 @@ def build_web_app(
     routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/metrics", metrics)]
     for channel in channels:
         routes.extend(channel.routes)
+    routes.extend(extra_routes)
 
     return Starlette(routes=routes)
