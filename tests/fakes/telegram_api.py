@@ -146,6 +146,8 @@ class FakeTelegramApi(FakeApi):
         self.chats: dict[str, list[SentMessage]] = {}
         self.webhook = Webhook()
         self.commands: dict[str | None, list[dict[str, str]]] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}
+        """file_id -> (file_path, bytes), served at /file/bot<token>/<file_path>."""
         self._updates: list[dict[str, Any]] = []
         self._new_update = asyncio.Event()
         self._update_ids = itertools.count(900000001)
@@ -162,6 +164,7 @@ class FakeTelegramApi(FakeApi):
         return [
             web.get("/_fake/stats", self._stats),
             web.get("/_fake/wait", self._wait),
+            web.get("/file/{prefix}/{file_path:.*}", self._file),
             web.route("*", "/{path:.*}", self._handle),
         ]
 
@@ -199,6 +202,25 @@ class FakeTelegramApi(FakeApi):
             return web.json_response({"count": len(messages)}, status=408)
         chat = {"id": int(chat_id), "type": "private"}
         return web.json_response({"count": len(messages), "message": messages[-1].as_json(chat)})
+
+    def put_file(self, file_id: str, content: bytes, *, extension: str = "jpg") -> str:
+        """A file a user sent, kept as Telegram keeps it; returns its file_path."""
+        path = f"photos/file_{len(self.files)}.{extension}"
+        self.files[file_id] = (path, content)
+        return path
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """File downloads: octet-stream whatever the file, as Telegram serves them."""
+        await self.record(Call("file", {"path": request.match_info["file_path"]}))
+        if request.match_info["prefix"] != f"bot{self.token}":
+            return _error(401, "Unauthorized")
+        failure = self.take_failure("file")
+        if failure is not None:
+            return _failure(failure)
+        for path, content in self.files.values():
+            if path == request.match_info["file_path"]:
+                return web.Response(body=content, content_type="application/octet-stream")
+        return _error(404, "Not Found")
 
     # -- what the bot sent ---------------------------------------------------------------------
 
@@ -342,6 +364,16 @@ class FakeTelegramApi(FakeApi):
 
     async def _api_getFile(self, params: dict[str, Any]) -> Any:
         file_id = params["file_id"]
+        if self.files and file_id not in self.files:
+            return _error(400, "Bad Request: invalid file_id")
+        if file_id in self.files:
+            path, content = self.files[file_id]
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id[-8:],
+                "file_size": len(content),
+                "file_path": path,
+            }
         return {
             "file_id": file_id,
             "file_unique_id": file_id[-8:],
