@@ -156,6 +156,9 @@ async def test_tampered_or_expired_links_are_refused_without_asking_the_platform
         url.replace(f"/media/qc/{served.photos['telegram']}?", f"/media/qc/{other}?"),
         re.sub(r"exp=(\d+)", lambda m: f"exp={int(m.group(1)) + 86400}", url),
         url.split("?")[0],
+        re.sub(r"sig=\w+", "sig=%C3%A9t%C3%A9", url),
+        re.sub(r"exp=(\d+)", "exp=" + "9" * 5000, url),
+        re.sub(r"exp=(\d+)", "exp=%D9%A1%D9%A2", url),
     ]
     for bad in tampered:
         response = await served.http.get(bad)

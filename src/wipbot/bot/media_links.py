@@ -19,6 +19,7 @@ from .config import Settings
 PHOTO_PATH = "/media/qc/{photo_id:int}"
 LINK_LIFETIME = timedelta(days=7)
 DERIVATION_LABEL = b"wipbot media links v1"
+MAX_EXPIRY_DIGITS = 12
 
 PhotoUrl = Callable[[PhotoRef], str | None]
 """A signed link to a photo, or None where there is none (console photos, not yet stored)."""
@@ -58,9 +59,13 @@ class MediaSigner:
         return f"exp={expires}&sig={self.signature(photo_id, expires)}"
 
     def valid(self, photo_id: int, expires: str, signature: str, now: datetime) -> bool:
-        if not expires.isdigit() or int(expires) < now.timestamp():
+        """Whatever the query holds: only ASCII digits of a sane length count as an expiry."""
+        if not (expires.isascii() and expires.isdigit() and len(expires) <= MAX_EXPIRY_DIGITS):
             return False
-        return hmac.compare_digest(signature, self.signature(photo_id, int(expires)))
+        if int(expires) < now.timestamp():
+            return False
+        expected = self.signature(photo_id, int(expires)).encode()
+        return hmac.compare_digest(signature.encode(), expected)
 
 
 @dataclass(frozen=True)
