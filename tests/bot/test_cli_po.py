@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from wipbot.bot.cli import app
+from wipbot.cli.main import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TODAY = ["--today", "2026-11-26"]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from wipbot.scheduler.clock import ManualClock
+from wipbot.demo.clock import ManualClock
 from wipbot.scheduler.config import RateLimit, SenderConfig
 from wipbot.scheduler.sender import OutboxSender
 from wipbot.store.db import SessionFactory, transaction
