@@ -21,10 +21,10 @@ from wipbot.cli.po import board_table, show, status_view
 from wipbot.demo.clock_act import by_the_clock, demo_start
 from wipbot.demo.console_act import act_factory_checkin
 from wipbot.demo.slack_act import act_slack
+from wipbot.production.names import key
 from wipbot.store.brands import upsert_brand
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.importing import ImportFailed
-from wipbot.store.importing.cells import key
 from wipbot.store.models import Brand
 from wipbot.store.wip import po_status, wip_board
 
