@@ -239,6 +239,7 @@ async def test_it_starts_with_every_channel_on_and_says_so(
 ) -> None:
     assert health == {
         "status": "ok",
+        "database": "up",
         "channels": {
             "slack": "http /slack/events",
             "telegram": "webhook",

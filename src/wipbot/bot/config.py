@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     risk_scan_hours: float = Field(default=6, gt=0, alias="WIPBOT_RISK_SCAN_HOURS")
     outbox_max_attempts: int = Field(default=8, ge=1, alias="WIPBOT_OUTBOX_MAX_ATTEMPTS")
     outbox_concurrency: int = Field(default=8, ge=1, alias="WIPBOT_OUTBOX_CONCURRENCY")
+    outbox_max_age_hours: float = Field(default=24, gt=0, alias="WIPBOT_OUTBOX_MAX_AGE_HOURS")
     telegram_rate: float = Field(default=30, gt=0, alias="WIPBOT_TELEGRAM_RATE")
     telegram_chat_rate: float = Field(default=1, gt=0, alias="WIPBOT_TELEGRAM_CHAT_RATE")
     slack_channel_rate: float = Field(default=1, gt=0, alias="WIPBOT_SLACK_CHANNEL_RATE")
@@ -81,9 +82,10 @@ class Settings(BaseSettings):
             risk_scan_every=timedelta(hours=self.risk_scan_hours),
             sender=SenderConfig(
                 max_attempts=self.outbox_max_attempts,
+                max_age=timedelta(hours=self.outbox_max_age_hours),
                 concurrency=self.outbox_concurrency,
                 platform_limits={
-                    "telegram": RateLimit(self.telegram_rate, max(1, int(self.telegram_rate))),
+                    "telegram": RateLimit(self.telegram_rate),
                     "whatsapp": RateLimit(self.whatsapp_rate, max(1, int(self.whatsapp_rate))),
                 },
                 chat_limits={

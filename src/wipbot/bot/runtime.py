@@ -52,7 +52,7 @@ def build_runtime(settings: Settings, session_factory: SessionFactory) -> Runtim
     wake = asyncio.Event()
     context = ChannelContext(settings, session_factory, wake_sender=wake.set)
     channels = [channel for build in channel_builders() if (channel := build(context)) is not None]
-    app = build_web_app(session_factory, channels)
+    app = build_web_app(session_factory, channels, context.inbound)
     return Runtime(settings, session_factory, channels, app, wake)
 
 
