@@ -8,12 +8,14 @@ stays light. The platform adapters under `bot/` do not import each other.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "src" / "wipbot"
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "wipbot"
 
 PLATFORM_LIBS = {
     "slack_bolt",
@@ -184,3 +186,10 @@ def test_the_checks_catch_each_new_kind_of_violation(tmp_path: Path) -> None:
     assert eager_violations("cli", root) == [
         "cli/demo.py imports wipbot.demo.command when it loads"
     ]
+
+
+def test_every_module_the_architecture_picture_names_exists() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\b[a-z_]+/[a-z_/]+\.py\b", text)) - {"tests/test_layers.py"}
+    assert len(named) > 30
+    assert sorted(p for p in named if not (PACKAGE / p).is_file()) == []
