@@ -59,7 +59,7 @@ def wipbot_command() -> list[str]:
     script = Path(sys.executable).parent / "wipbot"
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from wipbot.bot.cli import main; main()"]
+    return [sys.executable, "-c", "from wipbot.cli.main import main; main()"]
 
 
 def free_port() -> int:

@@ -17,8 +17,8 @@ from tests.bot.telegram_fixtures import LAN, Clock, checkins, running_bot, seed
 from tests.fakes.telegram_api import TOKEN, FakeTelegramApi
 from wipbot.bot.telegram.channel import build_application
 from wipbot.bot.telegram.transport import TelegramTransport
+from wipbot.demo.clock import ManualClock
 from wipbot.handlers.messages import Reply, reply_to_payload
-from wipbot.scheduler.clock import ManualClock
 from wipbot.scheduler.config import SenderConfig
 from wipbot.scheduler.sender import OutboxSender
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction

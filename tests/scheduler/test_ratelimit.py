@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from wipbot.scheduler.clock import ManualClock
+from wipbot.demo.clock import ManualClock
 from wipbot.scheduler.config import RateLimit
 from wipbot.scheduler.ratelimit import CHAT_MARGIN, MARGIN, RateLimiter
 

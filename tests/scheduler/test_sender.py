@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from wipbot.scheduler.clock import ManualClock
+from wipbot.demo.clock import ManualClock
 from wipbot.scheduler.config import RateLimit, SenderConfig
 from wipbot.scheduler.ratelimit import CHAT_MARGIN, MARGIN
 from wipbot.scheduler.sender import OutboxSender

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,13 +35,11 @@ async def test_concurrent_read_then_write_transactions_both_commit(
 
 
 async def test_a_failing_unit_of_work_writes_nothing(session_factory: SessionFactory) -> None:
-    try:
+    with pytest.raises(ValueError, match="bad input"):
         async with transaction(session_factory) as s:
             s.add(Brand(name="half-written"))
             await s.flush()
             raise ValueError("bad input")
-    except ValueError:
-        pass
     async with session_factory() as s:
         assert (await s.exec(select(Brand))).all() == []
 

@@ -20,8 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from wipbot.production.aql import AqlConfig, InspectionVerdict, SamplingPlan, Severity, judge
+from wipbot.production.names import key
 from wipbot.store import audit
-from wipbot.store.importing.cells import key
 from wipbot.store.importing.qc import (
     INSPECTOR_MAX_LENGTH,
     NOTE_MAX_LENGTH,
