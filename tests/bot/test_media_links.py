@@ -28,7 +28,7 @@ from wipbot.bot.media_links import PhotoLinks, photo_links
 from wipbot.bot.slack.text import blocks_to_text
 from wipbot.bot.web import build_web_app
 from wipbot.handlers.qc import PhotoRef, record_inspection
-from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
 from wipbot.store.models import QcPhoto
 
 JPEG = b"\xff\xd8\xff\xe0fake-jpeg-seam" + bytes(range(256)) * 64
@@ -239,3 +239,16 @@ async def test_without_a_public_url_the_card_shows_the_ids(
         await slack.command("/qc", "PO-2001", user=VIEWER)
         text = blocks_to_text(fake.responses[-1][1]["blocks"])
     assert "Telegram `AgACAgQ-seam`" in text and "/media/qc/" not in text
+
+
+async def test_a_database_outage_is_a_503_that_says_try_again(served: Served) -> None:
+    unreachable = make_session_factory(make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/x"))
+    settings = settings_for(served.telegram, served.graph, served.url)
+    routes = media_routes_for(settings, unreachable, served.clock)
+    app = build_web_app(unreachable, [], extra_routes=routes)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=served.url) as client:
+        response = await client.get(link(served, "telegram"))
+    assert response.status_code == 503
+    assert response.text == "wipbot is briefly unavailable; try again"
+    assert served.telegram.calls_to("getFile") == []

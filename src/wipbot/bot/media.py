@@ -1,7 +1,8 @@
 """GET /media/qc/{id}: checks the signed link, then streams the photo from the platform keeping it.
 
 Answers 403 for a bad or expired signature, 404 for a photo we do not know or do not serve, and
-502 with a short sentence when the platform will not hand the file over.
+502 with a short sentence when the platform will not hand the file over, 503 while the
+database cannot be reached.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .config import Settings
 from .downloads import Download, Fetcher, MediaUnavailable
 from .media_links import PHOTO_PATH, MediaSigner, media_secret, served_platforms
 from .telegram.media import telegram_fetcher
+from .unavailable import is_unavailable
 from .whatsapp import graph_config
 from .whatsapp.media import whatsapp_fetcher
 
@@ -52,8 +54,14 @@ def media_routes(
         query = request.query_params
         if not signer.valid(photo_id, query.get("exp", ""), query.get("sig", ""), clock()):
             return PlainTextResponse("invalid or expired link", status_code=403)
-        async with reading(session_factory) as session:
-            row = await session.get(QcPhoto, photo_id)
+        try:
+            async with reading(session_factory) as session:
+                row = await session.get(QcPhoto, photo_id)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            log.warning("media: photo %s: database unavailable", photo_id)
+            return PlainTextResponse("wipbot is briefly unavailable; try again", status_code=503)
         fetch = None if row is None else fetchers.get(row.platform)
         if row is None or fetch is None:
             return PlainTextResponse("no such photo", status_code=404)
