@@ -52,3 +52,22 @@ async def test_platforms_without_limits_never_wait() -> None:
     clock = ManualClock(T0)
     rates = limiter(clock)
     assert [await rates.acquire("console", "me") for _ in range(100)] == [0.0] * 100
+
+
+async def test_a_one_at_a_time_chat_is_timed_from_the_previous_answer() -> None:
+    clock = ManualClock(T0)
+    rates = limiter(clock, telegram=RateLimit(1))
+    assert await rates.acquire("telegram", "A") == 0.0
+    await clock.sleep(0.8)  # the request took 0.8 s: it may have reached the platform at 0.79
+    rates.completed("telegram", "A")
+    interval = 1 / (1 - CHAT_MARGIN)
+    assert await rates.acquire("telegram", "A") == pytest.approx(interval)
+    assert (clock() - T0).total_seconds() == pytest.approx(0.8 + interval)
+
+
+async def test_a_chat_with_a_burst_is_not_slowed_by_answers() -> None:
+    clock = ManualClock(T0)
+    rates = RateLimiter(clock, clock.sleep, {}, {"whatsapp": RateLimit(1, 3)})
+    for _ in range(3):
+        assert await rates.acquire("whatsapp", "X") == 0.0
+        rates.completed("whatsapp", "X")

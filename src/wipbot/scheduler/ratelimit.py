@@ -3,7 +3,9 @@
 A reservation takes its token at once (the bucket may go into debt) and says how long to wait,
 so callers queue fairly in the order they asked without a lock. Buckets run `MARGIN` below the
 configured rate: a platform measures arrivals, and two sends spaced exactly at its limit can
-arrive closer than that after a few milliseconds of jitter on the way.
+arrive closer than that after a few milliseconds of jitter on the way. A chat allowed one
+message at a time (burst 1) also waits a full interval after its previous send *completed*:
+the platform saw that request before it answered, so no delay on the way can bunch the two.
 """
 
 from __future__ import annotations
@@ -50,11 +52,30 @@ class RateLimiter:
     platform_limits: Mapping[str, RateLimit]
     chat_limits: Mapping[str, RateLimit]
     _buckets: dict[tuple[str, str | None], TokenBucket] = field(default_factory=dict)
+    _completed: dict[tuple[str, str], float] = field(default_factory=dict)
 
     async def acquire(self, platform: str, chat_id: str) -> float:
         """Wait for the chat's turn, then the platform's; returns the seconds waited."""
-        waited = await self._take(platform, chat_id, self.chat_limits.get(platform))
+        waited = await self._after_previous(platform, chat_id, self.chat_limits.get(platform))
+        waited += await self._take(platform, chat_id, self.chat_limits.get(platform))
         return waited + await self._take(platform, None, self.platform_limits.get(platform))
+
+    def completed(self, platform: str, chat_id: str) -> None:
+        """The platform answered a send to this chat: the next one is timed from now."""
+        limit = self.chat_limits.get(platform)
+        if limit is not None and limit.burst == 1:
+            self._completed[(platform, chat_id)] = self.clock().timestamp()
+
+    async def _after_previous(self, platform: str, chat_id: str, limit: RateLimit | None) -> float:
+        done = self._completed.get((platform, chat_id))
+        if limit is None or done is None:
+            return 0.0
+        interval = 1 / (limit.per_second * (1 - CHAT_MARGIN))
+        wait = done + interval - self.clock().timestamp()
+        if wait <= 0:
+            return 0.0
+        await self.sleep(wait)
+        return wait
 
     async def _take(self, platform: str, chat_id: str | None, limit: RateLimit | None) -> float:
         if limit is None:
@@ -76,3 +97,6 @@ class RateLimiter:
         for key, bucket in list(self._buckets.items()):
             if key[1] is not None and now - bucket.updated > older_than_seconds:
                 del self._buckets[key]
+        for chat, done in list(self._completed.items()):
+            if now - done > older_than_seconds:
+                del self._completed[chat]
