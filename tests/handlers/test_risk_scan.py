@@ -102,10 +102,11 @@ async def test_repeated_scans_and_restarts_change_nothing(scenario: Scenario) ->
         async with transaction(scenario.factory) as session:
             results.append(await rescore_all(session, today=date(2026, 9, 2)))
         await scenario.rescore(date(2026, 9, 2))
-    assert [(r.assessed, r.raised, r.updated, r.resolved) for r in results] == [
-        (1, 1, 0, 0),
-        (1, 0, 0, 0),
-        (1, 0, 0, 0),
+    # The check-in's own rescore changes nothing the scan judged from: the scan keeps it.
+    assert [(r.assessed, r.kept, r.raised, r.updated, r.resolved) for r in results] == [
+        (1, 0, 1, 0, 0),
+        (0, 1, 0, 0, 0),
+        (0, 1, 0, 0, 0),
     ]
     assert len(await scenario.alerts()) == 1
     assert await scenario.posts() == ["send"]

@@ -22,6 +22,7 @@ import holidays
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.production.judgement_horizon import judgement_stands_until
 from wipbot.production.milestones import MILESTONES, IssueFlag, Milestone
 from wipbot.production.progress import Report, ReportedIssue, derive_state
 from wipbot.production.risk import RiskAssessment, RiskInput, RiskStatus, assess
@@ -104,6 +105,8 @@ class OrderStatus:
     open_issues: tuple[IssueInfo, ...]
     revised_exf: date | None
     risk: RiskAssessment
+    stands_until: date | None = None
+    """The first day the judgement may differ (production.judgement_horizon); not shown."""
 
     @property
     def plan(self) -> dict[Milestone, date]:
@@ -235,6 +238,8 @@ async def resolve_brand(session: AsyncSession, name: str | None) -> Brand:
 def status_to_json(status: PoStatus) -> dict[str, Any]:
     """Plain JSON types: dates as ISO strings, money as strings so no digit is lost."""
     data = _plain(asdict(status))
+    for order in data["orders"]:
+        del order["stands_until"]
     data["styles"] = list(status.styles)
     data["colorways"] = list(status.colorways)
     return data
@@ -385,18 +390,24 @@ async def judge_brand(
     as_of: date | None = None,
     chunk: int = 500,
     factory_ids: set[int] | None = None,
+    po_ids: set[int] | None = None,
+    history: FactoryHistory | None = None,
 ) -> AsyncIterator[list[PoStatus]]:
     """Every PO of the brand judged as of a date, `chunk` POs at a time in PO-number order:
     memory stays flat however many POs the brand has. The factories' slip records are read
-    once for the whole pass."""
+    once for the whole pass. `po_ids` limits it to those POs (the risk scan's stale ones)."""
     brand = await session.get(Brand, brand_id)
     if brand is None:
         return
-    history = FactoryHistory(brand.buffer_days, as_of)
+    history = history or FactoryHistory(brand.buffer_days, as_of)
     query = select(PurchaseOrder.id).where(PurchaseOrder.brand_id == brand_id)
     if factory_ids is not None:
         query = query.where(col(PurchaseOrder.factory_id).in_(factory_ids))
-    ids = [i for i in (await session.exec(query.order_by(PurchaseOrder.po_number))).all() if i]
+    ids = [
+        i
+        for i in (await session.exec(query.order_by(PurchaseOrder.po_number))).all()
+        if i and (po_ids is None or i in po_ids)
+    ]
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
         shown = (
@@ -614,18 +625,16 @@ def _order_status(
     plan = _plan(order, po, known, inputs.buffer_days)
     derived = {Milestone(r.milestone): r.derived for r in known.plans.get(order.id, [])}
     reports = known.reports.get(order.id, [])
-    risk = assess(
-        RiskInput(
-            committed_exf=po.committed_exf,
-            plan=plan,
-            order_quantity=order.quantity,
-            reports=reports,
-            factory_slip_days=inputs.factory_slip_days,
-            non_working_days=inputs.non_working_days,
-            derived_milestones=frozenset(m for m in MILESTONES[:-1] if derived.get(m, True)),
-        ),
-        judged_on,
+    risk_input = RiskInput(
+        committed_exf=po.committed_exf,
+        plan=plan,
+        order_quantity=order.quantity,
+        reports=reports,
+        factory_slip_days=inputs.factory_slip_days,
+        non_working_days=inputs.non_working_days,
+        derived_milestones=frozenset(m for m in MILESTONES[:-1] if derived.get(m, True)),
     )
+    risk = assess(risk_input, judged_on)
     end_of_day = datetime.combine(judged_on, datetime.max.time(), tzinfo=ZoneInfo("UTC"))
     state = derive_state(order.quantity, reports, end_of_day)
     milestones = tuple(
@@ -652,6 +661,7 @@ def _order_status(
         open_issues=tuple(known.issue_notes.get(order.id, ())),
         revised_exf=state.revised_exf,
         risk=risk,
+        stands_until=judgement_stands_until(risk_input, judged_on),
     )
 
 

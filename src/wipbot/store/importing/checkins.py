@@ -50,6 +50,7 @@ from wipbot.store.models import (
     PurchaseOrder,
 )
 
+from ..risk_judgement_reset import forget
 from .cells import Row, key, parse_count, parse_date, parse_datetime, parse_issues
 from .errors import ImportFailed, RowError
 from .scope import import_done, open_stream
@@ -311,6 +312,9 @@ class _BatchWriter:
         await self._insert(new)
         await self._update(changed)
         await self._replace_issues(replaced_issues)
+        # Edited in place, so the risk scan's fingerprint would not see it: judge them anew.
+        await forget(self.session, {item.production_order_id for _, item in changed})
+        await forget(self.session, {item.production_order_id for _, item in replaced_issues})
 
     async def _existing(self, batch: Sequence[CheckInRow]) -> dict[CheckInKey, dict[str, Any]]:
         columns = [
