@@ -14,11 +14,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,6 +43,7 @@ from .models import (
     Style,
     TnaMilestone,
 )
+from .public_holidays import public_holidays
 
 SEVERITY: dict[RiskStatus, int] = {
     RiskStatus.ON_TRACK: 0,
@@ -580,14 +579,6 @@ async def _non_working_days(
         f.id: public_holidays(f.country, years) | frozenset(closures.get(f.id or 0, ()))
         for f in factories
     }
-
-
-@lru_cache(maxsize=64)
-def public_holidays(country: str, years: tuple[int, ...]) -> frozenset[date]:
-    try:
-        return frozenset(holidays.country_holidays(country, years=years))
-    except NotImplementedError:
-        return frozenset()
 
 
 async def _lines(session: AsyncSession, po_ids: list[int]) -> dict[int, tuple[LineInfo, ...]]:
