@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -51,6 +51,7 @@ from wipbot.store.models import (
 )
 
 from ..risk_judgement_reset import forget
+from .bulk import insert_many
 from .cells import Row, key, parse_count, parse_date, parse_datetime, parse_issues
 from .errors import ImportFailed, RowError
 from .scope import import_done, open_stream
@@ -355,9 +356,9 @@ class _BatchWriter:
         if not items:
             return
         now = datetime.now(UTC)
-        connection = await self.session.connection()
-        await connection.execute(
-            insert(CheckIn),
+        await insert_many(
+            self.session,
+            CheckIn.__table__,  # type: ignore[attr-defined]
             [
                 {
                     "production_order_id": item.production_order_id,
@@ -384,9 +385,7 @@ class _BatchWriter:
             for checkin_id, item in written
             for i in item.issues
         ]
-        if rows:
-            connection = await self.session.connection()
-            await connection.execute(insert(CheckInIssue), rows)
+        await insert_many(self.session, CheckInIssue.__table__, rows)  # type: ignore[attr-defined]
 
     async def _update(self, changed: Sequence[tuple[int, CheckInRow]]) -> None:
         if not changed:
