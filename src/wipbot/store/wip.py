@@ -8,6 +8,7 @@ assessment, and the PO shows the worst of them, because a PO ships when its last
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -193,17 +194,54 @@ def urgency(status: PoStatus) -> tuple[int, int, date, str]:
 
 
 async def close_matches(session: AsyncSession, brand_id: int, po_number: str) -> list[str]:
-    """PO numbers of the brand that look like what was typed, best first."""
-    numbers = (
-        await session.exec(
-            select(PurchaseOrder.po_number).where(PurchaseOrder.brand_id == brand_id)
-        )
-    ).all()
+    """PO numbers of the brand that look like what was typed, best first.
+
+    Ranked among a few candidates the (brand, PO number) index finds: the numbers next to the
+    typed one in sort order, those containing it or its digits, and those containing its
+    characters in order (a missed key); so a typo reads the same few rows
+    whether the brand has ten POs or a hundred thousand."""
     wanted = key(po_number)
-    containing = sorted(n for n in numbers if wanted and wanted in key(n))
+    if not wanted:
+        return []
+    numbers = await _suggestion_pool(session, brand_id, " ".join(po_number.split()).upper())
+    containing = sorted(n for n in numbers if wanted in key(n))
     by_key = {key(n): n for n in numbers}
     similar = [by_key[k] for k in difflib.get_close_matches(wanted, list(by_key), n=CLOSE_MATCHES)]
     return list(dict.fromkeys(containing + similar))[:CLOSE_MATCHES]
+
+
+SUGGESTION_NEIGHBOURS = 10
+SUGGESTION_POOL = 100
+
+
+async def _suggestion_pool(session: AsyncSession, brand_id: int, typed: str) -> set[str]:
+    column = col(PurchaseOrder.po_number)
+    brand = select(PurchaseOrder.po_number).where(PurchaseOrder.brand_id == brand_id)
+    queries = [
+        brand.where(column >= typed).order_by(column).limit(SUGGESTION_NEIGHBOURS),
+        brand.where(column < typed).order_by(column.desc()).limit(SUGGESTION_NEIGHBOURS),
+        brand.where(func.lower(column).contains(typed.lower(), autoescape=True))
+        .order_by(column)
+        .limit(SUGGESTION_POOL),
+    ]
+    # Missed keys: every typed character, in order, with anything between them.
+    spread = "%".join(re.sub(r"([%_\\])", r"\\\1", char) for char in typed.lower())
+    queries.append(
+        brand.where(func.lower(column).like(f"%{spread}%", escape="\\"))
+        .order_by(column)
+        .limit(SUGGESTION_POOL)
+    )
+    digits = max(re.findall(r"\d+", typed), key=len, default="")
+    if digits and digits != typed:
+        queries.append(
+            brand.where(column.contains(digits, autoescape=True))
+            .order_by(column)
+            .limit(SUGGESTION_POOL)
+        )
+    found: set[str] = set()
+    for query in queries:
+        found.update((await session.exec(query)).all())
+    return found
 
 
 async def matching_factories(session: AsyncSession, brand_id: int, query: str) -> list[Factory]:
