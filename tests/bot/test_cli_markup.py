@@ -51,3 +51,10 @@ def test_po_status_shows_markup_in_a_style_name_as_text(hostile: None) -> None:
     assert code == 0, out
     assert HOSTILE_PO in out and "[bold red]Tee[/]" in out
     assert "\x1b]8;" not in out
+
+
+def test_judging_as_of_a_date_is_one_documented_option() -> None:
+    code, out = wipbot("po", "list", "--help")
+    assert code == 0 and "--as-of" in out and "--today" not in out
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    assert "--as-of 2026-11-26" in readme and "--today" not in readme

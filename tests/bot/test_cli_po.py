@@ -130,7 +130,17 @@ def test_po_list_table(examples: None) -> None:
     assert "WIP board · Northwind Apparel on 2026-11-26" in out
     row = next(line for line in out.splitlines() if "PO-1042" in line)
     assert "2027-01-08" in row and "on track" in row and "NGB1" in row
-    assert "PO-1042-B: sample re-approval +10 d" in row
+    assert "PO-1042-B: cutting 10 d overdue" in row
+
+
+def test_stale_data_says_why_beside_the_status(examples: None) -> None:
+    code, out, _ = wipbot("po", "status", "po-1052", *TODAY)
+    assert code == 0
+    assert "(no check-in for 17 d)" in out and "ON TRACK" in out
+    board = {r["po_number"]: r for r in json.loads(wipbot("po", "list", *TODAY, "--json")[1])}
+    assert board["PO-1052"]["risk"]["stale_reason"] == "no check-in for 17 d"
+    assert board["PO-1044"]["risk"]["stale_reason"] == "no check-in yet"
+    assert board["PO-1042"]["risk"]["stale_reason"] is None
 
 
 def test_po_status_table_and_json(examples: None) -> None:

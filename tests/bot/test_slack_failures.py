@@ -20,6 +20,7 @@ from tests.bot.slack_fixtures import (
 )
 from tests.fakes import listening_socket
 from tests.fakes.slack_api import FakeSlackApi
+from wipbot.bot.slack.deps import delivery_key
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
 from wipbot.store.models import GateChecklistItem, SeenInbound
 
@@ -136,3 +137,10 @@ async def test_four_simultaneous_ticks_on_an_order_without_a_gate_are_all_record
         _, rows = await gate_of(session_factory, 1)
         assert len(rows) == 4 and all(row.done for row in rows)
         assert await count(session_factory, GateChecklistItem) == 4
+
+
+def test_a_delivery_id_longer_than_its_column_is_recorded_by_its_digest() -> None:
+    long_id = "action:gate_approve:" + "9" * 300
+    key = delivery_key(long_id)
+    assert len(key) <= 128 and key == delivery_key(long_id) != delivery_key(long_id + "0")
+    assert delivery_key("action:gate_approve:1.2:U1") == "action:gate_approve:1.2:U1"

@@ -49,6 +49,12 @@ async def test_po_card_shows_status_dates_milestones_and_risk(slack: SlackHarnes
     assert "[ Share in channel ]" in text
 
 
+async def test_missing_data_says_why_quietly_beside_the_status(slack: SlackHarness) -> None:
+    lines = shown(await ask(slack, "PO-1042")).splitlines()
+    assert "Last check-in: no check-in yet" in lines
+    assert "Last check-in: 2 days ago" in shown(await ask(slack, "PO-2001")).splitlines()
+
+
 async def test_po_late_lists_late_then_at_risk_and_leaves_out_on_track(slack: SlackHarness) -> None:
     text = shown(await ask(slack, "late"))
     assert text.index("PO-2001") < text.index("PO-3003")

@@ -256,6 +256,14 @@ async def test_a_button_from_an_earlier_question_is_answered_with_the_current_on
     assert state.data["draft"]["milestone"] == "sewing"
 
 
+async def test_the_help_example_names_one_of_the_contacts_own_orders(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    await seed(sqlite_session_factory)
+    help_text = text(await Chat(sqlite_session_factory, language_hint="en").say("/help"))
+    assert "“PO-1042-1 sewing 800 fabric late 5 days”" in help_text
+
+
 @pytest.mark.parametrize("step", sorted(STEPS_TO))
 async def test_help_status_and_cancel_work_at_any_step(
     sqlite_session_factory: SessionFactory, step: str

@@ -25,6 +25,7 @@ from wipbot.store.models import (
     AuditLog,
     Brand,
     Contact,
+    ConversationState,
     OutboxMessage,
     ProductionOrder,
 )
@@ -242,6 +243,26 @@ async def test_a_decision_tells_each_linked_contact_in_their_language(
     assert set(told) == {"1001", "+8613800000000"}
     assert told["1001"].startswith("PO-1042/PO-1042-01 đã được duyệt")
     assert "大货生产" in told["+8613800000000"]
+
+
+async def test_a_decision_reaches_a_contact_in_the_language_of_their_chat(
+    any_db: SessionFactory,
+) -> None:
+    """Lan's record has no language and the factory speaks Vietnamese, but Lan's chat reports
+    English: the conversation is in English, so the decision is too."""
+    async with transaction(any_db) as session:
+        lan = (await session.exec(select(Contact).where(Contact.name == "Lan"))).one()
+        lan.language = None
+        assert lan.id is not None
+        session.add(
+            ConversationState(contact_id=lan.id, flow="idle", step="idle", data={"hint": "en"})
+        )
+        gid = await gate_id(session)
+        await decide_gate(
+            session, 1, gid, approve=True, slack_user_id=APPROVER, reason=None, now=NOW
+        )
+        [told] = await outbox(session, "telegram")
+    assert told.payload["text"].startswith("Gate approved for PO-1042/PO-1042-01")
 
 
 async def test_a_second_decision_is_refused_with_who_and_when(any_db: SessionFactory) -> None:

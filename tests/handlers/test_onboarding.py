@@ -16,7 +16,7 @@ from wipbot.handlers.onboarding import (
     invite_link,
 )
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.models import AuditLog, Contact
+from wipbot.store.models import AuditLog, Contact, Factory
 
 from .factory_seed import NOW, Chat, buttons, seed, text
 
@@ -43,6 +43,32 @@ async def contact_named(factory: SessionFactory, name: str, platform: str = "tel
                 select(Contact).where(Contact.name == name).where(Contact.platform == platform)
             )
         ).one()
+
+
+@pytest.mark.parametrize("factory", ["SGN1", "sgn1", "Saigon Knit", " saigon  knit "])
+async def test_an_invite_names_the_factory_by_code_or_by_name(
+    sqlite_session_factory: SessionFactory, factory: str
+) -> None:
+    await seed(sqlite_session_factory)
+    async with transaction(sqlite_session_factory) as session:
+        created = await create_invite(
+            session, factory_code=factory, name="Hoa", platform="telegram", now=NOW
+        )
+    assert created.factory_code == "SGN1"
+
+
+async def test_a_factory_name_ending_in_a_full_stop_is_not_given_a_second_one(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    await seed(sqlite_session_factory)
+    async with transaction(sqlite_session_factory) as session:
+        factory = (await session.exec(select(Factory).where(Factory.code == "SGN1"))).one()
+        factory.name = "Saigon Garment Co."
+    code = await invite(sqlite_session_factory)
+    chat = Chat(sqlite_session_factory, chat_id="700", language_hint="en")
+    said = text(await chat.say(f"/start {code}"))
+    assert "linked to Saigon Garment Co. Each week" in said
+    assert "Co.." not in said
 
 
 async def test_a_deep_link_code_links_the_chat_once(session_factory: SessionFactory) -> None:

@@ -95,6 +95,21 @@ async def test_fabric_late_goes_at_risk_then_late_then_recovers(scenario: Scenar
     assert await scenario.posts() == ["send", "update", "update"]
 
 
+async def test_stale_data_is_named_by_the_day_last_heard_so_the_card_holds_still(
+    scenario: Scenario,
+) -> None:
+    await scenario.report(date(2026, 9, 16), None, [("fabric_late", 10)])
+    assert await scenario.rescore(date(2026, 9, 16)) is RiskStatus.AT_RISK
+    [alert] = await scenario.alerts()
+    assert alert.details["stale"] is False
+    assert await scenario.rescore(date(2026, 9, 30)) is RiskStatus.AT_RISK
+    [alert] = await scenario.alerts()
+    assert alert.details["stale"] == "no check-in since 2026-09-16"
+    posts = await scenario.posts()
+    assert await scenario.rescore(date(2026, 10, 1)) is RiskStatus.AT_RISK
+    assert await scenario.posts() == posts
+
+
 async def test_repeated_scans_and_restarts_change_nothing(scenario: Scenario) -> None:
     await scenario.report(date(2026, 9, 2), None, [("fabric_late", 5)])
     results = []

@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -8,7 +9,14 @@ from hypothesis import strategies as st
 from wipbot.production.milestones import MILESTONES, IssueFlag
 from wipbot.production.milestones import Milestone as M
 from wipbot.production.progress import Report, ReportedIssue
-from wipbot.production.risk import RiskInput, RiskStatus, assess, assess_as_of, risk_status
+from wipbot.production.risk import (
+    RiskInput,
+    RiskStatus,
+    assess,
+    assess_as_of,
+    delay_share,
+    risk_status,
+)
 from wipbot.production.tna import derive_plan
 
 # Materials in 18 May, cutting 25 May, sewing 30 May, finishing 20 Jun, inspection 27 Jun,
@@ -191,10 +199,10 @@ CASES = [
     case(
         risk_input([*ON_PLAN, rep(d(6, 5), M.CUTTING)], ON_TIME),
         d(6, 6),
-        d(7, 6),
+        d(7, 7),
         LATE,
-        ("sewing 6 d overdue",),
-        "overdue-milestone-counts-to-the-report-that-proves-it",
+        ("sewing 7 d overdue",),
+        "overdue-milestone-counts-to-the-judging-day-after-a-report-proves-it",
     ),
     case(
         risk_input([*ON_PLAN, rep(d(5, 30), M.SEWING, revised=d(7, 10))]),
@@ -235,9 +243,9 @@ CASES = [
     case(
         risk_input([*ON_PLAN, rep(d(7, 3), M.INSPECTION)], ON_TIME),
         d(7, 4),
-        d(7, 3),
+        d(7, 4),
         LATE,
-        ("ex-factory passed 3 d ago, not shipped",),
+        ("ex-factory passed 4 d ago, not shipped",),
         "ex-factory-passed-not-shipped",
     ),
     case(
@@ -345,9 +353,9 @@ DEFECTS = [
     case(
         risk_input([rep(d(5, 25), NOT_STARTED)], ON_TIME),
         d(5, 26),
-        d(7, 7),
+        d(7, 8),
         LATE,
-        ("materials in 7 d overdue",),
+        ("materials in 8 d overdue",),
         "a-not-started-report-past-the-materials-date-proves-the-days-lost",
     ),
     case(
@@ -355,7 +363,7 @@ DEFECTS = [
         d(5, 26),
         d(7, 10),
         LATE,
-        ("fabric late +10 d", "materials in 7 d overdue"),
+        ("fabric late +10 d", "materials in 8 d overdue"),
         "a-not-started-report-carries-its-delays-like-a-milestone",
     ),
     case(
@@ -395,9 +403,9 @@ DEFECTS = [
     case(
         risk_input([rep(d(6, 6), NOT_STARTED)], ON_TIME, derived=DERIVED),
         d(6, 7),
-        d(7, 2),
+        d(7, 3),
         LATE,
-        ("materials in 2 d overdue",),
+        ("materials in 3 d overdue",),
         "a-derived-plan-is-overdue-once-too-late-at-the-fastest-pace",
     ),
 ]
@@ -409,6 +417,49 @@ def test_each_defect_of_issue_9(
 ) -> None:
     result = assess(inp, today)
     assert (result.projected_exf, result.status, result.drivers) == (projected, status, drivers)
+
+
+@pytest.mark.parametrize(
+    ("announced", "came_true", "share"),
+    [(0, 0, 1.0), (5, 5, 1.0), (5, 0, 0.5), (15, 3, 0.4)],
+)
+def test_an_announced_delay_counts_as_often_as_the_factorys_came_true(
+    announced: int, came_true: int, share: float
+) -> None:
+    assert delay_share(announced, came_true) == pytest.approx(share)
+
+
+@pytest.mark.parametrize(
+    ("record", "projected", "status", "words"),
+    [
+        ((0, 0), d(7, 6), AT_RISK, "fabric late +6 d"),
+        ((10, 10), d(7, 6), AT_RISK, "fabric late +6 d"),
+        (
+            (15, 3),
+            d(7, 2),
+            AT_RISK,
+            "fabric late +6 d (counted 2 d: 40 % of this factory's announced delays came true)",
+        ),
+        (
+            (20, 0),
+            d(7, 1),
+            AT_RISK,
+            "fabric late +6 d (counted 1 d: 20 % of this factory's announced delays came true)",
+        ),
+    ],
+)
+def test_a_factory_whose_delays_came_to_nothing_is_weighed_accordingly(
+    record: tuple[int, int], projected: date, status: RiskStatus, words: str
+) -> None:
+    reports = [rep(d(5, 14), NOT_STARTED, issue(IssueFlag.FABRIC_LATE, 6))]
+    inp = replace(risk_input(reports, ON_TIME), announced_delays=record)
+    result = assess(inp, d(5, 15))
+    assert (result.projected_exf, result.status, result.drivers) == (projected, status, (words,))
+
+
+def test_an_announced_delay_record_must_make_sense() -> None:
+    with pytest.raises(ValueError, match="announced_delays"):
+        replace(risk_input(), announced_delays=(2, 3))
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ async def fill(url: str) -> None:
             dead.last_error = "PermanentFailure: 400 recipient not in allowed list"
             sent = enqueue(session, "telegram", "100", {"kind": "reply", "text": "done"})
             sent.status, sent.attempts, sent.sent_at = "sent", 1, now
+            sent.delivery_status, sent.delivery_status_at = "read", now
     finally:
         await engine.dispose()
 
@@ -56,6 +57,12 @@ def test_lists_pending_retrying_and_dead_as_json(runner: CliRunner) -> None:
 def test_all_includes_sent(runner: CliRunner) -> None:
     rows = json.loads(runner.invoke(app, ["outbox", "--all", "--json"]).output)
     assert [r["state"] for r in rows] == ["pending", "retrying", "dead", "sent"]
+
+
+def test_json_shows_the_delivery_status_the_platform_reported(runner: CliRunner) -> None:
+    rows = json.loads(runner.invoke(app, ["outbox", "--all", "--json"]).output)
+    assert [r["delivery_status"] for r in rows] == [None, None, None, "read"]
+    assert rows[3]["delivery_status_at"] is not None
 
 
 def test_table_for_people(runner: CliRunner) -> None:

@@ -200,3 +200,41 @@ async def test_judge_brand_streams_every_po_once(
     assert sorted(n for c in chunks for n in c) == sorted(
         [*(f"PO-H{n}" for n in range(5)), "PO-NOW"]
     )
+
+
+async def test_the_record_says_how_often_announced_delays_came_true(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    await _season(session_factory, tmp_path, 0)
+    pos = [
+        [BRAND, f"PO-{n}", "DHK1", "S1", "", "Navy", "100", "5", "USD", "2026-10-23", ""]
+        for n in "ABC"
+    ]
+    await run_import(session_factory, "pos", write_csv(tmp_path, "p2.csv", PO_HEADER, pos))
+    rows = [
+        # Planned 20 Oct. A announced 4 days and shipped on plan: its word did not hold.
+        ["PO-A-A", "2026-10-01", "", "fabric_late:4", ""],
+        ["PO-A-A", "2026-10-21", "shipped", "", "2026-10-20"],
+        # B announced 3 days and shipped 4 days late: it did.
+        ["PO-B-A", "2026-10-05", "", "trims_late:3", ""],
+        ["PO-B-A", "2026-10-24", "shipped", "", "2026-10-24"],
+        # C shipped late without a word; a delay it names after shipping is not an announcement
+        # the record may know on the 24th.
+        ["PO-C-A", "2026-10-22", "shipped", "", "2026-10-22"],
+        ["PO-C-A", "2026-10-26", "shipped", "other:2", ""],
+    ]
+    header = ["production_order", "reported_at", "milestone", "issues", "shipped_on"]
+    await run_import(session_factory, "checkins", write_csv(tmp_path, "c2.csv", header, rows))
+    dhaka = await _dhaka(session_factory)
+    seen = {}
+    for as_of in ("2026-10-15", "2026-10-21", "2026-10-24", "2026-10-27"):
+        history = FactoryHistory(3, D(as_of))
+        async with session_factory() as session:
+            await history.slips(session, [dhaka])
+        seen[as_of] = history.announced_delays(dhaka.id or 0)
+    assert seen == {
+        "2026-10-15": (0, 0),
+        "2026-10-21": (1, 0),
+        "2026-10-24": (2, 1),
+        "2026-10-27": (3, 2),
+    }

@@ -84,3 +84,15 @@ async def test_a_cell_over_128_kib_is_reported_and_nothing_is_written(
     [error] = await import_errors(session_factory, "pos", path)
     assert str(error) == "pos.csv:3: style_name: is 200 KiB; a cell holds at most 128 KiB"
     assert await row_counts(session_factory) == before
+
+
+async def test_a_timezone_too_long_for_a_file_name_is_a_bad_cell_not_a_crash(
+    sqlite_session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    row = list(FACTORIES[0])
+    row[FACTORY_HEADER.index("timezone")] = "a" * 300
+    path = tmp_path / "factories.csv"
+    path.write_text(csv_text(FACTORY_HEADER, [row]), encoding="utf-8")
+    [error] = await import_errors(sqlite_session_factory, "factories", path)
+    assert (error.line, error.field) == (2, "timezone")
+    assert "IANA timezone" in error.reason

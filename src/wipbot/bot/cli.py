@@ -62,6 +62,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "Import factories, POs, check-in history and charges (CSV or XLSX; all or nothing).",
     ),
     "po": LazyCommand("po", "app", "Purchase orders: status at a glance."),
+    "prompt": LazyCommand("prompt", "app", "Weekly check-in prompts: send this week's now."),
     "qc": LazyCommand("qc", "app", "QC inspections (AQL, ISO 2859-1): record, list."),
     "season": LazyCommand("season", "app", "Simulated seasons for backtests and demos."),
     "report": LazyCommand(

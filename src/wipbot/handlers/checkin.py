@@ -20,7 +20,7 @@ from .checkin_quick import SAME_AS_LAST_WEEK, all_as_last_week, quick_button
 from .factory_orders import orders_to_check_in
 from .freetext_shortcut import free_text_example, try_shortcut
 from .i18n import format_number
-from .messages import Reply
+from .messages import Reply, one_full_stop
 
 # A conversation untouched this long is last week's: a new prompt or /checkin starts afresh, with
 # the orders open now. A reminder always resumes, since it is about the conversation under way.
@@ -73,8 +73,11 @@ async def begin(turn: Turn, prefix: list[Reply]) -> list[Reply]:
     turn.go(steps.MILESTONE, flow=CHECKIN)
     quick = await quick_button(turn, turn.data["queue"])
     intro = Reply(
-        _("Weekly check-in for {factory}. Production orders to update: {count}.").format(
-            factory=turn.factory.name, count=format_number(len(orders), turn.language)
+        one_full_stop(
+            _("Weekly check-in for {factory}. Production orders to update: {count}.").format(
+                factory=turn.factory.name, count=format_number(len(orders), turn.language)
+            ),
+            turn.factory.name,
         ),
         (quick,) if quick else (),
     )

@@ -19,10 +19,11 @@ from wipbot.store.models import Contact
 
 from . import checkin, qc_chat
 from .chat_turn import Turn, begin_turn, end_turn
+from .factory_orders import open_orders
 from .factory_status import factory_status
 from .freetext_shortcut import free_text_example
 from .i18n import resolve_language, translator
-from .messages import Inbound, Reply
+from .messages import Inbound, Reply, one_full_stop
 from .onboarding import INSPECTOR_ROLE, LinkOutcome, link_chat, looks_like_code
 
 
@@ -82,12 +83,14 @@ async def on_command(turn: Turn, name: str, argument: str) -> list[Reply]:
     if name == "status":
         return await factory_status(turn)
     if name == "help":
-        return [help_reply(turn)]
-    return [Reply(_("Unknown command. Send /help to see what I can do.")), help_reply(turn)]
+        return [await help_reply(turn)]
+    return [Reply(_("Unknown command. Send /help to see what I can do.")), await help_reply(turn)]
 
 
-def help_reply(turn: Turn) -> Reply:
+async def help_reply(turn: Turn) -> Reply:
     _ = turn._
+    assert turn.factory.id is not None
+    own = await open_orders(turn.session, turn.factory.id)
     return Reply(
         _(
             "Each week I ask about your open production orders; tap the buttons to answer.\n"
@@ -96,7 +99,7 @@ def help_reply(turn: Turn) -> Reply:
             "/status – your open production orders\n"
             "/cancel – stop the current check-in\n"
             "/help – this message"
-        ).format(example=free_text_example(turn.language))
+        ).format(example=free_text_example(turn.language, own[0].number if own else None))
     )
 
 
@@ -151,10 +154,13 @@ async def welcome(
     turn = await begin_turn(session, contact, now=now, language_hint=inbound.language_hint)
     _ = turn._
     greeting = Reply(
-        _(
-            "Welcome, {name}! This chat is now linked to {factory}. "
-            "Each week I will ask a few quick questions about your production orders."
-        ).format(name=contact.name, factory=turn.factory.name)
+        one_full_stop(
+            _(
+                "Welcome, {name}! This chat is now linked to {factory}. "
+                "Each week I will ask a few quick questions about your production orders."
+            ).format(name=contact.name, factory=turn.factory.name),
+            turn.factory.name,
+        )
     )
     if contact.role == INSPECTOR_ROLE:
         hello = Reply(_("Hello {name}!").format(name=contact.name))

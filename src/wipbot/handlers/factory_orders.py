@@ -215,7 +215,7 @@ async def order_views(
         ).all()
     }
     reports = await _reports_by_order(session, order_ids)
-    styles = await _style_labels(session, po_ids)
+    styles = await _style_labels(session, orders)
     gates = await _gate_statuses(session, order_ids)
     views = []
     for order, order_id in zip(orders, order_ids, strict=True):
@@ -227,7 +227,7 @@ async def order_views(
                 number=order.number,
                 po_number=po.po_number,
                 quantity=order.quantity,
-                style=styles.get(order.po_id, ""),
+                style=styles.get(order_id, ""),
                 committed_exf=po.committed_exf,
                 current_exf=state.revised_exf or po.committed_exf,
                 state=state,
@@ -237,23 +237,40 @@ async def order_views(
     return views
 
 
-async def _style_labels(session: AsyncSession, po_ids: Sequence[int]) -> dict[int, str]:
-    """Per PO: its first style and colour, with "+N" when there are more lines."""
+async def _style_labels(session: AsyncSession, orders: Sequence[ProductionOrder]) -> dict[int, str]:
+    """Per production order: the first style and colour it makes, "+N" when it makes more.
+
+    Lines name the order that makes them; lines imported before they did count for every
+    order of their PO."""
+    po_ids = list({order.po_id for order in orders})
     rows = (
         await session.exec(
-            select(PurchaseOrderLine.po_id, Style.code, PurchaseOrderLine.colorway)
+            select(
+                PurchaseOrderLine.po_id,
+                PurchaseOrderLine.production_order_id,
+                Style.code,
+                PurchaseOrderLine.colorway,
+            )
             .join(PurchaseOrderLine, col(PurchaseOrderLine.style_id) == Style.id)
             .where(col(PurchaseOrderLine.po_id).in_(po_ids))
             .order_by(col(PurchaseOrderLine.id))
         )
     ).all()
-    lines: dict[int, list[tuple[str, str]]] = {}
-    for po_id, code, colorway in rows:
-        lines.setdefault(po_id, []).append((code, colorway))
+    own: dict[int, list[tuple[str, str]]] = {}
+    shared: dict[int, list[tuple[str, str]]] = {}
+    for po_id, order_id, code, colorway in rows:
+        if order_id is None:
+            shared.setdefault(po_id, []).append((code, colorway))
+        else:
+            own.setdefault(order_id, []).append((code, colorway))
     labels = {}
-    for po_id, (first, *more) in lines.items():
-        label = f"{first[0]} {first[1]}".strip()
-        labels[po_id] = f"{label} +{len(more)}" if more else label
+    for order in orders:
+        assert order.id is not None
+        lines = own.get(order.id) or shared.get(order.po_id) or []
+        if lines:
+            (code, colorway), more = lines[0], len(lines) - 1
+            label = f"{code} {colorway}".strip()
+            labels[order.id] = f"{label} +{more}" if more else label
     return labels
 
 

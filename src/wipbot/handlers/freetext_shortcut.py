@@ -24,11 +24,17 @@ from .checkin_draft import EXF_KEEP, NOT_STARTED, empty_draft, milestone_of, mil
 from .checkin_input import quantity_limit
 from .factory_orders import OrderView, find_own_orders, order_view
 from .i18n import format_number
-from .messages import Reply
+from .messages import Reply, one_full_stop
 
 
-def free_text_example(language: str) -> str:
-    return EXAMPLES.get(language, EXAMPLES["en"])
+def free_text_example(language: str, order: str | None = None) -> str:
+    """The shortcut example in the contact's language, about one of their own orders if given
+    (an example naming another factory's PO would not work for them)."""
+    example = EXAMPLES.get(language, EXAMPLES["en"])
+    return example.replace(EXAMPLE_PO, order, 1) if order else example
+
+
+EXAMPLE_PO = "PO-1042"
 
 
 async def try_shortcut(turn: Turn, text: str) -> list[Reply] | None:
@@ -57,9 +63,13 @@ async def try_shortcut(turn: Turn, text: str) -> list[Reply] | None:
     if not orders:
         return await correct(
             turn,
-            _(
-                "I cannot find {po} among the open orders of {factory}. Send /status to see them."
-            ).format(po=result.po_ref, factory=turn.factory.name),
+            one_full_stop(
+                _(
+                    "I cannot find {po} among the open orders of {factory}. "
+                    "Send /status to see them."
+                ).format(po=result.po_ref, factory=turn.factory.name),
+                turn.factory.name,
+            ),
         )
     if len(orders) > 1:
         return await correct(

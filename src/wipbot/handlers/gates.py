@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wipbot.handlers.i18n import translator
+from wipbot.handlers.i18n import resolve_language, translator
 from wipbot.handlers.messages import Reply, reply_to_payload
 from wipbot.production.gates import (
     ChecklistEntry,
@@ -38,6 +38,7 @@ from wipbot.store.models import (
     Brand,
     BrandMember,
     Contact,
+    ConversationState,
     Factory,
     Gate,
     GateChecklistItem,
@@ -526,8 +527,13 @@ async def _tell_factory(
             .order_by(col(Contact.id))
         )
     ).all()
+    hints = await _chat_language_hints(session, [c.id for c in contacts if c.id is not None])
     for contact in contacts:
-        _ = translator(contact.language or (factory.language if factory else None))
+        _ = translator(
+            resolve_language(
+                contact.language, hints.get(contact.id or 0), factory.language if factory else None
+            )
+        )
         if approve:
             text = _("Gate approved for {order}: bulk production may start.").format(
                 order=_subject(target)
@@ -538,6 +544,23 @@ async def _tell_factory(
             )
         assert contact.chat_id is not None
         enqueue(session, contact.platform, contact.chat_id, reply_to_payload(Reply(text)))
+
+
+async def _chat_language_hints(session: AsyncSession, contact_ids: list[int]) -> dict[int, str]:
+    """The language each contact's chat reported (kept in the conversation), so a decision
+    reaches them in the language the conversation itself uses, not the factory's."""
+    if not contact_ids:
+        return {}
+    states = (
+        await session.exec(
+            select(ConversationState).where(col(ConversationState.contact_id).in_(contact_ids))
+        )
+    ).all()
+    return {
+        state.contact_id: hint
+        for state in states
+        if isinstance(hint := (state.data or {}).get("hint"), str)
+    }
 
 
 async def _resolve_gate_alerts(

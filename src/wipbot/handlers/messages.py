@@ -70,3 +70,12 @@ def reply_from_payload(payload: dict[str, Any]) -> Reply:
         ),
         edit_previous=bool(payload.get("edit_previous", False)),
     )
+
+
+def one_full_stop(text: str, *names: str) -> str:
+    """A name that ends a sentence and itself ends in a full stop ("Saigon Garment Co.") gets
+    no second one, whichever language put the sentence's stop after it."""
+    for name in names:
+        if name.endswith("."):
+            text = text.replace(name + ".", name)
+    return text

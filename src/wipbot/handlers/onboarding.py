@@ -67,15 +67,22 @@ def looks_like_code(text: str) -> bool:
     return bool(CODE_PATTERN.match(text.strip()))
 
 
-async def _factory_by_code(session: AsyncSession, code: str, brand: str | None) -> Factory:
-    query = select(Factory).where(Factory.code == code)
+async def factory_by_code_or_name(session: AsyncSession, code: str, brand: str | None) -> Factory:
+    """The factory by its code or its name, matched as the imports match them (any case,
+    spaces collapsed); a code wins over another factory's name."""
+    wanted = " ".join(code.split()).lower()
+    query = select(Factory).where(
+        (func.lower(Factory.code) == wanted) | (func.lower(Factory.name) == wanted)
+    )
     if brand is not None:
         query = query.join(Brand, col(Brand.id) == Factory.brand_id).where(Brand.name == brand)
-    factories = (await session.exec(query)).all()
+    found = list((await session.exec(query)).all())
+    by_code = [f for f in found if f.code.lower() == wanted]
+    factories = by_code or found
     if not factories:
-        raise InviteError(f"no factory with code {code!r}")
+        raise InviteError(f"no factory with code or name {code!r}")
     if len(factories) > 1:
-        raise InviteError(f"several brands have a factory {code!r}; name the brand")
+        raise InviteError(f"several factories are called {code!r}; name the brand or use the code")
     return factories[0]
 
 
@@ -102,7 +109,7 @@ async def create_invite(
         raise InviteError("a contact needs a name")
     if role not in CONTACT_ROLES:
         raise InviteError(f"unknown role {role!r}; expected one of {', '.join(CONTACT_ROLES)}")
-    factory = await _factory_by_code(session, factory_code, brand)
+    factory = await factory_by_code_or_name(session, factory_code, brand)
     contact = (
         await session.exec(
             select(Contact)

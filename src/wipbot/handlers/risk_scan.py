@@ -236,7 +236,7 @@ def late_risk_alert_content(
         "projected_exf": risk.projected_exf.isoformat(),
         "slack_days": risk.slack_days,
         "drivers": list(risk.drivers),
-        "stale": risk.stale,
+        "stale": _stale_words(risk.stale, judged.last_checkin_at, status.factory.timezone),
         "milestone": judged.current_milestone.value if judged.current_milestone else None,
         "factory": f"{status.factory.name} ({status.factory.code})",
     }
@@ -338,3 +338,13 @@ async def _open_alerts(
 
 def _days(days: int) -> str:
     return f"{days} day" if abs(days) == 1 else f"{days} days"
+
+
+def _stale_words(stale: bool, last_checkin_at: datetime | None, timezone: str) -> str | bool:
+    """Why the data is stale, in words that stay the same from day to day (a count of days would
+    edit the card every day): the factory's day of the last check-in."""
+    if not stale:
+        return False
+    if last_checkin_at is None:
+        return "no check-in yet"
+    return f"no check-in since {last_checkin_at.astimezone(ZoneInfo(timezone)).date().isoformat()}"

@@ -1,7 +1,8 @@
 """How long a late-risk judgement stands: the first day `assess` may answer differently.
 
 The calendar enters the engine in a few places only: which reports count yet, the age of the
-latest one (staleness), today as the proof of an overdue milestone when nothing was reported,
+latest one (staleness), today as the end of an overdue milestone's days (when nothing was
+reported, or while a fresh report dated after the plan says it is not reached yet),
 the share of the lead time still ahead (factory history) and the start of the closures it skips.
 Each of them changes on a day known in advance, so a scan can keep a judgement until then
 instead of judging every order every time. The horizon errs early, never late: a day it names
@@ -11,9 +12,10 @@ too soon costs one judgement, a day too late would keep a wrong alert.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from wipbot.production.milestones import Milestone
+from wipbot.production.milestones import MILESTONES, Milestone
+from wipbot.production.progress import derive_state
 from wipbot.production.risk import RiskInput
 from wipbot.production.tna import derive_plan, latest_plan
 
@@ -28,7 +30,7 @@ def judgement_stands_until(inp: RiskInput, today: date) -> date:
     tomorrow = today + timedelta(days=1)
     plan = derive_plan(inp.plan.get(Milestone.SHIPPED, inp.committed_exf), inp.plan)
     latest = latest_plan(plan, inp.derived_milestones)
-    reports = inp.reports
+    reports = sorted(inp.reports, key=lambda r: r.reported_at)  # as assess reads them
     shipped_plan = plan[Milestone.SHIPPED]
     candidates = [
         today + LONGEST_STAND,
@@ -37,14 +39,18 @@ def judgement_stands_until(inp: RiskInput, today: date) -> date:
         *latest.values(),
         *(day for r in reports for day in (r.day, r.reported_at.date())),
     ]
-    reached = [r for r in reports if r.day <= today and r.reported_at.date() <= today]
-    if not reached:
+    if not reports:
         # Unreported: today is the proof of an overdue first milestone, day after day.
         if today >= min(min(plan.values()), min(latest.values())):
             return tomorrow
     else:
-        last = max(r.day for r in reached)
+        last = reports[-1].day
         candidates.append(last + timedelta(days=inp.stale_after_days + 1))
+        state = derive_state(inp.order_quantity, reports, datetime.combine(today, time.max, UTC))
+        upcoming = MILESTONES[0] if state.milestone is None else state.milestone.next()
+        fresh = (today - last).days <= inp.stale_after_days
+        if upcoming is not None and fresh and last > min(plan[upcoming], latest[upcoming]):
+            return tomorrow  # a report proved it overdue: the overdue days run to today
         if inp.factory_slip_days and plan[Milestone.MATERIALS_IN] <= today < shipped_plan:
             return tomorrow  # the share of the lead time ahead shrinks daily
     if today >= shipped_plan and inp.non_working_days:

@@ -45,6 +45,8 @@ RATE_STAGES = frozenset({Milestone.SEWING, Milestone.FINISHING})
 CHECKIN_INTERVAL_DAYS = 7
 HISTORY_PRIOR_ORDERS = 5
 """How many past orders of evidence a factory's record needs to count half: n / (n + 5)."""
+DELAY_PRIOR_SHARE = 1.0
+"""With no record, an announced delay is taken at the factory's word."""
 
 # The milestone each cause holds up. A cause stops counting once that milestone is reached:
 # the real date supersedes the estimate. Causes not listed hold up the next milestone.
@@ -82,6 +84,8 @@ class RiskInput:
     closures; they cost days only once the projection runs past the planned ex-factory.
     `derived_milestones`: plan dates wipbot derived with standard durations because the
     factory gave none; they are judged as guesses (see production/tna.py: latest_plan).
+    `announced_delays`: of the factory's finished orders whose check-ins announced a delay,
+    (how many, how many then shipped after their planned ex-factory): how far its word holds.
     """
 
     committed_exf: date
@@ -92,12 +96,18 @@ class RiskInput:
     non_working_days: frozenset[date] = frozenset()
     derived_milestones: frozenset[Milestone] = frozenset()
     stale_after_days: int = 10
+    announced_delays: tuple[int, int] = (0, 0)
 
     def __post_init__(self) -> None:
         if self.order_quantity <= 0:
             raise ValueError(f"order quantity must be positive, got {self.order_quantity}")
         if self.stale_after_days < 0:
             raise ValueError("stale_after_days must not be negative")
+        announced, came_true = self.announced_delays
+        if not 0 <= came_true <= announced:
+            raise ValueError(
+                f"announced_delays must be (n, k) with 0 <= k <= n, got {self.announced_delays}"
+            )
 
 
 @dataclass(frozen=True)
@@ -220,7 +230,13 @@ def _project(
     upcoming = MILESTONES[0] if current is None else current.next()
     assert upcoming is not None
     said_at = reports[-1].milestone if reports else None
-    holds = _issue_delays(state.open_issues, said_at, current, upcoming) if estimates else {}
+    holds = (
+        _issue_delays(
+            state.open_issues, said_at, current, upcoming, delay_share(*inp.announced_delays)
+        )
+        if estimates
+        else {}
+    )
 
     candidates = [_Expected(plan[upcoming], ())]
     if current is not None:
@@ -230,9 +246,15 @@ def _project(
         candidates.append(_Expected(began + timedelta(days=_need(plan, current)), late))
         if current in RATE_STAGES:
             candidates.extend(_rate_finish(inp.order_quantity, plan, reports, current, began))
-    # Overdue days count as far as a report proves the milestone not reached. A week without
-    # news is missing data (stale), not evidence; an order never reported on is overdue to date.
+    # Overdue days count once a report dated after the plan proves the milestone not reached;
+    # from then on it stays unreached until a report says otherwise, so the days run to the
+    # judging day while the data is fresh. Past that the data is stale, and the days count only
+    # to the last report: silence is missing data, not evidence. An order never reported on is
+    # overdue to date.
     known_until = reports[-1].day if reports else today
+    fresh = (today - known_until).days <= inp.stale_after_days
+    if known_until > plan[upcoming] and fresh:
+        known_until = today
     if known_until > plan[upcoming]:
         overdue = (known_until - plan[upcoming]).days
         candidates.append(_Expected(known_until, (_overdue_phrase(upcoming, overdue),)))
@@ -279,13 +301,25 @@ def _need(plan: Mapping[Milestone, date], stage: Milestone) -> int:
     return min(planned, STANDARD_DAYS_TO_NEXT[stage])
 
 
+def delay_share(announced: int, came_true: int) -> float:
+    """The share of an announced delay to count: how often the factory's announced delays came
+    true (its finished orders that announced one and then shipped after plan), shrunk toward
+    the factory's word (DELAY_PRIOR_SHARE) by HISTORY_PRIOR_ORDERS orders' worth of prior."""
+    prior = DELAY_PRIOR_SHARE * HISTORY_PRIOR_ORDERS
+    return (came_true + prior) / (announced + HISTORY_PRIOR_ORDERS)
+
+
 def _issue_delays(
     issues: Sequence[ReportedIssue],
     said_at: Milestone | None,
     current: Milestone | None,
     upcoming: Milestone,
+    share: float = 1.0,
 ) -> dict[Milestone, tuple[int, str]]:
     """The longest announced delay per milestone still ahead, with its words.
+
+    A delay counts at `share` of its days (see delay_share): a factory whose announced delays
+    mostly came to nothing is weighed accordingly, and the words say so.
 
     Several causes holding up the same milestone are waited out in parallel: the longest
     counts. A cause whose milestone has been reached is superseded by the real date. A cause
@@ -302,9 +336,13 @@ def _issue_delays(
             holds = MILESTONES[holds.index + 1]
         if holds.index <= current_index:
             continue
+        counted = round(issue.delay_days * share)
         words = f"{ISSUE_PHRASE[issue.flag]} +{issue.delay_days} d"
-        if holds not in longest or issue.delay_days > longest[holds][0]:
-            longest[holds] = (issue.delay_days, words)
+        if counted < issue.delay_days:
+            came_true = f"{round(share * 100)} % of this factory's announced delays came true"
+            words += f" (counted {counted} d: {came_true})"
+        if counted and (holds not in longest or counted > longest[holds][0]):
+            longest[holds] = (counted, words)
     return longest
 
 

@@ -8,6 +8,7 @@ the next week's slot, the missed rounds are coalesced into one prompt.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -16,10 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wipbot.handlers.reminders import send_prompt
-from wipbot.store.models import Factory, FactoryClosure, ScheduledPrompt
+from wipbot.handlers.checkin import start_checkin
+from wipbot.handlers.reminders import enqueue_replies, send_prompt
+from wipbot.store.models import Contact, Factory, FactoryClosure, ScheduledPrompt
 
-from .workdays import Slot, compute_due, work_calendar
+from .workdays import Slot, compute_due, monday_of, work_calendar
 
 
 class PromptOutcome(StrEnum):
@@ -57,6 +59,9 @@ async def ensure_round(
     ).all()
     due = compute_due(Slot.of(factory), week_of, work_calendar(factory, closures))
     if existing is not None:
+        if existing.sent_at is None and existing.due_at != due.at:
+            existing.due_at = due.at  # the slot or a closure changed since the round opened
+            session.add(existing)
         return existing, due.postponed_because
     prompt = ScheduledPrompt(factory_id=factory.id, week_of=week_of, due_at=due.at)
     try:
@@ -113,6 +118,24 @@ def needs_prompt(
     if latest is None or latest.week_of < slot.latest_week(now):
         return True
     return latest.sent_at is None and latest.due_at <= now <= latest.due_at + grace
+
+
+async def send_prompt_now(
+    session: AsyncSession, factory: Factory, *, now: datetime, contacts: Sequence[Contact]
+) -> int:
+    """This week's check-in, now, to these linked contacts (an operator's command, e.g. on
+    onboarding day): the round of the week is opened if needed and counts as sent."""
+    assert factory.id is not None
+    week = monday_of(now.astimezone(Slot.of(factory).zone).date())
+    prompt, _ = await ensure_round(session, factory, week)
+    await session.flush()
+    for contact in contacts:
+        replies = await start_checkin(session, contact, now=now)
+        enqueue_replies(session, contact, replies, f"prompt:{prompt.id}:now:{now.isoformat()}", now)
+    if contacts and prompt.sent_at is None:
+        prompt.sent_at = now
+        session.add(prompt)
+    return len(contacts)
 
 
 async def unsent_future_rounds(session: AsyncSession, now: datetime) -> list[ScheduledPrompt]:

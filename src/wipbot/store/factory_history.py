@@ -32,7 +32,7 @@ from wipbot.production.milestones import MILESTONES, Milestone
 from wipbot.production.tna import derive_plan
 
 from .importing.pos import planned_ex_factory
-from .models import CheckIn, Factory, ProductionOrder, PurchaseOrder, TnaMilestone
+from .models import CheckIn, CheckInIssue, Factory, ProductionOrder, PurchaseOrder, TnaMilestone
 
 HISTORY_ORDERS = 20
 """Finished orders in a factory's record: about a season of one factory's work for a brand,
@@ -80,6 +80,7 @@ class FactoryHistory:
     buffer_days: int
     as_of: date | None
     _slips: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    _announced: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     async def slips(
         self, session: AsyncSession, factories: Sequence[Factory]
@@ -87,8 +88,15 @@ class FactoryHistory:
         for factory in factories:
             assert factory.id is not None
             if factory.id not in self._slips:
-                self._slips[factory.id] = await self._read(session, factory)
+                self._slips[factory.id], self._announced[factory.id] = await self._read(
+                    session, factory
+                )
         return {f.id: self._slips[f.id] for f in factories if f.id is not None}
+
+    def announced_delays(self, factory_id: int) -> tuple[int, int]:
+        """Of the finished orders in the record that announced a delay, how many and how many
+        then shipped after plan (read by `slips`; (0, 0) before or without a record)."""
+        return self._announced.get(factory_id, (0, 0))
 
     def _cutoff(self, zone: ZoneInfo) -> datetime | None:
         """Check-ins made before this UTC instant were made on or before `as_of`, locally."""
@@ -96,13 +104,16 @@ class FactoryHistory:
             return None
         return datetime.combine(self.as_of + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
 
-    async def _read(self, session: AsyncSession, factory: Factory) -> tuple[int, ...]:
-        """Days each of the factory's last finished orders shipped after plan, oldest first."""
+    async def _read(
+        self, session: AsyncSession, factory: Factory
+    ) -> tuple[tuple[int, ...], tuple[int, int]]:
+        """Days each of the factory's last finished orders shipped after plan, oldest first;
+        and of those that announced a delay, how many and how many shipped after plan."""
         zone = ZoneInfo(factory.timezone)
         cutoff = self._cutoff(zone)
         recent = await self._recent_orders(session, factory, cutoff)
         if not recent:
-            return ()
+            return (), (0, 0)
         ids = list(reversed(recent))
         reports = select(
             col(CheckIn.production_order_id),
@@ -118,12 +129,32 @@ class FactoryHistory:
         ).all():
             by_order[order_id].append((reported_at.astimezone(zone).date(), milestone, shipped_on))
         planned = await self._planned_ship_days(session, ids)
+        announcing = await self._announcing(session, ids, cutoff)
         slips = []
+        announced = came_true = 0
         for order_id in ids:
             shipped = estimated_ship_day(by_order[order_id])
             if shipped is not None:
-                slips.append((shipped - planned[order_id]).days)
-        return tuple(slips)
+                slip = (shipped - planned[order_id]).days
+                slips.append(slip)
+                if order_id in announcing:
+                    announced += 1
+                    came_true += slip > 0
+        return tuple(slips), (announced, came_true)
+
+    async def _announcing(
+        self, session: AsyncSession, ids: list[int], cutoff: datetime | None
+    ) -> set[int]:
+        """The orders among `ids` with a check-in, made before `cutoff`, announcing a delay."""
+        query = (
+            select(col(CheckIn.production_order_id))
+            .join(CheckInIssue, col(CheckInIssue.checkin_id) == col(CheckIn.id))
+            .where(col(CheckIn.production_order_id).in_(ids))
+            .where(col(CheckInIssue.delay_days) > 0)
+        )
+        if cutoff is not None:
+            query = query.where(col(CheckIn.reported_at) < cutoff)
+        return set((await session.exec(query.distinct())).all())
 
     async def _recent_orders(
         self, session: AsyncSession, factory: Factory, cutoff: datetime | None

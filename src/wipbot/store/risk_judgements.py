@@ -141,6 +141,7 @@ async def _factory_inputs(
                 f.timezone,
                 buffer_days,
                 slips.get(f.id),
+                history.announced_delays(f.id),
                 sorted(closures.get(f.id, [])),
             )
         )

@@ -408,7 +408,12 @@ async def judge_pos(
                 order,
                 po,
                 known,
-                RiskInputs(slips.get(po.factory_id, ()), closed[factory.id], brand.buffer_days),
+                RiskInputs(
+                    slips.get(po.factory_id, ()),
+                    closed[factory.id],
+                    brand.buffer_days,
+                    history.announced_delays(po.factory_id),
+                ),
                 judged_on,
             )
             for order in by_po.get(po.id, [])
@@ -464,6 +469,7 @@ class RiskInputs:
     factory_slip_days: tuple[int, ...]
     non_working_days: frozenset[date]
     buffer_days: int
+    announced_delays: tuple[int, int] = (0, 0)
 
 
 async def _load_known(
@@ -660,6 +666,7 @@ def _order_status(
         order_quantity=order.quantity,
         reports=reports,
         factory_slip_days=inputs.factory_slip_days,
+        announced_delays=inputs.announced_delays,
         non_working_days=inputs.non_working_days,
         derived_milestones=frozenset(m for m in MILESTONES[:-1] if derived.get(m, True)),
     )
@@ -777,7 +784,17 @@ def rollup(
         drivers=drivers,
         stale=any(o.risk.stale for o in orders),
         data_age_days=max(ages) if ages else None,
+        stale_reason=_stalest_reason(orders),
     )
+
+
+def _stalest_reason(orders: Sequence[OrderStatus]) -> str | None:
+    """The stale reason of the order heard from least recently (never heard from first)."""
+    stale = [o for o in orders if o.risk.stale_reason]
+    if not stale:
+        return None
+    never = [o for o in stale if o.risk.data_age_days is None]
+    return (never or [max(stale, key=lambda o: o.risk.data_age_days or 0)])[0].risk.stale_reason
 
 
 def _shared_drivers(orders: Sequence[OrderStatus], of_total: int) -> tuple[str, ...]:

@@ -28,7 +28,9 @@ def default_bot_username() -> str:
 
 @app.command("invite")
 def invite(
-    factory: str = typer.Option(..., "--factory", help="Factory code, e.g. SGN1."),
+    factory: str = typer.Option(
+        ..., "--factory", help='Factory code or name, e.g. SGN1 or "Saigon Stitch".'
+    ),
     name: str = typer.Option(..., "--name", help="The contact's name."),
     platform: str = typer.Option("telegram", "--platform", help=" | ".join(PLATFORMS)),
     role: str = typer.Option(

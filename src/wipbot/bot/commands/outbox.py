@@ -40,6 +40,10 @@ def message_row(message: OutboxMessage) -> dict[str, Any]:
         ),
         "created_at": message.created_at.isoformat(),
         "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+        "delivery_status": message.delivery_status,
+        "delivery_status_at": (
+            message.delivery_status_at.isoformat() if message.delivery_status_at else None
+        ),
         "dedupe_key": message.dedupe_key,
     }
 

@@ -39,9 +39,13 @@ app = typer.Typer(help="Purchase orders: status at a glance.", no_args_is_help=T
 
 BrandOption = typer.Option(None, "--brand", help="Brand name; defaults to the only brand.")
 AsOfOption = typer.Option(
-    None, "--as-of", help="Judge from what was known on this date (YYYY-MM-DD)."
+    None,
+    "--as-of",
+    help="Judge as of this date (YYYY-MM-DD), from what was known then; default: today.",
 )
-TodayOption = typer.Option(None, "--today", hidden=True, help="Pretend today is this date.")
+TodayOption = typer.Option(
+    None, "--today", hidden=True, help="Older spelling of --as-of, kept for scripts."
+)
 
 MAX_PIPED_WIDTH = 200
 STATUS_STYLE: dict[RiskStatus, str] = {
@@ -239,6 +243,7 @@ def _header(status: PoStatus) -> RenderableType:
             f"{_milestone(status.current_milestone)} · {status.percent_complete:g} % · "
             "last check-in ",
             _age(status.last_checkin_age_days, risk.stale),
+            (f" ({risk.stale_reason})" if risk.stale_reason else "", "dim"),
         ),
         verdict,
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from wipbot.store.models import Brand
 T = TypeVar("T")
 
 LOCKED_RETRY_PAUSES = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8)
+MAX_DELIVERY_ID = 128
 
 NOT_CONNECTED = (
     "This workspace is not connected to a brand, so wipbot has nothing to show here. "
@@ -87,7 +89,7 @@ class SlackDeps:
             brand = await brand_by_team(session, team_id) if team_id else None
             fresh = True
             if brand is not None and delivery_id is not None:
-                fresh = await first_delivery(session, "slack", delivery_id)
+                fresh = await first_delivery(session, "slack", delivery_key(delivery_id))
             yield session, brand, fresh
         self.wake_sender()
 
@@ -113,6 +115,14 @@ class SlackDeps:
                     raise
             await asyncio.sleep(pause)
         raise AssertionError("unreachable")
+
+
+def delivery_key(delivery_id: str) -> str:
+    """The id as recorded: one longer than the column (ids are built from what Slack sends)
+    is recorded by its digest, which is as unique."""
+    if len(delivery_id) <= MAX_DELIVERY_ID:
+        return delivery_id
+    return "sha256:" + hashlib.sha256(delivery_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def not_connected(team_id: str | None) -> str:

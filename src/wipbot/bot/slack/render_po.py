@@ -71,7 +71,7 @@ def po_card(
                 f"*Projected ex-factory*\n{_day(risk.projected_exf)}{revised}",
                 f"*Progress*\n{status.percent_complete:g} % · "
                 f"{_milestone(status.current_milestone)}",
-                f"*Last check-in*\n{_age(status.last_checkin_age_days, risk.stale)}",
+                f"*Last check-in*\n{_age(status.last_checkin_age_days, risk.stale_reason)}",
             ]
         )
     )
@@ -181,8 +181,10 @@ def _milestone(m: Milestone | None) -> str:
     return m.value.replace("_", " ").capitalize() if m else "Not started"
 
 
-def _age(days: int | None, stale: bool) -> str:
+def _age(days: int | None, stale_reason: str | None) -> str:
+    """The check-in's age, with the engine's stale reason in quiet italics: missing data is not
+    late risk."""
     if days is None:
-        return "none yet"
+        return f"_{stale_reason}_" if stale_reason else "none yet"
     text = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
-    return f"⚠️ {text} (stale)" if stale else text
+    return f"{text} · _{stale_reason}_" if stale_reason else text

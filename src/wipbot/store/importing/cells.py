@@ -24,6 +24,8 @@ T = TypeVar("T")
 
 MONEY_PLACES = 4
 MONEY_INTEGER_DIGITS = 10
+MAX_COUNT = 2**31 - 1
+"""The largest whole number a database INTEGER column holds on every supported database."""
 INCOTERMS = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -92,6 +94,8 @@ def parse_count(value: str) -> int:
         raise ValueError(f"{value!r} is not a whole number")
     if number < 0:
         raise ValueError(f"{value!r} must not be negative")
+    if number > MAX_COUNT:
+        raise ValueError(f"{value!r} is too large; at most {MAX_COUNT:,}")
     return int(number)
 
 
@@ -119,10 +123,10 @@ def parse_money(value: str) -> Decimal:
         raise ValueError(f"{value!r} is not a number")
     if amount < 0:
         raise ValueError(f"{value!r} must not be negative")
-    if amount != amount.quantize(Decimal(1).scaleb(-MONEY_PLACES)):
-        raise ValueError(f"{value!r} has more than {MONEY_PLACES} decimals")
     if amount >= Decimal(10) ** MONEY_INTEGER_DIGITS:
         raise ValueError(f"{value!r} is too large")
+    if amount != amount.quantize(Decimal(1).scaleb(-MONEY_PLACES)):
+        raise ValueError(f"{value!r} has more than {MONEY_PLACES} decimals")
     return amount
 
 
@@ -144,8 +148,8 @@ def parse_timezone(value: str) -> str:
     name = value.strip()
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{value!r} is not an IANA timezone such as Asia/Dhaka") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
+        raise ValueError(f"{value[:60]!r} is not an IANA timezone such as Asia/Dhaka") from None
     return name
 
 

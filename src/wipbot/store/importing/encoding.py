@@ -63,8 +63,11 @@ def _preference(candidate: tuple[str, str]) -> int:
 def _implausible_words(text: str) -> int:
     """Words mixing scripts no one mixes in a word, or holding unassigned or control code
     points: what a wrong code page makes of a name."""
-    odd = sum(1 for ch in text if ch not in "\r\n\t" and unicodedata.category(ch) in ODD_CATEGORIES)
-    return odd + sum(1 for word in WORD.findall(text) if _implausible(word))
+    odd = sum(
+        1 for ch in set(text) if ch not in "\r\n\t" and unicodedata.category(ch) in ODD_CATEGORIES
+    )
+    words = {word for word in WORD.findall(text) if not word.isascii()}
+    return odd + sum(1 for word in words if _implausible(word))
 
 
 def _implausible(word: str) -> bool:

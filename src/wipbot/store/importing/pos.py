@@ -133,6 +133,7 @@ class _Line:
     style: str
     colorway: str
     unit_price: Decimal
+    order_key: str
     quantity: int = 0
     selling_price: Decimal | None = None
 
@@ -194,12 +195,16 @@ async def import_pos(
     planned: list[_PlannedOrder] = []
     done = 0
     for po_key, po in pos.items():
+        planned += _write_orders(session, target, records[po_key], po, existing, counts)
+    await session.flush()
+    order_ids = {(order.record.po_id, key(order.item.number)): order.record.id for order in planned}
+    for po_key, po in pos.items():
         record_ = records[po_key]
-        new_lines += await _write_lines(session, record_, po, existing, style_ids, counts)
-        planned += _write_orders(session, target, record_, po, existing, counts)
+        new_lines += await _write_lines(
+            session, record_, po, existing, style_ids, order_ids, counts
+        )
         done += po.rows
         progress("writing", done, total)
-    await session.flush()
     await _insert_rows(session, PurchaseOrderLine, new_lines)
     await _write_plans_and_gates(session, planned, existing, counts)
     return await import_done(session, "pos", opened, target, counts, pos=len(pos))
@@ -322,7 +327,9 @@ def _collect(
     order.quantity += item.quantity
     order.tna.update(item.tna)
     order.gate_approved = order.gate_approved or item.gate_approved
-    line = po.lines.setdefault(line_key, _Line(item.style, item.colorway, item.unit_price))
+    line = po.lines.setdefault(
+        line_key, _Line(item.style, item.colorway, item.unit_price, order_key)
+    )
     line.quantity += item.quantity
     line.selling_price = line.selling_price or item.selling_price
     known_code, known_name, known_season = styles.get(line_key[0], (item.style, None, None))
@@ -545,9 +552,13 @@ async def _write_lines(
     po: _Po,
     existing: _Existing,
     style_ids: dict[str, int],
+    order_ids: dict[tuple[int, str], int | None],
     counts: dict[str, Tally],
 ) -> list[dict[str, object]]:
-    """Updates the PO's lines there are, deletes the ones gone, returns the new ones to insert."""
+    """Updates the PO's lines there are, deletes the ones gone, returns the new ones to insert.
+
+    Each line names the production order that makes it, so a contact's check-in shows that
+    order's own style and colour."""
     assert record_.id is not None
     tally = counts["lines"]
     current = existing.lines.get(record_.id, [])
@@ -562,6 +573,7 @@ async def _write_lines(
             "quantity": line.quantity,
             "unit_price": line.unit_price,
             "selling_price": line.selling_price,
+            "production_order_id": order_ids.get((record_.id, line.order_key)),
         }
         found = by_key.get((style_id, colorway_key))
         if found is None:

@@ -49,6 +49,10 @@ class PurchaseOrderLine(SQLModel, table=True):
     quantity: int
     unit_price: Decimal = money_field()
     selling_price: Decimal | None = money_field(nullable=True)
+    production_order_id: int | None = Field(
+        default=None, foreign_key="production_order.id", index=True
+    )
+    """The production order that makes this line (None for lines imported before it was kept)."""
 
 
 class ProductionOrder(SQLModel, table=True):

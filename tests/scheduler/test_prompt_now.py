@@ -1,0 +1,100 @@
+"""An operator sends this week's prompt now; a changed slot takes effect without a restart."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+from typer.testing import CliRunner
+
+from wipbot.bot.cli import app
+from wipbot.scheduler.clock import ManualClock
+from wipbot.scheduler.jobs import JobContext, sweep_job
+from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
+from wipbot.store.models import Factory, OutboxMessage, ScheduledPrompt
+
+from . import seed
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+async def setup_factory(factory: SessionFactory) -> int:
+    """A Dhaka factory (Monday 10:00 local = 04:00 UTC), one linked contact, one open order."""
+    async with transaction(factory) as session:
+        brand = await seed.brand(session)
+        plant = await seed.factory(session, brand)
+        await seed.contact(session, plant)
+        await seed.order(session, brand, plant, committed_exf=date(2026, 6, 30))
+        assert plant.id is not None
+        return plant.id
+
+
+async def test_a_changed_slot_takes_effect_at_the_next_sweep(
+    session_factory: SessionFactory,
+) -> None:
+    factory_id = await setup_factory(session_factory)
+    clock = ManualClock(utc(2026, 3, 2, 3, 0))  # Monday 09:00 in Dhaka: slot at 10:00
+    ctx = JobContext(session_factory, clock=clock)
+    await sweep_job(ctx)
+    async with session_factory() as session:
+        assert (await session.exec(select(ScheduledPrompt.sent_at))).all() in ([], [None])
+    async with transaction(session_factory) as session:
+        plant = await session.get(Factory, factory_id)
+        assert plant is not None
+        plant.checkin_time = time(9, 30)
+    clock.advance(timedelta(minutes=40))  # 09:40 local: past the new slot, before the old one
+    await sweep_job(ctx)
+    async with session_factory() as session:
+        round_ = (
+            await session.exec(
+                select(ScheduledPrompt).where(ScheduledPrompt.week_of == date(2026, 3, 2))
+            )
+        ).one()
+    assert round_.due_at == utc(2026, 3, 2, 3, 30)
+    assert round_.sent_at == clock()
+
+
+@pytest.fixture
+def cli_database(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    return sqlite_url
+
+
+async def outbox_for(url: str) -> list[OutboxMessage]:
+    engine = make_engine(url)
+    try:
+        async with make_session_factory(engine)() as session:
+            rows = await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))
+            return list(rows.all())
+    finally:
+        await engine.dispose()
+
+
+async def seeded(url: str) -> None:
+    engine = make_engine(url)
+    await setup_factory(make_session_factory(engine))
+    await engine.dispose()
+
+
+def test_prompt_send_queues_this_weeks_checkin_now(cli_database: str) -> None:
+    asyncio.run(seeded(cli_database))
+    result = CliRunner().invoke(app, ["prompt", "send", "--factory", "dhk1 garments"])
+    assert result.exit_code == 0, result.output
+    assert "queued for 1 contact(s) at DHK1" in result.stdout
+    sent = asyncio.run(outbox_for(cli_database))
+    assert {m.chat_id for m in sent} == {"1001"}
+    assert "Weekly check-in" in str(sent[0].payload["text"])
+
+
+def test_prompt_send_to_an_unknown_contact_names_the_known_ones(cli_database: str) -> None:
+    asyncio.run(seeded(cli_database))
+    result = CliRunner().invoke(app, ["prompt", "send", "--factory", "DHK1", "--contact", "Zed"])
+    assert result.exit_code == 1
+    assert "no linked contact to prompt at DHK1" in result.stderr
+    assert asyncio.run(outbox_for(cli_database)) == []
