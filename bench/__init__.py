@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, Callable[[bool], Result]] = {
     board.NAME: board.run,
     po.NAME: po.run,
     webhook.NAME: webhook.run,
+    webhook.PG_NAME: webhook.run_postgres,
     sender.NAME: sender.run,
 }
 """In the order `make bench` runs them."""

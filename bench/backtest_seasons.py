@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from wipbot.bot.commands.backtest import backtest
+from wipbot.cli.backtest import backtest
 from wipbot.seasons import SeasonAssumptions, generate_season, write_season
 from wipbot.store.db import make_engine, make_session_factory, transaction
 from wipbot.store.importing import IMPORTERS

@@ -19,6 +19,7 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 
 from wipbot.handlers.risk_scan import rescore_all
+from wipbot.production.calendar import public_holidays
 from wipbot.production.milestones import Milestone
 from wipbot.production.progress import derive_state
 from wipbot.production.risk import RiskInput, assess
@@ -26,7 +27,6 @@ from wipbot.production.tna import derive_plan
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.importing import IMPORTERS
 from wipbot.store.models import Brand, CheckIn, Factory, ProductionOrder, PurchaseOrder
-from wipbot.store.wip import public_holidays
 
 from .common import (
     Figure,

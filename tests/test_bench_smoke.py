@@ -8,6 +8,7 @@ import json
 import pytest
 from bench import BENCHMARKS
 from bench.__main__ import main
+from bench.common import Figure, Result, at_least, at_most, both
 
 
 @pytest.mark.parametrize("name", list(BENCHMARKS))
@@ -20,7 +21,21 @@ def test_each_benchmark_runs_at_tiny_sizes_and_gives_positive_figures(name: str)
     assert result.baseline.value > 0
     assert result.ratio > 0
     assert all(figure.value >= 0 for figure in result.extras)
-    assert result.verdict in {"PASS", "MISS"}
+    assert result.target is not None, "every benchmark states the target it is judged by"
+    assert result.verdict == ("PASS" if result.target.met else "MISS")
+
+
+def test_a_verdict_follows_its_target_at_the_boundary() -> None:
+    assert at_most(2.0, 2.0, "ms").met and not at_most(2.001, 2.0, "ms").met
+    assert at_least(5.0, 5.0, "×").met and not at_least(4.999, 5.0, "×").met
+    assert not both(at_most(1, 2, "ms"), at_least(1, 2, "×")).met
+    assert both(at_most(1, 2, "ms"), at_least(3, 2, "×")).text == "≤ 2.00 ms, ≥ 2.00 ×"
+    figure = Figure("p99", 3.0, "ms")
+    judged = [
+        Result("x", "x", 1, figure, figure, 1.0, target).verdict
+        for target in (at_most(3.0, 2.0, "ms"), at_most(1.0, 2.0, "ms"), None)
+    ]
+    assert judged == ["MISS", "PASS", "-"]
 
 
 def test_the_command_line_prints_one_json_line_per_result(

@@ -59,7 +59,7 @@ def wipbot_command() -> list[str]:
     script = Path(sys.executable).parent / "wipbot"
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from wipbot.bot.cli import main; main()"]
+    return [sys.executable, "-c", "from wipbot.cli.main import main; main()"]
 
 
 def free_port() -> int:
@@ -239,6 +239,7 @@ async def test_it_starts_with_every_channel_on_and_says_so(
 ) -> None:
     assert health == {
         "status": "ok",
+        "database": "up",
         "channels": {
             "slack": "http /slack/events",
             "telegram": "webhook",

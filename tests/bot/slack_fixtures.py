@@ -359,9 +359,11 @@ def slack_settings(fake: FakeSlackApi, **extra: Any) -> Settings:
 
 
 @asynccontextmanager
-async def slack_app(fake: FakeSlackApi, sessions: SessionFactory) -> AsyncIterator[SlackHarness]:
+async def slack_app(
+    fake: FakeSlackApi, sessions: SessionFactory, **settings: Any
+) -> AsyncIterator[SlackHarness]:
     channel = build_slack_channel(
-        ChannelContext(slack_settings(fake), sessions, clock=fixed_clock(NOW))
+        ChannelContext(slack_settings(fake, **settings), sessions, clock=fixed_clock(NOW))
     )
     assert isinstance(channel, SlackChannel)
     app = build_web_app(sessions, [channel])

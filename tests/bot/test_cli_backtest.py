@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from wipbot.bot.cli import app
+from wipbot.cli.main import app
 
 
 def wipbot(*args: str) -> tuple[int, str, str]:

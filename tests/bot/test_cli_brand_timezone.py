@@ -9,7 +9,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from tests.bot.test_cli_qc_cost import on_database
-from wipbot.bot.cli import app
+from wipbot.cli.main import app
 from wipbot.store.db import SessionFactory
 from wipbot.store.models import Brand
 

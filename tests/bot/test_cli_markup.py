@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from wipbot.bot.cli import app
+from wipbot.cli.main import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HOSTILE_PO = "PO-[/]7[link=https://evil.example]x"

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from wipbot.bot.cli import app
+from wipbot.cli.main import app
+from wipbot.demo.command import ACTS
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TODAY = ["--today", "2026-11-26"]
@@ -185,15 +186,30 @@ def test_mistakes_exit_1_with_a_helpful_message(
     assert message in " ".join(err.split())
 
 
-def test_demo_imports_the_examples_and_prints_the_board(database: str) -> None:
+def test_demo_runs_every_act_in_order_and_each_shows_its_outcome(database: str) -> None:
     code, out, err = wipbot("demo")
     assert code == 0, err
-    assert "Act 1 · Spreadsheets in, WIP board out (2026-11-26)" in out
-    assert "purchase orders: 23 created" in out
-    assert "WIP board · Northwind Apparel" in out
-    assert "$ wipbot po status PO-1042" in out
-    assert "Backtest: how good would the alerts have been on last season?" in out
-    assert "plain overdue rule" in out and "Alerts channel" in out
+    text = " ".join(out.split())
+    headings = [text.find(f"Act {n} · ") for n in range(1, len(ACTS) + 1)]
+    assert -1 not in headings and headings == sorted(headings)
+    assert f"Act {len(ACTS) + 1} · " not in text
+    outcomes = [
+        ["Spreadsheets in, WIP board out (2026-11-26)", "purchase orders: 23 created"],
+        ["WIP board · Northwind Apparel", "$ wipbot po status PO-1042"],
+        ["Welcome, Wei! This chat is now linked to Ningbo Seaside Garments."],
+        ["Gate approved for PO-1042/PO-1042-B: bulk production may start."],
+        ["qc_failed alert raised for PO-1036-A", "qc_failed alert resolved for PO-1036-A"],
+        ["Landed cost · PO-1036", "QC failed: PO-1036-B", "PASS: PO-1036-B"],
+        ["weekly prompt → Wei (NGB1)", "three weeks later"],
+        ["Backtest: how good would the alerts have been on last season?"],
+        ["plain overdue rule", "Alerts channel"],
+    ]
+    missing = [line for lines in outcomes for line in lines if line not in text]
+    assert missing == []
+    assert text.find("Welcome, Wei!") in range(headings[1], headings[2])
+    assert text.find("Gate approved for PO-1042/PO-1042-B") in range(headings[2], headings[3])
+    assert text.find("qc_failed alert resolved for PO-1036-A") in range(headings[3], headings[4])
+    assert text.find("three weeks later") in range(headings[5], headings[6])
 
 
 def test_demo_refuses_a_database_with_a_real_brand(database: str, tmp_path: Path) -> None:

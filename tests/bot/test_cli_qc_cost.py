@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 
 from tests.handlers.test_landed_cost import add_charges
 from tests.handlers.test_qc import Seeded, seed, write_qc
-from wipbot.bot.cli import app
-from wipbot.bot.commands.demo import act_spreadsheets_to_board, run_demo
-from wipbot.bot.commands.qc import act_qc_and_landed_cost
 from wipbot.bot.config import Settings
+from wipbot.cli.main import app
+from wipbot.demo.command import act_spreadsheets_to_board, run_demo
+from wipbot.demo.qc_act import act_qc_and_landed_cost
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
 from wipbot.store.models import Alert, AuditLog, QcDefect, QcInspection
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from tests.bot.test_cli_qc_cost import on_database
 from tests.handlers.test_defect_report import seed
-from wipbot.bot.cli import app
+from wipbot.cli.main import app
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from tests.handlers.factory_seed import NOW, seed
-from wipbot.bot.cli import app
 from wipbot.bot.console import ConsoleChat, deliver_waiting, render_reply, run_console
-from wipbot.bot.console.demo_act import factory_checkin_act
+from wipbot.cli.main import app
+from wipbot.demo.console_act import factory_checkin_act
 from wipbot.handlers.checkin import start_checkin
 from wipbot.handlers.messages import Button, Reply, reply_to_payload
 from wipbot.handlers.onboarding import console_contact, find_contact

@@ -10,10 +10,10 @@ import pytest
 from rich.console import Console
 from sqlmodel import select
 
-from wipbot.bot.commands.demo import act_spreadsheets_to_board, run_demo
-from wipbot.bot.commands.qc import act_qc_and_landed_cost
-from wipbot.bot.commands.quality_demo_act import act_quality
 from wipbot.bot.config import Settings
+from wipbot.demo.command import act_spreadsheets_to_board, run_demo
+from wipbot.demo.qc_act import act_qc_and_landed_cost
+from wipbot.demo.quality_act import act_quality
 from wipbot.store.db import make_engine, make_session_factory
 from wipbot.store.models import QcPhoto
 

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.bot.slack_fixtures import seed
-from wipbot.bot.cli import app
+from wipbot.cli.main import app
 from wipbot.store.db import make_engine, make_session_factory
 
 

@@ -8,9 +8,9 @@ from rich.console import Console
 from sqlmodel import select
 
 from tests.bot.slack_fixtures import TODAY, seed
-from wipbot.bot.commands.demo import DemoContext
 from wipbot.bot.config import Settings
-from wipbot.bot.slack.demo_act import act_slack
+from wipbot.demo.context import DemoContext
+from wipbot.demo.slack_act import act_slack
 from wipbot.store.alerts import AlertKind, raise_alert
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Gate, OutboxMessage

@@ -20,10 +20,10 @@ from tests.bot.slack_fixtures import (
 )
 from tests.fakes.slack_api import FakeSlackApi
 from wipbot.bot.slack.text import blocks_to_text
-from wipbot.scheduler.clock import ManualClock
+from wipbot.demo.clock import ManualClock
+from wipbot.demo.simulate import SimulatedScheduler
 from wipbot.scheduler.digest import install_digest_jobs
 from wipbot.scheduler.jobs import JobContext
-from wipbot.scheduler.simulate import SimulatedScheduler
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import (
     Alert,

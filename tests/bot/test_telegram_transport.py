@@ -85,6 +85,19 @@ async def test_a_server_error_is_retried_and_a_block_is_final(bot: Bot) -> None:
     assert "blocked" in dead.last_error
 
 
+async def test_a_server_error_page_that_is_not_json_is_retried_without_a_traceback(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.fake.fail_next("sendMessage", 502, description="<html><h1>502 Bad Gateway</h1></html>")
+    message_id = await put(bot, Reply("one"))
+    await bot.flush()
+    waiting = await row(bot, message_id)
+    assert (waiting.status, waiting.attempts) == ("pending", 1)
+    assert not [r for r in caplog.records if r.exc_info or r.levelname == "ERROR"]
+    bot.clock.advance(3600)
+    assert await bot.flush() == 1
+
+
 async def test_buttons_become_an_inline_keyboard_with_the_selected_ones_marked(bot: Bot) -> None:
     buttons = (
         Button("No issues", "i:none"),

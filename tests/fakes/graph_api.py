@@ -10,6 +10,7 @@ or list row of a message the bot really sent.
 from __future__ import annotations
 
 import copy
+import hashlib
 import itertools
 import json
 from dataclasses import dataclass
@@ -89,9 +90,18 @@ class FakeGraphApi(FakeApi):
         self._ids = itertools.count(1)
         self._inbound_ids = itertools.count(1)
         self._scripted: dict[int, int] = {}
+        self.media: dict[str, tuple[str, bytes]] = {}
+        """media id -> (mime type, bytes): what users sent, behind the media endpoint."""
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.post("/{version}/{phone_number_id}/messages", self._messages)]
+        return [
+            web.post("/{version}/{phone_number_id}/messages", self._messages),
+            web.get("/_media/{media_id}", self._media_download),
+            web.get("/{version}/{media_id}", self._media_url),
+        ]
+
+    def put_media(self, media_id: str, content: bytes, mime_type: str = "image/jpeg") -> None:
+        self.media[media_id] = (mime_type, content)
 
     def fail_after(self, successes: int, status: int) -> None:
         """Let the next `successes` messages through, then answer one with `status`."""
@@ -171,7 +181,43 @@ class FakeGraphApi(FakeApi):
         message["timestamp"] = str(int(at.timestamp()))
         return message
 
-    # -- the Graph API -------------------------------------------------------------------------
+    # -- the Graph API -----------------------------------------------------------------------------
+
+    async def _media_url(self, request: web.Request) -> web.Response:
+        """GET /{version}/{media_id}: a download URL (Meta's lasts 5 minutes) and the type."""
+        media_id = request.match_info["media_id"]
+        await self.record(Call("media", {"id": media_id}, dict(request.headers)))
+        if request.headers.get("Authorization") != f"Bearer {self.access_token}":
+            return _error(401, 190, "Invalid OAuth access token - Cannot parse access token")
+        failure = self.take_failure("media")
+        if failure is not None:
+            return _failure(failure)
+        if media_id not in self.media:
+            return _error(400, 100, "(#100) Invalid parameter")
+        mime_type, content = self.media[media_id]
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "url": f"{self.url}/_media/{media_id}",
+                "mime_type": mime_type,
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "file_size": len(content),
+                "id": media_id,
+            }
+        )
+
+    async def _media_download(self, request: web.Request) -> web.Response:
+        """The download itself: the same bearer token, served as octet-stream like Meta's CDN."""
+        media_id = request.match_info["media_id"]
+        await self.record(Call("media_download", {"id": media_id}, dict(request.headers)))
+        if request.headers.get("Authorization") != f"Bearer {self.access_token}":
+            return _error(401, 190, "Invalid OAuth access token - Cannot parse access token")
+        failure = self.take_failure("media_download")
+        if failure is not None:
+            return _failure(failure)
+        if media_id not in self.media:
+            return _error(404, 100, "(#100) Media not found")
+        return web.Response(body=self.media[media_id][1], content_type="application/octet-stream")
 
     async def _messages(self, request: web.Request) -> web.Response:
         body: dict[str, Any] = await request.json()

@@ -12,6 +12,9 @@ import contextlib
 import copy
 import itertools
 import json
+import sys
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,13 +107,47 @@ class Webhook:
     allowed_updates: list[str] = field(default_factory=list)
 
 
+class FloodLimits:
+    """Telegram's limits as a strict reading: at most `per_second` sends in any one second over
+    all chats, and at least 1/`per_chat` seconds between two sends to one chat. A send beyond
+    either is answered 429 with retry_after, as Telegram does, and counted."""
+
+    def __init__(self, per_second: float, per_chat: float) -> None:
+        self.per_second = per_second
+        self.per_chat = per_chat
+        self.recent: deque[float] = deque()
+        self.last_by_chat: dict[str, float] = {}
+        self.refused = 0
+
+    def refuse(self, chat_id: str) -> bool:
+        now = time.monotonic()
+        while self.recent and now - self.recent[0] >= 1.0:
+            self.recent.popleft()
+        last = self.last_by_chat.get(chat_id)
+        if len(self.recent) >= self.per_second or (
+            last is not None and now - last < 1.0 / self.per_chat
+        ):
+            self.refused += 1
+            return True
+        self.recent.append(now)
+        self.last_by_chat[chat_id] = now
+        return False
+
+
 class FakeTelegramApi(FakeApi):
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, limits: FloodLimits | None = None) -> None:
         super().__init__()
         self.token = token
+        self.limits = limits
+        self.sent_count = 0
+        self.first_sent: float | None = None
+        self.last_sent: float | None = None
+        self._chat_news: dict[str, asyncio.Event] = {}
         self.chats: dict[str, list[SentMessage]] = {}
         self.webhook = Webhook()
         self.commands: dict[str | None, list[dict[str, str]]] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}
+        """file_id -> (file_path, bytes), served at /file/bot<token>/<file_path>."""
         self._updates: list[dict[str, Any]] = []
         self._new_update = asyncio.Event()
         self._update_ids = itertools.count(900000001)
@@ -124,7 +161,66 @@ class FakeTelegramApi(FakeApi):
         return f"{self.url}/bot"
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.route("*", "/{path:.*}", self._handle)]
+        return [
+            web.get("/_fake/stats", self._stats),
+            web.get("/_fake/wait", self._wait),
+            web.get("/file/{prefix}/{file_path:.*}", self._file),
+            web.route("*", "/{path:.*}", self._handle),
+        ]
+
+    # -- for benchmarks in another process -----------------------------------------------------
+
+    async def _stats(self, _: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "sent": self.sent_count,
+                "refused": self.limits.refused if self.limits else 0,
+                "first": self.first_sent,
+                "last": self.last_sent,
+            }
+        )
+
+    async def _wait(self, request: web.Request) -> web.Response:
+        """The chat's newest message once it has more than `after` and, if `button` is given,
+        the newest has that button (long poll, 30 s at most; 408 if it never came)."""
+        chat_id, after = request.query["chat"], int(request.query["after"])
+        button = request.query.get("button")
+
+        def arrived() -> bool:
+            messages = self.messages(chat_id)
+            if len(messages) <= after:
+                return False
+            return button is None or button in [b["callback_data"] for b in messages[-1].buttons]
+
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(30):
+                while not arrived():
+                    news = self._chat_news.setdefault(chat_id, asyncio.Event())
+                    await news.wait()
+        messages = self.messages(chat_id)
+        if not arrived():
+            return web.json_response({"count": len(messages)}, status=408)
+        chat = {"id": int(chat_id), "type": "private"}
+        return web.json_response({"count": len(messages), "message": messages[-1].as_json(chat)})
+
+    def put_file(self, file_id: str, content: bytes, *, extension: str = "jpg") -> str:
+        """A file a user sent, kept as Telegram keeps it; returns its file_path."""
+        path = f"photos/file_{len(self.files)}.{extension}"
+        self.files[file_id] = (path, content)
+        return path
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """File downloads: octet-stream whatever the file, as Telegram serves them."""
+        await self.record(Call("file", {"path": request.match_info["file_path"]}))
+        if request.match_info["prefix"] != f"bot{self.token}":
+            return _error(401, "Unauthorized")
+        failure = self.take_failure("file")
+        if failure is not None:
+            return _failure(failure)
+        for path, content in self.files.values():
+            if path == request.match_info["file_path"]:
+                return web.Response(body=content, content_type="application/octet-stream")
+        return _error(404, "Not Found")
 
     # -- what the bot sent ---------------------------------------------------------------------
 
@@ -245,11 +341,19 @@ class FakeTelegramApi(FakeApi):
             return _error(400, "Bad Request: message text is empty")
         if len(text) > 4096:
             return _error(400, "Bad Request: message is too long")
+        if self.limits is not None and self.limits.refuse(chat_id):
+            return _error(429, "Too Many Requests: retry after 1", retry_after=1)
+        self.sent_count += 1
+        self.last_sent = time.monotonic()
+        self.first_sent = self.first_sent or self.last_sent
         self._date += 1
         message = SentMessage(
             next(self._message_ids), chat_id, text, params.get("reply_markup"), self._date
         )
         self.chats.setdefault(chat_id, []).append(message)
+        news = self._chat_news.pop(chat_id, None)
+        if news is not None:
+            news.set()
         return message.as_json({"id": int(chat_id), "type": "private"})
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> Any:
@@ -260,6 +364,16 @@ class FakeTelegramApi(FakeApi):
 
     async def _api_getFile(self, params: dict[str, Any]) -> Any:
         file_id = params["file_id"]
+        if self.files and file_id not in self.files:
+            return _error(400, "Bad Request: invalid file_id")
+        if file_id in self.files:
+            path, content = self.files[file_id]
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id[-8:],
+                "file_size": len(content),
+                "file_path": path,
+            }
         return {
             "file_id": file_id,
             "file_unique_id": file_id[-8:],
@@ -308,4 +422,22 @@ def _failure(failure: Failure) -> web.Response:
     if failure.status == 429:
         wait = failure.retry_after or 1
         return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+    if failure.description.startswith("<"):  # a proxy's error page, not the Bot API's JSON
+        return web.Response(
+            text=failure.description, status=failure.status, content_type="text/html"
+        )
     return _error(failure.status, failure.description or "Internal Server Error")
+
+
+async def serve(port_file: str, limits: FloodLimits | None) -> None:
+    """Run the fake until killed, writing its port to `port_file` once it listens."""
+    async with FakeTelegramApi(limits=limits) as fake:
+        await asyncio.to_thread(Path(port_file).write_text, str(fake.port))
+        await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    # python -m tests.fakes.telegram_api PORT_FILE [PER_SECOND PER_CHAT]: for benchmarks that
+    # run the fake in a process of its own.
+    rates = [float(a) for a in sys.argv[2:4]]
+    asyncio.run(serve(sys.argv[1], FloodLimits(*rates) if rates else None))

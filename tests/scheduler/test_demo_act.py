@@ -6,7 +6,7 @@ from datetime import date, time
 
 from sqlmodel import func, select
 
-from wipbot.scheduler.demo_act import by_the_clock, demo_start
+from wipbot.demo.clock_act import by_the_clock, demo_start
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Alert, OutboxMessage
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
-from wipbot.scheduler.clock import ManualClock
+from wipbot.demo.clock import ManualClock
 from wipbot.scheduler.jobs import (
     JobContext,
     checkin_followup_job,

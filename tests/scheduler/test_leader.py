@@ -82,8 +82,12 @@ async def test_released_lock_passes_on_at_once(pg_url: str) -> None:
     first, second = AdvisoryLockLeader(dsn), AdvisoryLockLeader(dsn, poll_seconds=0.05)
     await first.acquire()
     waiting = asyncio.create_task(second.acquire())
+    await asyncio.sleep(0.3)  # six of the second's polls
+    assert not waiting.done(), "the second process led while the first held the lock"
+    released = time.monotonic()
     await first.release()
     await asyncio.wait_for(waiting, 5)
+    assert time.monotonic() - released < 1.0
     await second.release()
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from wipbot.bot.cli import app
+from wipbot.cli.main import app
 from wipbot.store.db import make_engine, make_session_factory, transaction
 from wipbot.store.outbox import enqueue
 

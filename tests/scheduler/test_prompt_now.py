@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-from wipbot.bot.cli import app
-from wipbot.scheduler.clock import ManualClock
+from wipbot.cli.main import app
+from wipbot.demo.clock import ManualClock
 from wipbot.scheduler.jobs import JobContext, sweep_job
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
 from wipbot.store.models import Factory, OutboxMessage, ScheduledPrompt

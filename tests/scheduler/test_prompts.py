@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlmodel import col, select
 
-from wipbot.scheduler.clock import ManualClock
+from wipbot.demo.clock import ManualClock
+from wipbot.demo.simulate import SimulatedScheduler
 from wipbot.scheduler.config import SchedulerConfig
 from wipbot.scheduler.jobs import (
     JobContext,
@@ -21,7 +22,6 @@ from wipbot.scheduler.jobs import (
     sync_factory_jobs,
 )
 from wipbot.scheduler.prompts import PromptOutcome
-from wipbot.scheduler.simulate import SimulatedScheduler
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Alert, OutboxMessage, ScheduledPrompt
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import col, select
 
-from wipbot.scheduler.clock import ManualClock
+from wipbot.demo.clock import ManualClock
 from wipbot.scheduler.config import RateLimit, SenderConfig
+from wipbot.scheduler.ratelimit import CHAT_MARGIN, MARGIN
 from wipbot.scheduler.sender import OutboxSender
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage
@@ -84,7 +86,7 @@ async def test_retry_after_holds_back_the_rest_of_that_chat_only(
     assert await run.run_once() == 1
     assert transport.texts == ["other"]
     first = (await rows(session_factory))["first"]
-    assert first.status == "pending" and first.attempts == 1
+    assert first.status == "pending" and first.attempts == 0  # a flood limit spends no attempt
     assert first.last_error == "RetryLater: 429 Too Many Requests"
     assert first.next_attempt_at == T0 + timedelta(seconds=30 * 1.05)
 
@@ -155,10 +157,11 @@ async def test_one_message_per_second_per_telegram_chat(
     transport = ScriptedTransport("telegram", clock)
     await put(sqlite_session_factory, clock, ("A", "1"), ("A", "2"), ("A", "3"))
     await sender(sqlite_session_factory, transport, clock, SenderConfig()).run_once()
-    assert [(d.text, d.at - T0) for d in transport.delivered] == [
-        ("1", timedelta(0)),
-        ("2", timedelta(seconds=1)),
-        ("3", timedelta(seconds=2)),
+    gap = 1 / (1 - CHAT_MARGIN)
+    assert [(d.text, (d.at - T0).total_seconds()) for d in transport.delivered] == [
+        ("1", 0.0),
+        ("2", pytest.approx(gap, abs=1e-5)),
+        ("3", pytest.approx(2 * gap, abs=1e-5)),
     ]
 
 
@@ -170,9 +173,44 @@ async def test_thirty_a_second_over_all_telegram_chats(
     config = SenderConfig(platform_limits={"telegram": RateLimit(30, 30)}, chat_limits={})
     await sender(sqlite_session_factory, transport, clock, config).run_once()
     assert len(transport.delivered) == 45
-    # 30 go at once; each of the other 15 waits its 1/30 s turn (the limiter's own arithmetic
-    # is in test_ratelimit; here: every message of the fan-out passed through it)
-    assert (clock() - T0).total_seconds() == pytest.approx(15 / 30, abs=1e-4)
+    # 30 go at once; each of the other 15 waits its turn a margin over 1/30 s (the limiter's own
+    # arithmetic is in test_ratelimit; here: every message of the fan-out passed through it)
+    assert (clock() - T0).total_seconds() == pytest.approx(15 / (30 * (1 - MARGIN)), abs=1e-4)
+
+
+async def test_flood_limits_spend_no_attempt_and_only_age_ends_them(
+    session_factory: SessionFactory, clock: ManualClock
+) -> None:
+    """A storm of 429s longer than max_attempts tries: still delivered afterwards."""
+    transport = ScriptedTransport("telegram", clock)
+    transport.fail("x", *(RetryLater("429", retry_after=1) for _ in range(20)))
+    await put(session_factory, clock, ("A", "x"))
+    run = sender(session_factory, transport, clock, SenderConfig(max_attempts=3, chat_limits={}))
+    for _ in range(21):
+        await run.run_once()
+        clock.advance(timedelta(seconds=2))
+    message = (await rows(session_factory))["x"]
+    assert (message.status, message.attempts, transport.texts) == ("sent", 1, ["x"])
+
+
+async def test_a_message_older_than_max_age_is_given_up(
+    session_factory: SessionFactory, clock: ManualClock
+) -> None:
+    transport = ScriptedTransport("telegram", clock)
+    transport.fail("x", *(RetryLater("429", retry_after=3600) for _ in range(30)))
+    await put(session_factory, clock, ("A", "x"))
+    async with transaction(session_factory) as session:  # written now by the test's clock
+        await session.exec(update(OutboxMessage).values(created_at=T0))
+    config = SenderConfig(max_age=timedelta(hours=5), chat_limits={})
+    run = sender(session_factory, transport, clock, config)
+    statuses = []
+    for _ in range(6):
+        await run.run_once()
+        message = (await rows(session_factory))["x"]
+        statuses.append(message.status)
+        clock.set(message.next_attempt_at)
+    assert statuses == ["pending"] * 4 + ["dead", "dead"]
+    assert message.attempts == 0 and transport.delivered == []
 
 
 async def test_a_row_locked_elsewhere_is_skipped_on_postgresql(

@@ -11,12 +11,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from wipbot.scheduler.clock import ManualClock
+from wipbot.demo.clock import ManualClock
+from wipbot.demo.simulate import SimulatedScheduler
 from wipbot.scheduler.config import SchedulerConfig
 from wipbot.scheduler.jobs import JobContext, install_jobs, sync_factory_jobs
 from wipbot.scheduler.leader import SoleLeader
 from wipbot.scheduler.service import SchedulerService
-from wipbot.scheduler.simulate import SimulatedScheduler
 from wipbot.scheduler.workdays import Slot
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage

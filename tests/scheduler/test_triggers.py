@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from wipbot.production.calendar import WorkCalendar
 from wipbot.scheduler.jobs import prompt_trigger
-from wipbot.scheduler.workdays import Slot, WorkCalendar, compute_due
+from wipbot.scheduler.workdays import Slot, compute_due
 
 
 def utc(*args: int) -> datetime:

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from wipbot.scheduler.workdays import Closure, Slot, WorkCalendar, compute_due
+from wipbot.production.calendar import Closure, WorkCalendar
+from wipbot.scheduler.workdays import Slot, compute_due
 
 
 def utc(*args: int) -> datetime:

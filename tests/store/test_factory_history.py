@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
+from wipbot.production.rollup import checkin_age_days
 from wipbot.store.db import SessionFactory
 from wipbot.store.factory_history import (
     HISTORY_ORDERS,
@@ -22,7 +23,7 @@ from wipbot.store.factory_history import (
     estimated_ship_day,
 )
 from wipbot.store.models import Factory
-from wipbot.store.wip import checkin_age_days, judge_brand, po_status, resolve_brand
+from wipbot.store.wip import judge_brand, po_status, resolve_brand
 
 from .import_files import BRAND, FACTORIES, FACTORY_HEADER, PO_HEADER, run_import, write_csv
 

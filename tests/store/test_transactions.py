@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.db import GroupCommit, SessionFactory, reading, transaction, writer_queue
 from wipbot.store.models import Brand
 
 
@@ -33,12 +35,77 @@ async def test_concurrent_read_then_write_transactions_both_commit(
 
 
 async def test_a_failing_unit_of_work_writes_nothing(session_factory: SessionFactory) -> None:
-    try:
+    with pytest.raises(ValueError, match="bad input"):
         async with transaction(session_factory) as s:
             s.add(Brand(name="half-written"))
             await s.flush()
             raise ValueError("bad input")
-    except ValueError:
-        pass
     async with session_factory() as s:
         assert (await s.exec(select(Brand))).all() == []
+
+
+async def test_sqlite_writers_take_turns_in_the_order_they_asked(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    """The writer queue, not SQLite's busy handler, decides who goes next: first come first
+    served, each waiting without polling."""
+    order: list[int] = []
+    started = asyncio.Event()
+
+    async def write(number: int) -> None:
+        async with transaction(sqlite_session_factory) as s:
+            started.set()
+            order.append(number)
+            s.add(Brand(name=f"b{number}"))
+            await asyncio.sleep(0.01)
+
+    first = asyncio.create_task(write(0))
+    await started.wait()
+    others = []
+    for number in range(1, 8):
+        others.append(asyncio.create_task(write(number)))
+        await asyncio.sleep(0)
+    await asyncio.gather(first, *others)
+    assert order == list(range(8))
+
+
+async def test_a_transaction_inside_a_transaction_of_the_same_task_does_not_wait_for_itself(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    queue = writer_queue(sqlite_session_factory)
+    assert queue is not None
+    async with queue.turn(), asyncio.timeout(2), queue.turn():
+        assert queue.waiting == 0
+
+
+async def test_a_reader_does_not_wait_for_the_writer(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    async with transaction(sqlite_session_factory) as writer:
+        writer.add(Brand(name="not yet committed"))
+        await writer.flush()
+        async with asyncio.timeout(2), reading(sqlite_session_factory) as reader:
+            assert (await reader.exec(select(Brand))).all() == []
+
+
+async def test_concurrent_units_share_one_commit_and_a_failing_one_stays_alone(
+    session_factory: SessionFactory,
+) -> None:
+    group = GroupCommit.for_factory(session_factory)
+
+    async def add(name: str) -> str:
+        async def work(s: AsyncSession) -> str:
+            if name == "bad":
+                raise ValueError(name)
+            s.add(Brand(name=name))
+            await s.flush()
+            return name
+
+        return str(await group.run(work))
+
+    results = await asyncio.gather(
+        *(add(n) for n in ("a", "b", "bad", "c")), return_exceptions=True
+    )
+    assert results[:2] == ["a", "b"] and isinstance(results[2], ValueError) and results[3] == "c"
+    async with session_factory() as s:
+        assert sorted(b.name for b in (await s.exec(select(Brand))).all()) == ["a", "b", "c"]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from starlette.routing import BaseRoute
 
+from wipbot.handlers.inbound_pipeline import InboundPipeline
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.db import SessionFactory
 from wipbot.store.outbox import Transport
@@ -31,6 +32,13 @@ class ChannelContext:
     session_factory: SessionFactory
     wake_sender: Callable[[], None] = _no_wake
     clock: Clock = system_clock
+    inbound: InboundPipeline = field(init=False)
+    """Every chat adapter's way in, shared so that its queue and metrics are the process's."""
+
+    def __post_init__(self) -> None:
+        self.inbound = InboundPipeline(
+            self.session_factory, clock=self.clock, wake_sender=self.wake_sender
+        )
 
 
 @dataclass

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", alias="WIPBOT_HOST")
     port: int = Field(default=8000, alias="WIPBOT_PORT")
     public_url: str | None = Field(default=None, alias="WIPBOT_PUBLIC_URL")
+    media_secret: SecretStr | None = Field(default=None, alias="WIPBOT_MEDIA_SECRET")
 
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
     risk_scan_hours: float = Field(default=6, gt=0, alias="WIPBOT_RISK_SCAN_HOURS")
     outbox_max_attempts: int = Field(default=8, ge=1, alias="WIPBOT_OUTBOX_MAX_ATTEMPTS")
     outbox_concurrency: int = Field(default=8, ge=1, alias="WIPBOT_OUTBOX_CONCURRENCY")
+    outbox_max_age_hours: float = Field(default=24, gt=0, alias="WIPBOT_OUTBOX_MAX_AGE_HOURS")
     telegram_rate: float = Field(default=30, gt=0, alias="WIPBOT_TELEGRAM_RATE")
     telegram_chat_rate: float = Field(default=1, gt=0, alias="WIPBOT_TELEGRAM_CHAT_RATE")
     slack_channel_rate: float = Field(default=1, gt=0, alias="WIPBOT_SLACK_CHANNEL_RATE")
@@ -81,9 +83,10 @@ class Settings(BaseSettings):
             risk_scan_every=timedelta(hours=self.risk_scan_hours),
             sender=SenderConfig(
                 max_attempts=self.outbox_max_attempts,
+                max_age=timedelta(hours=self.outbox_max_age_hours),
                 concurrency=self.outbox_concurrency,
                 platform_limits={
-                    "telegram": RateLimit(self.telegram_rate, max(1, int(self.telegram_rate))),
+                    "telegram": RateLimit(self.telegram_rate),
                     "whatsapp": RateLimit(self.whatsapp_rate, max(1, int(self.whatsapp_rate))),
                 },
                 chat_limits={

@@ -20,6 +20,7 @@ from wipbot.store.outbox import Transport
 
 from .channel import Channel, ChannelContext
 from .config import Settings
+from .media import media_routes_for
 from .slack import build_slack_channel
 from .telegram import build_telegram_channel
 from .web import build_web_app
@@ -52,7 +53,8 @@ def build_runtime(settings: Settings, session_factory: SessionFactory) -> Runtim
     wake = asyncio.Event()
     context = ChannelContext(settings, session_factory, wake_sender=wake.set)
     channels = [channel for build in channel_builders() if (channel := build(context)) is not None]
-    app = build_web_app(session_factory, channels)
+    media = media_routes_for(settings, session_factory)
+    app = build_web_app(session_factory, channels, context.inbound, extra_routes=media)
     return Runtime(settings, session_factory, channels, app, wake)
 
 

@@ -20,8 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from wipbot.production.aql import AqlConfig, InspectionVerdict, SamplingPlan, Severity, judge
+from wipbot.production.names import key
 from wipbot.store import audit
-from wipbot.store.importing.cells import key
 from wipbot.store.importing.qc import (
     INSPECTOR_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -100,6 +100,8 @@ class PhotoRef:
 
     platform: str
     file_id: str
+    id: int | None = None
+    """The stored row's id once saved: what a signed link to the photo names."""
 
 
 @dataclass(frozen=True)
@@ -376,7 +378,7 @@ async def _photos_of(
     ).all()
     found: dict[int, list[PhotoRef]] = {}
     for row in rows:
-        found.setdefault(row.inspection_id, []).append(PhotoRef(row.platform, row.file_id))
+        found.setdefault(row.inspection_id, []).append(PhotoRef(row.platform, row.file_id, row.id))
     return {k: tuple(v) for k, v in found.items()}
 
 

@@ -79,3 +79,12 @@ def _check_order(given: Mapping[Milestone, date]) -> None:
 def _latest_given_before(milestone: Milestone, given: Mapping[Milestone, date]) -> date | None:
     earlier = [given[m] for m in MILESTONES[: milestone.index] if m in given]
     return max(earlier) if earlier else None
+
+
+def planned_ex_factory(committed: date, given: Mapping[Milestone, date], buffer_days: int) -> date:
+    """The factory's target ex-factory: the planned shipped date when given, else the committed
+    date less the brand's buffer, so an order that keeps its plan keeps the brand's float and
+    reads on track (never before a planned date that was given)."""
+    if Milestone.SHIPPED in given:
+        return given[Milestone.SHIPPED]
+    return max([committed - timedelta(days=buffer_days), *given.values()])

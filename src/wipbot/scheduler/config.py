@@ -20,7 +20,8 @@ class RateLimit:
 
 
 def _platform_limits() -> dict[str, RateLimit]:
-    return {"telegram": RateLimit(30, 30), "whatsapp": RateLimit(80, 80)}
+    """Telegram's 30 a second is read as "in any one second", so no burst above the rate."""
+    return {"telegram": RateLimit(30), "whatsapp": RateLimit(80, 80)}
 
 
 def _chat_limits() -> dict[str, RateLimit]:
@@ -32,6 +33,9 @@ class SenderConfig:
     """Platform limits are over all chats of the platform; chat limits are per chat/channel."""
 
     max_attempts: int = 8
+    max_age: timedelta = timedelta(hours=24)
+    """A message not delivered this long after it was written is given up (dead-lettered),
+    however its attempts went: flood limits spend no attempt, so age is what ends them."""
     concurrency: int = 8
     batch_size: int = 500
     poll_seconds: float = 5.0
@@ -43,6 +47,8 @@ class SenderConfig:
     def __post_init__(self) -> None:
         if self.max_attempts < 1 or self.concurrency < 1 or self.batch_size < 1:
             raise ValueError("max_attempts, concurrency and batch_size must be at least 1")
+        if self.max_age <= timedelta(0):
+            raise ValueError("max_age must be positive")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,6 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func
-from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,7 +48,6 @@ from .workdays import WEEKDAY_NAMES, Slot
 log = logging.getLogger(__name__)
 
 FOLLOW_UP_WEEKS = 8
-BUSY_ATTEMPTS = 5
 T = TypeVar("T")
 
 
@@ -88,22 +85,14 @@ class JobContext:
 
 
 async def unit_of_work(ctx: JobContext, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """One job transaction, one job at a time, tried again when SQLite says it is busy.
+    """One job transaction, one job at a time.
 
-    SQLite has one writer: a transaction that read before another one committed cannot write
-    any more and fails at once ("database is locked"). Jobs are idempotent, so running the
-    whole unit again is safe; serialising them keeps jobs from colliding with each other.
+    No retry for "database is locked": on SQLite every `transaction` waits its turn in the
+    engine's writer queue (store/db.py) and begins IMMEDIATE, so it cannot meet the lock
+    half-way; serialising the jobs keeps them from interleaving with each other.
     """
-    for attempt in range(BUSY_ATTEMPTS):
-        try:
-            async with ctx.write_lock, transaction(ctx.session_factory) as session:
-                return await work(session)
-        except OperationalError as error:
-            if "database is locked" not in str(error) or attempt == BUSY_ATTEMPTS - 1:
-                raise
-            log.info("database busy; trying the job's transaction again")
-        await asyncio.sleep(0.05 * 2**attempt * (1 + random.random()))
-    raise AssertionError("unreachable")
+    async with ctx.write_lock, transaction(ctx.session_factory) as session:
+        return await work(session)
 
 
 async def prompt_job(ctx: JobContext, factory_id: int) -> PromptTick | None:

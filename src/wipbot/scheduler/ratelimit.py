@@ -1,7 +1,9 @@
 """Token buckets: the sender, not the platform libraries, decides how fast each chat is written to.
 
 A reservation takes its token at once (the bucket may go into debt) and says how long to wait,
-so callers queue fairly in the order they asked without a lock.
+so callers queue fairly in the order they asked without a lock. Buckets run `MARGIN` below the
+configured rate: a platform measures arrivals, and two sends spaced exactly at its limit can
+arrive closer than that after a few milliseconds of jitter on the way.
 """
 
 from __future__ import annotations
@@ -15,20 +17,28 @@ from .config import RateLimit
 
 Sleep = Callable[[float], Awaitable[None]]
 
+MARGIN = 0.04
+"""Share of the configured rate left unused, as slack for jitter between us and the platform."""
+CHAT_MARGIN = 0.10
+"""Wider for one chat (1 s apart becomes 1.1 s): a chat's pace never limits a fan-out over many
+chats, and the platform may clock one chat's messages across different connections."""
+
 
 @dataclass
 class TokenBucket:
     limit: RateLimit
     tokens: float
     updated: float
+    margin: float = MARGIN
 
     def reserve(self, now: float) -> float:
         """Take one token; the seconds to wait before using it."""
+        rate = self.limit.per_second * (1 - self.margin)
         elapsed = max(0.0, now - self.updated)
-        self.tokens = min(float(self.limit.burst), self.tokens + elapsed * self.limit.per_second)
+        self.tokens = min(float(self.limit.burst), self.tokens + elapsed * rate)
         self.updated = now
         self.tokens -= 1
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.limit.per_second
+        return 0.0 if self.tokens >= 0 else -self.tokens / rate
 
 
 @dataclass
@@ -52,7 +62,9 @@ class RateLimiter:
         now = self.clock().timestamp()
         bucket = self._buckets.get((platform, chat_id))
         if bucket is None:
-            bucket = self._buckets[(platform, chat_id)] = TokenBucket(limit, limit.burst, now)
+            margin = MARGIN if chat_id is None else CHAT_MARGIN
+            bucket = TokenBucket(limit, limit.burst, now, margin)
+            self._buckets[(platform, chat_id)] = bucket
         wait = bucket.reserve(now)
         if wait > 0:
             await self.sleep(wait)

@@ -8,9 +8,13 @@ Guarantees, and their limits:
   key for sending, so this cannot be closed from our side; edits ("update") are idempotent anyway.
 - Within one chat, messages go out strictly in the order they were written: a message waiting for
   a retry holds back the later ones of its chat. Different chats go out concurrently.
-- Rate limits are ours (token buckets per platform and per chat), so one chat's 429 pauses only
-  that chat; a 429's Retry-After is honoured, 5xx and network errors back off with jitter, and a
-  message that keeps failing goes to the dead letters after `max_attempts` (`wipbot outbox`).
+- Rate limits are ours (token buckets per platform and per chat, a little under the platform's
+  published limits), and a message takes its tokens when it leaves, not while it waits for a
+  free slot, so a burst of queued messages cannot leave together. One chat's 429 pauses only that
+  chat; its Retry-After is honoured and the flood limit spends no attempt (it is the platform
+  saying "later"). 5xx and network errors back off with jitter and count; a message goes to the
+  dead letters after `max_attempts` real failures or when it is older than `max_age`
+  (`wipbot outbox`), whichever comes first.
 - Only the leader process sends; rows are still claimed with FOR UPDATE SKIP LOCKED on
   PostgreSQL so that two senders could never deliver the same row at the same time.
 """
@@ -25,7 +29,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from sqlalchemy import update
@@ -33,7 +37,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.clock import Clock, system_clock
-from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.db import GroupCommit, SessionFactory, reading
 from wipbot.store.models import OutboxMessage
 from wipbot.store.outbox import DeliveryError, Transport
 
@@ -92,6 +96,8 @@ class OutboxSender:
         self._slots = asyncio.Semaphore(self._config.concurrency)
         bind = session_factory.kw.get("bind")
         self._locks_rows = bind is not None and bind.dialect.name != "sqlite"
+        self._results = GroupCommit.for_factory(session_factory)
+        """SQLite: the outcomes of sends that finish together are written in one commit."""
         self._limiter = RateLimiter(
             clock, sleep, self._config.platform_limits, self._config.chat_limits
         )
@@ -145,7 +151,7 @@ class OutboxSender:
         """Per chat, the ids of its pending messages up to the first one not yet due; and when
         the earliest of those held back falls due (chats in `exclude` are someone else's)."""
         now = self._clock()
-        async with self._session_factory() as session:
+        async with reading(self._session_factory) as session:
             rows = (
                 await session.exec(
                     select(
@@ -176,10 +182,9 @@ class OutboxSender:
         return _Queue(dict(due), next_due)
 
     async def _run_chat(self, key: ChatKey, ids: list[int]) -> int:
-        """The chat's messages in order; the wait for its turn happens before any row is held."""
+        """The chat's messages in order, each in one of the `concurrency` slots."""
         sent = 0
         for message_id in ids:
-            await self._limiter.acquire(*key)
             async with self._slots:
                 outcome = await self._deliver(message_id)
             if outcome is Outcome.SENT:
@@ -190,21 +195,25 @@ class OutboxSender:
 
     async def _deliver(self, message_id: int) -> Outcome:
         """PostgreSQL: hold the row locked while the platform answers. SQLite: hold nothing,
-        since one writer at a time is all it has; the result is written in its own short
-        transaction, guarded so a row someone else finished is not touched again."""
+        since one writer at a time is all it has; the row is read beside the writer and the
+        result written with those of the other sends that finished meanwhile, in one
+        transaction that waits its turn in the writer queue with the inbound ones (a session
+        opened outside it would poll SQLite's lock and starve behind them), guarded so a row
+        someone else finished is not touched again."""
         if self._locks_rows:
             async with self._session_factory() as session, session.begin():
                 claimed = await self._claim(session, message_id, lock=True)
                 if isinstance(claimed, Outcome):
                     return claimed
                 return await self._attempt(claimed)
-        async with self._session_factory() as session:
+        async with reading(self._session_factory) as session:
             claimed = await self._claim(session, message_id, lock=False)
             if isinstance(claimed, Outcome):
                 return claimed
             session.expunge(claimed)
         outcome = await self._attempt(claimed)
-        async with transaction(self._session_factory) as session:
+
+        async def record(session: AsyncSession) -> None:
             await session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id) == message_id)
@@ -218,6 +227,8 @@ class OutboxSender:
                     platform_message_id=claimed.platform_message_id,
                 )
             )
+
+        await self._results.run(record)
         return outcome
 
     async def _claim(
@@ -243,10 +254,15 @@ class OutboxSender:
         return row
 
     async def _attempt(self, row: OutboxMessage) -> Outcome:
+        """The rate-limit tokens are taken here, as the message leaves: taken earlier, the time
+        spent claiming the row would let two sends bunch up at the platform."""
+        await self._limiter.acquire(row.platform, row.chat_id)
         row.attempts += 1
         try:
             result = await self._transports[row.platform].deliver(row)
         except DeliveryError as error:
+            if error.flood:
+                row.attempts -= 1
             return self._failed(row, error, error.retry_after, error.permanent)
         except Exception as error:
             log.exception("outbox %s: %s transport raised", row.id, row.platform)
@@ -260,13 +276,19 @@ class OutboxSender:
         self, row: OutboxMessage, error: Exception, retry_after: float | None, permanent: bool
     ) -> Outcome:
         row.last_error = f"{type(error).__name__}: {error}"[:1000]
-        if permanent or row.attempts >= self._config.max_attempts:
+        now = self._clock()
+        delay = retry_delay(row.attempts, retry_after, self._config, self._jitter)
+        too_old = now + delay - _aware(row.created_at) > self._config.max_age
+        if permanent or row.attempts >= self._config.max_attempts or too_old:
             row.status = "dead"
             log.warning("outbox %s dead after %s attempts: %s", row.id, row.attempts, error)
             return Outcome.DEAD
-        delay = retry_delay(row.attempts, retry_after, self._config, self._jitter)
-        row.next_attempt_at = self._clock() + delay
+        row.next_attempt_at = now + delay
         return Outcome.RETRY
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 async def send_due(

@@ -1,4 +1,4 @@
-"""When a factory works: its country's public holidays and weekend, and its own closures.
+"""When a factory's weekly check-in goes out: its slot, moved off days nobody works.
 
 The weekly check-in goes out on the factory's slot day unless that day is a public holiday or
 inside a closure; then it moves to the next working day at the same local time, because asking
@@ -10,68 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
+from wipbot.production.calendar import Closure, WorkCalendar
 from wipbot.store.models import Factory, FactoryClosure
 
-DEFAULT_WEEKEND = frozenset({5, 6})
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MAX_POSTPONE_DAYS = 120
-
-
-@dataclass(frozen=True)
-class Closure:
-    start: date
-    end: date
-    reason: str = ""
-
-    def covers(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-
-@lru_cache(maxsize=64)
-def _country_holidays(country: str) -> holidays.HolidayBase | None:
-    """Expands by itself to any year asked about; None for a country the package lacks."""
-    try:
-        return holidays.country_holidays(country.upper())
-    except NotImplementedError:
-        return None
-
-
-@dataclass(frozen=True)
-class WorkCalendar:
-    country: str
-    closures: tuple[Closure, ...] = ()
-
-    def closed_reason(self, day: date) -> str | None:
-        """Why nobody is at work on `day` (public holiday or closure); None on a normal day."""
-        for closure in self.closures:
-            if closure.covers(day):
-                return closure.reason or "factory closure"
-        public = _country_holidays(self.country)
-        if public is not None and day in public:
-            return str(public.get(day))
-        return None
-
-    def is_weekend(self, day: date) -> bool:
-        public = _country_holidays(self.country)
-        if public is None:
-            return day.weekday() in DEFAULT_WEEKEND
-        return day.weekday() in public.weekend and day not in public.weekend_workdays
-
-    def is_working_day(self, day: date) -> bool:
-        return self.closed_reason(day) is None and not self.is_weekend(day)
-
-    def next_working_day(self, after: date) -> date:
-        day = after
-        for _ in range(MAX_POSTPONE_DAYS):
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                return day
-        raise ValueError(f"no working day within {MAX_POSTPONE_DAYS} days after {after}")
 
 
 def work_calendar(factory: Factory, closures: Iterable[FactoryClosure]) -> WorkCalendar:

@@ -1,12 +1,22 @@
-"""Engine and sessions, built on demand from a URL, never at import time."""
+"""Engine and sessions, built on demand from a URL, never at import time.
+
+SQLite has one writer. Units of work that go through `transaction` wait for their turn in an
+asyncio queue per engine, first come first served, instead of polling SQLite's lock through its
+busy handler (which wakes at random and lets a late arrival overtake a waiting one). The queue is
+re-entrant within one task, so a nested `transaction` does not wait for itself.
+`GroupCommit` goes one step further for many small concurrent units (inbound chat updates): it
+runs those that queued up meanwhile in one transaction and pays for one commit.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +34,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
     The driver's own transaction handling is switched off (we emit BEGIN ourselves, below):
     left on, it does not begin before a SAVEPOINT, and releasing one would commit.
+    The busy timeout is only the fallback for sessions outside `transaction` and for other
+    processes on the same file; writers of this process queue in `WriterQueue`.
     """
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -33,10 +45,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "wipbot_read_only"
+
+
 def _sqlite_begin(connection: Any) -> None:
-    """IMMEDIATE takes the write lock up front: concurrent units of work queue behind each
-    other (busy_timeout) instead of failing when a read turns into a write."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """IMMEDIATE takes the write lock up front: a read that turns into a write cannot fail
+    half-way with "database is locked". Connections marked read-only (`reading`) begin
+    deferred and read beside the writer, as WAL allows."""
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> AsyncEngine:
@@ -53,8 +72,149 @@ def make_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+class WriterQueue:
+    """One writer at a time, in order of arrival (asyncio.Lock wakes its waiters FIFO);
+    re-entrant for the task that holds it."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+
+    @property
+    def waiting(self) -> int:
+        waiters = getattr(self._lock, "_waiters", None)
+        return len(waiters) if waiters else 0
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            yield
+            return
+        async with self._lock:
+            self._owner = task
+            try:
+                yield
+            finally:
+                self._owner = None
+
+
+_queues: weakref.WeakKeyDictionary[Engine, tuple[asyncio.AbstractEventLoop, WriterQueue]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def writer_queue(factory: SessionFactory) -> WriterQueue | None:
+    """The engine's queue on this event loop; None when the database has writers in parallel."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+        return None
+    loop = asyncio.get_running_loop()
+    known = _queues.get(bind.sync_engine)
+    if known is None or known[0] is not loop:
+        known = _queues[bind.sync_engine] = (loop, WriterQueue())
+    return known[1]
+
+
 @asynccontextmanager
 async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One unit of work: everything inside commits together or not at all."""
-    async with factory() as session, session.begin():
+    queue = writer_queue(factory)
+    if queue is None:
+        async with factory() as session, session.begin():
+            yield session
+        return
+    async with queue.turn(), factory() as session, session.begin():
         yield session
+
+
+@asynccontextmanager
+async def reading(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """A session that only reads: on SQLite it neither takes the write lock nor queues for it,
+    so /healthz, /metrics and the sender's look at the outbox are not held up by writers."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+        async with factory() as session:
+            yield session
+        return
+    async with bind.connect() as connection:
+        await connection.execution_options(**{READ_ONLY: True})
+        async with factory(bind=connection) as session:
+            yield session
+
+
+Work = Callable[[AsyncSession], Awaitable[Any]]
+
+
+class GroupCommit:
+    """Units of work that arrive while a transaction is open wait and then share the next one.
+
+    Each unit must be safe to run again: when any unit of a shared transaction fails, the whole
+    transaction is rolled back and its units are run again one transaction each, so the failure
+    stays with the unit that caused it and the others still commit. `lanes` transactions run at
+    once (one for SQLite, which has one writer anyway).
+    """
+
+    def __init__(self, factory: SessionFactory, *, max_batch: int = 32, lanes: int = 1) -> None:
+        self._factory = factory
+        self._max_batch = max_batch
+        self._lanes = lanes
+        self._pending: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._draining: set[asyncio.Task[None]] = set()
+        self.commits = 0
+
+    @classmethod
+    def for_factory(cls, factory: SessionFactory) -> GroupCommit:
+        """SQLite: one lane, big batches (one writer, and a commit is what costs). PostgreSQL:
+        several lanes of small batches, since a batch runs its units one after another on one
+        connection while other connections could run them side by side."""
+        bind = factory.kw.get("bind")
+        if isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
+            return cls(factory, max_batch=32, lanes=1)
+        return cls(factory, max_batch=4, lanes=8)
+
+    @property
+    def waiting(self) -> int:
+        return len(self._pending)
+
+    async def run(self, work: Work) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending.append((work, future))
+        if len(self._draining) < self._lanes:
+            task = asyncio.create_task(self._drain())
+            self._draining.add(task)
+            task.add_done_callback(self._draining.discard)
+        return await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch = self._pending[: self._max_batch]
+            del self._pending[: len(batch)]
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[tuple[Work, asyncio.Future[Any]]]) -> None:
+        if len(batch) > 1:
+            try:
+                results = []
+                async with transaction(self._factory) as session:
+                    for work, _ in batch:
+                        results.append(await work(session))
+            except Exception:
+                pass
+            else:
+                self.commits += 1
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+                return
+        for work, future in batch:
+            try:
+                async with transaction(self._factory) as session:
+                    result = await work(session)
+            except Exception as error:
+                if not future.done():
+                    future.set_exception(error)
+            else:
+                self.commits += 1
+                if not future.done():
+                    future.set_result(result)

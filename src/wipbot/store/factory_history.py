@@ -29,9 +29,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.milestones import MILESTONES, Milestone
-from wipbot.production.tna import derive_plan
+from wipbot.production.tna import derive_plan, planned_ex_factory
 
-from .importing.pos import planned_ex_factory
 from .models import CheckIn, CheckInIssue, Factory, ProductionOrder, PurchaseOrder, TnaMilestone
 
 HISTORY_ORDERS = 20

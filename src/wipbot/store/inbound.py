@@ -2,29 +2,43 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .models import SeenInbound
+from .models._base import utcnow
 
 
 async def first_delivery(session: AsyncSession, platform: str, inbound_id: str) -> bool:
     """Record the id; False when it was seen before (a retry or a duplicate).
 
-    Call it inside the transaction that handles the delivery, so that a failed handling
-    leaves the id unrecorded and the platform's retry is handled again.
+    One statement (insert, or nothing on conflict), inside the transaction that handles the
+    delivery, so that a failed handling leaves the id unrecorded and the platform's retry is
+    handled again.
     """
-    seen = await session.exec(
+    values = {"platform": platform, "inbound_id": inbound_id, "seen_at": utcnow()}
+    dialect = session.bind.dialect.name if session.bind is not None else ""
+    table = SeenInbound.__table__  # type: ignore[attr-defined]
+    statement: Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
+    else:
+        statement = insert(table).values(values)
+    result = await session.exec(statement)
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+async def seen_before(session: AsyncSession, platform: str, inbound_id: str) -> bool:
+    """Whether the id is recorded already, without recording it."""
+    found = await session.exec(
         select(SeenInbound.id)
         .where(SeenInbound.platform == platform)
         .where(SeenInbound.inbound_id == inbound_id)
     )
-    if seen.first() is not None:
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(SeenInbound(platform=platform, inbound_id=inbound_id))
-    except IntegrityError:
-        return False
-    return True
+    return found.first() is not None

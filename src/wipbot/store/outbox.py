@@ -48,9 +48,14 @@ class DeliveryError(Exception):
 
     permanent: bool = False
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, flood: bool | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.flood = retry_after is not None if flood is None else flood
+        """The platform's flood limit ("later", not a failure): it spends no attempt. By
+        default any answer that names a time to wait; a transport that knows better says so."""
 
 
 class RetryLater(DeliveryError):

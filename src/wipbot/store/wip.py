@@ -21,15 +21,25 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+<<<<<<< HEAD
 from wipbot.production.judgement_horizon import judgement_stands_until
+=======
+from wipbot.production.calendar import Closure, public_holidays
+>>>>>>> main
 from wipbot.production.milestones import MILESTONES, IssueFlag, Milestone
+from wipbot.production.names import key
 from wipbot.production.progress import Report, ReportedIssue, derive_state
 from wipbot.production.risk import RiskAssessment, RiskInput, RiskStatus, assess
-from wipbot.production.tna import derive_plan
+from wipbot.production.rollup import (
+    SEVERITY,
+    checkin_age_days,
+    days_late,
+    least_advanced,
+    rollup,
+    weighted_percent,
+)
 
 from .factory_history import FactoryHistory, plan_of
-from .importing.cells import key
-from .importing.pos import planned_ex_factory
 from .importing.scope import find_brand
 from .models import (
     Brand,
@@ -46,11 +56,6 @@ from .models import (
 )
 from .public_holidays import public_holidays
 
-SEVERITY: dict[RiskStatus, int] = {
-    RiskStatus.ON_TRACK: 0,
-    RiskStatus.AT_RISK: 1,
-    RiskStatus.LATE: 2,
-}
 CANCELLED = "cancelled"
 CLOSE_MATCHES = 5
 
@@ -615,10 +620,7 @@ async def _non_working_days(
             )
         )
     ).all():
-        day = closure.start
-        while day <= closure.end:
-            closures[closure.factory_id].add(day)
-            day += timedelta(days=1)
+        closures[closure.factory_id] |= Closure(closure.start, closure.end).days()
     return {
         f.id: public_holidays(f.country, years) | frozenset(closures.get(f.id or 0, ()))
         for f in factories
@@ -679,7 +681,7 @@ def _order_status(
             planned=plan[m],
             derived=derived.get(m, True),
             actual=state.milestone_dates.get(m),
-            days_late=_days_late(plan[m], state.milestone_dates.get(m), judged_on),
+            days_late=days_late(plan[m], state.milestone_dates.get(m), judged_on),
         )
         for m in MILESTONES
     )
@@ -699,21 +701,6 @@ def _order_status(
         risk=risk,
         stands_until=judgement_stands_until(risk_input, judged_on),
     )
-
-
-def checkin_age_days(reported_on: date, judged_on: date) -> int:
-    """Whole days from the check-in's day to the judged day. The check-in's day is the
-    factory's, the judged day the caller's (the server's UTC date for /po, the factory's own
-    for the scan): a factory east of UTC reaches tomorrow first, so a check-in it made after its
-    midnight but before UTC's carries a date one day past the judged one. It was made that
-    same day, not in the future: its age is 0, never -1."""
-    return max(0, (judged_on - reported_on).days)
-
-
-def _days_late(planned: date, actual: date | None, judged_on: date) -> int | None:
-    if actual is not None:
-        return (actual - planned).days
-    return (judged_on - planned).days if judged_on > planned else None
 
 
 def _po_status(
@@ -741,8 +728,8 @@ def _po_status(
         in_dc_date=po.in_dc_date,
         orders=orders,
         risk=rollup(po.committed_exf, orders, judged_on, brand.buffer_days),
-        current_milestone=_least_advanced(orders),
-        percent_complete=_weighted_percent(orders),
+        current_milestone=least_advanced(orders),
+        percent_complete=weighted_percent(orders),
         last_checkin_at=last.last_checkin_at if last else None,
         last_checkin_age_days=last.last_checkin_age_days if last else None,
         open_issues=tuple(issue for o in orders for issue in o.open_issues),
@@ -755,68 +742,3 @@ def _po_status(
 def _last_at(order: OrderStatus) -> datetime:
     assert order.last_checkin_at is not None
     return order.last_checkin_at
-
-
-def rollup(
-    committed: date, orders: Sequence[OrderStatus], judged_on: date, buffer_days: int
-) -> RiskAssessment:
-    """The PO is as late as its latest production order; the drivers are those of the worst."""
-    if not orders:
-        return assess(
-            RiskInput(
-                committed,
-                derive_plan(planned_ex_factory(committed, {}, buffer_days)),
-                1,
-                (),
-                derived_milestones=frozenset(MILESTONES[:-1]),
-            ),
-            judged_on,
-        )
-    worst = max(orders, key=lambda o: (SEVERITY[o.risk.status], o.risk.projected_exf))
-    projected = max(o.risk.projected_exf for o in orders)
-    worst_orders = [o for o in orders if o.risk.status is worst.risk.status]
-    drivers = _shared_drivers(worst_orders, len(orders))
-    ages = [o.risk.data_age_days for o in orders if o.risk.data_age_days is not None]
-    return RiskAssessment(
-        projected_exf=projected,
-        slack_days=(committed - projected).days,
-        status=worst.risk.status,
-        drivers=drivers,
-        stale=any(o.risk.stale for o in orders),
-        data_age_days=max(ages) if ages else None,
-        stale_reason=_stalest_reason(orders),
-    )
-
-
-def _stalest_reason(orders: Sequence[OrderStatus]) -> str | None:
-    """The stale reason of the order heard from least recently (never heard from first)."""
-    stale = [o for o in orders if o.risk.stale_reason]
-    if not stale:
-        return None
-    never = [o for o in stale if o.risk.data_age_days is None]
-    return (never or [max(stale, key=lambda o: o.risk.data_age_days or 0)])[0].risk.stale_reason
-
-
-def _shared_drivers(orders: Sequence[OrderStatus], of_total: int) -> tuple[str, ...]:
-    """Each driver once, prefixed with the production orders it concerns unless it concerns all."""
-    owners: dict[str, list[str]] = {}
-    for order in orders:
-        for driver in order.risk.drivers:
-            owners.setdefault(driver, []).append(order.number)
-    return tuple(
-        driver if len(numbers) == of_total else f"{', '.join(numbers)}: {driver}"
-        for driver, numbers in owners.items()
-    )
-
-
-def _least_advanced(orders: Sequence[OrderStatus]) -> Milestone | None:
-    if not orders or any(o.current_milestone is None for o in orders):
-        return None
-    return min((o.current_milestone for o in orders if o.current_milestone), key=lambda m: m.index)
-
-
-def _weighted_percent(orders: Sequence[OrderStatus]) -> float:
-    quantity = sum(o.quantity for o in orders)
-    if not quantity:
-        return 0.0
-    return round(sum(o.percent_complete * o.quantity for o in orders) / quantity, 1)

@@ -1,7 +1,8 @@
 """A terminal chat: lines in, numbered buttons out.
 
 Typing the number of a button shown in the last message taps it; anything else is sent as text.
-Each line is one delivery handled in its own transaction, exactly as a Telegram update is.
+Each line is one delivery through the shared inbound pipeline, exactly as a Telegram update is;
+the replies are shown here rather than sent through the outbox.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from wipbot.handlers.factory_chat import handle_inbound
+from wipbot.handlers.inbound_pipeline import InboundPipeline
 from wipbot.handlers.messages import Button, Inbound, Reply
 from wipbot.production.clock import Clock, system_clock
-from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.db import SessionFactory
 
 PLATFORM = "console"
 QUIT = frozenset({"/quit", "/exit", "/q"})
@@ -27,6 +28,11 @@ class ConsoleChat:
     clock: Clock = system_clock
     language_hint: str | None = None
     buttons: tuple[Button, ...] = field(default=())
+    pipeline: InboundPipeline = field(init=False)
+
+    def __post_init__(self) -> None:
+        # the chat's clock as it is at each line: a scripted demo moves it between lines
+        self.pipeline = InboundPipeline(self.session_factory, clock=lambda: self.clock())
 
     def to_inbound(self, line: str) -> Inbound:
         """A number that names a shown button is that button's choice; `/photo FILE` sends a
@@ -51,8 +57,7 @@ class ConsoleChat:
 
     async def send(self, line: str) -> list[Reply]:
         inbound = self.to_inbound(line)
-        async with transaction(self.session_factory) as session:
-            replies = await handle_inbound(session, inbound, now=inbound.received_at)
+        replies = await self.pipeline.handle(inbound, to_payload=None)
         self.remember(replies)
         return replies
 

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from wipbot.bot.channel import Channel, ChannelContext
+from wipbot.bot.media_links import photo_links
 
 from .app import build_bolt_app, listener_client, outbox_client, warm_up
 from .deps import SlackDeps
@@ -40,7 +41,12 @@ def build_slack_channel(context: ChannelContext) -> SlackChannel | None:
         return None
     token = settings.slack_bot_token.get_secret_value()
     secret = settings.slack_signing_secret
-    deps = SlackDeps(context.session_factory, context.clock, context.wake_sender)
+    deps = SlackDeps(
+        context.session_factory,
+        context.clock,
+        context.wake_sender,
+        photo_url=photo_links(settings, context.clock),
+    )
     bolt = build_bolt_app(
         listener_client(token, settings.slack_api_url),
         secret.get_secret_value() if secret else "",

@@ -13,6 +13,7 @@ from typing import TypeVar
 from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.bot.media_links import PhotoUrl
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.brands import brand_by_team
 from wipbot.store.db import SessionFactory, transaction
@@ -71,6 +72,8 @@ class SlackDeps:
     clock: Clock = system_clock
     wake_sender: Callable[[], None] = _no_wake
     work: WorkTracker = field(default_factory=WorkTracker)
+    photo_url: PhotoUrl | None = None
+    """Signed links for QC photos when WIPBOT_PUBLIC_URL is set; None shows their ids."""
 
     def today(self) -> date:
         return self.clock().date()

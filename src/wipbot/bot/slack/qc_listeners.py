@@ -8,23 +8,34 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.bot.media_links import PhotoUrl
 from wipbot.handlers.qc_card import LandedCard, QcCard, answer_landed, answer_qc
 from wipbot.store.models import Brand
 
 from .blocks import SlackMessage
 from .deps import SlackDeps, not_connected
-from .render_qc import LANDED_SHARE_ACTION, QC_SHARE_ACTION, landed_answer, qc_answer
+from .render_qc import (
+    LANDED_SHARE_ACTION,
+    QC_SHARE_ACTION,
+    landed_answer,
+    qc_answer,
+)
 
 Render = Callable[[AsyncSession, Brand, str, str, bool], Awaitable[tuple[SlackMessage, bool]]]
 """The message for (brand, user, text, shared?), and whether it is a card worth sharing."""
 
 
-async def _qc(
-    session: AsyncSession, brand: Brand, user: str, text: str, share: bool
-) -> tuple[SlackMessage, bool]:
-    answer = await answer_qc(session, brand, user, text)
-    message = qc_answer(answer, shareable=not share, shared_by=user if share else "")
-    return message, isinstance(answer, QcCard)
+def _qc(photo_url: PhotoUrl | None) -> Render:
+    async def render(
+        session: AsyncSession, brand: Brand, user: str, text: str, share: bool
+    ) -> tuple[SlackMessage, bool]:
+        answer = await answer_qc(session, brand, user, text)
+        message = qc_answer(
+            answer, shareable=not share, shared_by=user if share else "", photo_url=photo_url
+        )
+        return message, isinstance(answer, QcCard)
+
+    return render
 
 
 async def _landed(
@@ -79,7 +90,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 )
                 await respond(delete_original=True)
 
-    command("/qc", _qc)
+    qc = _qc(deps.photo_url)
+    command("/qc", qc)
     command("/landed", _landed)
-    share(QC_SHARE_ACTION, _qc)
+    share(QC_SHARE_ACTION, qc)
     share(LANDED_SHARE_ACTION, _landed)

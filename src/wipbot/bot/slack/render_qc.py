@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from wipbot.bot.media_links import PhotoUrl
 from wipbot.handlers.landed_cost import PoLandedCost
 from wipbot.handlers.qc import Inspection, PhotoRef
 from wipbot.handlers.qc_card import (
@@ -24,9 +25,15 @@ CENTS = Decimal("0.01")
 PHOTO_LINKS = {"telegram": "Telegram", "whatsapp": "WhatsApp", "console": "console"}
 
 
-def qc_answer(answer: QcAnswer, *, shareable: bool = True, shared_by: str = "") -> SlackMessage:
+def qc_answer(
+    answer: QcAnswer,
+    *,
+    shareable: bool = True,
+    shared_by: str = "",
+    photo_url: PhotoUrl | None = None,
+) -> SlackMessage:
     if isinstance(answer, QcCard):
-        return qc_card(answer, shareable=shareable, shared_by=shared_by)
+        return qc_card(answer, shareable=shareable, shared_by=shared_by, photo_url=photo_url)
     return _plain(answer)
 
 
@@ -51,7 +58,13 @@ def _plain(answer: Refused | NotFound | Usage) -> SlackMessage:
     return SlackMessage(text=text, blocks=[section(text)])
 
 
-def qc_card(card: QcCard, *, shareable: bool = True, shared_by: str = "") -> SlackMessage:
+def qc_card(
+    card: QcCard,
+    *,
+    shareable: bool = True,
+    shared_by: str = "",
+    photo_url: PhotoUrl | None = None,
+) -> SlackMessage:
     title = " · ".join(card.po_numbers) or card.query.upper()
     blocks: list[Block] = [header(f"QC · {title}")]
     latest = card.latest
@@ -61,7 +74,7 @@ def qc_card(card: QcCard, *, shareable: bool = True, shared_by: str = "") -> Sla
     else:
         blocks.append(section(_verdict_line(latest, prefix="Latest: ")))
         for inspection in card.inspections:
-            blocks.append(section(_inspection_text(inspection)))
+            blocks.append(section(_inspection_text(inspection, photo_url)))
         if card.by_category:
             lines = "\n".join(f"• {escape(c)}: {n}" for c, n in card.by_category)
             blocks.append(section(f"*Defects by category*\n{lines}"))
@@ -88,7 +101,7 @@ def _verdict_line(inspection: Inspection, *, prefix: str = "") -> str:
     )
 
 
-def _inspection_text(inspection: Inspection) -> str:
+def _inspection_text(inspection: Inspection, photo_url: PhotoUrl | None) -> str:
     lines = [
         _verdict_line(inspection),
         f"lot {inspection.lot_size:,} · sample {inspection.sample_size}"
@@ -104,14 +117,21 @@ def _inspection_text(inspection: Inspection) -> str:
             )
         )
     if inspection.photos:
-        lines.append("photos: " + ", ".join(_photo(p) for p in inspection.photos))
+        photos = [
+            _photo(p, n, photo_url(p) if photo_url else None)
+            for n, p in enumerate(inspection.photos, start=1)
+        ]
+        lines.append("photos: " + ", ".join(photos))
     if inspection.note:
         lines.append(f"_{escape(inspection.note)}_")
     return "\n".join(lines)
 
 
-def _photo(photo: PhotoRef) -> str:
-    """Chat photos stay with the platform that holds them; the id finds them there."""
+def _photo(photo: PhotoRef, number: int, url: str | None) -> str:
+    """Chat photos stay with the platform that holds them: a signed link fetches one through
+    wipbot; without a public URL the id finds it there."""
+    if url is not None:
+        return f"<{url}|📷 photo {number}>"
     where = PHOTO_LINKS.get(photo.platform, photo.platform)
     return f"📷 {where} `{escape(photo.file_id)}`"
 

@@ -3,11 +3,14 @@ webhook route when the bot has a public URL."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
 
+from telegram.error import TelegramError
 from telegram.ext import Application
+from telegram.request import HTTPXRequest
 
 from wipbot.bot.channel import Channel, ChannelContext
 from wipbot.bot.config import ConfigError
@@ -41,6 +44,21 @@ def file_url(api_url: str) -> str:
     return f"{head}/file/bot{tail}" if sep else api_url
 
 
+class QuietRequest(HTTPXRequest):
+    """PTB logs a full traceback for every answer that is not JSON (a proxy's 502 page); the
+    sender retries those anyway, and its own log line says so."""
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        try:
+            data = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError as error:
+            raise TelegramError("Invalid server response") from error
+        if not isinstance(data, dict):
+            raise TelegramError("Invalid server response")
+        return data
+
+
 def build_application(token: str, api_url: str, *, polling: bool) -> TelegramApplication:
     """No persistence and no JobQueue (state lives in our tables, time in our scheduler), no
     AIORateLimiter (the outbox sender owns rate limits)."""
@@ -49,7 +67,8 @@ def build_application(token: str, api_url: str, *, polling: bool) -> TelegramApp
         .token(token)
         .base_url(api_url)
         .base_file_url(file_url(api_url))
-        .connection_pool_size(CONNECTION_POOL)
+        .request(QuietRequest(connection_pool_size=CONNECTION_POOL))
+        .get_updates_request(QuietRequest(connection_pool_size=1, read_timeout=30))
         .concurrent_updates(CONCURRENT_UPDATES)
         .job_queue(None)
     )
@@ -94,7 +113,7 @@ def build_telegram_channel(ctx: ChannelContext) -> Channel | None:
         )
     _hide_token(token)
     application = build_application(token, settings.telegram_api_url, polling=webhook_url is None)
-    dispatcher = Dispatcher(ctx.session_factory, ctx.clock, ctx.wake_sender)
+    dispatcher = Dispatcher(ctx.inbound)
     application.add_handlers(listeners(dispatcher, ctx.clock))
     application.add_error_handler(on_error)
 

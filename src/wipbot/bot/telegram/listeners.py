@@ -6,13 +6,14 @@ import logging
 from contextvars import ContextVar
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot, CallbackQuery, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from wipbot.handlers.messages import Button
 from wipbot.production.clock import Clock
 
+from ..unavailable import is_unavailable
 from .dispatch import Dispatcher
 from .keyboards import INERT_VALUE, inline_keyboard
 from .translate import inbound_from_click, inbound_from_message
@@ -38,17 +39,15 @@ def listeners(dispatcher: Dispatcher, clock: Clock) -> list[BaseHandler[Update, 
         query = update.callback_query
         if query is None:
             return
-        try:
-            await query.answer()  # stops the spinner now; the reply follows through the outbox
-        except TelegramError as error:
-            log.info("telegram: could not answer callback query: %s", error)
-        if query.data == INERT_VALUE:
-            return
-        translated = inbound_from_click(update, clock())
+        translated = None if query.data == INERT_VALUE else inbound_from_click(update, clock())
         if translated is None:
+            await answer(query)
             return
         inbound, click = translated
         handled = await dispatcher.dispatch(inbound, click.message_id)
+        if not handled.first:
+            return  # Telegram delivered it again: the first delivery answered it already
+        await answer(query)  # stops the spinner; the reply follows through the outbox
         if handled.replies and not any(reply.edit_previous for reply in handled.replies):
             shown = click.chosen if handled.moved_on else ()
             await show_choice(query.get_bot(), inbound.chat_id, click.message_id, shown)
@@ -58,6 +57,13 @@ def listeners(dispatcher: Dispatcher, clock: Clock) -> list[BaseHandler[Update, 
         MessageHandler(filters.UpdateType.MESSAGE & private, on_message),
         CallbackQueryHandler(on_click),
     ]
+
+
+async def answer(query: CallbackQuery) -> None:
+    try:
+        await query.answer()
+    except TelegramError as error:
+        log.info("telegram: could not answer callback query: %s", error)
 
 
 async def show_choice(bot: Bot, chat_id: str, message_id: int, shown: tuple[Button, ...]) -> None:
@@ -82,4 +88,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if seen is not None:
         seen.append(error)
     update_id = update.update_id if isinstance(update, Update) else None
+    if is_unavailable(error):
+        log.warning(
+            "telegram: update %s refused for now (%s); Telegram will retry", update_id, error
+        )
+        return
     log.error("telegram: update %s failed", update_id, exc_info=error)

@@ -42,6 +42,8 @@ from .templates import (
 # Graph error codes that mean "not now" even when the HTTP status is a 4xx: throttling
 # (4, 80007, 130429, 131056) and Meta's own transient failures (1, 2, 131000, 131016).
 RETRYABLE_GRAPH_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056})
+FLOOD_GRAPH_CODES = frozenset({4, 80007, 130429, 131056})
+"""Rate and pair-rate limits: Meta saying "later", which spends no attempt."""
 
 # Payload keys this transport reads besides the reply itself:
 #   "template": "checkin" | "reminder" | None  (see templates.template_kind)
@@ -233,10 +235,9 @@ def _failure(response: httpx.Response) -> RetryLater | PermanentFailure:
     details = data.get("details") if isinstance(data, dict) else None
     if details:
         text = f"{text} ({details})"
-    if response.status_code == 429 or response.status_code >= 500:
-        return RetryLater(text, retry_after=_retry_after(response))
-    if code in RETRYABLE_GRAPH_CODES:
-        return RetryLater(text, retry_after=_retry_after(response))
+    flood = response.status_code == 429 or code in FLOOD_GRAPH_CODES
+    if flood or response.status_code >= 500 or code in RETRYABLE_GRAPH_CODES:
+        return RetryLater(text, retry_after=_retry_after(response), flood=flood)
     return PermanentFailure(text)
 
 

@@ -8,9 +8,9 @@ answer but 200) is handled afresh, while the messages already handled are recogn
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,13 +19,15 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from wipbot.handlers.factory_chat import contact_for_chat, handle_inbound
+from wipbot.handlers.inbound_pipeline import Step
 from wipbot.handlers.messages import Inbound, Reply, reply_to_payload
 from wipbot.store.db import transaction
 from wipbot.store.inbound import first_delivery
 from wipbot.store.models import OutboxMessage
-from wipbot.store.outbox import enqueue
 
 from ..channel import ChannelContext
+from ..request_body import Unreadable, read_json_object
+from ..unavailable import is_unavailable
 from .notifications import PLATFORM, Notification, parse_notification
 from .render import MorePage, parse_more
 from .signature import SIGNATURE_HEADER, valid_signature, verification_challenge
@@ -60,53 +62,74 @@ def webhook_routes(ctx: ChannelContext) -> list[BaseRoute]:
         if secret is None or not valid_signature(secret.get_secret_value(), body, header):
             return PlainTextResponse("invalid signature", status_code=401)
         try:
-            data = json.loads(body)
-        except ValueError:
-            return PlainTextResponse("invalid JSON", status_code=400)
-        notification = parse_notification(
-            data, phone_number_id=settings.whatsapp_phone_number_id, now=ctx.clock()
-        )
-        ok = await handle_notification(ctx, notification)
-        return PlainTextResponse("ok" if ok else "retry", status_code=200 if ok else 500)
+            data = read_json_object(body)
+            notification = parse_notification(
+                data, phone_number_id=settings.whatsapp_phone_number_id, now=ctx.clock()
+            )
+        except Unreadable as error:
+            return PlainTextResponse(str(error), status_code=400)
+        except Exception as error:  # a shape Meta never sends: refuse it, do not retry it
+            log.info("whatsapp: unreadable notification (%s)", type(error).__name__)
+            return PlainTextResponse("not a WhatsApp notification", status_code=400)
+        outcome = await handle_notification(ctx, notification)
+        if outcome is Outcome.OK:
+            return PlainTextResponse("ok")
+        if outcome is Outcome.LATER:
+            return PlainTextResponse("retry", status_code=503, headers={"Retry-After": "5"})
+        return PlainTextResponse("retry", status_code=500)
 
     return [Route(WEBHOOK_PATH, webhook, methods=["GET", "POST"])]
 
 
-async def handle_notification(ctx: ChannelContext, notification: Notification) -> bool:
-    """Handle every message and status; False when something failed and Meta should retry."""
-    ok = True
-    enqueued = 0
+class Outcome(Enum):
+    OK = "ok"
+    LATER = "later"
+    """Refused for now (saturated, database unreachable): nothing written, Meta retries."""
+    FAILED = "failed"
+
+
+async def handle_notification(ctx: ChannelContext, notification: Notification) -> Outcome:
+    """Handle every message and status; anything but OK asks Meta to deliver it again (the
+    messages already handled are then recognised by their id)."""
+    errors: list[Exception] = []
     for inbound in notification.messages:
         try:
-            enqueued += await handle_message(ctx, inbound)
-        except Exception:
-            log.exception("whatsapp message %s failed; Meta will retry", inbound.inbound_id)
-            ok = False
+            await handle_message(ctx, inbound)
+        except Exception as error:
+            errors.append(error)
+            _log_failure(f"message {inbound.inbound_id}", error)
     if notification.statuses:
         try:
             async with transaction(ctx.session_factory) as session:
                 await record_statuses(session, notification.statuses)
-        except Exception:
-            log.exception("whatsapp statuses failed; Meta will retry")
-            ok = False
-    if enqueued:
-        ctx.wake_sender()
-    return ok
+        except Exception as error:
+            errors.append(error)
+            _log_failure("statuses", error)
+    if not errors:
+        return Outcome.OK
+    return Outcome.LATER if all(is_unavailable(e) for e in errors) else Outcome.FAILED
+
+
+def _log_failure(what: str, error: Exception) -> None:
+    if is_unavailable(error):
+        log.warning("whatsapp %s refused for now (%s); Meta will retry", what, error)
+    else:
+        log.error("whatsapp %s failed; Meta will retry", what, exc_info=error)
 
 
 async def handle_message(ctx: ChannelContext, inbound: Inbound) -> int:
-    """One message in one transaction; returns how many replies it enqueued."""
-    now = ctx.clock()
-    async with transaction(ctx.session_factory) as session:
+    """One message through the shared inbound pipeline; returns how many replies it enqueued."""
+
+    async def work(session: AsyncSession, now: datetime) -> Step[int]:
         page = parse_more(inbound.choice)
         if page is not None:
             payloads = await next_page(session, inbound, page, now=now)
         else:
             replies = await handle_inbound(session, inbound, now=now)
             payloads = [reply_payload(reply, inbound) for reply in replies]
-        for payload in payloads:
-            enqueue(session, PLATFORM, inbound.chat_id, payload, not_before=now)
-    return len(payloads)
+        return Step(len(payloads), payloads)
+
+    return await ctx.inbound.run(PLATFORM, inbound.chat_id, work)
 
 
 def reply_payload(reply: Reply, inbound: Inbound) -> dict[str, Any]:

@@ -37,11 +37,6 @@ _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
-def key(value: str) -> str:
-    """How names are matched: `po-1042 ` finds `PO-1042`."""
-    return " ".join(value.split()).casefold()
-
-
 def parse_date(value: str) -> date:
     """ISO `2027-01-15` or the day-first `15/01/2027` most factories and Excel locales write."""
     text = value.strip()

@@ -26,10 +26,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.landed_cost import AllocationBasis, ChargeKind
+from wipbot.production.names import key
 from wipbot.store.models import LandedCharge, PurchaseOrder
 
 from .assign import assign
-from .cells import Row, choice, key, parse_currency, parse_money
+from .cells import Row, choice, parse_currency, parse_money
 from .errors import ImportFailed
 from .scope import import_done, open_sheet
 from .summary import ImportResult, ProgressHook, no_progress, tallies

@@ -40,6 +40,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.milestones import Milestone, parse_milestone
+from wipbot.production.names import key
 from wipbot.production.progress import ReportedIssue
 from wipbot.store.models import (
     Brand,
@@ -50,9 +51,13 @@ from wipbot.store.models import (
     PurchaseOrder,
 )
 
+<<<<<<< HEAD
 from ..risk_judgement_reset import forget
 from .bulk import insert_many
 from .cells import Row, key, parse_count, parse_date, parse_datetime, parse_issues
+=======
+from .cells import Row, parse_count, parse_date, parse_datetime, parse_issues
+>>>>>>> main
 from .errors import ImportFailed, RowError
 from .scope import import_done, open_stream
 from .sheet import SheetRow

@@ -27,12 +27,12 @@ from pathlib import Path
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.production.names import key
 from wipbot.store.models import Brand, Factory, FactoryClosure
 
 from .assign import assign
 from .cells import (
     Row,
-    key,
     parse_closures,
     parse_country,
     parse_language,

@@ -38,9 +38,9 @@ cancelled (production orders, which keep their check-in history).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -50,7 +50,8 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.milestones import MILESTONES, Milestone
-from wipbot.production.tna import derive_plan
+from wipbot.production.names import key
+from wipbot.production.tna import derive_plan, planned_ex_factory
 from wipbot.store.models import (
     Brand,
     Factory,
@@ -65,7 +66,7 @@ from wipbot.store.models import (
 from ..risk_judgement_reset import forget
 from .agreement import Agreement
 from .assign import assign
-from .cells import Row, key, parse_currency, parse_date, parse_incoterm, parse_money
+from .cells import Row, parse_currency, parse_date, parse_incoterm, parse_money
 from .cells import parse_positive_count as parse_quantity
 from .errors import ImportFailed, RowError
 from .scope import import_done, open_sheet
@@ -670,15 +671,6 @@ def _write_gate(
         decided_by=gate.decided_by or "import",
     )
     tally.count(created=created, changed=changed)
-
-
-def planned_ex_factory(committed: date, given: Mapping[Milestone, date], buffer_days: int) -> date:
-    """The factory's target ex-factory: the planned shipped date when given, else the committed
-    date less the brand's buffer, so an order that keeps its plan keeps the brand's float and
-    reads on track (never before a planned date that was given)."""
-    if Milestone.SHIPPED in given:
-        return given[Milestone.SHIPPED]
-    return max([committed - timedelta(days=buffer_days), *given.values()])
 
 
 def _write_plan(

@@ -50,12 +50,13 @@ from wipbot.production.aql import (
     judge,
     normalize_level,
 )
+from wipbot.production.names import key
 from wipbot.store.alerts import AlertKind, open_alert, raise_alert, resolve_alert
 from wipbot.store.models import Factory, ProductionOrder, QcDefect, QcInspection
 
 from .agreement import Agreement
 from .assign import assign
-from .cells import Row, key, parse_datetime, parse_positive_count
+from .cells import Row, parse_datetime, parse_positive_count
 from .checkins import to_utc
 from .errors import ImportFailed, RowError
 from .scope import import_done, open_sheet, orders_with_timezones

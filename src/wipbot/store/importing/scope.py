@@ -10,10 +10,11 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.production.names import key
 from wipbot.store.audit import record
 from wipbot.store.models import Brand, Factory, ProductionOrder, PurchaseOrder
 
-from .cells import Row, key
+from .cells import Row
 from .errors import ImportFailed, RowError
 from .sheet import HEADER_LINE, Sheet, SheetRow, check_columns, read_sheet, stream_sheet
 from .summary import ImportResult, Tally

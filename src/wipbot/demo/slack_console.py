@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .blocks import clip
-from .text import message_to_text
+from wipbot.bot.slack.blocks import clip
+from wipbot.bot.slack.text import message_to_text
 
 
 class ConsoleSlack:

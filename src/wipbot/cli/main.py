@@ -1,4 +1,4 @@
-"""`wipbot`: the command line. Each command group lives in its own module under bot/commands.
+"""`wipbot`: the command line. Each command group lives in its own module in this package.
 
 The modules are imported only when their command runs: `wipbot --help` and the commands that
 only read the database do not pay for importing Slack, Telegram, the scheduler and the web
@@ -18,6 +18,7 @@ from typer.core import TyperCommand, TyperGroup
 @dataclass(frozen=True)
 class LazyCommand:
     module: str
+    """A module of this package by its short name, or a full name such as `wipbot.demo.command`."""
     attribute: str
     help: str
 
@@ -42,7 +43,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "Landed cost per line: FOB, freight, insurance, duty, broker, other; margin vs selling.",
     ),
     "demo": LazyCommand(
-        "demo",
+        "wipbot.demo.command",
         "demo_command",
         "The whole loop on a fresh SQLite file, no tokens: import, check-ins, alerts, approvals.",
     ),
@@ -97,7 +98,8 @@ class LazyCommands(TyperGroup):
 
 
 def load_command(name: str, lazy: LazyCommand) -> Any:
-    found = getattr(import_module(f"wipbot.bot.commands.{lazy.module}"), lazy.attribute)
+    module = lazy.module if lazy.module.startswith("wipbot.") else f"wipbot.cli.{lazy.module}"
+    found = getattr(import_module(module), lazy.attribute)
     command: Any
     if isinstance(found, typer.Typer):
         command = typer.main.get_group(found)

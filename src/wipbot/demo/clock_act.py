@@ -29,14 +29,20 @@ from wipbot.handlers.checkin_record import record_checkin
 from wipbot.handlers.risk_scan import local_today, rescore_production_order
 from wipbot.production.milestones import IssueFlag, Milestone
 from wipbot.production.progress import ReportedIssue
+from wipbot.scheduler.config import SchedulerConfig, SenderConfig
+from wipbot.scheduler.jobs import (
+    JobContext,
+    install_jobs,
+    load_slots,
+    startup_jobs,
+    sync_factory_jobs,
+)
+from wipbot.scheduler.sender import OutboxSender
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
 from wipbot.store.models import Alert, Contact, Factory, OutboxMessage, ProductionOrder
 from wipbot.store.outbox import Delivered
 
 from .clock import ManualClock
-from .config import SchedulerConfig, SenderConfig
-from .jobs import JobContext, install_jobs, load_slots, startup_jobs, sync_factory_jobs
-from .sender import OutboxSender
 from .simulate import SimulatedScheduler
 
 IN = Milestone.MATERIALS_IN

@@ -7,37 +7,33 @@ run in order; later capabilities append their act to `ACTS`, so it stays one com
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
-from rich.rule import Rule
 from sqlmodel import select
 
 from wipbot.bot.config import Settings
-from wipbot.bot.console.demo_act import act_factory_checkin
-from wipbot.bot.slack.demo_act import act_slack
-from wipbot.scheduler.demo_act import by_the_clock, demo_start
+from wipbot.cli.common import console, database, fail, run
+from wipbot.cli.importing import import_file, print_summary
+from wipbot.cli.po import board_table, show, status_view
+from wipbot.demo.clock_act import by_the_clock, demo_start
+from wipbot.demo.console_act import act_factory_checkin
+from wipbot.demo.slack_act import act_slack
+from wipbot.production.names import key
 from wipbot.store.brands import upsert_brand
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.importing import ImportFailed
-from wipbot.store.importing.cells import key
 from wipbot.store.models import Brand
-from wipbot.store.wip import po_status, resolve_brand, wip_board
+from wipbot.store.wip import po_status, wip_board
 
-from .backtest_demo_act import act_backtest
-from .common import console, database, fail, run
-from .importing import import_file, print_summary
-from .po import board_table, show, status_view
-from .qc import act_qc_and_landed_cost
-from .quality_demo_act import act_quality
+from .backtest_act import act_backtest
+from .context import DEMO_BRAND, Act, DemoContext
+from .qc_act import act_qc_and_landed_cost
+from .quality_act import act_quality
 
 DEMO_TODAY = date(2026, 11, 26)
-DEMO_BRAND = "Northwind Apparel"
 DEMO_SLACK_TEAM = "T0NORTHWIND"
 DEMO_ALERTS_CHANNEL = "C0ALERTS"
 DEMO_APPROVALS_CHANNEL = "C0APPROVE"
@@ -48,33 +44,6 @@ EXAMPLE_FILES = (
     ("checkins", "checkins.csv"),
     ("charges", "charges.csv"),
 )
-
-
-@dataclass
-class DemoContext:
-    settings: Settings
-    sessions: SessionFactory
-    console: Console
-    today: date
-    examples: Path
-    brand_name: str = DEMO_BRAND
-    shared: dict[str, Any] = field(default_factory=dict)
-    """Whatever one act leaves for a later one (ids, numbers), by name."""
-    acts_shown: int = 0
-
-    def heading(self, title: str) -> None:
-        self.acts_shown += 1
-        self.console.print()
-        self.console.print(Rule(f"[bold]Act {self.acts_shown} · {title}[/bold]", align="left"))
-
-    async def brand_id(self) -> int:
-        async with self.sessions() as session:
-            brand = await resolve_brand(session, self.brand_name)
-        assert brand.id is not None
-        return brand.id
-
-
-Act = Callable[[DemoContext], Awaitable[None]]
 
 
 async def act_spreadsheets_to_board(ctx: DemoContext) -> None:
@@ -137,7 +106,7 @@ def _shown(path: Path) -> Path:
 
 def examples_dir() -> Path:
     """`examples/` of the source checkout, else of the working directory."""
-    for candidate in (Path(__file__).resolve().parents[4] / "examples", Path.cwd() / "examples"):
+    for candidate in (Path(__file__).resolve().parents[3] / "examples", Path.cwd() / "examples"):
         if (candidate / "pos.csv").is_file():
             return candidate
     raise FileNotFoundError("cannot find the examples/ directory with the sample files")

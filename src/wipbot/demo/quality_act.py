@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from wipbot.bot.console.chat import PLATFORM, ConsoleChat
-from wipbot.bot.console.demo_act import ScriptedChat
-from wipbot.bot.slack.console import ConsoleSlack
-from wipbot.bot.slack.demo_act import MERCHANDISER
 from wipbot.bot.slack.render_qc import landed_answer, qc_answer
 from wipbot.bot.slack.text import message_to_text
 from wipbot.bot.slack.transport import SlackTransport
+from wipbot.cli.importing import import_file, print_summary
+from wipbot.cli.report import report_view
+from wipbot.demo.console_act import ScriptedChat
+from wipbot.demo.slack_act import MERCHANDISER
+from wipbot.demo.slack_console import ConsoleSlack
 from wipbot.handlers.defect_report import defect_report
 from wipbot.handlers.onboarding import create_invite
 from wipbot.handlers.qc_card import answer_landed, answer_qc
@@ -35,11 +37,8 @@ from wipbot.store.brands import set_member
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Brand, Factory, ProductionOrder, PurchaseOrder
 
-from .importing import import_file, print_summary
-from .report import report_view
-
 if TYPE_CHECKING:
-    from .demo import DemoContext
+    from .context import DemoContext
 
 DEMO_PO = "PO-1036"
 INSPECTOR = "Thu Nguyen (QIMA)"

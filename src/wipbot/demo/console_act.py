@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, func, select
 
+from wipbot.bot.console.chat import PLATFORM, ConsoleChat, render_reply
 from wipbot.handlers.factory_orders import OPEN
 from wipbot.handlers.messages import Reply
 from wipbot.handlers.onboarding import console_contact, create_invite
@@ -23,10 +24,8 @@ from wipbot.production.milestones import Milestone
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Contact, Factory, ProductionOrder
 
-from .chat import PLATFORM, ConsoleChat, render_reply
-
 if TYPE_CHECKING:
-    from wipbot.bot.commands.demo import DemoContext
+    from .context import DemoContext
 
 SHORTCUTS: dict[str, str] = {
     "bn": "{po} সেলাই {quantity} কাপড় ৫ দিন দেরি",

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.bot.slack.transport import SlackTransport
 from wipbot.handlers.gates import decide_gate, find_orders, request_gate, tick_item
 from wipbot.production.clock import fixed_clock
 from wipbot.production.gates import GateItem, GateStatus
@@ -24,11 +25,10 @@ from wipbot.store.brands import set_member
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Brand, Contact, Gate, OutboxMessage
 
-from .console import ConsoleSlack
-from .transport import SlackTransport
+from .slack_console import ConsoleSlack
 
 if TYPE_CHECKING:
-    from wipbot.bot.commands.demo import DemoContext
+    from .context import DemoContext
 
 MERCHANDISER = ("U0DEMOMERCH", "Tom Reyes", "merchandiser")
 APPROVER = ("U0DEMOAPPROVE", "Priya Shah", "approver")

@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from wipbot.bot.config import Settings
+from wipbot.cli.backtest import backtest, print_report
+from wipbot.cli.common import database
+from wipbot.cli.importing import import_file
 from wipbot.seasons import SeasonAssumptions, generate_season, write_season
 
-from .backtest import backtest, print_report
-from .common import database
-from .importing import import_file
-
 if TYPE_CHECKING:
-    from .demo import DemoContext
+    from .context import DemoContext
 
 DEMO_SEASON_SEED = 2027
 DEMO_SEASON_ORDERS = 60

@@ -1,0 +1,80 @@
+"""The fields of an update that wipbot reads, with the types the Bot API documents for them.
+
+python-telegram-bot builds its objects from whatever JSON it is given (an integer language code,
+a string chat id), and the mistake would surface deep inside the conversation. Checked here, a
+malformed update is refused with 400 before anything is written; fields we do not read may be
+anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Shape = Any
+"""A type, a list of one shape (every item), or a dict of field -> (shape, required)."""
+
+USER: Shape = {
+    "id": (int, True),
+    "is_bot": (bool, False),
+    "first_name": (str, True),
+    "last_name": (str, False),
+    "language_code": (str, False),
+}
+CHAT: Shape = {"id": (int, True), "type": (str, True)}
+ENTITY: Shape = {"type": (str, True), "offset": (int, True), "length": (int, True)}
+PHOTO: Shape = {"file_id": (str, True), "width": (int, True), "height": (int, True)}
+DOCUMENT: Shape = {"file_id": (str, True), "mime_type": (str, False)}
+MESSAGE: Shape = {
+    "message_id": (int, True),
+    "date": (int, True),
+    "chat": (CHAT, True),
+    "from": (USER, False),
+    "text": (str, False),
+    "caption": (str, False),
+    "entities": ([ENTITY], False),
+    "caption_entities": ([ENTITY], False),
+    "photo": ([PHOTO], False),
+    "document": (DOCUMENT, False),
+}
+CALLBACK_QUERY: Shape = {
+    "id": (str, True),
+    "from": (USER, True),
+    "data": (str, False),
+    "message": (MESSAGE, False),
+    "chat_instance": (str, False),
+}
+UPDATE: Shape = {
+    "update_id": (int, True),
+    "message": (MESSAGE, False),
+    "edited_message": (MESSAGE, False),
+    "callback_query": (CALLBACK_QUERY, False),
+}
+
+
+def shape_problem(value: Any, shape: Shape = UPDATE, where: str = "update") -> str | None:
+    """None when `value` fits; otherwise where and how it does not."""
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return f"{where}: not a list"
+        for index, item in enumerate(value):
+            problem = shape_problem(item, shape[0], f"{where}[{index}]")
+            if problem:
+                return problem
+        return None
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return f"{where}: not an object"
+        for key, (inner, required) in shape.items():
+            if key not in value or (value[key] is None and not required):
+                if required:
+                    return f"{where}.{key}: missing"
+                continue
+            problem = shape_problem(value[key], inner, f"{where}.{key}")
+            if problem:
+                return problem
+        return None
+    if shape is int and (isinstance(value, bool) or not isinstance(value, int)):
+        return f"{where}: not an integer"
+    if not isinstance(value, shape):
+        return f"{where}: not {shape.__name__}"
+    return None

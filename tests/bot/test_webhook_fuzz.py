@@ -1,0 +1,236 @@
+"""Hostile input at the chat webhooks, correctly signed: never a 5xx, never a traceback, and a
+request that was not answered 200 writes nothing.
+
+Each example starts from an update or notification the platform really sends and breaks one to
+three of its fields with what the issue found breaking things (None, integers wider than 64 bits,
+lone surrogates, wrong types, long strings), or sends a body no platform sends at all (JSON
+nested past the recursion limit, a 1 MB number, bytes that are not UTF-8).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.bot import telegram_fixtures as tg
+from tests.bot import whatsapp_fixtures as wa
+from tests.fakes.graph_api import FakeGraphApi
+from tests.fakes.telegram_api import FakeTelegramApi
+from wipbot.store.db import SessionFactory
+
+pytestmark = pytest.mark.fuzz
+
+HOSTILE: list[Any] = [
+    None,
+    2**64,
+    -(2**63) - 1,
+    2**63 - 1,
+    "\ud800",
+    "PO-1001 sewing \udfff 800",
+    "",
+    "x" * 5000,
+    [],
+    {},
+    True,
+    1.5,
+    -1,
+    0,
+    {"id": None},
+    [None, "\ud83d"],
+]
+RAW_BODIES: list[bytes] = [
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"update_id": 1, "message": ' + b'{"a":' * 50_000 + b"1" + b"}" * 50_001,
+    b'{"update_id": ' + b"9" * 1_000_000 + b"}",
+    b"\xff\xfe\x00garbage\x80",
+    b'{"update_id": 5, "message": {"text": "\xed\xa0\x80"}}',
+    b"",
+    b"null",
+    b"[]",
+    b'"just a string"',
+    b"NaN",
+]
+FUZZ = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every place in a JSON document where a value could be replaced."""
+    if prefix:
+        yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from paths(item, (*prefix, index))
+
+
+def replaced(document: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(document)
+    target: Any = changed
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return changed
+
+
+values = st.one_of(
+    st.sampled_from(HOSTILE), st.text(max_size=40), st.integers(), st.none(), st.booleans()
+)
+mutations = st.lists(st.tuples(st.integers(min_value=0), values), min_size=1, max_size=3)
+
+
+def mutate(document: dict[str, Any], changes: list[tuple[int, Any]]) -> dict[str, Any]:
+    for index, value in changes:
+        places = list(paths(document))
+        document = replaced(document, places[index % len(places)], value)
+    return document
+
+
+class Tracebacks(logging.Handler):
+    """Every ERROR or record with exc_info, from any logger, uvicorn's included."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.found: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info or record.levelno >= logging.ERROR:
+            self.found.append(record)
+
+
+@pytest.fixture
+def tracebacks() -> Iterator[Tracebacks]:
+    handler = Tracebacks()
+    loggers = [
+        logging.getLogger(),
+        logging.getLogger("uvicorn"),
+        logging.getLogger("uvicorn.error"),
+    ]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+
+
+# -- Telegram -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def telegram(sqlite_session_factory: SessionFactory) -> AsyncIterator[tg.Bot]:
+    async with (
+        FakeTelegramApi() as fake,
+        tg.running_bot(fake, sqlite_session_factory, tg.Clock()) as bot,
+    ):
+        seeded = await tg.seed(sqlite_session_factory, "Lan")
+        await bot.say(tg.LAN, f"/start {seeded.invites['Lan']}")
+        yield bot
+
+
+async def post_telegram(bot: tg.Bot, body: bytes) -> int:
+    response = await bot.http.post(
+        f"{bot.url}/telegram/webhook",
+        content=body,
+        headers={"X-Telegram-Bot-Api-Secret-Token": tg.SECRET, "Content-Type": "application/json"},
+    )
+    return response.status_code
+
+
+def telegram_update(bot: tg.Bot, kind: str) -> dict[str, Any]:
+    if kind == "click":
+        return bot.fake.click_update(tg.LAN, bot.fake.last_message(tg.LAN.id), data="m:cutting")
+    if kind == "photo":
+        return bot.fake.photo_update(tg.LAN, "PO-1001 sewing 800")
+    return bot.fake.text_update(tg.LAN, "PO-1001-A sewing 800")
+
+
+@FUZZ
+@given(kind=st.sampled_from(["text", "click", "photo"]), changes=mutations)
+async def test_telegram_mutated_updates(
+    telegram: tg.Bot, tracebacks: Tracebacks, kind: str, changes: list[tuple[int, Any]]
+) -> None:
+    bot = telegram
+    if kind == "click" and not bot.fake.last_message(tg.LAN.id).buttons:
+        kind = "text"
+    try:
+        update = telegram_update(bot, kind)
+    except AssertionError:  # the last message has no such button: a text it is
+        update = telegram_update(bot, "text")
+    body = json.dumps(mutate(update, changes)).encode()
+    before = await tg.count_rows(bot.session_factory)
+    status = await post_telegram(bot, body)
+    after = await tg.count_rows(bot.session_factory)
+    assert status in (200, 400), status
+    assert status == 200 or after == before
+    assert not tracebacks.found, tracebacks.found[0].getMessage()
+
+
+@FUZZ
+@given(body=st.one_of(st.sampled_from(RAW_BODIES), st.binary(max_size=200)))
+async def test_telegram_bodies_no_platform_sends(
+    telegram: tg.Bot, tracebacks: Tracebacks, body: bytes
+) -> None:
+    before = await tg.count_rows(telegram.session_factory)
+    assert await post_telegram(telegram, body) == 400
+    assert await tg.count_rows(telegram.session_factory) == before
+    assert not tracebacks.found, tracebacks.found[0].getMessage()
+
+
+# -- WhatsApp -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def whatsapp(sqlite_session_factory: SessionFactory) -> AsyncIterator[wa.Bot]:
+    async with (
+        FakeGraphApi() as fake,
+        wa.running_bot(fake, sqlite_session_factory, wa.Clock()) as bot,
+    ):
+        seeded = await wa.seed(sqlite_session_factory, "Rahima")
+        await bot.say(wa.RAHIMA, seeded.invites["Rahima"])
+        yield bot
+
+
+def whatsapp_notification(bot: wa.Bot, kind: str) -> dict[str, Any]:
+    bot.clock.advance(seconds=30)
+    if kind == "status":
+        return bot.fake.status_notification(
+            bot.fake.last_message(wa.RAHIMA), "delivered", at=bot.clock()
+        )
+    return bot.fake.text_notification(wa.RAHIMA, "PO-3001 sewing 800", at=bot.clock())
+
+
+@FUZZ
+@given(kind=st.sampled_from(["text", "status"]), changes=mutations)
+async def test_whatsapp_mutated_notifications(
+    whatsapp: wa.Bot, tracebacks: Tracebacks, kind: str, changes: list[tuple[int, Any]]
+) -> None:
+    bot = whatsapp
+    body = json.dumps(mutate(whatsapp_notification(bot, kind), changes)).encode()
+    before = await wa.count_rows(bot.session_factory)
+    response = await bot.post(body)
+    after = await wa.count_rows(bot.session_factory)
+    assert response.status_code in (200, 400), response.status_code
+    assert response.status_code == 200 or after == before
+    assert not tracebacks.found, tracebacks.found[0].getMessage()
+
+
+@FUZZ
+@given(body=st.one_of(st.sampled_from(RAW_BODIES), st.binary(max_size=200)))
+async def test_whatsapp_bodies_no_platform_sends(
+    whatsapp: wa.Bot, tracebacks: Tracebacks, body: bytes
+) -> None:
+    before = await wa.count_rows(whatsapp.session_factory)
+    response = await whatsapp.post(body)
+    assert response.status_code in (200, 400)
+    assert await wa.count_rows(whatsapp.session_factory) == before
+    assert not tracebacks.found, tracebacks.found[0].getMessage()
