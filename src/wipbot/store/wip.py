@@ -21,11 +21,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-<<<<<<< HEAD
+from wipbot.production.calendar import Closure
 from wipbot.production.judgement_horizon import judgement_stands_until
-=======
-from wipbot.production.calendar import Closure, public_holidays
->>>>>>> main
 from wipbot.production.milestones import MILESTONES, IssueFlag, Milestone
 from wipbot.production.names import key
 from wipbot.production.progress import Report, ReportedIssue, derive_state

@@ -51,13 +51,9 @@ from wipbot.store.models import (
     PurchaseOrder,
 )
 
-<<<<<<< HEAD
 from ..risk_judgement_reset import forget
 from .bulk import insert_many
-from .cells import Row, key, parse_count, parse_date, parse_datetime, parse_issues
-=======
 from .cells import Row, parse_count, parse_date, parse_datetime, parse_issues
->>>>>>> main
 from .errors import ImportFailed, RowError
 from .scope import import_done, open_stream
 from .sheet import SheetRow
