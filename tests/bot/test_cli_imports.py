@@ -48,7 +48,7 @@ def test_the_po_command_does_not_import_platform_libraries() -> None:
 
 
 def test_the_po_command_loads_neither_other_importers_nor_the_holiday_calendars() -> None:
-    loaded = imported_after("from wipbot.bot.commands import po")
+    loaded = imported_after("from wipbot.cli import po")
     assert "wipbot.store.importing.cells" in loaded
     others = {f"wipbot.store.importing.{kind}" for kind in ("checkins", "charges", "qc")}
     assert not loaded & others
