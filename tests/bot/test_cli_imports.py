@@ -47,6 +47,14 @@ def test_the_po_command_does_not_import_platform_libraries() -> None:
     assert not loaded & set(HEAVY)
 
 
+def test_the_po_command_loads_neither_other_importers_nor_the_holiday_calendars() -> None:
+    loaded = imported_after("from wipbot.cli import po")
+    assert "wipbot.store.importing.cells" in loaded
+    others = {f"wipbot.store.importing.{kind}" for kind in ("checkins", "charges", "qc")}
+    assert not loaded & others
+    assert "holidays" not in top_level(loaded)
+
+
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_listed_command_loads_under_its_name(name: str) -> None:
     command = load_command(name, COMMANDS[name])

@@ -9,10 +9,15 @@ import pytest
 from sqlmodel import col, select
 
 from tests.scheduler import seed
-from wipbot.handlers.risk_scan import rescore_all, rescore_production_order, scan_brand
+from wipbot.handlers.risk_scan import (
+    late_risk_alert_content,
+    rescore_all,
+    rescore_production_order,
+    scan_brand,
+)
 from wipbot.production.risk import RiskStatus
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.models import Alert, OutboxMessage, ProductionOrder
+from wipbot.store.models import Alert, OutboxMessage, ProductionOrder, PurchaseOrder
 from wipbot.store.wip import po_status
 
 SUBJECT = "PO-7001-A"
@@ -117,10 +122,11 @@ async def test_repeated_scans_and_restarts_change_nothing(scenario: Scenario) ->
         async with transaction(scenario.factory) as session:
             results.append(await rescore_all(session, today=date(2026, 9, 2)))
         await scenario.rescore(date(2026, 9, 2))
-    assert [(r.assessed, r.raised, r.updated, r.resolved) for r in results] == [
-        (1, 1, 0, 0),
-        (1, 0, 0, 0),
-        (1, 0, 0, 0),
+    # The check-in's own rescore changes nothing the scan judged from: the scan keeps it.
+    assert [(r.assessed, r.kept, r.raised, r.updated, r.resolved) for r in results] == [
+        (1, 0, 1, 0, 0),
+        (0, 1, 0, 0, 0),
+        (0, 1, 0, 0, 0),
     ]
     assert len(await scenario.alerts()) == 1
     assert await scenario.posts() == ["send"]
@@ -162,3 +168,50 @@ async def test_an_order_no_longer_open_has_its_alert_resolved(
 async def test_unknown_production_order_is_none(scenario: Scenario) -> None:
     async with transaction(scenario.factory) as session:
         assert await rescore_production_order(session, 999_999, today=date(2026, 9, 2)) is None
+
+
+async def test_daily_scans_that_keep_judgements_raise_what_a_full_judgement_would(
+    scenario: Scenario,
+) -> None:
+    """The scan skips orders whose judgement stands; day by day, its alert still says exactly
+    what judging the order afresh says (at risk, then stale), and it does skip on most days."""
+    await scenario.report(date(2026, 9, 16), None, [("fabric_late", 4)])
+    kept = 0
+    for offset in range(40):
+        day = date.fromordinal(date(2026, 9, 16).toordinal() + offset)
+        async with transaction(scenario.factory) as session:
+            result = await rescore_all(session, today=day)
+            status = await po_status(session, scenario.brand_id, "PO-7001", today=day)
+            order = await session.get(ProductionOrder, scenario.order_id)
+            assert status is not None and order is not None
+            po = await session.get(PurchaseOrder, order.po_id)
+            assert po is not None
+        kept += result.kept
+        [judged] = status.orders
+        open_alerts = [a for a in await scenario.alerts() if a.resolved_at is None]
+        if judged.risk.status is RiskStatus.ON_TRACK:
+            assert open_alerts == [], day
+        else:
+            [alert] = open_alerts
+            assert (alert.summary, alert.details) == late_risk_alert_content(
+                order, po, status, judged
+            ), day
+    [alert] = await scenario.alerts()
+    assert alert.details["stale"] and alert.revision >= 2
+    assert kept > 10
+
+
+async def test_a_check_in_edited_in_place_is_judged_again(scenario: Scenario) -> None:
+    from wipbot.store.models import RiskJudgement
+
+    await scenario.report(date(2026, 9, 16), "materials_in", [])
+    async with transaction(scenario.factory) as session:
+        await rescore_all(session, today=date(2026, 9, 16))
+        assert await session.get(RiskJudgement, scenario.order_id) is not None
+    from wipbot.store.risk_judgement_reset import forget
+
+    async with transaction(scenario.factory) as session:
+        await forget(session, [scenario.order_id])
+    async with transaction(scenario.factory) as session:
+        result = await rescore_all(session, today=date(2026, 9, 16))
+    assert (result.assessed, result.kept) == (1, 0)

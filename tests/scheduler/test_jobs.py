@@ -73,5 +73,12 @@ async def test_startup_scores_everything_and_skips_old_checkins_afterwards(
 
     woken.clear()
     result = await risk_scan_job(ctx)
-    assert (result.assessed, result.raised, result.updated, result.resolved) == (1, 0, 0, 0)
+    # Same day, nothing new: the startup scan's judgement stands.
+    assert (result.assessed, result.kept, result.raised, result.updated, result.resolved) == (
+        0,
+        1,
+        0,
+        0,
+        0,
+    )
     assert woken == []

@@ -12,20 +12,23 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.production.judgement_horizon import gate_watch_stands_until
 from wipbot.production.milestones import Milestone
 from wipbot.production.risk import RiskAssessment, RiskStatus
 from wipbot.store.alerts import AlertKind, open_alert, raise_alert, resolve_alert
+from wipbot.store.factory_history import FactoryHistory
 from wipbot.store.models import Alert, Brand, Factory, ProductionOrder, PurchaseOrder
+from wipbot.store.risk_judgements import current_inputs, remember, still_standing
 from wipbot.store.wip import OrderStatus, PoStatus, judge_brand, po_status
 
-from .gate_watch import needs_gate_decision, watch_gates
+from .gate_watch import LEAD_DAYS, needs_gate_decision, watch_gates
 
 OPEN = "open"
 SCAN_CHUNK = 500
@@ -40,10 +43,14 @@ STATUS_WORDS: dict[RiskStatus, str] = {
 
 @dataclass(frozen=True)
 class ScanResult:
+    """`assessed`: orders judged anew; `kept`: orders whose last judgement still stands (same
+    inputs, its horizon not reached), so their alerts cannot have changed."""
+
     assessed: int = 0
     raised: int = 0
     updated: int = 0
     resolved: int = 0
+    kept: int = 0
 
     def __add__(self, other: ScanResult) -> ScanResult:
         return ScanResult(
@@ -51,6 +58,7 @@ class ScanResult:
             self.raised + other.raised,
             self.updated + other.updated,
             self.resolved + other.resolved,
+            self.kept + other.kept,
         )
 
 
@@ -115,9 +123,25 @@ async def _scan(
     """Judged SCAN_CHUNK POs at a time (store.wip.judge_brand): memory stays flat however many
     orders the brand has, and each chunk reads only its own orders and their open alerts."""
     counts: Counter[str] = Counter()
-    seen: set[str] = set()
+    judged_ids: set[int] = set()
+    brand = await session.get(Brand, brand_id)
+    if brand is None:
+        return ScanResult(), set()
+    history = FactoryHistory(brand.buffer_days, None)
+    inputs = await current_inputs(session, brand_id, brand.buffer_days, history, today, factory_ids)
+    standing = await still_standing(session, inputs, today)
+    seen = {inputs[order_id].number for order_id in standing}
+    stale_pos = {found.po_id for order_id, found in inputs.items() if order_id not in standing}
+    if not stale_pos:
+        return ScanResult(kept=len(standing)), seen
     async for chunk in judge_brand(
-        session, brand_id, today=today, chunk=SCAN_CHUNK, factory_ids=factory_ids
+        session,
+        brand_id,
+        today=today,
+        chunk=SCAN_CHUNK,
+        factory_ids=factory_ids,
+        po_ids=stale_pos,
+        history=history,
     ):
         numbers = [o.number for s in chunk for o in s.orders]
         rows = (
@@ -144,6 +168,7 @@ async def _scan(
             if any(o.number in gate_alerts or needs_gate_decision(o, today) for o in s.orders)
         ]
         await watch_gates(session, brand_id, watched, today)
+        judged_now: list[tuple[int, str, date]] = []
         for status in chunk:
             for judged in status.orders:
                 found = orders.get((status.po_number, judged.number))
@@ -154,8 +179,20 @@ async def _scan(
                 current = open_alerts.get(order.number)
                 counts[await _apply(session, brand_id, order, po, status, judged, current)] += 1
                 counts["assessed"] += 1
+                if order.id in inputs:
+                    judged_ids.add(order.id)
+                    judged_now.append(
+                        (order.id, inputs[order.id].inputs, _stands_until(judged, today))
+                    )
+        await remember(session, judged_now, today)
     return (
-        ScanResult(counts["assessed"], counts["raised"], counts["updated"], counts["resolved"]),
+        ScanResult(
+            counts["assessed"],
+            counts["raised"],
+            counts["updated"],
+            counts["resolved"],
+            len(standing - judged_ids),
+        ),
         seen,
     )
 
@@ -261,6 +298,13 @@ def alert_resolution(
     if judged.risk.status is RiskStatus.ON_TRACK:
         return f"back on track: {_days(judged.risk.slack_days)} slack"
     return None
+
+
+def _stands_until(judged: OrderStatus, today: date) -> date:
+    """The first day the order's late-risk or gate alert may change with no new input."""
+    risk = judged.stands_until or today + timedelta(days=1)
+    gate = gate_watch_stands_until(judged.plan.get(Milestone.CUTTING), today, LEAD_DAYS)
+    return min(risk, gate) if gate is not None else risk
 
 
 def _order_in(status: PoStatus | None, number: str) -> OrderStatus | None:

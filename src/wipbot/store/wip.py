@@ -8,6 +8,7 @@ assessment, and the PO shows the worst of them, because a PO ships when its last
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -20,7 +21,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wipbot.production.calendar import Closure, public_holidays
+from wipbot.production.calendar import Closure
+from wipbot.production.judgement_horizon import judgement_stands_until
 from wipbot.production.milestones import MILESTONES, IssueFlag, Milestone
 from wipbot.production.names import key
 from wipbot.production.progress import Report, ReportedIssue, derive_state
@@ -49,6 +51,7 @@ from .models import (
     Style,
     TnaMilestone,
 )
+from .public_holidays import public_holidays
 
 CANCELLED = "cancelled"
 CLOSE_MATCHES = 5
@@ -104,6 +107,8 @@ class OrderStatus:
     open_issues: tuple[IssueInfo, ...]
     revised_exf: date | None
     risk: RiskAssessment
+    stands_until: date | None = None
+    """The first day the judgement may differ (production.judgement_horizon); not shown."""
 
     @property
     def plan(self) -> dict[Milestone, date]:
@@ -191,17 +196,54 @@ def urgency(status: PoStatus) -> tuple[int, int, date, str]:
 
 
 async def close_matches(session: AsyncSession, brand_id: int, po_number: str) -> list[str]:
-    """PO numbers of the brand that look like what was typed, best first."""
-    numbers = (
-        await session.exec(
-            select(PurchaseOrder.po_number).where(PurchaseOrder.brand_id == brand_id)
-        )
-    ).all()
+    """PO numbers of the brand that look like what was typed, best first.
+
+    Ranked among a few candidates the (brand, PO number) index finds: the numbers next to the
+    typed one in sort order, those containing it or its digits, and those containing its
+    characters in order (a missed key); so a typo reads the same few rows
+    whether the brand has ten POs or a hundred thousand."""
     wanted = key(po_number)
-    containing = sorted(n for n in numbers if wanted and wanted in key(n))
+    if not wanted:
+        return []
+    numbers = await _suggestion_pool(session, brand_id, " ".join(po_number.split()).upper())
+    containing = sorted(n for n in numbers if wanted in key(n))
     by_key = {key(n): n for n in numbers}
     similar = [by_key[k] for k in difflib.get_close_matches(wanted, list(by_key), n=CLOSE_MATCHES)]
     return list(dict.fromkeys(containing + similar))[:CLOSE_MATCHES]
+
+
+SUGGESTION_NEIGHBOURS = 10
+SUGGESTION_POOL = 100
+
+
+async def _suggestion_pool(session: AsyncSession, brand_id: int, typed: str) -> set[str]:
+    column = col(PurchaseOrder.po_number)
+    brand = select(PurchaseOrder.po_number).where(PurchaseOrder.brand_id == brand_id)
+    queries = [
+        brand.where(column >= typed).order_by(column).limit(SUGGESTION_NEIGHBOURS),
+        brand.where(column < typed).order_by(column.desc()).limit(SUGGESTION_NEIGHBOURS),
+        brand.where(func.lower(column).contains(typed.lower(), autoescape=True))
+        .order_by(column)
+        .limit(SUGGESTION_POOL),
+    ]
+    # Missed keys: every typed character, in order, with anything between them.
+    spread = "%".join(re.sub(r"([%_\\])", r"\\\1", char) for char in typed.lower())
+    queries.append(
+        brand.where(func.lower(column).like(f"%{spread}%", escape="\\"))
+        .order_by(column)
+        .limit(SUGGESTION_POOL)
+    )
+    digits = max(re.findall(r"\d+", typed), key=len, default="")
+    if digits and digits != typed:
+        queries.append(
+            brand.where(column.contains(digits, autoescape=True))
+            .order_by(column)
+            .limit(SUGGESTION_POOL)
+        )
+    found: set[str] = set()
+    for query in queries:
+        found.update((await session.exec(query)).all())
+    return found
 
 
 async def matching_factories(session: AsyncSession, brand_id: int, query: str) -> list[Factory]:
@@ -235,6 +277,8 @@ async def resolve_brand(session: AsyncSession, name: str | None) -> Brand:
 def status_to_json(status: PoStatus) -> dict[str, Any]:
     """Plain JSON types: dates as ISO strings, money as strings so no digit is lost."""
     data = _plain(asdict(status))
+    for order in data["orders"]:
+        del order["stands_until"]
     data["styles"] = list(status.styles)
     data["colorways"] = list(status.colorways)
     return data
@@ -390,18 +434,24 @@ async def judge_brand(
     as_of: date | None = None,
     chunk: int = 500,
     factory_ids: set[int] | None = None,
+    po_ids: set[int] | None = None,
+    history: FactoryHistory | None = None,
 ) -> AsyncIterator[list[PoStatus]]:
     """Every PO of the brand judged as of a date, `chunk` POs at a time in PO-number order:
     memory stays flat however many POs the brand has. The factories' slip records are read
-    once for the whole pass."""
+    once for the whole pass. `po_ids` limits it to those POs (the risk scan's stale ones)."""
     brand = await session.get(Brand, brand_id)
     if brand is None:
         return
-    history = FactoryHistory(brand.buffer_days, as_of)
+    history = history or FactoryHistory(brand.buffer_days, as_of)
     query = select(PurchaseOrder.id).where(PurchaseOrder.brand_id == brand_id)
     if factory_ids is not None:
         query = query.where(col(PurchaseOrder.factory_id).in_(factory_ids))
-    ids = [i for i in (await session.exec(query.order_by(PurchaseOrder.po_number))).all() if i]
+    ids = [
+        i
+        for i in (await session.exec(query.order_by(PurchaseOrder.po_number))).all()
+        if i and (po_ids is None or i in po_ids)
+    ]
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
         shown = (
@@ -609,19 +659,17 @@ def _order_status(
     plan = _plan(order, po, known, inputs.buffer_days)
     derived = {Milestone(r.milestone): r.derived for r in known.plans.get(order.id, [])}
     reports = known.reports.get(order.id, [])
-    risk = assess(
-        RiskInput(
-            committed_exf=po.committed_exf,
-            plan=plan,
-            order_quantity=order.quantity,
-            reports=reports,
-            factory_slip_days=inputs.factory_slip_days,
-            announced_delays=inputs.announced_delays,
-            non_working_days=inputs.non_working_days,
-            derived_milestones=frozenset(m for m in MILESTONES[:-1] if derived.get(m, True)),
-        ),
-        judged_on,
+    risk_input = RiskInput(
+        committed_exf=po.committed_exf,
+        plan=plan,
+        order_quantity=order.quantity,
+        reports=reports,
+        factory_slip_days=inputs.factory_slip_days,
+        announced_delays=inputs.announced_delays,
+        non_working_days=inputs.non_working_days,
+        derived_milestones=frozenset(m for m in MILESTONES[:-1] if derived.get(m, True)),
     )
+    risk = assess(risk_input, judged_on)
     end_of_day = datetime.combine(judged_on, datetime.max.time(), tzinfo=ZoneInfo("UTC"))
     state = derive_state(order.quantity, reports, end_of_day)
     milestones = tuple(
@@ -648,6 +696,7 @@ def _order_status(
         open_issues=tuple(known.issue_notes.get(order.id, ())),
         revised_exf=state.revised_exf,
         risk=risk,
+        stands_until=judgement_stands_until(risk_input, judged_on),
     )
 
 

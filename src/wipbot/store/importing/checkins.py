@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -51,6 +51,8 @@ from wipbot.store.models import (
     PurchaseOrder,
 )
 
+from ..risk_judgement_reset import forget
+from .bulk import insert_many
 from .cells import Row, parse_count, parse_date, parse_datetime, parse_issues
 from .errors import ImportFailed, RowError
 from .scope import import_done, open_stream
@@ -312,6 +314,9 @@ class _BatchWriter:
         await self._insert(new)
         await self._update(changed)
         await self._replace_issues(replaced_issues)
+        # Edited in place, so the risk scan's fingerprint would not see it: judge them anew.
+        await forget(self.session, {item.production_order_id for _, item in changed})
+        await forget(self.session, {item.production_order_id for _, item in replaced_issues})
 
     async def _existing(self, batch: Sequence[CheckInRow]) -> dict[CheckInKey, dict[str, Any]]:
         columns = [
@@ -352,9 +357,9 @@ class _BatchWriter:
         if not items:
             return
         now = datetime.now(UTC)
-        connection = await self.session.connection()
-        await connection.execute(
-            insert(CheckIn),
+        await insert_many(
+            self.session,
+            CheckIn.__table__,  # type: ignore[attr-defined]
             [
                 {
                     "production_order_id": item.production_order_id,
@@ -381,9 +386,7 @@ class _BatchWriter:
             for checkin_id, item in written
             for i in item.issues
         ]
-        if rows:
-            connection = await self.session.connection()
-            await connection.execute(insert(CheckInIssue), rows)
+        await insert_many(self.session, CheckInIssue.__table__, rows)  # type: ignore[attr-defined]
 
     async def _update(self, changed: Sequence[tuple[int, CheckInRow]]) -> None:
         if not changed:

@@ -63,6 +63,7 @@ from wipbot.store.models import (
     TnaMilestone,
 )
 
+from ..risk_judgement_reset import forget
 from .agreement import Agreement
 from .assign import assign
 from .cells import Row, parse_currency, parse_date, parse_incoterm, parse_money
@@ -645,6 +646,8 @@ async def _write_plans_and_gates(
             gate = existing.gates.get(order.record.id)
             _write_gate(session, order.record, order.item.gate_approved, gate, counts["gates"])
     await _insert_rows(session, TnaMilestone, new_milestones)
+    # Plan dates are edited in place, which the risk scan's fingerprint would not see.
+    await forget(session, [o.record.id for o in planned if o.record.id in existing.plans])
 
 
 def _write_gate(

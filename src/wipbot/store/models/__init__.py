@@ -8,6 +8,7 @@ from .cost import LandedCharge
 from .digest import DigestSubscription, WeeklyDigest
 from .factory import Contact, Factory, FactoryClosure
 from .gate import Gate, GateChecklistItem
+from .judgement import RiskJudgement
 from .messaging import ConversationState, OutboxMessage, ScheduledPrompt, SeenInbound
 from .orders import ProductionOrder, PurchaseOrder, PurchaseOrderLine, Style, TnaMilestone
 from .qc import QcDefect, QcInspection, QcPhoto
@@ -35,6 +36,7 @@ __all__ = [
     "QcDefect",
     "QcInspection",
     "QcPhoto",
+    "RiskJudgement",
     "ScheduledPrompt",
     "SeenInbound",
     "Style",
