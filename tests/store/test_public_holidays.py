@@ -45,3 +45,13 @@ def test_a_cache_from_another_library_release_or_unreadable_is_ignored() -> None
 def test_an_unknown_country_has_none() -> None:
     assert public_holidays("ZZ", (2026,)) == frozenset()
     assert module._read_cache()["ZZ:2026"] == []
+
+
+@pytest.mark.parametrize("damaged", [[17], ["not a date"], [None]])
+def test_a_damaged_entry_is_computed_again(damaged: list[object]) -> None:
+    assert date(2026, 1, 1) in public_holidays("TR", (2026,))
+    public_holidays.cache_clear()
+    data = json.loads(cache_path().read_text())
+    data["countries"]["TR:2026"] = damaged
+    cache_path().write_text(json.dumps(data))
+    assert date(2026, 1, 1) in public_holidays("TR", (2026,))

@@ -24,7 +24,10 @@ def public_holidays(country: str, years: tuple[int, ...]) -> frozenset[date]:
     entry = f"{country}:{','.join(map(str, years))}"
     cache = _read_cache()
     if entry in cache:
-        return frozenset(date.fromisoformat(day) for day in cache[entry])
+        try:
+            return frozenset(date.fromisoformat(day) for day in cache[entry])
+        except (TypeError, ValueError):
+            pass  # a damaged cache entry is computed again and rewritten
     days = _compute(country, years)
     cache[entry] = sorted(day.isoformat() for day in days)
     _write_cache(cache)
