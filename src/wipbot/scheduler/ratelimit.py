@@ -6,10 +6,15 @@ configured rate: a platform measures arrivals, and two sends spaced exactly at i
 arrive closer than that after a few milliseconds of jitter on the way. A chat allowed one
 message at a time (burst 1) also waits a full interval after its previous send *completed*:
 the platform saw that request before it answered, so no delay on the way can bunch the two.
+For the same reason a platform's "N per second" is also kept as a window: a send may start only
+while fewer than N sends are in flight or were answered within the last second. Every send the
+platform counts in any one second of its clock is among those, however the network or a busy
+server bunches them, so a strict platform never answers 429 for our pace.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -24,6 +29,10 @@ MARGIN = 0.04
 CHAT_MARGIN = 0.10
 """Wider for one chat (1 s apart becomes 1.1 s): a chat's pace never limits a fan-out over many
 chats, and the platform may clock one chat's messages across different connections."""
+
+
+IN_FLIGHT_POLL_SECONDS = 0.005
+"""How often a send waits for an answer when the whole window is in flight."""
 
 
 @dataclass
@@ -53,18 +62,41 @@ class RateLimiter:
     chat_limits: Mapping[str, RateLimit]
     _buckets: dict[tuple[str, str | None], TokenBucket] = field(default_factory=dict)
     _completed: dict[tuple[str, str], float] = field(default_factory=dict)
+    _in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _answered: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
 
     async def acquire(self, platform: str, chat_id: str) -> float:
         """Wait for the chat's turn, then the platform's; returns the seconds waited."""
         waited = await self._after_previous(platform, chat_id, self.chat_limits.get(platform))
         waited += await self._take(platform, chat_id, self.chat_limits.get(platform))
-        return waited + await self._take(platform, None, self.platform_limits.get(platform))
+        waited += await self._take(platform, None, self.platform_limits.get(platform))
+        return waited + await self._window(platform, self.platform_limits.get(platform))
 
     def completed(self, platform: str, chat_id: str) -> None:
-        """The platform answered a send to this chat: the next one is timed from now."""
+        """The platform answered (or refused) an acquired send: call once per `acquire`."""
+        now = self.clock().timestamp()
         limit = self.chat_limits.get(platform)
         if limit is not None and limit.burst == 1:
-            self._completed[(platform, chat_id)] = self.clock().timestamp()
+            self._completed[(platform, chat_id)] = now
+        if self.platform_limits.get(platform) is not None:
+            self._in_flight[platform] = max(0, self._in_flight[platform] - 1)
+            self._answered[platform].append(now)
+
+    async def _window(self, platform: str, limit: RateLimit | None) -> float:
+        if limit is None:
+            return 0.0
+        capacity = max(1, int(limit.per_second))
+        answered, waited = self._answered[platform], 0.0
+        while True:
+            now = self.clock().timestamp()
+            while answered and answered[0] <= now - 1.0:
+                answered.popleft()
+            if self._in_flight[platform] + len(answered) < capacity:
+                self._in_flight[platform] += 1
+                return waited
+            wait = answered[0] + 1.0 - now if answered else IN_FLIGHT_POLL_SECONDS
+            await self.sleep(wait)
+            waited += wait
 
     async def _after_previous(self, platform: str, chat_id: str, limit: RateLimit | None) -> float:
         done = self._completed.get((platform, chat_id))

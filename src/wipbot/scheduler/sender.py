@@ -261,15 +261,14 @@ class OutboxSender:
         try:
             result = await self._transports[row.platform].deliver(row)
         except DeliveryError as error:
-            self._limiter.completed(row.platform, row.chat_id)
             if error.flood:
                 row.attempts -= 1
             return self._failed(row, error, error.retry_after, error.permanent)
         except Exception as error:
-            self._limiter.completed(row.platform, row.chat_id)
             log.exception("outbox %s: %s transport raised", row.id, row.platform)
             return self._failed(row, error, None, False)
-        self._limiter.completed(row.platform, row.chat_id)
+        finally:
+            self._limiter.completed(row.platform, row.chat_id)
         row.status = "sent"
         row.sent_at = self._clock()
         row.platform_message_id = result.platform_message_id
