@@ -21,6 +21,7 @@ from telegram.error import (
 
 from tests.fakes.telegram_api import payload
 from wipbot.bot.telegram.channel import file_url
+from wipbot.bot.telegram.commands import bot_commands
 from wipbot.bot.telegram.dispatch import outbox_payloads
 from wipbot.bot.telegram.keyboards import INERT_VALUE, chosen_only, inline_keyboard, layout_rows
 from wipbot.bot.telegram.translate import inbound_from_click, inbound_from_message
@@ -193,3 +194,12 @@ def test_only_replies_that_replace_the_previous_message_point_at_the_clicked_one
     replies = [Reply("Saved."), Reply("Any issues?", (Button("Done", "i:done"),), True)]
     assert [p.get("message_id") for p in outbox_payloads(replies, 20)] == [None, 20]
     assert [p.get("message_id") for p in outbox_payloads(replies, None)] == [None, None]
+
+
+@pytest.mark.parametrize(("language", "words"), [(None, "QC inspection"), ("zh-Hans", "质检")])
+def test_the_command_menu_offers_the_inspection_in_the_contacts_language(
+    language: str | None, words: str
+) -> None:
+    menu = {c.command: c.description for c in bot_commands(language)}
+    assert list(menu) == ["checkin", "status", "qc", "cancel", "help"]
+    assert words in menu["qc"]

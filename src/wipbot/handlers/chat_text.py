@@ -75,6 +75,7 @@ def issue_label(flag: IssueFlag, _: Callable[[str], str]) -> str:
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("checkin", N_("Report progress on your production orders")),
     ("status", N_("Show your open production orders")),
+    ("qc", N_("Report a QC inspection")),
     ("cancel", N_("Stop the current check-in")),
     ("help", N_("How this bot works")),
 )
