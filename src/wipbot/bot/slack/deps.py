@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.bot.media_links import PhotoUrl
@@ -22,7 +21,6 @@ from wipbot.store.models import Brand
 
 T = TypeVar("T")
 
-LOCKED_RETRY_PAUSES = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8)
 MAX_DELIVERY_ID = 128
 
 NOT_CONNECTED = (
@@ -102,22 +100,11 @@ class SlackDeps:
         delivery_id: str | None,
         work: Callable[[AsyncSession, Brand | None, bool], Awaitable[T]],
     ) -> T:
-        """`work` in a brand transaction, again when SQLite refused it for a concurrent writer.
-
-        Two clicks at once on SQLite: a transaction that has read cannot start writing while
-        another one writes, and SQLite says so at once instead of waiting. The loser runs again
-        from the start, after a short pause, and sees what the winner decided. (PostgreSQL
-        waits on the row lock instead and never gets here.)
-        """
-        for pause in (*LOCKED_RETRY_PAUSES, None):
-            try:
-                async with self.brand_transaction(team_id, delivery_id) as (session, brand, fresh):
-                    return await work(session, brand, fresh)
-            except OperationalError as error:
-                if pause is None or "database is locked" not in str(error.orig):
-                    raise
-            await asyncio.sleep(pause)
-        raise AssertionError("unreachable")
+        """`work` in one brand transaction. Two clicks at once take turns: on SQLite the writer
+        queue in `store.db.transaction` orders them, on PostgreSQL the row locks do, so the
+        second sees what the first decided and nothing needs running again."""
+        async with self.brand_transaction(team_id, delivery_id) as (session, brand, fresh):
+            return await work(session, brand, fresh)
 
 
 def delivery_key(delivery_id: str) -> str:
