@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -113,35 +114,33 @@ async def _last_before(
 async def alerts_opened(
     session: AsyncSession, brand_id: int, kinds: list[str], since: datetime, until: datetime
 ) -> list[Alert]:
-    return list(
-        (
-            await session.exec(
-                select(Alert)
-                .where(Alert.brand_id == brand_id)
-                .where(col(Alert.kind).in_(kinds))
-                .where(col(Alert.opened_at) >= since)
-                .where(col(Alert.opened_at) < until)
-                .order_by(col(Alert.opened_at))
-            )
-        ).all()
-    )
+    return await _alerts_by(session, col(Alert.opened_at), brand_id, kinds, since, until)
 
 
 async def alerts_resolved(
     session: AsyncSession, brand_id: int, kinds: list[str], since: datetime, until: datetime
 ) -> list[Alert]:
-    return list(
-        (
-            await session.exec(
-                select(Alert)
-                .where(Alert.brand_id == brand_id)
-                .where(col(Alert.kind).in_(kinds))
-                .where(col(Alert.resolved_at) >= since)
-                .where(col(Alert.resolved_at) < until)
-                .order_by(col(Alert.resolved_at))
-            )
-        ).all()
+    return await _alerts_by(session, col(Alert.resolved_at), brand_id, kinds, since, until)
+
+
+async def _alerts_by(
+    session: AsyncSession,
+    moment: Any,
+    brand_id: int,
+    kinds: list[str],
+    since: datetime,
+    until: datetime,
+) -> list[Alert]:
+    """Alerts of these kinds whose `moment` (opened or resolved) falls in [since, until)."""
+    query = (
+        select(Alert)
+        .where(Alert.brand_id == brand_id)
+        .where(col(Alert.kind).in_(kinds))
+        .where(moment >= since)
+        .where(moment < until)
+        .order_by(moment)
     )
+    return list((await session.exec(query)).all())
 
 
 async def open_alerts(session: AsyncSession, brand_id: int, kind: str) -> list[Alert]:
