@@ -20,13 +20,15 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
 from wipbot.store.migrate import upgrade
@@ -385,3 +387,46 @@ async def seed_linked_contacts(
 def spread(values: Sequence[float]) -> str:
     """min–max, the way ratios over alternating runs are reported."""
     return f"{min(values):.2f}–{max(values):.2f}"
+
+
+async def insert_open_orders(
+    connection: AsyncConnection,
+    brand_id: int | None,
+    factory_ids: Sequence[int | None],
+    committed: Sequence[date],
+    now: datetime,
+) -> None:
+    """One open PO per committed date, each with one production order (ids 1..n, in order),
+    spread over the factories: the bulk part of the `po` and `risk-scan` seeds."""
+    await connection.execute(
+        insert(PurchaseOrder),
+        [
+            {
+                "id": i + 1,
+                "brand_id": brand_id,
+                "po_number": f"PO-{100000 + i}",
+                "factory_id": factory_ids[i % len(factory_ids)],
+                "status": "open",
+                "incoterm": "FOB",
+                "currency": "USD",
+                "committed_exf": due,
+                "created_at": now,
+            }
+            for i, due in enumerate(committed)
+        ],
+    )
+    await connection.execute(
+        insert(ProductionOrder),
+        [
+            {
+                "id": i + 1,
+                "po_id": i + 1,
+                "factory_id": factory_ids[i % len(factory_ids)],
+                "number": f"PO-{100000 + i}-A",
+                "quantity": 1000,
+                "status": "open",
+                "created_at": now,
+            }
+            for i in range(len(committed))
+        ],
+    )

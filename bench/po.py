@@ -45,13 +45,14 @@ from wipbot.bot.runtime import build_runtime
 from wipbot.production.milestones import MILESTONES
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.importing import IMPORTERS
-from wipbot.store.models import Brand, CheckIn, Factory, ProductionOrder, PurchaseOrder
+from wipbot.store.models import Brand, CheckIn, Factory
 
 from .common import (
     Figure,
     Result,
     at_most,
     cost_ratio,
+    insert_open_orders,
     percentile,
     scratch_database,
     scratch_folder,
@@ -81,38 +82,7 @@ async def seed_brand(session_factory: SessionFactory, folder: Path, pos: int, pe
         connection = await session.connection()
         now = datetime.now(UTC)
         committed = [TODAY + timedelta(days=70 - (i * 800) // pos) for i in range(pos)]
-        await connection.execute(
-            insert(PurchaseOrder),
-            [
-                {
-                    "id": i + 1,
-                    "brand_id": brand_id,
-                    "po_number": f"PO-{100000 + i}",
-                    "factory_id": factories[i % len(factories)],
-                    "status": "open",
-                    "incoterm": "FOB",
-                    "currency": "USD",
-                    "committed_exf": committed[i],
-                    "created_at": now,
-                }
-                for i in range(pos)
-            ],
-        )
-        await connection.execute(
-            insert(ProductionOrder),
-            [
-                {
-                    "id": i + 1,
-                    "po_id": i + 1,
-                    "factory_id": factories[i % len(factories)],
-                    "number": f"PO-{100000 + i}-A",
-                    "quantity": 1000,
-                    "status": "open",
-                    "created_at": now,
-                }
-                for i in range(pos)
-            ],
-        )
+        await insert_open_orders(connection, brand_id, factories, committed, now)
         rows = (
             _checkin(i, k, committed[i], per_po, now) for i in range(pos) for k in range(per_po)
         )

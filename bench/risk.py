@@ -26,7 +26,7 @@ from wipbot.production.risk import RiskInput, assess
 from wipbot.production.tna import derive_plan
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.importing import IMPORTERS
-from wipbot.store.models import Brand, CheckIn, Factory, ProductionOrder, PurchaseOrder
+from wipbot.store.models import Brand, CheckIn, Factory, ProductionOrder
 
 from .common import (
     Figure,
@@ -36,6 +36,7 @@ from .common import (
     best_of,
     both,
     cost_ratio,
+    insert_open_orders,
     scratch_database,
     scratch_folder,
 )
@@ -128,38 +129,7 @@ async def seed_open_orders(session_factory: SessionFactory, folder: Path, count:
         now = datetime.now(UTC)
         rng = random.Random(SEED)
         committed = [TODAY + timedelta(days=rng.randint(20, 70)) for _ in range(count)]
-        await connection.execute(
-            insert(PurchaseOrder),
-            [
-                {
-                    "id": i + 1,
-                    "brand_id": brand_id,
-                    "po_number": f"PO-{100000 + i}",
-                    "factory_id": factory_ids[i % len(factory_ids)],
-                    "status": "open",
-                    "incoterm": "FOB",
-                    "currency": "USD",
-                    "committed_exf": committed[i],
-                    "created_at": now,
-                }
-                for i in range(count)
-            ],
-        )
-        await connection.execute(
-            insert(ProductionOrder),
-            [
-                {
-                    "id": i + 1,
-                    "po_id": i + 1,
-                    "factory_id": factory_ids[i % len(factory_ids)],
-                    "number": f"PO-{100000 + i}-A",
-                    "quantity": 1000,
-                    "status": "open",
-                    "created_at": now,
-                }
-                for i in range(count)
-            ],
-        )
+        await insert_open_orders(connection, brand_id, factory_ids, committed, now)
         checkins = []
         for i in range(count):
             plan = derive_plan(committed[i] - timedelta(days=BUFFER_DAYS))
