@@ -96,6 +96,10 @@ async def main() -> None:
                 f"Mondays | {model['weights']}",
                 flush=True,
             )
+            curve = " ".join(
+                f"{c['flag_at']:g}:{c['recall']}/{c['precision']}" for c in model["curve"]
+            )
+            print(f"{name} | {seed} | p(late) curve, flag_at:recall/precision | {curve}")
 
 
 if __name__ == "__main__":
