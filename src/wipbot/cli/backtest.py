@@ -146,19 +146,29 @@ async def backtest(
     report["model"] = _model_json(learned, len(days), train_from)
     report["model"]["curve"] = [
         {"flag_at": at, "recall": found.recall, "precision": found.precision}
-        for at in CURVE
-        for found in [
+        for at, found in _curve(learned, history, days[0], last, lead)
+    ]
+    return report
+
+
+def _curve(
+    learned: Replay, history: History, first: date, last: date, lead: int
+) -> list[tuple[float, Score]]:
+    """The learned rule scored at every probability of CURVE: its precision-recall curve."""
+    return [
+        (
+            at,
             score(
                 LEARNED,
                 history.outcomes,
                 _at(learned, at),
-                first_day=days[0],
+                first_day=first,
                 last_day=last,
                 lead_days=lead,
-            )
-        ]
+            ),
+        )
+        for at in CURVE
     ]
-    return report
 
 
 def _at(learned: Replay, flag_at: float) -> list[Flag]:
