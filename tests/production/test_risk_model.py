@@ -199,3 +199,13 @@ def test_earlier_judgements_train_from_the_first_scored_day() -> None:
     result = replay(judged, outcomes, factories, scored)
     assert {f.day for f in result.flags} == set(scored)
     assert result.model_days == len(scored)
+
+
+def test_every_input_has_words() -> None:
+    rows, labels = synthetic(500, 9)
+    model = fit(FEATURES, rows, labels)
+    for name in FEATURES:
+        for value in (0.0, 1.0, 3.0):
+            x = list(model.means)
+            x[FEATURES.index(name)] = value
+            assert all(isinstance(w, str) and w for w in reasons(model, x, limit=K))

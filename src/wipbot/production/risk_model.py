@@ -3,9 +3,10 @@
 The rules in production/risk.py say *why* an order may be late; this says *how likely* it is,
 weighing the same drivers by how often they came true on the brand's finished orders. It is a
 regularised logistic regression over a handful of named inputs (FEATURES), fitted by Newton's
-method in plain Python: deterministic, a few milliseconds for a season, and every weight can be
-printed beside its input. Too thin a history (few finished orders, or too few late or on-time
-ones) gives no model, and the rules decide alone. See docs/risk.md, "The learned probability".
+method in plain Python: deterministic, a fraction of a second for a season's judgements, and
+every weight can be printed beside its input. Too thin a history (few finished orders, or too
+few late or on-time ones) gives no model, and the rules decide alone. See docs/risk.md, "The
+learned probability".
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from operator import add, mul
 
-from wipbot.production.milestones import Milestone
+from wipbot.production.milestones import MILESTONES, Milestone
 from wipbot.production.risk import RiskAssessment, RiskStatus
 
 L2 = 1.0
@@ -55,16 +56,18 @@ WORDS: dict[str, str] = {
     "days_to_committed": "{v:.0f} d to the committed date",
     "days_projected_late": "projected {v:.0f} d past the committed date",
     "days_projected_early": "{v:.0f} d of slack",
-    "late_on_observed_days": "days already lost",
-    "at_risk_on_estimates": "announced delays or a revised date",
     "days_overdue_own_plan": "a milestone of the factory's T&A {v:.0f} d overdue",
     "days_overdue_derived_plan": "a derived milestone {v:.0f} d overdue",
     "announced_delay_days": "a delay of {v:.0f} d announced",
-    "stage": "stage reached",
-    "stale": "no recent check-in",
-    "own_plan": "the factory's own T&A",
-    "factory_late_share": "this factory shipped {p:.0f} % of its orders late",
+    "factory_late_share": "this factory ships {p:.0f} % of its orders late",
     "days_milestone_reached_late": "a milestone reached {v:.0f} d after plan",
+}
+"""Inputs read as a number; the yes/no inputs and the stage are worded by `_words`."""
+YES_NO: dict[str, tuple[str, str]] = {
+    "late_on_observed_days": ("days already lost", "no days lost yet"),
+    "at_risk_on_estimates": ("announced delays or a revised date", "no estimate past the date"),
+    "stale": ("no recent check-in", "a recent check-in"),
+    "own_plan": ("the factory's own T&A", "a plan derived without the factory's T&A"),
 }
 
 
@@ -147,9 +150,16 @@ def reasons(model: LateModel, x: Sequence[float], limit: int = 3) -> tuple[str, 
         ),
         reverse=True,
     )
-    return tuple(
-        WORDS[name].format(v=v, p=v * 100) for push, name, v in pushes[:limit] if push > 0.1
-    )
+    return tuple(_words(name, v) for push, name, v in pushes[:limit] if push > 0.1)
+
+
+def _words(name: str, value: float) -> str:
+    if name in YES_NO:
+        yes, no = YES_NO[name]
+        return yes if value else no
+    if name == "stage":
+        return "not started" if value < 1 else f"{MILESTONES[round(value) - 1].value} reached"
+    return WORDS[name].format(v=value, p=value * 100)
 
 
 def train(
