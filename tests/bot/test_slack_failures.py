@@ -26,21 +26,6 @@ from wipbot.store.models import GateChecklistItem, SeenInbound
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as api:
-        yield api
-
-
-@pytest.fixture
-async def slack(
-    fake: FakeSlackApi, sqlite_session_factory: SessionFactory
-) -> AsyncIterator[SlackHarness]:
-    await seed(sqlite_session_factory)
-    async with slack_app(fake, sqlite_session_factory) as harness:
-        yield harness
-
-
-@pytest.fixture
 async def unreachable_database() -> AsyncIterator[SessionFactory]:
     """A PostgreSQL URL whose port nobody listens on: the database is down."""
     with listening_socket() as sock:
