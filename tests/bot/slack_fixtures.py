@@ -22,8 +22,7 @@ from urllib.parse import urlencode
 
 import httpx
 from pydantic import SecretStr
-from sqlalchemy import func
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from tests import builders
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, FakeSlackApi
@@ -343,11 +342,6 @@ async def slack_app(
     async with httpx.AsyncClient(transport=transport, base_url="http://wipbot.test") as http:
         yield SlackHarness(fake, channel, http, sessions)
     await channel.stop()
-
-
-async def count(sessions: SessionFactory, model: type[SQLModel]) -> int:
-    async with sessions() as session:
-        return int((await session.exec(select(func.count()).select_from(model))).one())
 
 
 async def gate_of(sessions: SessionFactory, order_id: int) -> tuple[Gate, list[GateChecklistItem]]:

@@ -12,10 +12,9 @@ from typing import Any
 
 import httpx
 import uvicorn
-from sqlalchemy import func
-from sqlmodel import col, select
 
-from tests import builders
+from tests import builders, rows
+from tests.clock import SettableClock
 from tests.fakes import listening_socket
 from tests.fakes.telegram_api import TOKEN, FakeTelegramApi, SentMessage, User
 from wipbot.bot.channel import Channel, ChannelContext
@@ -45,20 +44,11 @@ ORDERS = (
 )
 
 
-class Clock:
+class Clock(SettableClock):
     """The time handlers and the sender see; tests move it."""
 
     def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-    async def sleep(self, seconds: float) -> None:
-        self.advance(seconds)
+        super().__init__(now)
 
 
 @dataclass(frozen=True)
@@ -111,18 +101,7 @@ async def seed(session_factory: SessionFactory, *contacts: str) -> Seed:
 
 async def count_rows(session_factory: SessionFactory) -> dict[str, int]:
     """What a rejected request must not change."""
-    counts = {}
-    async with session_factory() as s:
-        for table in (CheckIn, SeenInbound, OutboxMessage):
-            counts[table.__tablename__] = (
-                await s.exec(select(func.count()).select_from(table))
-            ).one()
-    return counts
-
-
-async def checkins(session_factory: SessionFactory) -> list[CheckIn]:
-    async with session_factory() as s:
-        return list((await s.exec(select(CheckIn).order_by(col(CheckIn.id)))).all())
+    return await rows.counts(session_factory, CheckIn, SeenInbound, OutboxMessage)
 
 
 def settings_for(fake: FakeTelegramApi, public_url: str | None, **extra: Any) -> Settings:

@@ -20,9 +20,9 @@ from tests.bot.slack_fixtures import (
     OTHER_TEAM,
     VIEWER,
     SlackHarness,
-    count,
     gate_of,
 )
+from tests.rows import count
 from wipbot.bot.slack.text import blocks_to_text
 from wipbot.handlers.gates import request_gate, tick_item
 from wipbot.production.gates import GateItem

@@ -15,10 +15,9 @@ from typing import Any
 
 import httpx
 import uvicorn
-from sqlalchemy import func
-from sqlmodel import select
 
-from tests import builders
+from tests import builders, rows
+from tests.clock import SettableClock
 from tests.fakes import listening_socket
 from tests.fakes.graph_api import (
     ACCESS_TOKEN,
@@ -51,21 +50,11 @@ STRANGER = "4915112345678"
 ORDERS = (("PO-3001", "PO-3001-A", 1200), ("PO-3002", "PO-3002-A", 600))
 
 
-class Clock:
+class Clock(SettableClock):
     """The time handlers, the transport and the sender see; tests move it."""
 
     def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-    async def sleep(self, seconds: float) -> None:
-        """The sender's rate limiter waits on this clock, not on the wall."""
-        self.now += timedelta(seconds=seconds)
+        super().__init__(now)
 
 
 @dataclass(frozen=True)
@@ -142,23 +131,11 @@ async def linked_contact(
 
 async def count_rows(session_factory: SessionFactory) -> dict[str, int]:
     """What a rejected request must not change."""
-    counts = {}
-    async with session_factory() as s:
-        for table in (CheckIn, SeenInbound, OutboxMessage, Contact):
-            counts[table.__tablename__] = (
-                await s.exec(select(func.count()).select_from(table))
-            ).one()
-    return counts
+    return await rows.counts(session_factory, CheckIn, SeenInbound, OutboxMessage, Contact)
 
 
 async def outbox(session_factory: SessionFactory) -> list[OutboxMessage]:
-    async with session_factory() as s:
-        return list((await s.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all())  # type: ignore[arg-type]
-
-
-async def checkins(session_factory: SessionFactory) -> list[CheckIn]:
-    async with session_factory() as s:
-        return list((await s.exec(select(CheckIn).order_by(CheckIn.id))).all())  # type: ignore[arg-type]
+    return await rows.all_of(session_factory, OutboxMessage)
 
 
 def settings_for(fake: FakeGraphApi, **extra: Any) -> Settings:
