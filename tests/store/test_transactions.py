@@ -109,3 +109,25 @@ async def test_concurrent_units_share_one_commit_and_a_failing_one_stays_alone(
     assert results[:2] == ["a", "b"] and isinstance(results[2], ValueError) and results[3] == "c"
     async with session_factory() as s:
         assert sorted(b.name for b in (await s.exec(select(Brand))).all()) == ["a", "b", "c"]
+
+
+async def test_a_unit_that_arrives_as_the_last_lane_ends_is_still_run(
+    session_factory: SessionFactory,
+) -> None:
+    """A second unit is queued k loop turns after the first, for every k: one of them lands in
+    the turn between a lane finding nothing pending and that lane being counted as gone."""
+
+    async def work(s: AsyncSession) -> str:
+        return "done"
+
+    for k in range(200):
+        group = GroupCommit.for_factory(session_factory)
+        first = asyncio.ensure_future(group.run(work))
+        for _ in range(k):
+            await asyncio.sleep(0)
+        second = asyncio.ensure_future(group.run(work))
+        try:
+            async with asyncio.timeout(5):
+                assert await asyncio.gather(first, second) == ["done", "done"]
+        except TimeoutError:
+            pytest.fail(f"a unit queued {k} loop turns after another was never run")

@@ -181,16 +181,22 @@ class GroupCommit:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending.append((work, future))
         if len(self._draining) < self._lanes:
-            task = asyncio.create_task(self._drain())
-            self._draining.add(task)
-            task.add_done_callback(self._draining.discard)
+            self._draining.add(asyncio.create_task(self._drain()))
         return await asyncio.shield(future)
 
     async def _drain(self) -> None:
-        while self._pending:
-            batch = self._pending[: self._max_batch]
-            del self._pending[: len(batch)]
-            await self._commit(batch)
+        """A lane leaves `_draining` in the same step in which it finds nothing pending: left to
+        a done-callback, which runs a loop iteration later, a unit queued in between would see
+        every lane still busy and wait for a drain that never comes."""
+        try:
+            while self._pending:
+                batch = self._pending[: self._max_batch]
+                del self._pending[: len(batch)]
+                await self._commit(batch)
+        finally:
+            task = asyncio.current_task()
+            if task is not None:
+                self._draining.discard(task)
 
     async def _commit(self, batch: list[tuple[Work, asyncio.Future[Any]]]) -> None:
         if len(batch) > 1:
