@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm.attributes import flag_modified
@@ -21,6 +21,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wipbot.store.models import Contact, ConversationState, Factory
 
 from .i18n import resolve_language, translator
+
+if TYPE_CHECKING:
+    from .factory_orders import OrderView
 
 IDLE = "idle"
 CHECKIN = "checkin"
@@ -36,6 +39,9 @@ class Turn:
     language: str
     now: datetime
     _: Callable[[str], str]
+    views: dict[int, OrderView] = field(default_factory=dict)
+    """Order views built during this turn, by production order id; cleared by what changes
+    an order's picture (a saved check-in, a gate request)."""
 
     @property
     def today(self) -> date:

@@ -47,7 +47,6 @@ from .factory_orders import OrderView, order_view, own_order
 from .gates import request_gate, tick_item
 from .i18n import format_date, format_number
 from .messages import Button, Reply
-from .risk_scan import rescore_production_order
 
 MILESTONE = "milestone"
 QUANTITY = "quantity"
@@ -77,12 +76,17 @@ def draft(turn: Turn) -> dict[str, Any]:
 
 
 async def current_view(turn: Turn) -> OrderView | None:
-    """The order being asked about; orders closed or moved since the queue was built are skipped."""
+    """The order being asked about; orders closed or moved since the queue was built are skipped.
+    Built once per turn (`turn.views`): a step asks about it several times."""
     queue: list[int] = turn.data.get("queue", [])
     while turn.data.get("index", 0) < len(queue):
-        order = await own_order(turn.session, turn.contact.factory_id, queue[turn.data["index"]])
+        order_id = queue[turn.data["index"]]
+        if order_id in turn.views:
+            return turn.views[order_id]
+        order = await own_order(turn.session, turn.contact.factory_id, order_id)
         if order is not None:
-            return await order_view(turn.session, order, turn.now)
+            view = turn.views[order_id] = await order_view(turn.session, order, turn.now)
+            return view
         turn.data["index"] += 1
         turn.data["draft"] = empty_draft()
         turn.data["editing"] = False
@@ -400,6 +404,7 @@ async def golden_sample_sealed(turn: Turn) -> list[Reply] | None:
         turn.session, brand_id, view.number, GateItem.GOLDEN_SAMPLE_SEALED, by=by, now=turn.now
     )
     await request_gate(turn.session, brand_id, view.number, requested_by=by, now=turn.now)
+    turn.views.clear()
     _ = turn._
     thanks = _("Thank you! The brand is asked to approve bulk production for {order}.")
     return await ask_current(turn, [Reply(thanks.format(order=view.number))])
@@ -595,7 +600,7 @@ async def choose_summary(turn: Turn, arg: str) -> list[Reply] | None:
     if view is None or order is None:
         return await ask_current(turn)
     await record_checkin(turn.session, turn.contact, order, draft_from_data(draft(turn)), turn.now)
-    await rescore_production_order(turn.session, view.id, today=turn.today)
+    turn.views.clear()
     turn.data["done"] = int(turn.data.get("done", 0)) + 1
     _ = turn._
     saved = Reply(_("Saved: {po}. Thank you!").format(po=view.number))
