@@ -92,11 +92,18 @@ async def load_state(session: AsyncSession, contact_id: int, now: datetime) -> C
 
 
 async def begin_turn(
-    session: AsyncSession, contact: Contact, *, now: datetime, language_hint: str | None = None
+    session: AsyncSession,
+    contact: Contact,
+    *,
+    now: datetime,
+    language_hint: str | None = None,
+    factory: Factory | None = None,
 ) -> Turn:
-    """Load the contact's conversation; the language is the record's, else the platform's hint."""
+    """Load the contact's conversation (and its factory, unless the caller read it already);
+    the language is the record's, else the platform's hint."""
     assert contact.id is not None
-    factory = await session.get(Factory, contact.factory_id)
+    if factory is None or factory.id != contact.factory_id:
+        factory = await session.get(Factory, contact.factory_id)
     assert factory is not None
     state = await load_state(session, contact.id, now)
     data = copy.deepcopy(dict(state.data or {}))

@@ -49,11 +49,14 @@ async def handle_inbound(session: AsyncSession, inbound: Inbound, *, now: dateti
 async def handle_delivery(session: AsyncSession, inbound: Inbound, *, now: datetime) -> Handled:
     if not await first_delivery(session, inbound.platform, inbound.inbound_id):
         return Handled([], first=False, moved_on=False)
-    contact = await contact_for_chat(session, inbound.platform, inbound.chat_id)
-    if contact is None:
+    found = await contact_and_factory(session, inbound.platform, inbound.chat_id)
+    if found is None:
         return Handled(await onboard(session, inbound, now=now), first=True, moved_on=False)
+    contact, factory = found
     contact.last_inbound_at = now
-    turn = await begin_turn(session, contact, now=now, language_hint=inbound.language_hint)
+    turn = await begin_turn(
+        session, contact, now=now, language_hint=inbound.language_hint, factory=factory
+    )
     before = _snapshot(turn.state) if turn.state.id is not None else None
     replies = await route(turn, inbound)
     await end_turn(turn)
@@ -67,8 +70,14 @@ def _snapshot(state: ConversationState) -> str:
 
 
 async def contact_for_chat(session: AsyncSession, platform: str, chat_id: str) -> Contact | None:
-    """The active contact of a chat, with its factory loaded in the same statement (the turn
-    then finds it in the session instead of asking again)."""
+    found = await contact_and_factory(session, platform, chat_id)
+    return None if found is None else found[0]
+
+
+async def contact_and_factory(
+    session: AsyncSession, platform: str, chat_id: str
+) -> tuple[Contact, Factory] | None:
+    """The active contact of a chat and its factory, in one statement."""
     row = (
         await session.exec(
             select(Contact, Factory)
@@ -77,10 +86,9 @@ async def contact_for_chat(session: AsyncSession, platform: str, chat_id: str) -
             .where(Contact.chat_id == chat_id)
         )
     ).first()
-    if row is None:
+    if row is None or not row[0].active:
         return None
-    contact, _factory = row
-    return contact if contact.active else None
+    return row[0], row[1]
 
 
 async def route(turn: Turn, inbound: Inbound) -> list[Reply]:
