@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from wipbot.bot.config import ConfigError, Settings
-from wipbot.bot.runtime import serve
+import asyncio
 
-from .common import console, fail, run
+from wipbot.bot.config import ConfigError, Settings
+from wipbot.bot.runtime import serve, server_loop_factory
+
+from .common import console, fail
 
 
 def run_command() -> None:
     """Serve every configured channel, the scheduler and the sender."""
     try:
-        run(serve(Settings(), announce=console.print))
+        with asyncio.Runner(loop_factory=server_loop_factory()) as runner:
+            runner.run(serve(Settings(), announce=console.print))
     except ConfigError as error:
         raise fail(str(error)) from None
