@@ -201,8 +201,10 @@ async def risk_scan_job(ctx: JobContext) -> ScanResult:
 async def checkin_followup_job(ctx: JobContext) -> int:
     """Every minute: score each newly checked-in production order, and mark rounds answered.
 
-    The check-in conversation already scores what it saves; this also covers check-ins
-    written any other way (imports, other processes) and is harmless when repeated.
+    This is where a check-in saved in a chat is judged (the webhook that saved it does not
+    wait for the judgement, and an order many contacts reported on is judged once); it also
+    covers check-ins written any other way (imports, other processes) and is harmless when
+    repeated.
     """
     async with ctx.session_factory() as session:
         rows = (
