@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from apscheduler.triggers.base import BaseTrigger
@@ -220,11 +221,13 @@ async def checkin_followup_job(ctx: JobContext) -> int:
         return 0
     now = ctx.clock()
 
-    async def work(session: AsyncSession) -> None:
-        for order_id, timezone in dict.fromkeys((order, tz) for _, order, _, tz in rows):
-            await rescore_production_order(session, order_id, today=local_today(now, timezone))
-
-    await unit_of_work(ctx, work)
+    for order_id, timezone in dict.fromkeys((order, tz) for _, order, _, tz in rows):
+        # One transaction per order: on SQLite the webhooks queued behind it wait for one
+        # judgement, not for every order of a Monday's burst.
+        today = local_today(now, timezone)
+        await unit_of_work(
+            ctx, partial(rescore_production_order, production_order_id=order_id, today=today)
+        )
     for factory_id in dict.fromkeys(factory for _, _, factory, _ in rows):
         assert factory_id is not None
         await follow_up_factory(ctx, factory_id)
