@@ -9,8 +9,8 @@ was answered 200 and the answer it caused was received by the fake.
 
 Anchor, started by this benchmark in the same run: a bare python-telegram-bot echo bot
 (`Application` with `updater(None)`, one echo `MessageHandler`) on the same Starlette/uvicorn
-server and event loop (uvloop where installed) and the same fake, fed the same number of text
-updates by the same generator. Runs alternate echo and wipbot; the ratio is wipbot's updates/s
+server (httptools parsing HTTP for both) and the same fake, fed the same number of text updates
+by the same generator. Runs alternate echo and wipbot; the ratio is wipbot's updates/s
 over the echo bot's in the run beside it, reported min–max over the runs. Both databases: SQLite
 (a file) and PostgreSQL (skipped with a note when none is reachable).
 
@@ -389,18 +389,7 @@ def serve_echo_bot(port: int, api_url: str) -> None:
             await server.serve()
             await application.stop()
 
-    with asyncio.Runner(loop_factory=uvloop_factory()) as runner:
-        runner.run(main())
-
-
-def uvloop_factory() -> Any:
-    """The event loop `wipbot run` uses (uvloop where installed), so that the anchor runs on the
-    same server set-up and the ratio measures the bot, not the loop."""
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
+    asyncio.run(main())
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["echo"]:

@@ -29,16 +29,6 @@ from .whatsapp import build_whatsapp_channel
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def server_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop where it is installed: every webhook, every reply and every SQLite statement (a
-    hop to aiosqlite's thread and back) goes through the loop, and uvloop's is the cheaper one."""
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
-
-
 ChannelBuilder = Callable[[ChannelContext], Channel | None]
 
 
