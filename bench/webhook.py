@@ -9,10 +9,10 @@ was answered 200 and the answer it caused was received by the fake.
 
 Anchor, started by this benchmark in the same run: a bare python-telegram-bot echo bot
 (`Application` with `updater(None)`, one echo `MessageHandler`) on the same Starlette/uvicorn
-server and the same fake, fed the same number of text updates by the same generator. Runs
-alternate echo and wipbot; the ratio is wipbot's updates/s over the echo bot's in the run beside
-it, reported min–max over the runs. Both databases: SQLite (a file) and PostgreSQL (skipped with a
-note when none is reachable).
+server (httptools parsing HTTP for both) and the same fake, fed the same number of text updates
+by the same generator. Runs alternate echo and wipbot; the ratio is wipbot's updates/s
+over the echo bot's in the run beside it, reported min–max over the runs. Both databases: SQLite
+(a file) and PostgreSQL (skipped with a note when none is reachable).
 
 The outbox's rate limits are lifted for the run (WIPBOT_TELEGRAM_RATE): the echo bot has none,
 and the fan-out benchmark (bench/sender.py) measures them.

@@ -28,6 +28,7 @@ from .whatsapp import build_whatsapp_channel
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
+
 ChannelBuilder = Callable[[ChannelContext], Channel | None]
 
 

@@ -8,9 +8,10 @@ in memory between messages, so a restart mid-conversation loses nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm.attributes import flag_modified
@@ -22,6 +23,9 @@ from wipbot.store.models import Contact, ConversationState, Factory
 from .chat_state import ChatState, Flow
 from .checkin_state import CheckinState
 from .i18n import resolve_language, translator
+
+if TYPE_CHECKING:
+    from .factory_orders import OrderView
 
 
 @dataclass
@@ -35,6 +39,9 @@ class Turn:
     language: str
     now: datetime
     _: Callable[[str], str]
+    views: dict[int, OrderView] = field(default_factory=dict)
+    """Order views built during this turn, by production order id; cleared by what changes
+    an order's picture (a saved check-in, a gate request)."""
 
     @property
     def today(self) -> date:
@@ -93,11 +100,18 @@ async def load_state(session: AsyncSession, contact_id: int, now: datetime) -> C
 
 
 async def begin_turn(
-    session: AsyncSession, contact: Contact, *, now: datetime, language_hint: str | None = None
+    session: AsyncSession,
+    contact: Contact,
+    *,
+    now: datetime,
+    language_hint: str | None = None,
+    factory: Factory | None = None,
 ) -> Turn:
-    """Load the contact's conversation; the language is the record's, else the platform's hint."""
+    """Load the contact's conversation (and its factory, unless the caller read it already);
+    the language is the record's, else the platform's hint."""
     assert contact.id is not None
-    factory = await session.get(Factory, contact.factory_id)
+    if factory is None or factory.id != contact.factory_id:
+        factory = await session.get(Factory, contact.factory_id)
     assert factory is not None
     state = await load_state(session, contact.id, now)
     chat = ChatState.from_json(state.data)

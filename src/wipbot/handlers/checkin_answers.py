@@ -25,7 +25,6 @@ from .checkin_state import CheckinStep
 from .factory_orders import own_order
 from .gates import request_gate, tick_item
 from .messages import Reply
-from .risk_scan import rescore_production_order
 
 NOTE_MAX = 1000
 
@@ -95,6 +94,7 @@ async def golden_sample_sealed(turn: Turn) -> list[Reply] | None:
         turn.session, brand_id, view.number, GateItem.GOLDEN_SAMPLE_SEALED, by=by, now=turn.now
     )
     await request_gate(turn.session, brand_id, view.number, requested_by=by, now=turn.now)
+    turn.views.clear()
     _ = turn._
     thanks = _("Thank you! The brand is asked to approve bulk production for {order}.")
     return await ask_current(turn, [Reply(thanks.format(order=view.number))])
@@ -254,7 +254,7 @@ async def choose_summary(turn: Turn, arg: str) -> list[Reply] | None:
         return await ask_current(turn)
     finished = turn.checkin.answers.finished()
     await record_checkin(turn.session, turn.contact, order, finished, turn.now)
-    await rescore_production_order(turn.session, view.id, today=turn.today)
+    turn.views.clear()
     turn.checkin.done = int(turn.checkin.done) + 1
     _ = turn._
     saved = Reply(_("Saved: {po}. Thank you!").format(po=view.number))

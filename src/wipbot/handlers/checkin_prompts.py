@@ -39,12 +39,17 @@ DELAY_CHOICES = (3, 7, 14)
 
 
 async def current_view(turn: Turn) -> OrderView | None:
-    """The order being asked about; orders closed or moved since the queue was built are skipped."""
+    """The order being asked about; orders closed or moved since the queue was built are skipped.
+    Built once per turn (`turn.views`): a step asks about it several times."""
     checkin = turn.checkin
     while checkin.index < len(checkin.queue):
-        order = await own_order(turn.session, turn.contact.factory_id, checkin.queue[checkin.index])
+        order_id = checkin.queue[checkin.index]
+        if order_id in turn.views:
+            return turn.views[order_id]
+        order = await own_order(turn.session, turn.contact.factory_id, order_id)
         if order is not None:
-            return await order_view(turn.session, order, turn.now)
+            view = turn.views[order_id] = await order_view(turn.session, order, turn.now)
+            return view
         checkin.next_order()
         turn.go(CheckinStep.MILESTONE)
     return None

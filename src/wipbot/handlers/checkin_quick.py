@@ -2,7 +2,8 @@
 
 Offered when each order of the round has a check-in to repeat. It writes, for each order, a
 check-in that repeats the last one (stage, quantities, revised date, its open issues) as of
-now, so the record says the contact confirmed it this week, and the risk is judged again.
+now, so the record says the contact confirmed it this week; the risk is judged again by the
+check-in follow-up job, as after any check-in.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from .chat_turn import Turn
 from .factory_orders import own_order
 from .i18n import format_number
 from .messages import Button, Reply
-from .risk_scan import rescore_production_order
 
 SAME_AS_LAST_WEEK = "a:same"
 QUANTITY_FIELDS = ("qty_cut", "qty_sewn", "qty_finished", "qty_packed", "qty_shipped")
@@ -84,7 +84,6 @@ async def all_as_last_week(turn: Turn) -> list[Reply] | None:
             brand_id=po.brand_id if po else None,
             details={"repeats_checkin_id": last[order.id].id},
         )
-        await rescore_production_order(turn.session, order.id, today=turn.today)
     done = int(turn.checkin.done) + len(orders)
     turn.finish()
     _ = turn._

@@ -9,13 +9,16 @@ handled afresh.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.store.inbound import first_delivery
-from wipbot.store.models import Contact
+from wipbot.store.models import Contact, ConversationState, Factory
 
 from . import checkin, qc_chat
 from .chat_turn import Turn, begin_turn, end_turn
@@ -27,26 +30,65 @@ from .messages import Inbound, Reply, one_full_stop
 from .onboarding import INSPECTOR_ROLE, LinkOutcome, link_chat, looks_like_code
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What one delivery did, for adapters that show more than the replies (Telegram marks the
+    choice a click took, and answers a click only on its first delivery)."""
+
+    replies: list[Reply]
+    first: bool
+    """False for a delivery seen before (the platform delivering the same id again)."""
+    moved_on: bool
+    """The stored conversation (flow, step, data) changed: a click's choice was taken."""
+
+
 async def handle_inbound(session: AsyncSession, inbound: Inbound, *, now: datetime) -> list[Reply]:
+    return (await handle_delivery(session, inbound, now=now)).replies
+
+
+async def handle_delivery(session: AsyncSession, inbound: Inbound, *, now: datetime) -> Handled:
     if not await first_delivery(session, inbound.platform, inbound.inbound_id):
-        return []
-    contact = await contact_for_chat(session, inbound.platform, inbound.chat_id)
-    if contact is None:
-        return await onboard(session, inbound, now=now)
+        return Handled([], first=False, moved_on=False)
+    found = await contact_and_factory(session, inbound.platform, inbound.chat_id)
+    if found is None:
+        return Handled(await onboard(session, inbound, now=now), first=True, moved_on=False)
+    contact, factory = found
     contact.last_inbound_at = now
-    turn = await begin_turn(session, contact, now=now, language_hint=inbound.language_hint)
+    turn = await begin_turn(
+        session, contact, now=now, language_hint=inbound.language_hint, factory=factory
+    )
+    before = _snapshot(turn.state) if turn.state.id is not None else None
     replies = await route(turn, inbound)
     await end_turn(turn)
-    return replies
+    return Handled(replies, first=True, moved_on=_snapshot(turn.state) != before)
+
+
+def _snapshot(state: ConversationState) -> str:
+    """The stored conversation as JSON would keep it, so that a list and a tuple compare equal."""
+    stored: list[Any] = [state.flow, state.step, state.data]
+    return json.dumps(stored, sort_keys=True, default=str)
 
 
 async def contact_for_chat(session: AsyncSession, platform: str, chat_id: str) -> Contact | None:
-    contact = (
+    found = await contact_and_factory(session, platform, chat_id)
+    return None if found is None else found[0]
+
+
+async def contact_and_factory(
+    session: AsyncSession, platform: str, chat_id: str
+) -> tuple[Contact, Factory] | None:
+    """The active contact of a chat and its factory, in one statement."""
+    row = (
         await session.exec(
-            select(Contact).where(Contact.platform == platform).where(Contact.chat_id == chat_id)
+            select(Contact, Factory)
+            .join(Factory, col(Factory.id) == Contact.factory_id)
+            .where(Contact.platform == platform)
+            .where(Contact.chat_id == chat_id)
         )
     ).first()
-    return contact if contact is not None and contact.active else None
+    if row is None or not row[0].active:
+        return None
+    return row[0], row[1]
 
 
 async def route(turn: Turn, inbound: Inbound) -> list[Reply]:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from apscheduler.triggers.base import BaseTrigger
@@ -201,8 +202,10 @@ async def risk_scan_job(ctx: JobContext) -> ScanResult:
 async def checkin_followup_job(ctx: JobContext) -> int:
     """Every minute: score each newly checked-in production order, and mark rounds answered.
 
-    The check-in conversation already scores what it saves; this also covers check-ins
-    written any other way (imports, other processes) and is harmless when repeated.
+    This is where a check-in saved in a chat is judged (the webhook that saved it does not
+    wait for the judgement, and an order many contacts reported on is judged once); it also
+    covers check-ins written any other way (imports, other processes) and is harmless when
+    repeated.
     """
     async with ctx.session_factory() as session:
         rows = (
@@ -218,11 +221,13 @@ async def checkin_followup_job(ctx: JobContext) -> int:
         return 0
     now = ctx.clock()
 
-    async def work(session: AsyncSession) -> None:
-        for order_id, timezone in dict.fromkeys((order, tz) for _, order, _, tz in rows):
-            await rescore_production_order(session, order_id, today=local_today(now, timezone))
-
-    await unit_of_work(ctx, work)
+    for order_id, timezone in dict.fromkeys((order, tz) for _, order, _, tz in rows):
+        # One transaction per order: on SQLite the webhooks queued behind it wait for one
+        # judgement, not for every order of a Monday's burst.
+        today = local_today(now, timezone)
+        await unit_of_work(
+            ctx, partial(rescore_production_order, production_order_id=order_id, today=today)
+        )
     for factory_id in dict.fromkeys(factory for _, _, factory, _ in rows):
         assert factory_id is not None
         await follow_up_factory(ctx, factory_id)

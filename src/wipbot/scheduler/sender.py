@@ -131,8 +131,10 @@ class OutboxSender:
                 except Exception:
                     log.exception("outbox: could not read the queue; trying again")
                     queue = _Queue({}, None)
+                rows = await self._prefetch(queue)
                 for key, ids in queue.due.items():
-                    task = asyncio.create_task(self._run_chat(key, ids), name=f"outbox {key}")
+                    work = self._run_chat(key, ids, rows)
+                    task = asyncio.create_task(work, name=f"outbox {key}")
                     active[key] = task
                     task.add_done_callback(functools.partial(finished, key))
                 if queue.next_due is not None:
@@ -181,19 +183,43 @@ class OutboxSender:
             due[key].append(message_id)
         return _Queue(dict(due), next_due)
 
-    async def _run_chat(self, key: ChatKey, ids: list[int]) -> int:
+    async def _prefetch(self, queue: _Queue) -> dict[int, OutboxMessage]:
+        """SQLite: the due rows in one read, instead of one read per message inside its send
+        slot. Only this task changes a pending row, and each chat has one worker, so a row read
+        here is still what `_claim` would read. PostgreSQL claims each row under its lock."""
+        ids = [message_id for chat in queue.due.values() for message_id in chat]
+        if self._locks_rows or not ids:
+            return {}
+        try:
+            async with reading(self._session_factory) as session:
+                found = (
+                    await session.exec(
+                        select(OutboxMessage)
+                        .where(col(OutboxMessage.id).in_(ids))
+                        .where(OutboxMessage.status == "pending")
+                    )
+                ).all()
+                session.expunge_all()
+        except Exception:
+            log.exception("outbox: could not read the due messages; each is read on its own")
+            return {}
+        return {row.id: row for row in found if row.id is not None}
+
+    async def _run_chat(
+        self, key: ChatKey, ids: list[int], rows: Mapping[int, OutboxMessage] | None = None
+    ) -> int:
         """The chat's messages in order, each in one of the `concurrency` slots."""
         sent = 0
         for message_id in ids:
             async with self._slots:
-                outcome = await self._deliver(message_id)
+                outcome = await self._deliver(message_id, (rows or {}).get(message_id))
             if outcome is Outcome.SENT:
                 sent += 1
             elif outcome in (Outcome.RETRY, Outcome.BUSY):
                 break
         return sent
 
-    async def _deliver(self, message_id: int) -> Outcome:
+    async def _deliver(self, message_id: int, row: OutboxMessage | None = None) -> Outcome:
         """PostgreSQL: hold the row locked while the platform answers. SQLite: hold nothing,
         since one writer at a time is all it has; the row is read beside the writer and the
         result written with those of the other sends that finished meanwhile, in one
@@ -206,11 +232,15 @@ class OutboxSender:
                 if isinstance(claimed, Outcome):
                     return claimed
                 return await self._attempt(claimed)
-        async with reading(self._session_factory) as session:
-            claimed = await self._claim(session, message_id, lock=False)
-            if isinstance(claimed, Outcome):
-                return claimed
-            session.expunge(claimed)
+        if row is not None and row.next_attempt_at <= self._clock():
+            claimed = row
+        else:
+            async with reading(self._session_factory) as session:
+                found = await self._claim(session, message_id, lock=False)
+                if isinstance(found, Outcome):
+                    return found
+                session.expunge(found)
+            claimed = found
         outcome = await self._attempt(claimed)
 
         async def record(session: AsyncSession) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import Insert, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .models import SeenInbound
@@ -32,13 +31,3 @@ async def first_delivery(session: AsyncSession, platform: str, inbound_id: str) 
     result = await session.exec(statement)
     assert isinstance(result, CursorResult)
     return result.rowcount == 1
-
-
-async def seen_before(session: AsyncSession, platform: str, inbound_id: str) -> bool:
-    """Whether the id is recorded already, without recording it."""
-    found = await session.exec(
-        select(SeenInbound.id)
-        .where(SeenInbound.platform == platform)
-        .where(SeenInbound.inbound_id == inbound_id)
-    )
-    return found.first() is not None

@@ -8,6 +8,7 @@ import logging
 import re
 from typing import Any
 
+from telegram import Bot
 from telegram.error import TelegramError
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
@@ -26,7 +27,9 @@ log = logging.getLogger(__name__)
 TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
 
 CONNECTION_POOL = 8
-"""Small on purpose: PTB scans its pool on every request, and a big one halves throughput."""
+"""Small on purpose: PTB scans its pool on every request, and a big one halves throughput.
+The outbox sender has a pool of its own (`sender_bot`): sharing one, a busy sender kept the
+webhooks' own calls (answering a click, marking its choice) waiting for a free connection."""
 CONCURRENT_UPDATES = 4
 """Long polling only: the webhook route awaits process_update itself, so there Telegram's own
 limit (WEBHOOK_CONNECTIONS requests in flight) bounds the updates handled at once."""
@@ -77,6 +80,16 @@ def build_application(token: str, api_url: str, *, polling: bool) -> TelegramApp
     return builder.build()
 
 
+def sender_bot(token: str, api_url: str) -> Bot:
+    """The outbox sender's Bot: the same API, its own small pool of kept-alive connections."""
+    return Bot(
+        token,
+        base_url=api_url,
+        base_file_url=file_url(api_url),
+        request=QuietRequest(connection_pool_size=CONNECTION_POOL),
+    )
+
+
 class RedactToken(logging.Filter):
     """httpx logs every request URL, and Bot API URLs carry the token."""
 
@@ -116,9 +129,11 @@ def build_telegram_channel(ctx: ChannelContext) -> Channel | None:
     dispatcher = Dispatcher(ctx.inbound)
     application.add_handlers(listeners(dispatcher, ctx.clock))
     application.add_error_handler(on_error)
+    outbox_bot = sender_bot(token, settings.telegram_api_url)
 
     async def start() -> None:
         await application.initialize()
+        await outbox_bot.initialize()
         await register_commands(application.bot)
         await application.start()
         if webhook_url is not None:
@@ -138,13 +153,14 @@ def build_telegram_channel(ctx: ChannelContext) -> Channel | None:
         if application.running:
             await application.stop()
         await application.shutdown()
+        await outbox_bot.shutdown()
 
     mode = "webhook" if webhook_url else "long polling"
     return Channel(
         name=PLATFORM,
         mode=mode,
         routes=[webhook_route(application, secret_value)] if webhook_url else [],
-        transport=TelegramTransport(application.bot),
+        transport=TelegramTransport(outbox_bot),
         start=start,
         stop=stop,
     )
