@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wipbot.bot.media_links import PhotoUrl
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.brands import brand_by_team
-from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.db import SessionFactory, reading, transaction
 from wipbot.store.inbound import first_delivery
 from wipbot.store.models import Brand
 
@@ -93,6 +93,22 @@ class SlackDeps:
                 fresh = await first_delivery(session, "slack", delivery_key(delivery_id))
             yield session, brand, fresh
         self.wake_sender()
+
+    @asynccontextmanager
+    async def brand_reading(
+        self, team_id: str | None
+    ) -> AsyncIterator[tuple[AsyncSession, Brand | None]]:
+        """A read-only look at the brand of this Slack team, for answers that change nothing
+        (/po, /qc, a card shared again).
+
+        It neither takes SQLite's write lock nor queues behind writers (check-ins arriving on
+        the same process), and records no delivery id: Slack does not send a slash command or
+        a button press again when the answer is late (it shows the person an error); only
+        Events API deliveries are retried, and those go through `brand_transaction`.
+        """
+        async with reading(self.session_factory) as session:
+            brand = await brand_by_team(session, team_id) if team_id else None
+            yield session, brand
 
     async def run(
         self,
