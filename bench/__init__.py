@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, Callable[[bool], Result]] = {
     imports.CHECKINS_NAME: imports.run_checkins,
     board.NAME: board.run,
     po.NAME: po.run,
+    po.PG_NAME: po.run_postgres,
     webhook.NAME: webhook.run,
     webhook.PG_NAME: webhook.run_postgres,
     sender.NAME: sender.run,

@@ -1,4 +1,4 @@
-"""One judgement of "not now" for every adapter: what is told "try again later" and what is a bug."""
+"""One judgement of "not now" for every adapter: "try again later", or a bug."""
 
 from __future__ import annotations
 
