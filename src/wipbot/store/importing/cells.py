@@ -58,6 +58,11 @@ def parse_date(value: str) -> date:
 def parse_datetime(value: str) -> datetime | date:
     """A date alone, or a date and time; naive unless it carries an offset."""
     text = value.strip()
+    if text[10:11] in (" ", "T") and text[4:5] == "-":  # ISO date and time, as most files have
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            pass
     try:
         return parse_date(text)
     except ValueError:
@@ -79,6 +84,11 @@ def parse_datetime(value: str) -> datetime | date:
 def parse_count(value: str) -> int:
     """A whole quantity of pieces, 0 or more; `1,200` is accepted."""
     text = value.strip()
+    if len(text) <= 10 and text.isascii() and text.isdigit():  # the common case, no Decimal
+        number = int(text)
+        if number > MAX_COUNT:
+            raise ValueError(f"{value!r} is too large; at most {MAX_COUNT:,}")
+        return number
     if _THOUSANDS.match(text):
         text = text.replace(",", "")
     try:
