@@ -18,7 +18,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .encoding import decode_csv
 from .errors import ImportFailed, RowError
 
 HEADER_LINE = 1
@@ -186,6 +185,8 @@ def _csv_lines(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:
         with path.open(encoding="utf-8-sig", newline="") as text:
             yield from _read_csv(text, name)
     else:
+        from .encoding import decode_csv  # charset detection, only for files not in UTF-8
+
         yield from _read_csv(io.StringIO(decode_csv(path.read_bytes(), name), newline=""), name)
 
 
