@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.bot.slack_fixtures import NOW, TODAY, seed
+from wipbot.bot.slack.manifest import SLASH_COMMANDS
 from wipbot.handlers.app_home import home_summary
 from wipbot.handlers.po_query import (
     PoAnswer,
@@ -62,6 +63,11 @@ async def test_what_each_request_means(
     if detail is not None:
         assert isinstance(result, PoCard)
         assert result.status.po_number == detail
+
+
+def test_help_names_every_slash_command_in_the_manifest() -> None:
+    named = {example.split()[0] for example, _ in PoHelp().commands}
+    assert named == {command for command, _, _ in SLASH_COMMANDS}
 
 
 async def test_late_lists_late_and_at_risk_most_urgent_first(db: SessionFactory) -> None:

@@ -7,11 +7,10 @@ in memory between messages, so a restart mid-conversation loses nothing.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm.attributes import flag_modified
@@ -20,10 +19,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.store.models import Contact, ConversationState, Factory
 
+from .chat_state import ChatState, Flow
+from .checkin_state import CheckinState
 from .i18n import resolve_language, translator
-
-IDLE = "idle"
-CHECKIN = "checkin"
 
 
 @dataclass
@@ -32,7 +30,8 @@ class Turn:
     contact: Contact
     factory: Factory
     state: ConversationState
-    data: dict[str, Any]
+    chat: ChatState
+    """The typed working copy of `state.data`, written back by `end_turn`."""
     language: str
     now: datetime
     _: Callable[[str], str]
@@ -44,21 +43,29 @@ class Turn:
 
     @property
     def active(self) -> bool:
-        return self.state.flow == CHECKIN
+        return self.state.flow == Flow.CHECKIN
 
     @property
     def step(self) -> str:
+        """The stored step; compare it with a `CheckinStep` or `QcStep` (an unknown one
+        matches none, and each flow asks its first question again)."""
         return self.state.step
 
-    def go(self, step: str, *, flow: str = CHECKIN) -> None:
-        self.state.flow = flow
-        self.state.step = step
+    @property
+    def checkin(self) -> CheckinState:
+        """The check-in's part of the conversation, empty when none was begun."""
+        if self.chat.checkin is None:
+            self.chat.checkin = CheckinState()
+        return self.chat.checkin
+
+    def go(self, step: StrEnum | str, *, flow: Flow = Flow.CHECKIN) -> None:
+        self.state.flow = flow.value
+        self.state.step = str(step)
 
     def finish(self) -> None:
         """Back to idle; only the remembered language hint survives."""
-        hint = self.data.get("hint")
-        self.data = {"hint": hint} if hint else {}
-        self.go("", flow=IDLE)
+        self.chat.restart()
+        self.go("", flow=Flow.IDLE)
 
 
 def local_today(now: datetime, timezone: str) -> date:
@@ -79,7 +86,7 @@ async def load_state(session: AsyncSession, contact_id: int, now: datetime) -> C
     ).first()
     if state is None:
         state = ConversationState(
-            contact_id=contact_id, flow=IDLE, step="", data={}, updated_at=now
+            contact_id=contact_id, flow=Flow.IDLE.value, step="", data={}, updated_at=now
         )
         session.add(state)
     return state
@@ -93,16 +100,16 @@ async def begin_turn(
     factory = await session.get(Factory, contact.factory_id)
     assert factory is not None
     state = await load_state(session, contact.id, now)
-    data = copy.deepcopy(dict(state.data or {}))
+    chat = ChatState.from_json(state.data)
     if language_hint:
-        data["hint"] = language_hint
-    language = resolve_language(contact.language, data.get("hint"), factory.language)
-    return Turn(session, contact, factory, state, data, language, now, translator(language))
+        chat.hint = language_hint
+    language = resolve_language(contact.language, chat.hint, factory.language)
+    return Turn(session, contact, factory, state, chat, language, now, translator(language))
 
 
 async def end_turn(turn: Turn) -> None:
     """Write the working copy back; reassigning (and flagging) saves nested changes too."""
-    turn.state.data = copy.deepcopy(turn.data)
+    turn.state.data = turn.chat.to_json()
     flag_modified(turn.state, "data")
     turn.state.updated_at = turn.now
     turn.session.add(turn.state)

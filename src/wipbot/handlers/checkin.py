@@ -2,7 +2,7 @@
 
 `start_checkin` is what the weekly scheduler calls (it enqueues the replies to the contact);
 `factory_chat.handle_inbound` routes each button and message here. The step functions live in
-`checkin_steps`.
+`checkin_prompts` (what to ask) and `checkin_answers` (how an answer moves it on).
 """
 
 from __future__ import annotations
@@ -13,10 +13,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.store.models import Contact
 
-from . import checkin_steps as steps
-from .chat_turn import CHECKIN, Turn, begin_turn, end_turn
-from .checkin_draft import empty_draft
+from .chat_state import Flow
+from .chat_turn import Turn, begin_turn, end_turn
+from .checkin_answers import CHOICES, NOTE_MAX, TEXTS
+from .checkin_corrections import correction
+from .checkin_draft import DraftAnswers
+from .checkin_prompts import ask_current, order_moved_on
 from .checkin_quick import SAME_AS_LAST_WEEK, all_as_last_week, quick_button
+from .checkin_state import CheckinState, CheckinStep, checkin_step
 from .factory_orders import orders_to_check_in
 from .freetext_shortcut import free_text_example, try_shortcut
 from .i18n import format_number
@@ -42,7 +46,7 @@ async def begin_or_resume(turn: Turn, *, reminder: bool = False) -> list[Reply]:
     prefix = [Reply(_("Reminder: your weekly check-in is waiting."))] if reminder else []
     if turn.active and (reminder or turn.now - turn.state.updated_at < STALE_AFTER):
         resumed = [*prefix, Reply(_("Let's continue where you left off."))]
-        return await steps.ask_current(turn, resumed)
+        return await ask_current(turn, resumed)
     return await begin(turn, prefix)
 
 
@@ -59,19 +63,12 @@ async def begin(turn: Turn, prefix: list[Reply]) -> list[Reply]:
                 )
             ),
         ]
-    hint = turn.data.get("hint")
-    turn.data = {
-        "queue": [o.id for o in orders],
-        "index": 0,
-        "done": 0,
-        "draft": empty_draft(),
-        "editing": False,
-        "started_at": turn.now.isoformat(),
-    }
-    if hint:
-        turn.data["hint"] = hint
-    turn.go(steps.MILESTONE, flow=CHECKIN)
-    quick = await quick_button(turn, turn.data["queue"])
+    queue = [o.id for o in orders if o.id is not None]
+    turn.chat.restart(
+        CheckinState(queue=queue, draft=DraftAnswers(), started_at=turn.now.isoformat())
+    )
+    turn.go(CheckinStep.MILESTONE, flow=Flow.CHECKIN)
+    quick = await quick_button(turn, queue)
     intro = Reply(
         one_full_stop(
             _("Weekly check-in for {factory}. Production orders to update: {count}.").format(
@@ -81,7 +78,7 @@ async def begin(turn: Turn, prefix: list[Reply]) -> list[Reply]:
         ),
         (quick,) if quick else (),
     )
-    return await steps.ask_current(turn, [*prefix, intro])
+    return await ask_current(turn, [*prefix, intro])
 
 
 async def on_choice(turn: Turn, value: str) -> list[Reply]:
@@ -93,25 +90,27 @@ async def on_choice(turn: Turn, value: str) -> list[Reply]:
         quick = await all_as_last_week(turn)
         if quick is not None:
             return quick
-    if await steps.order_moved_on(turn):
-        return await steps.ask_current(turn)
+    if await order_moved_on(turn):
+        return await ask_current(turn)
     prefix, _sep, arg = value.partition(":")
-    expected = steps.CHOICES.get(turn.step)
+    step = checkin_step(turn.step)
+    expected = CHOICES.get(step) if step else None
     if expected is not None and expected[0] == prefix:
         replies = await expected[1](turn, arg)
         if replies is not None:
             return replies
     stale = Reply(_("That button belongs to an earlier question. Here is the current one:"))
-    return await steps.ask_current(turn, [stale])
+    return await ask_current(turn, [stale])
 
 
 async def on_text(turn: Turn, text: str) -> list[Reply]:
     """Typed text: the answer to the current step, else a free-text report, else a correction."""
     _ = turn._
-    if turn.active and await steps.order_moved_on(turn):
-        return await steps.ask_current(turn)
-    if turn.active:
-        answer = steps.TEXTS.get(turn.step)
+    if turn.active and await order_moved_on(turn):
+        return await ask_current(turn)
+    step = checkin_step(turn.step)
+    if turn.active and step is not None:
+        answer = TEXTS.get(step)
         if answer is not None:
             replies = await answer(turn, text)
             if replies is not None:
@@ -127,7 +126,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
                 ).format(example=free_text_example(turn.language))
             )
         ]
-    return await steps.ask_current(turn, [Reply(await steps.correction(turn, text))])
+    return await ask_current(turn, [Reply(await correction(turn, text))])
 
 
 async def on_photo(turn: Turn, file_id: str, caption: str | None = None) -> list[Reply]:
@@ -136,14 +135,14 @@ async def on_photo(turn: Turn, file_id: str, caption: str | None = None) -> list
     _ = turn._
     if not turn.active:
         return [Reply(_("Send /checkin first; photos are added to the check-in."))]
-    draft = steps.draft(turn)
-    draft["photos"] = [*draft.get("photos", []), file_id]
+    answers = turn.checkin.answers
+    answers.photos = [*answers.photos, file_id]
     caption = (caption or "").strip()
-    if caption and turn.step == steps.NOTE:
+    if caption and turn.step == CheckinStep.NOTE:
         return [Reply(_("Photo added to this check-in.")), *await on_text(turn, caption)]
     if caption:
-        note = "; ".join(part for part in (draft.get("note") or "", caption) if part)
-        draft["note"] = note[: steps.NOTE_MAX]
+        note = "; ".join(part for part in (answers.note or "", caption) if part)
+        answers.note = note[:NOTE_MAX]
         return [Reply(_("Photo and its caption added to this check-in."))]
     return [Reply(_("Photo added to this check-in."))]
 

@@ -65,7 +65,7 @@ async def quick_button(turn: Turn, order_ids: Sequence[int]) -> Button | None:
 
 async def all_as_last_week(turn: Turn) -> list[Reply] | None:
     """Repeat the last check-in of every order still to answer; None when one has none."""
-    queue: list[int] = turn.data.get("queue", [])[turn.data.get("index", 0) :]
+    queue = turn.checkin.queue[turn.checkin.index :]
     orders = [
         o for o in [await own_order(turn.session, turn.contact.factory_id, i) for i in queue] if o
     ]
@@ -85,7 +85,7 @@ async def all_as_last_week(turn: Turn) -> list[Reply] | None:
             details={"repeats_checkin_id": last[order.id].id},
         )
         await rescore_production_order(turn.session, order.id, today=turn.today)
-    done = int(turn.data.get("done", 0)) + len(orders)
+    done = int(turn.checkin.done) + len(orders)
     turn.finish()
     _ = turn._
     return [

@@ -9,7 +9,7 @@ and Edit changes any part of it.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
 from wipbot.production.freetext import (
     EXAMPLES,
@@ -18,10 +18,20 @@ from wipbot.production.freetext import (
     parse_checkin_text,
 )
 
-from . import checkin_steps as steps
-from .chat_turn import CHECKIN, Turn
-from .checkin_draft import EXF_KEEP, NOT_STARTED, empty_draft, milestone_of, milestone_value
+from .chat_state import Flow
+from .chat_turn import Turn
+from .checkin_corrections import date_problem
+from .checkin_draft import (
+    EXF_KEEP,
+    NOT_STARTED,
+    DraftAnswers,
+    IssueAnswer,
+    milestone_of,
+    milestone_value,
+)
 from .checkin_input import quantity_limit
+from .checkin_prompts import ask_current, current_view
+from .checkin_state import BUTTON_STEPS, CheckinState, CheckinStep
 from .factory_orders import OrderView, find_own_orders, order_view
 from .i18n import format_number
 from .messages import Reply, one_full_stop
@@ -46,8 +56,8 @@ async def try_shortcut(turn: Turn, text: str) -> list[Reply] | None:
     """
     result = parse_checkin_text(text, turn.language, turn.today)
     no_po = isinstance(result, TextNotUnderstood) and result.reason == "no_po"
-    if no_po and turn.active and turn.step in steps.BUTTON_STEPS:
-        current = await steps.current_view(turn)
+    if no_po and turn.active and turn.step in BUTTON_STEPS:
+        current = await current_view(turn)
         if current is not None:
             about_current = parse_checkin_text(
                 f"{current.number} {text}", turn.language, turn.today
@@ -84,12 +94,12 @@ async def try_shortcut(turn: Turn, text: str) -> list[Reply] | None:
     if problem is not None:
         return await correct(turn, problem)
     focus(turn, view.id)
-    turn.data["draft"] = draft
-    turn.go(steps.SUMMARY)
+    turn.checkin.draft = draft
+    turn.go(CheckinStep.SUMMARY)
     before = []
     if result.unparsed:
         before.append(Reply(_("I could not use this part: “{text}”").format(text=result.unparsed)))
-    return await steps.ask_current(turn, before)
+    return await ask_current(turn, before)
 
 
 def says_more_than_a_number(result: DraftCheckin | TextNotUnderstood) -> TypeGuard[DraftCheckin]:
@@ -99,14 +109,14 @@ def says_more_than_a_number(result: DraftCheckin | TextNotUnderstood) -> TypeGua
     )
 
 
-async def draft_so_far(turn: Turn, production_order_id: int) -> dict[str, Any]:
-    """The answers already given about this order in the conversation, else nothing."""
+async def draft_so_far(turn: Turn, production_order_id: int) -> DraftAnswers:
+    """A copy of the answers already given about this order in the conversation, else none."""
     if not turn.active:
-        return empty_draft()
-    current = await steps.current_view(turn)
+        return DraftAnswers()
+    current = await current_view(turn)
     if current is None or current.id != production_order_id:
-        return empty_draft()
-    return dict(steps.draft(turn))
+        return DraftAnswers()
+    return DraftAnswers.from_json(turn.checkin.answers.to_json())
 
 
 def not_understood(turn: Turn, result: TextNotUnderstood) -> str | None:
@@ -125,27 +135,27 @@ def not_understood(turn: Turn, result: TextNotUnderstood) -> str | None:
     return None
 
 
-def draft_problem(turn: Turn, draft: dict[str, Any], view: OrderView) -> str | None:
+def draft_problem(turn: Turn, draft: DraftAnswers, view: OrderView) -> str | None:
     _ = turn._
-    if draft["milestone"] is None:
+    if draft.milestone is None:
         return _("Which stage is {po} at? Write e.g. “{example}”.").format(
             po=view.number, example=free_text_example(turn.language)
         )
-    if draft["quantity"] is not None and draft["quantity"] > quantity_limit(view.quantity):
+    if draft.quantity is not None and draft.quantity > quantity_limit(view.quantity):
         return _("{po} has {total} pieces; please check the quantity.").format(
             po=view.number, total=format_number(view.quantity, turn.language)
         )
-    if draft["exf"] not in (None, EXF_KEEP):
-        return steps.date_problem(turn, date.fromisoformat(draft["exf"]))
+    if draft.exf is not None and draft.exf != EXF_KEEP:
+        return date_problem(turn, date.fromisoformat(draft.exf))
     return None
 
 
-def shortcut_draft(result: DraftCheckin, view: OrderView, so_far: dict[str, Any]) -> dict[str, Any]:
+def shortcut_draft(result: DraftCheckin, view: OrderView, so_far: DraftAnswers) -> DraftAnswers:
     """What the text says, over what was answered before; the stage defaults to the last one.
 
     A quantity counts for the stage it was given with, so a new stage drops an earlier one.
     """
-    earlier = so_far.get("milestone")
+    earlier = so_far.milestone
     if result.not_started:
         chosen: str | None = NOT_STARTED
     elif result.milestone is not None:
@@ -154,44 +164,39 @@ def shortcut_draft(result: DraftCheckin, view: OrderView, so_far: dict[str, Any]
         chosen = earlier
     else:
         chosen = milestone_value(view.state.milestone) if view.state.last_report_at else None
-    milestone = milestone_of({"milestone": chosen})
-    draft = {**empty_draft(), **so_far}
-    draft["milestone"] = chosen
+    milestone = milestone_of(chosen)
+    draft = DraftAnswers.from_json({**DraftAnswers().to_json(), **so_far.to_json()})
+    draft.milestone = chosen
     if chosen != earlier:
-        draft["quantity"] = None
-        draft["shipped_on"] = None
+        draft.quantity = None
+        draft.shipped_on = None
     if result.quantity is not None:
-        draft["quantity"] = result.quantity
+        draft.quantity = result.quantity
     if milestone is None or milestone.quantity_field is None:
-        draft["quantity"] = None
+        draft.quantity = None
     if result.issues:
-        draft["issues"] = [
-            {"flag": i.flag.value, "delay_days": i.delay_days} for i in result.issues
-        ]
+        draft.issues = [IssueAnswer(i.flag.value, i.delay_days) for i in result.issues]
     if result.revised_exf is not None:
-        draft["exf"] = result.revised_exf.isoformat()
-    elif draft.get("exf") is None:
-        draft["exf"] = EXF_KEEP
+        draft.exf = result.revised_exf.isoformat()
+    elif draft.exf is None:
+        draft.exf = EXF_KEEP
     return draft
 
 
 def focus(turn: Turn, production_order_id: int) -> None:
     """Ask about this order now: first in a new conversation, or next in the current queue."""
     if not turn.active:
-        hint = turn.data.get("hint")
-        turn.data = {"queue": [], "index": 0, "done": 0, "editing": False}
-        if hint:
-            turn.data["hint"] = hint
-        turn.go(steps.SUMMARY, flow=CHECKIN)
-    queue: list[int] = list(turn.data.get("queue", []))
-    index = int(turn.data.get("index", 0))
+        turn.chat.restart(CheckinState())
+        turn.go(CheckinStep.SUMMARY, flow=Flow.CHECKIN)
+    checkin = turn.checkin
+    queue, index = list(checkin.queue), int(checkin.index)
     later = [i for i in queue[index:] if i != production_order_id]
-    turn.data["queue"] = [*queue[:index], production_order_id, *later]
-    turn.data["editing"] = False
+    checkin.queue = [*queue[:index], production_order_id, *later]
+    checkin.editing = False
 
 
 async def correct(turn: Turn, message: str) -> list[Reply]:
     """A correction changes nothing; mid-conversation the current question follows it."""
     if turn.active:
-        return await steps.ask_current(turn, [Reply(message)])
+        return await ask_current(turn, [Reply(message)])
     return [Reply(message)]

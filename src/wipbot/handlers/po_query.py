@@ -26,6 +26,10 @@ class PoHelp:
         ("/po PO-1042", "status card of one PO (or one production order)"),
         ("/po late", "late and at-risk POs, most urgent first"),
         ("/po factory NAME", "work in progress at one factory"),
+        ("/qc PO-1042", "QC inspections of a PO: verdicts, defects, photos"),
+        ("/landed PO-1042", "landed cost and margin per line of a PO"),
+        ("/gate PO-1042", "request a sample-to-bulk gate approval"),
+        ("/digest on", "the Monday digest in this channel"),
     )
 
 

@@ -6,37 +6,26 @@ general level II) are shown as soon as the lot size is known, before counting, a
 is worked out from the defects when the inspection is saved. A fail raises the `qc_failed`
 alert and asks for the re-inspection once the rework is done; a pass resolves it.
 
-The draft is a typed `QcDraft`, kept in the contact's conversation state under `qc` while the
-flow is `qc`, so a restart mid-inspection loses nothing.
+The draft is a typed `QcDraft` (see `qc_state`), kept in the contact's conversation state while
+the flow is `qc`, so a restart mid-inspection loses nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import copy
 
-from wipbot.production.aql import InspectionVerdict, Severity, judge
-from wipbot.store.importing.qc import DefectCount, found_by_severity, merge_defects
+from wipbot.production.aql import Severity
 
+from .chat_state import Flow
 from .chat_text import N_
 from .chat_turn import Turn
 from .factory_orders import open_orders
 from .i18n import format_number
 from .messages import Button, Inbound, Reply
 from .qc import PhotoRef, QcError, record_inspection
+from .qc_state import QcDraft, QcStep
 
-FLOW = "qc"
 PREFIX = "qc:"
-ORDER, KIND, LOT, DEFECTS, OTHER, SEVERITY, COUNT, CHECK = (
-    "order",
-    "kind",
-    "lot",
-    "defects",
-    "other",
-    "severity",
-    "count",
-    "check",
-)
 MAX_LOT = 500_000
 MAX_COUNT = 10_000
 CATEGORY_MAX = 60
@@ -62,59 +51,8 @@ SEVERITY_WORDS = {
 KIND_WORDS = {"inline": N_("Inline"), "final": N_("Final")}
 
 
-@dataclass
-class QcDraft:
-    """What the contact has told so far about the inspection under way."""
-
-    order_id: int | None = None
-    order: str = ""
-    quantity: int = 0
-    kind: str = ""
-    lot: int | None = None
-    defects: list[tuple[str, str, int]] = field(default_factory=list)
-    category: str = ""
-    severity: str = ""
-    photos: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "order_id": self.order_id,
-            "order": self.order,
-            "quantity": self.quantity,
-            "kind": self.kind,
-            "lot": self.lot,
-            "defects": [list(d) for d in self.defects],
-            "category": self.category,
-            "severity": self.severity,
-            "photos": list(self.photos),
-        }
-
-    @staticmethod
-    def from_json(data: dict[str, Any] | None) -> QcDraft:
-        data = data or {}
-        return QcDraft(
-            order_id=data.get("order_id"),
-            order=str(data.get("order", "")),
-            quantity=int(data.get("quantity") or 0),
-            kind=str(data.get("kind", "")),
-            lot=data.get("lot"),
-            defects=[(str(c), str(s), int(n)) for c, s, n in data.get("defects", [])],
-            category=str(data.get("category", "")),
-            severity=str(data.get("severity", "")),
-            photos=[str(p) for p in data.get("photos", [])],
-        )
-
-    @property
-    def found(self) -> tuple[DefectCount, ...]:
-        return merge_defects(DefectCount(c, Severity(s), n) for c, s, n in self.defects)
-
-    def verdict(self) -> InspectionVerdict:
-        assert self.lot is not None
-        return judge(self.lot, found_by_severity(self.found))
-
-
 def in_flow(turn: Turn) -> bool:
-    return turn.state.flow == FLOW
+    return turn.state.flow == Flow.QC
 
 
 def owns(choice: str | None) -> bool:
@@ -122,12 +60,13 @@ def owns(choice: str | None) -> bool:
 
 
 def _draft(turn: Turn) -> QcDraft:
-    return QcDraft.from_json(turn.data.get("qc"))
+    """A working copy: the stored draft changes only when a step is kept."""
+    return copy.deepcopy(turn.chat.qc) if turn.chat.qc is not None else QcDraft()
 
 
-def _keep(turn: Turn, draft: QcDraft, step: str) -> None:
-    turn.data["qc"] = draft.to_json()
-    turn.go(step, flow=FLOW)
+def _keep(turn: Turn, draft: QcDraft, step: QcStep | str) -> None:
+    turn.chat.keep_qc(draft)
+    turn.go(step, flow=Flow.QC)
 
 
 async def begin(turn: Turn, *, order_id: int | None = None, kind: str = "") -> list[Reply]:
@@ -142,18 +81,17 @@ async def begin(turn: Turn, *, order_id: int | None = None, kind: str = "") -> l
                 )
             )
         ]
-    hint = turn.data.get("hint")
-    turn.data = {"hint": hint} if hint else {}
+    turn.chat.restart()
     chosen = next((o for o in orders if o.id == order_id), None)
     if chosen is not None and chosen.id is not None:
         draft = QcDraft(order_id=chosen.id, order=chosen.number, quantity=chosen.quantity)
         if kind in KIND_WORDS:
             draft.kind = kind
-            _keep(turn, draft, LOT)
+            _keep(turn, draft, QcStep.LOT)
             return [_ask_lot(turn, draft)]
-        _keep(turn, draft, KIND)
+        _keep(turn, draft, QcStep.KIND)
         return [_ask_kind(turn, draft)]
-    _keep(turn, QcDraft(), ORDER)
+    _keep(turn, QcDraft(), QcStep.ORDER)
     return [
         Reply(
             _("QC inspection for {factory}. Which production order?").format(
@@ -191,11 +129,18 @@ async def on_choice(turn: Turn, value: str) -> list[Reply]:
     if not in_flow(turn):
         return [Reply(_("This inspection has ended. Send /qc to report a new one."))]
     draft = _draft(turn)
-    expected = {"o": ORDER, "k": KIND, "l": LOT, "d": DEFECTS, "s": SEVERITY, "n": COUNT}
-    if step == "c" and turn.step == CHECK:
+    expected = {
+        "o": QcStep.ORDER,
+        "k": QcStep.KIND,
+        "l": QcStep.LOT,
+        "d": QcStep.DEFECTS,
+        "s": QcStep.SEVERITY,
+        "n": QcStep.COUNT,
+    }
+    if step == "c" and turn.step == QcStep.CHECK:
         if arg == "save":
             return await _save(turn, draft)
-        _keep(turn, draft, DEFECTS)
+        _keep(turn, draft, QcStep.DEFECTS)
         return [_ask_defects(turn, draft)]
     if expected.get(step) != turn.step:
         stale = Reply(_("That button belongs to an earlier question. Here is the current one:"))
@@ -206,28 +151,28 @@ async def on_choice(turn: Turn, value: str) -> list[Reply]:
         if order is None or order.id is None:
             return await ask_current(turn)
         draft.order_id, draft.order, draft.quantity = order.id, order.number, order.quantity
-        _keep(turn, draft, KIND)
+        _keep(turn, draft, QcStep.KIND)
         return [_ask_kind(turn, draft)]
     if step == "k" and arg in KIND_WORDS:
         draft.kind = arg
-        _keep(turn, draft, LOT)
+        _keep(turn, draft, QcStep.LOT)
         return [_ask_lot(turn, draft)]
     if step == "l":
         return _set_lot(turn, draft, _int(arg))
     if step == "d":
         if arg == "done":
-            _keep(turn, draft, CHECK)
+            _keep(turn, draft, QcStep.CHECK)
             return [_check(turn, draft)]
         if arg == "other":
-            _keep(turn, draft, OTHER)
+            _keep(turn, draft, QcStep.OTHER)
             return [Reply(_("Name the defect, e.g. loose thread."))]
         if arg in COMMON_DEFECTS:
             draft.category = COMMON_DEFECTS[arg][0]
-            _keep(turn, draft, SEVERITY)
+            _keep(turn, draft, QcStep.SEVERITY)
             return [_ask_severity(turn, draft)]
     if step == "s" and arg in {s.value for s in Severity}:
         draft.severity = arg
-        _keep(turn, draft, COUNT)
+        _keep(turn, draft, QcStep.COUNT)
         return [_ask_count(turn, draft)]
     if step == "n":
         return _add_defect(turn, draft, _int(arg))
@@ -239,13 +184,13 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
     if not in_flow(turn):
         return await begin(turn)
     draft = _draft(turn)
-    if turn.step == LOT:
+    if turn.step == QcStep.LOT:
         return _set_lot(turn, draft, _int(text.replace(",", "").replace(" ", "")))
-    if turn.step == COUNT:
+    if turn.step == QcStep.COUNT:
         return _add_defect(turn, draft, _int(text))
-    if turn.step == OTHER:
+    if turn.step == QcStep.OTHER:
         draft.category = " ".join(text.lower().split())[:CATEGORY_MAX]
-        _keep(turn, draft, SEVERITY)
+        _keep(turn, draft, QcStep.SEVERITY)
         return [_ask_severity(turn, draft)]
     return [Reply(_("Please tap one of the buttons below.")), *await ask_current(turn)]
 
@@ -262,17 +207,17 @@ def on_photo(turn: Turn, file_id: str) -> list[Reply]:
 
 async def ask_current(turn: Turn) -> list[Reply]:
     draft = _draft(turn)
-    if turn.step == ORDER or draft.order_id is None:
+    if turn.step == QcStep.ORDER or draft.order_id is None:
         return await begin(turn)
     asks = {
-        KIND: _ask_kind,
-        LOT: _ask_lot,
-        DEFECTS: _ask_defects,
-        SEVERITY: _ask_severity,
-        COUNT: _ask_count,
-        CHECK: _check,
+        QcStep.KIND: _ask_kind,
+        QcStep.LOT: _ask_lot,
+        QcStep.DEFECTS: _ask_defects,
+        QcStep.SEVERITY: _ask_severity,
+        QcStep.COUNT: _ask_count,
+        QcStep.CHECK: _check,
     }
-    ask = asks.get(turn.step)
+    ask = asks.get(QcStep(turn.step)) if turn.step in asks else None
     if ask is None:
         return [Reply(turn._("Name the defect, e.g. loose thread."))]
     return [ask(turn, draft)]
@@ -310,7 +255,7 @@ def _set_lot(turn: Turn, draft: QcDraft, lot: int | None) -> list[Reply]:
     draft.lot = lot
     verdict = draft.verdict()
     accept = {s: verdict.plans[s].accept for s in Severity}
-    _keep(turn, draft, DEFECTS)
+    _keep(turn, draft, QcStep.DEFECTS)
     plan = Reply(
         _(
             "Sample size: {sample} pieces. Accepted at most: critical {critical}, "
@@ -369,7 +314,7 @@ def _add_defect(turn: Turn, draft: QcDraft, count: int | None) -> list[Reply]:
         ]
     draft.defects.append((draft.category, draft.severity, count))
     draft.category = draft.severity = ""
-    _keep(turn, draft, DEFECTS)
+    _keep(turn, draft, QcStep.DEFECTS)
     return [_ask_defects(turn, draft)]
 
 
