@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, Callable[[bool], Result]] = {
     risk.SCAN_NAME: risk.run_scan,
     imports.NAME: imports.run,
     imports.CHECKINS_NAME: imports.run_checkins,
+    imports.CHECKINS_PG_NAME: imports.run_checkins_postgres,
     board.NAME: board.run,
     po.NAME: po.run,
     po.PG_NAME: po.run_postgres,
