@@ -31,6 +31,7 @@ import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -79,6 +80,11 @@ SOURCE = "import"
 BATCH_ROWS = 2_000
 """Rows checked and written together: large enough to amortise a statement, small enough that
 memory stays flat (and within SQLite's limit on bound parameters)."""
+
+_milestone = lru_cache(maxsize=256)(parse_milestone)
+_issues = lru_cache(maxsize=1024)(parse_issues)
+"""A long history repeats a few spellings of milestones and issues: each is parsed once
+(a cell that does not parse raises again, so its reason is still reported)."""
 
 CheckInKey = tuple[int, datetime, str]
 """Production order, reported_at (UTC), milestone ("" for not started yet)."""
@@ -209,12 +215,12 @@ def _parse(
     if number and orders is not None and found is None:
         row.error("production_order", _unknown(number, orders))
     when = row.value("reported_at", parse_datetime)
-    milestone = row.value("milestone", parse_milestone, required=False)
+    milestone = row.value("milestone", _milestone, required=False)
     quantities = tuple(
         row.value(column, parse_count, required=False) if column in columns else None
         for column in QUANTITY_COLUMNS
     )
-    issues = row.value("issues", parse_issues, required=False) or ()
+    issues = row.value("issues", _issues, required=False) or ()
     revised = row.value("revised_exf", parse_date, required=False)
     shipped_on = (
         row.value("shipped_on", parse_date, required=False) if "shipped_on" in columns else None
