@@ -96,6 +96,10 @@ async def seed_brand(session_factory: SessionFactory, folder: Path, pos: int, pe
         )
         while chunk := list(itertools.islice(rows, INSERT_CHUNK)):
             await connection.execute(insert(CheckIn), chunk)
+        if connection.dialect.name == "postgresql":
+            # What autovacuum does soon after a bulk load: without statistics PostgreSQL plans
+            # the walk back through a factory's shipments as a scan of every check-in (seconds).
+            await connection.exec_driver_sql("ANALYZE")
 
 
 def _checkin(i: int, k: int, committed: date, per_po: int, now: datetime) -> dict[str, Any]:
