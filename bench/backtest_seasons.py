@@ -12,6 +12,7 @@ import asyncio
 import tempfile
 import time
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
 async def one(
     seed: int, assumptions: SeasonAssumptions, folder: Path
 ) -> tuple[dict[str, Any], float]:
+    """With previous seasons, only the last one is scored; the learned rule trains on all."""
     write_season(generate_season(seed, assumptions), folder)
     url = f"sqlite+aiosqlite:///{folder / 'season.db'}"
     await upgrade(url)
@@ -45,7 +47,12 @@ async def one(
             async with transaction(sessions) as session:
                 await IMPORTERS[kind](session, folder / f"{kind}.csv", file=kind)
         started = time.perf_counter()
-        report = await backtest(sessions, None, None, None, 14)
+        if assumptions.previous_seasons:
+            report = await backtest(
+                sessions, None, assumptions.start, None, 14, train_from=date(1970, 1, 1)
+            )
+        else:
+            report = await backtest(sessions, None, None, None, 14)
         return report, time.perf_counter() - started
     finally:
         await engine.dispose()
@@ -56,13 +63,21 @@ async def main() -> None:
     parser.add_argument("--orders", type=int, default=350)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
+    parser.add_argument(
+        "--last-season",
+        action="store_true",
+        help="Generate one previous season too; the learned rule trains on it from day one.",
+    )
     args = parser.parse_args()
     print("season | seed | rule | orders | late | recall | precision | lead | flags/wk | "
           "posts/wk | replies/wk | backtest s")  # fmt: skip
     for name in args.variants:
         for seed in args.seeds:
             assumptions = replace(
-                SeasonAssumptions(production_orders=args.orders), **VARIANTS[name]
+                SeasonAssumptions(
+                    production_orders=args.orders, previous_seasons=int(args.last_season)
+                ),
+                **VARIANTS[name],
             )
             with tempfile.TemporaryDirectory() as workdir:
                 report, seconds = await one(seed, assumptions, Path(workdir))
@@ -75,6 +90,16 @@ async def main() -> None:
                     f"{alerts['replies_per_order_week']} | {seconds:.1f}",
                     flush=True,
                 )
+            model = report["model"]
+            print(
+                f"{name} | {seed} | model on {model['mondays_with_model']}/{model['mondays']} "
+                f"Mondays | {model['weights']}",
+                flush=True,
+            )
+            curve = " ".join(
+                f"{c['flag_at']:g}:{c['recall']}/{c['precision']}" for c in model["curve"]
+            )
+            print(f"{name} | {seed} | p(late) curve, flag_at:recall/precision | {curve}")
 
 
 if __name__ == "__main__":

@@ -17,15 +17,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 from pydantic import SecretStr
-from sqlalchemy import func
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
+from tests import builders
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, FakeSlackApi
 from wipbot.bot.channel import ChannelContext
 from wipbot.bot.config import Settings
@@ -36,18 +35,10 @@ from wipbot.scheduler.config import SenderConfig
 from wipbot.scheduler.sender import send_due
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import (
-    Brand,
     BrandMember,
-    CheckIn,
-    CheckInIssue,
-    Contact,
-    Factory,
     Gate,
     GateChecklistItem,
     ProductionOrder,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    Style,
 )
 
 TODAY = date(2026, 3, 2)
@@ -80,15 +71,20 @@ class Seeded:
 async def seed(factory: SessionFactory) -> Seeded:
     """Two brands in two workspaces; Northwind has a late, an at-risk and an on-track PO."""
     async with transaction(factory) as session:
-        brand = Brand(
+        brand = await builders.brand(
+            session,
             name="Northwind",
             slack_team_id=TEAM_ID,
             alerts_channel=ALERTS,
             approvals_channel=APPROVALS,
         )
-        other = Brand(name="Contoso", slack_team_id=OTHER_TEAM, approvals_channel=OTHER_APPROVALS)
-        session.add_all([brand, other])
-        await session.flush()
+        other = await builders.brand(
+            session,
+            name="Contoso",
+            slack_team_id=OTHER_TEAM,
+            alerts_channel=None,
+            approvals_channel=OTHER_APPROVALS,
+        )
         assert brand.id is not None and other.id is not None
         roles = {APPROVER: "approver", ADMIN: "admin", MERCHANDISER: "merchandiser"}
         roles[VIEWER] = "viewer"
@@ -97,97 +93,71 @@ async def seed(factory: SessionFactory) -> Seeded:
                 BrandMember(brand_id=brand.id, slack_user_id=user, role=role, name=NAMES[user])
             )
         session.add(BrandMember(brand_id=other.id, slack_user_id=OTHER_APPROVER, role="approver"))
-        saigon = Factory(
-            brand_id=brand.id,
+        saigon = await builders.factory(
+            session,
+            brand,
             code="SGN1",
             name="Saigon Stitch",
             country="VN",
             timezone="Asia/Ho_Chi_Minh",
             language="vi",
         )
-        dhaka = Factory(
-            brand_id=brand.id,
-            code="DAC1",
-            name="Dhaka Knit",
-            country="BD",
-            timezone="Asia/Dhaka",
-            language="bn",
+        dhaka = await builders.factory(
+            session, brand, code="DAC1", name="Dhaka Knit", language="bn"
         )
-        elsewhere = Factory(
-            brand_id=other.id,
+        elsewhere = await builders.factory(
+            session,
+            other,
             code="IST1",
             name="Bosphorus Tekstil",
             country="TR",
             timezone="Europe/Istanbul",
             language="tr",
         )
-        session.add_all([saigon, dhaka, elsewhere])
-        await session.flush()
-        session.add_all(
-            [
-                Contact(
-                    factory_id=saigon.id or 0,
-                    name="Lan",
-                    platform="telegram",
-                    chat_id="1001",
-                    language="vi",
-                    linked_at=NOW - timedelta(days=30),
-                ),
-                Contact(factory_id=saigon.id or 0, name="Unlinked", platform="telegram"),
-            ]
+        await builders.contact(
+            session, saigon, name="Lan", language="vi", linked_at=NOW - timedelta(days=30)
         )
-        orders: dict[str, int] = {}
+        await builders.contact(
+            session, saigon, name="Unlinked", chat_id=None, language=None, linked_at=None
+        )
+        orders: dict[str, ProductionOrder] = {}
         plan = [
-            (brand.id, saigon, "PO-1042", 46, 1200),  # materials due today
-            (brand.id, dhaka, "PO-2001", 12, 800),
-            (brand.id, saigon, "PO-3003", 50, 500),
-            (other.id, elsewhere, "PO-9001", 30, 300),
+            (brand, saigon, "PO-1042", 46, 1200),  # materials due today
+            (brand, dhaka, "PO-2001", 12, 800),
+            (brand, saigon, "PO-3003", 50, 500),
+            (other, elsewhere, "PO-9001", 30, 300),
         ]
-        for brand_id, fac, number, days_out, quantity in plan:
-            style = Style(brand_id=brand_id, code=f"ST-{number[3:]}", name="Crew tee")
-            session.add(style)
-            po = PurchaseOrder(
-                brand_id=brand_id,
+        for owner, plant, number, days_out, quantity in plan:
+            style = await builders.style(session, owner, code=f"ST-{number[3:]}")
+            order = await builders.order(
+                session,
+                owner,
+                plant,
                 po_number=number,
-                factory_id=fac.id or 0,
+                number=f"{number}-01",
                 committed_exf=TODAY + timedelta(days=days_out),
+                quantity=quantity,
+                style=style,
+                gate=None,
             )
-            session.add(po)
-            await session.flush()
-            session.add(
-                PurchaseOrderLine(
-                    po_id=po.id or 0,
-                    style_id=style.id or 0,
-                    colorway="Navy",
-                    quantity=quantity,
-                    unit_price=Decimal("4.20"),
-                )
-            )
-            order = ProductionOrder(
-                po_id=po.id or 0, factory_id=fac.id or 0, number=f"{number}-01", quantity=quantity
-            )
-            session.add(order)
-            await session.flush()
-            orders[order.number] = order.id or 0
-        late = CheckIn(
-            production_order_id=orders["PO-2001-01"],
-            source="telegram",
-            reported_at=NOW - timedelta(days=2),
+            orders[order.number] = order
+        await builders.checkin(
+            session,
+            orders["PO-2001-01"],
+            at=NOW - timedelta(days=2),
             milestone="materials_in",
-        )
-        session.add(late)
-        await session.flush()
-        session.add(CheckInIssue(checkin_id=late.id or 0, flag="fabric_late", delay_days=20))
-        tight = CheckIn(
-            production_order_id=orders["PO-3003-01"],
             source="telegram",
-            reported_at=NOW - timedelta(days=1),
-            milestone=None,  # not started yet: waiting for trims
+            issues=[("fabric_late", 20)],
         )
-        session.add(tight)
-        await session.flush()
-        session.add(CheckInIssue(checkin_id=tight.id or 0, flag="trims_late", delay_days=5))
-        return Seeded(brand.id, other.id, orders)
+        await builders.checkin(
+            session,
+            orders["PO-3003-01"],
+            at=NOW - timedelta(days=1),
+            milestone=None,  # not started yet: waiting for trims
+            source="telegram",
+            issues=[("trims_late", 5)],
+        )
+        return Seeded(brand.id, other.id, {n: o.id or 0 for n, o in orders.items()})
 
 
 def form(fields: dict[str, str]) -> str:
@@ -372,11 +342,6 @@ async def slack_app(
     async with httpx.AsyncClient(transport=transport, base_url="http://wipbot.test") as http:
         yield SlackHarness(fake, channel, http, sessions)
     await channel.stop()
-
-
-async def count(sessions: SessionFactory, model: type[SQLModel]) -> int:
-    async with sessions() as session:
-        return int((await session.exec(select(func.count()).select_from(model))).one())
 
 
 async def gate_of(sessions: SessionFactory, order_id: int) -> tuple[Gate, list[GateChecklistItem]]:

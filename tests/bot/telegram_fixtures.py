@@ -8,34 +8,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 import httpx
 import uvicorn
-from sqlalchemy import func
-from sqlmodel import col, select
 
+from tests import builders, rows
+from tests.clock import SettableClock
 from tests.fakes import listening_socket
 from tests.fakes.telegram_api import TOKEN, FakeTelegramApi, SentMessage, User
 from wipbot.bot.channel import Channel, ChannelContext
 from wipbot.bot.config import Settings
 from wipbot.bot.telegram import build_telegram_channel
 from wipbot.bot.web import build_web_app
-from wipbot.handlers.onboarding import create_invite
 from wipbot.scheduler.sender import send_due
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import (
-    Brand,
     CheckIn,
-    Factory,
-    Gate,
     OutboxMessage,
-    ProductionOrder,
     PurchaseOrder,
-    PurchaseOrderLine,
     SeenInbound,
-    Style,
 )
 
 START = datetime(2025, 11, 26, 3, 0, tzinfo=UTC)
@@ -52,20 +44,11 @@ ORDERS = (
 )
 
 
-class Clock:
+class Clock(SettableClock):
     """The time handlers and the sender see; tests move it."""
 
     def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-    async def sleep(self, seconds: float) -> None:
-        self.advance(seconds)
+        super().__init__(now)
 
 
 @dataclass(frozen=True)
@@ -80,80 +63,45 @@ async def seed(session_factory: SessionFactory, *contacts: str) -> Seed:
     """Brand, factory HP in Vietnam, two POs with three production orders past their gate, and a
     Telegram invite for each contact name."""
     async with transaction(session_factory) as s:
-        brand = Brand(name="Acme Apparel")
-        s.add(brand)
-        await s.flush()
-        assert brand.id is not None
-        factory = Factory(
-            brand_id=brand.id,
+        brand = await builders.brand(s, name="Acme Apparel", alerts_channel=None)
+        factory = await builders.factory(
+            s,
+            brand,
             code="HP",
             name="Hoa Phat Garment",
             country="VN",
             timezone="Asia/Ho_Chi_Minh",
             language="vi",
-            checkin_weekday=2,
-            checkin_time=time(9, 0),
+            weekday=2,
+            at=time(9, 0),
         )
-        style = Style(brand_id=brand.id, code="TS-01", name="Crew tee")
-        s.add_all([factory, style])
-        await s.flush()
-        assert factory.id is not None and style.id is not None
+        tee = await builders.style(s, brand, code="TS-01", name="Crew tee")
         pos: dict[str, PurchaseOrder] = {}
         order_ids = []
         for offset, (po_number, number, quantity) in enumerate(ORDERS):
             if po_number not in pos:
-                po = PurchaseOrder(
-                    brand_id=brand.id,
+                pos[po_number] = await builders.purchase_order(
+                    s,
+                    brand,
+                    factory,
                     po_number=po_number,
-                    factory_id=factory.id,
                     committed_exf=date(2026, 1, 15) + timedelta(days=offset * 10),
+                    style=tee,
+                    quantity=2000,
                 )
-                s.add(po)
-                await s.flush()
-                assert po.id is not None
-                s.add(
-                    PurchaseOrderLine(
-                        po_id=po.id,
-                        style_id=style.id,
-                        colorway="Navy",
-                        quantity=2000,
-                        unit_price=Decimal("4.2000"),
-                    )
-                )
-                pos[po_number] = po
-            po_id = pos[po_number].id
-            assert po_id is not None
-            order = ProductionOrder(
-                po_id=po_id, factory_id=factory.id, number=number, quantity=quantity
+            order = await builders.production_order(
+                s, pos[po_number], number=number, quantity=quantity, gate_decided_at=START
             )
-            s.add(order)
-            await s.flush()
             assert order.id is not None
-            s.add(Gate(production_order_id=order.id, status="approved", decided_at=START))
             order_ids.append(order.id)
-        invites = {}
-        for name in contacts:
-            invite = await create_invite(
-                s, factory_code="HP", name=name, platform="telegram", now=START
-            )
-            invites[name] = invite.code
+        invites = await builders.invites(s, factory, contacts, platform="telegram", now=START)
+    assert factory.id is not None
     return Seed(factory.id, tuple(order_ids), invites)
 
 
 async def count_rows(session_factory: SessionFactory) -> dict[str, int]:
     """What a rejected request must not change."""
-    counts = {}
-    async with session_factory() as s:
-        for table in (CheckIn, SeenInbound, OutboxMessage):
-            counts[table.__tablename__] = (
-                await s.exec(select(func.count()).select_from(table))
-            ).one()
-    return counts
-
-
-async def checkins(session_factory: SessionFactory) -> list[CheckIn]:
-    async with session_factory() as s:
-        return list((await s.exec(select(CheckIn).order_by(col(CheckIn.id)))).all())
+    return await rows.counts(session_factory, CheckIn, SeenInbound, OutboxMessage)
 
 
 def settings_for(fake: FakeTelegramApi, public_url: str | None, **extra: Any) -> Settings:

@@ -13,8 +13,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from sqlmodel import col, select
 
-from tests.bot.telegram_fixtures import LAN, Clock, checkins, running_bot, seed
+from tests.bot.telegram_fixtures import LAN, Clock, running_bot, seed
 from tests.fakes.telegram_api import TOKEN, FakeTelegramApi
+from tests.rows import checkins
 from wipbot.bot.telegram.channel import build_application
 from wipbot.bot.telegram.transport import TelegramTransport
 from wipbot.demo.clock import ManualClock

@@ -7,7 +7,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from sqlmodel import col, select
 
 from tests.bot.slack_fixtures import NOW, VIEWER, seed, slack_app
+from tests.clock import SettableClock
 from tests.fakes import listening_socket
 from tests.fakes.graph_api import ACCESS_TOKEN, PHONE_NUMBER_ID, FakeGraphApi
 from tests.fakes.slack_api import FakeSlackApi
@@ -36,20 +37,12 @@ PNG = b"\x89PNG\r\n\x1a\nfake-png-stain"
 MEDIA_SECRET = "media-links-secret-for-tests"
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @dataclass
 class Served:
     url: str
     http: httpx.AsyncClient
     links: PhotoLinks
-    clock: Clock
+    clock: SettableClock
     telegram: FakeTelegramApi
     graph: FakeGraphApi
     photos: dict[str, int]
@@ -95,7 +88,7 @@ async def store_inspection_with_photos(sessions: SessionFactory) -> dict[str, in
 @pytest.fixture
 async def served(sqlite_session_factory: SessionFactory) -> AsyncIterator[Served]:
     photos = await store_inspection_with_photos(sqlite_session_factory)
-    clock = Clock(NOW)
+    clock = SettableClock(NOW)
     sock = listening_socket()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     async with FakeTelegramApi() as telegram, FakeGraphApi() as graph:

@@ -3,18 +3,16 @@ the thread, visibly resolved; Slack's errors become retries or dead letters."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import col, select
 
-from tests.bot.slack_fixtures import ALERTS, APPROVER, NAMES, SlackHarness, seed, slack_app
-from tests.fakes.slack_api import FakeSlackApi
+from tests.bot.slack_fixtures import ALERTS, APPROVER, NAMES, SlackHarness
 from wipbot.bot.slack.text import blocks_to_text
 from wipbot.store.alerts import AlertKind, raise_alert, resolve_alert
-from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.db import transaction
 from wipbot.store.models import Alert, OutboxMessage
 
 SUBJECT = "PO-2001-01"
@@ -28,13 +26,6 @@ def details(projected: str, slack_days: int) -> dict[str, Any]:
         "slack_days": slack_days,
         "drivers": ["materials in reached 32 d after plan", "fabric late +20 d"],
     }
-
-
-@pytest.fixture
-async def slack(sqlite_session_factory: SessionFactory) -> AsyncIterator[SlackHarness]:
-    await seed(sqlite_session_factory)
-    async with FakeSlackApi() as fake, slack_app(fake, sqlite_session_factory) as harness:
-        yield harness
 
 
 async def late(slack: SlackHarness, projected: str = "2026-04-19", slack_days: int = -36) -> None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 import uvicorn
 from pydantic import SecretStr
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -19,7 +17,6 @@ from tests.bot.slack_fixtures import (
     SlackHarness,
     seed,
     sign,
-    slack_app,
     slack_settings,
 )
 from tests.fakes import listening_socket
@@ -34,21 +31,6 @@ from wipbot.production.clock import fixed_clock
 from wipbot.store.db import SessionFactory
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as api:
-        yield api
-
-
-@pytest.fixture
-async def slack(
-    fake: FakeSlackApi, sqlite_session_factory: SessionFactory
-) -> AsyncIterator[SlackHarness]:
-    await seed(sqlite_session_factory)
-    async with slack_app(fake, sqlite_session_factory) as harness:
-        yield harness
 
 
 def home_opened(user: str) -> dict[str, str]:

@@ -14,11 +14,11 @@ from tests.bot.slack_fixtures import (
     NOW,
     VIEWER,
     SlackHarness,
-    count,
     seed,
     slack_app,
 )
 from tests.fakes.slack_api import FakeSlackApi
+from tests.rows import count
 from wipbot.bot.slack.text import blocks_to_text
 from wipbot.demo.clock import ManualClock
 from wipbot.demo.simulate import SimulatedScheduler

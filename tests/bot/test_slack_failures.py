@@ -13,31 +13,16 @@ from tests.bot.slack_fixtures import (
     APPROVER,
     MERCHANDISER,
     SlackHarness,
-    count,
     gate_of,
     seed,
     slack_app,
 )
 from tests.fakes import listening_socket
 from tests.fakes.slack_api import FakeSlackApi
+from tests.rows import count
 from wipbot.bot.slack.deps import delivery_key
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
 from wipbot.store.models import GateChecklistItem, SeenInbound
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as api:
-        yield api
-
-
-@pytest.fixture
-async def slack(
-    fake: FakeSlackApi, sqlite_session_factory: SessionFactory
-) -> AsyncIterator[SlackHarness]:
-    await seed(sqlite_session_factory)
-    async with slack_app(fake, sqlite_session_factory) as harness:
-        yield harness
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -19,9 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.bot.slack_fixtures import SlackHarness, seed, slack_app
-from tests.fakes.slack_api import SIGNING_SECRET, FakeSlackApi
-from wipbot.store.db import SessionFactory
+from tests.bot.slack_fixtures import SlackHarness
+from tests.fakes.slack_api import SIGNING_SECRET
 
 pytestmark = pytest.mark.fuzz
 
@@ -186,21 +184,6 @@ def well_shaped(draw: st.DrawFn, kind: str) -> bytes:
             },
         }
     return urlencode({"payload": json.dumps(payload)}).encode()
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as api:
-        yield api
-
-
-@pytest.fixture
-async def slack(
-    fake: FakeSlackApi, sqlite_session_factory: SessionFactory
-) -> AsyncIterator[SlackHarness]:
-    await seed(sqlite_session_factory)
-    async with slack_app(fake, sqlite_session_factory) as harness:
-        yield harness
 
 
 def signed(body: bytes, content_type: str, stamp: str | None = None) -> dict[str, str]:

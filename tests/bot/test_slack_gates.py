@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlmodel import col, select
@@ -21,27 +20,17 @@ from tests.bot.slack_fixtures import (
     OTHER_TEAM,
     VIEWER,
     SlackHarness,
-    count,
     gate_of,
-    seed,
-    slack_app,
 )
-from tests.fakes.slack_api import FakeSlackApi
+from tests.rows import count
 from wipbot.bot.slack.text import blocks_to_text
 from wipbot.handlers.gates import request_gate, tick_item
 from wipbot.production.gates import GateItem
 from wipbot.store.alerts import AlertKind, raise_alert
-from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.db import transaction
 from wipbot.store.models import Alert, AuditLog, Gate, OutboxMessage, SeenInbound
 
 ORDER = "PO-1042-01"
-
-
-@pytest.fixture
-async def slack(sqlite_session_factory: SessionFactory) -> AsyncIterator[SlackHarness]:
-    await seed(sqlite_session_factory)
-    async with FakeSlackApi() as fake, slack_app(fake, sqlite_session_factory) as harness:
-        yield harness
 
 
 async def requested(slack: SlackHarness, *, ticked: tuple[GateItem, ...] = tuple(GateItem)) -> int:

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 
-from tests.bot.slack_fixtures import OTHER_TEAM, VIEWER, SlackHarness, count, seed, slack_app
-from tests.fakes.slack_api import FakeSlackApi
+from tests.bot.slack_fixtures import OTHER_TEAM, VIEWER, SlackHarness
+from tests.rows import count
 from wipbot.bot.slack.text import blocks_to_text
-from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.db import transaction
 from wipbot.store.models import Brand, SeenInbound
-
-
-@pytest.fixture
-async def slack(sqlite_session_factory: SessionFactory) -> AsyncIterator[SlackHarness]:
-    await seed(sqlite_session_factory)
-    async with FakeSlackApi() as fake, slack_app(fake, sqlite_session_factory) as harness:
-        yield harness
 
 
 async def ask(slack: SlackHarness, text: str, **kw: Any) -> dict[str, Any]:

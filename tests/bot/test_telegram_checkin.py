@@ -15,12 +15,12 @@ from tests.bot.telegram_fixtures import (
     WEI,
     Bot,
     Clock,
-    checkins,
     count_rows,
     running_bot,
     seed,
 )
 from tests.fakes.telegram_api import FakeTelegramApi, SentMessage, User
+from tests.rows import checkins
 from wipbot.bot.telegram.keyboards import INERT_VALUE
 from wipbot.handlers.i18n import translator
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory

@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.bot.telegram_fixtures import LAN, Bot, Clock, checkins, count_rows, running_bot, seed
+from tests.bot.telegram_fixtures import LAN, Bot, Clock, count_rows, running_bot, seed
 from tests.fakes.telegram_api import FakeTelegramApi
+from tests.rows import checkins
 from wipbot.store.db import SessionFactory
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.bot.telegram_fixtures import LAN, STRANGER, Clock, checkins, running_bot, seed
+from tests.bot.telegram_fixtures import LAN, STRANGER, Clock, running_bot, seed
 from tests.fakes.telegram_api import FakeTelegramApi
+from tests.rows import checkins
 from wipbot.store.db import SessionFactory
 
 

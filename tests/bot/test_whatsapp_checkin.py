@@ -17,13 +17,13 @@ from tests.bot.whatsapp_fixtures import (
     Bot,
     Clock,
     Seed,
-    checkins,
     linked_contact,
     outbox,
     running_bot,
     seed,
 )
 from tests.fakes.graph_api import FakeGraphApi
+from tests.rows import checkins
 from wipbot.bot.whatsapp.render import MORE_PREFIX
 from wipbot.handlers.messages import Button, Reply, reply_to_payload
 from wipbot.handlers.reminders import send_prompt

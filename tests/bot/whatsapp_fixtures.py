@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 import uvicorn
-from sqlalchemy import func
-from sqlmodel import select
 
+from tests import builders, rows
+from tests.clock import SettableClock
 from tests.fakes import listening_socket
 from tests.fakes.graph_api import (
     ACCESS_TOKEN,
@@ -32,21 +32,14 @@ from wipbot.bot.config import Settings
 from wipbot.bot.web import build_web_app
 from wipbot.bot.whatsapp import build_whatsapp_channel
 from wipbot.bot.whatsapp.signature import sign
-from wipbot.handlers.onboarding import create_invite
 from wipbot.scheduler.sender import send_due
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import (
-    Brand,
     CheckIn,
     Contact,
     Factory,
-    Gate,
     OutboxMessage,
-    ProductionOrder,
-    PurchaseOrder,
-    PurchaseOrderLine,
     SeenInbound,
-    Style,
 )
 
 START = datetime(2025, 11, 26, 4, 0, tzinfo=UTC)
@@ -57,21 +50,11 @@ STRANGER = "4915112345678"
 ORDERS = (("PO-3001", "PO-3001-A", 1200), ("PO-3002", "PO-3002-A", 600))
 
 
-class Clock:
+class Clock(SettableClock):
     """The time handlers, the transport and the sender see; tests move it."""
 
     def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-    async def sleep(self, seconds: float) -> None:
-        """The sender's rate limiter waits on this clock, not on the wall."""
-        self.now += timedelta(seconds=seconds)
+        super().__init__(now)
 
 
 @dataclass(frozen=True)
@@ -85,58 +68,37 @@ class Seed:
 async def seed(session_factory: SessionFactory, *contacts: str) -> Seed:
     """Brand, factory DK in Dhaka with two production orders past their gate, an invite each."""
     async with transaction(session_factory) as s:
-        brand = Brand(name="Acme Apparel")
-        s.add(brand)
-        await s.flush()
-        assert brand.id is not None
-        factory = Factory(
-            brand_id=brand.id,
+        brand = await builders.brand(s, name="Acme Apparel", alerts_channel=None)
+        factory = await builders.factory(
+            s,
+            brand,
             code="DK",
             name="Dhaka Knitwear",
-            country="BD",
-            timezone="Asia/Dhaka",
-            language="en",
-            checkin_weekday=2,
-            checkin_time=time(10, 0),
+            weekday=2,
+            at=time(10, 0),
         )
-        style = Style(brand_id=brand.id, code="PL-07", name="Polo")
-        s.add_all([factory, style])
-        await s.flush()
-        assert factory.id is not None and style.id is not None
+        polo = await builders.style(s, brand, code="PL-07", name="Polo")
         order_ids = []
         for offset, (po_number, number, quantity) in enumerate(ORDERS):
-            po = PurchaseOrder(
-                brand_id=brand.id,
+            order = await builders.order(
+                s,
+                brand,
+                factory,
                 po_number=po_number,
-                factory_id=factory.id,
+                number=number,
                 committed_exf=date(2026, 1, 20) + timedelta(days=offset * 14),
+                quantity=quantity,
+                style=polo,
+                colorway="White",
+                unit_price=Decimal("5.1000"),
+                gate_decided_at=START,
             )
-            s.add(po)
-            await s.flush()
-            assert po.id is not None
-            s.add(
-                PurchaseOrderLine(
-                    po_id=po.id,
-                    style_id=style.id,
-                    colorway="White",
-                    quantity=quantity,
-                    unit_price=Decimal("5.1000"),
-                )
-            )
-            order = ProductionOrder(
-                po_id=po.id, factory_id=factory.id, number=number, quantity=quantity
-            )
-            s.add(order)
-            await s.flush()
             assert order.id is not None
-            s.add(Gate(production_order_id=order.id, status="approved", decided_at=START))
             order_ids.append(order.id)
-        invites = {}
-        for name in contacts:
-            invite = await create_invite(
-                s, factory_code="DK", name=name, platform="whatsapp", now=START, language="en"
-            )
-            invites[name] = invite.code
+        invites = await builders.invites(
+            s, factory, contacts, platform="whatsapp", now=START, language="en"
+        )
+    assert factory.id is not None
     return Seed(factory.id, tuple(order_ids), invites)
 
 
@@ -151,8 +113,11 @@ async def linked_contact(
 ) -> int:
     """A contact linked earlier, who last wrote at `last_inbound_at`."""
     async with transaction(session_factory) as s:
-        contact = Contact(
-            factory_id=seed.factory_id,
+        factory = await s.get(Factory, seed.factory_id)
+        assert factory is not None
+        contact = await builders.contact(
+            s,
+            factory,
             name=name,
             platform="whatsapp",
             chat_id=wa_id,
@@ -160,31 +125,17 @@ async def linked_contact(
             linked_at=START - timedelta(days=30),
             last_inbound_at=last_inbound_at,
         )
-        s.add(contact)
-        await s.flush()
         assert contact.id is not None
         return contact.id
 
 
 async def count_rows(session_factory: SessionFactory) -> dict[str, int]:
     """What a rejected request must not change."""
-    counts = {}
-    async with session_factory() as s:
-        for table in (CheckIn, SeenInbound, OutboxMessage, Contact):
-            counts[table.__tablename__] = (
-                await s.exec(select(func.count()).select_from(table))
-            ).one()
-    return counts
+    return await rows.counts(session_factory, CheckIn, SeenInbound, OutboxMessage, Contact)
 
 
 async def outbox(session_factory: SessionFactory) -> list[OutboxMessage]:
-    async with session_factory() as s:
-        return list((await s.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all())  # type: ignore[arg-type]
-
-
-async def checkins(session_factory: SessionFactory) -> list[CheckIn]:
-    async with session_factory() as s:
-        return list((await s.exec(select(CheckIn).order_by(CheckIn.id))).all())  # type: ignore[arg-type]
+    return await rows.all_of(session_factory, OutboxMessage)
 
 
 def settings_for(fake: FakeGraphApi, **extra: Any) -> Settings:

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from itertools import count
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from tests import builders
 from wipbot.handlers.factory_chat import handle_inbound
 from wipbot.handlers.messages import Inbound, Reply
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import (
     Brand,
-    Contact,
     Factory,
-    Gate,
-    ProductionOrder,
-    PurchaseOrder,
-    PurchaseOrderLine,
-    Style,
 )
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # a Monday, 10:00 in Ho Chi Minh City
@@ -42,99 +36,61 @@ async def _order(
     brand: Brand,
     factory: Factory,
     po_number: str,
-    number: str,
     quantity: int,
     exf: date,
     gate: str | None,
-) -> ProductionOrder:
-    assert brand.id is not None and factory.id is not None
-    style = Style(brand_id=brand.id, code=f"ST-{po_number[-4:]}", name="Tee")
-    po = PurchaseOrder(
-        brand_id=brand.id, po_number=po_number, factory_id=factory.id, committed_exf=exf
+) -> int:
+    """PO <po_number> with its own style and one production order "<po_number>-1"."""
+    style = await builders.style(session, brand, code=f"ST-{po_number[-4:]}", name="Tee")
+    order = await builders.order(
+        session,
+        brand,
+        factory,
+        po_number=po_number,
+        number=f"{po_number}-1",
+        committed_exf=exf,
+        quantity=quantity,
+        style=style,
+        gate=gate,
     )
-    session.add_all([style, po])
-    await session.flush()
-    assert style.id is not None and po.id is not None
-    session.add(
-        PurchaseOrderLine(
-            po_id=po.id,
-            style_id=style.id,
-            colorway="Navy",
-            quantity=quantity,
-            unit_price=Decimal("4.2000"),
-        )
-    )
-    order = ProductionOrder(po_id=po.id, factory_id=factory.id, number=number, quantity=quantity)
-    session.add(order)
-    await session.flush()
     assert order.id is not None
-    if gate is not None:
-        session.add(Gate(production_order_id=order.id, status=gate))
-    return order
+    return order.id
 
 
 async def seed(factory: SessionFactory, *, language: str | None = "en") -> Seeded:
     async with transaction(factory) as session:
-        brand = Brand(name="Northwind", alerts_channel="C_ALERTS")
-        session.add(brand)
-        await session.flush()
-        assert brand.id is not None
-        saigon = Factory(
-            brand_id=brand.id,
+        brand = await builders.brand(session, name="Northwind", alerts_channel="C_ALERTS")
+        saigon = await builders.factory(
+            session,
+            brand,
             code="SGN1",
             name="Saigon Knit",
             country="VN",
             timezone="Asia/Ho_Chi_Minh",
             language="vi",
         )
-        dhaka = Factory(
-            brand_id=brand.id,
-            code="DAC1",
-            name="Dhaka Denim",
-            country="BD",
-            timezone="Asia/Dhaka",
-            language="bn",
+        dhaka = await builders.factory(
+            session, brand, code="DAC1", name="Dhaka Denim", language="bn"
         )
-        session.add_all([saigon, dhaka])
-        await session.flush()
-        assert saigon.id is not None and dhaka.id is not None
-        first = await _order(
-            session, brand, saigon, "PO-1042", "PO-1042-1", 1200, date(2026, 4, 10), "approved"
+        first = await _order(session, brand, saigon, "PO-1042", 1200, date(2026, 4, 10), "approved")
+        second = await _order(session, brand, saigon, "PO-1043", 800, date(2026, 4, 24), None)
+        other = await _order(session, brand, dhaka, "PO-2001", 5000, date(2026, 4, 1), "approved")
+        linked = NOW - timedelta(days=30)
+        lan = await builders.contact(
+            session, saigon, name="Lan", chat_id="100", language=language, linked_at=linked
         )
-        second = await _order(
-            session, brand, saigon, "PO-1043", "PO-1043-1", 800, date(2026, 4, 24), None
+        rahim = await builders.contact(
+            session, dhaka, name="Rahim", chat_id="200", language="bn", linked_at=linked
         )
-        other = await _order(
-            session, brand, dhaka, "PO-2001", "PO-2001-1", 5000, date(2026, 4, 1), "approved"
-        )
-        lan = Contact(
-            factory_id=saigon.id,
-            name="Lan",
-            platform="telegram",
-            chat_id="100",
-            language=language,
-            linked_at=NOW - timedelta(days=30),
-        )
-        rahim = Contact(
-            factory_id=dhaka.id,
-            name="Rahim",
-            platform="telegram",
-            chat_id="200",
-            language="bn",
-            linked_at=NOW - timedelta(days=30),
-        )
-        session.add_all([lan, rahim])
-        await session.flush()
-        assert lan.id is not None and rahim.id is not None
-        assert first.id is not None and second.id is not None and other.id is not None
+        assert brand.id and saigon.id and dhaka.id and lan.id and rahim.id
         return Seeded(
             brand_id=brand.id,
             factory_id=saigon.id,
             other_factory_id=dhaka.id,
             contact_id=lan.id,
             other_contact_id=rahim.id,
-            order_ids=(first.id, second.id),
-            other_order_id=other.id,
+            order_ids=(first, second),
+            other_order_id=other,
         )
 
 

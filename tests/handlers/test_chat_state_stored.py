@@ -1,7 +1,8 @@
 """The conversation state is stored exactly as before it was typed.
 
 `stored_chat_states.jsonl` was recorded from the untyped code (state.data as a plain dict): one
-line per delivery of the conversation below, [flow, step, data] as stored. The typed state must
+line per delivery of the conversation below, [flow, step, data] as stored (ids and the start
+time as placeholders). The typed state must
 leave the same JSON, key for key and in the same order.
 """
 
@@ -15,7 +16,7 @@ from sqlmodel import select
 from wipbot.store.db import SessionFactory
 from wipbot.store.models import ConversationState
 
-from .factory_seed import Chat, seed
+from .factory_seed import NOW, Chat, seed
 
 RECORDED = Path(__file__).with_name("stored_chat_states.jsonl")
 SAID = [
@@ -71,7 +72,9 @@ async def test_a_conversation_stores_what_the_untyped_code_stored(
     first, second = seeded.order_ids
     chat = Chat(session_factory, language_hint="en")
     expected = [
-        line.replace("ORDER_1", str(first)).replace("ORDER_2", str(second))
+        line.replace("ORDER_1", str(first))
+        .replace("ORDER_2", str(second))
+        .replace("STARTED_AT", NOW.isoformat())
         for line in RECORDED.read_text().splitlines()
     ]
     assert len(expected) == len(SAID)

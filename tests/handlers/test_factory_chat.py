@@ -6,8 +6,9 @@ import asyncio
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import col, func, select
+from sqlmodel import func, select
 
+from tests.rows import checkins
 from wipbot.handlers.checkin import start_checkin
 from wipbot.handlers.checkin_draft import CheckinDraft
 from wipbot.handlers.checkin_record import NotYourOrder, record_checkin
@@ -15,7 +16,6 @@ from wipbot.production.milestones import Milestone
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
 from wipbot.store.models import (
     AuditLog,
-    CheckIn,
     CheckInIssue,
     CheckInPhoto,
     Contact,
@@ -24,12 +24,6 @@ from wipbot.store.models import (
 )
 
 from .factory_seed import NOW, Chat, Seeded, buttons, seed, text
-
-
-async def checkins(factory: SessionFactory) -> list[CheckIn]:
-    async with factory() as session:
-        rows = await session.exec(select(CheckIn).order_by(col(CheckIn.id)))
-        return list(rows.all())
 
 
 async def conversation(factory: SessionFactory, contact_id: int) -> ConversationState:

@@ -6,11 +6,12 @@ from datetime import date
 
 from sqlmodel import col, select
 
-from tests.scheduler import seed
+from tests import builders
 from wipbot.handlers.gate_watch import needs_gate_decision
 from wipbot.handlers.risk_scan import scan_brand
+from wipbot.production.milestones import Milestone
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.models import Alert, Gate
+from wipbot.store.models import Alert, Gate, ProductionOrder, PurchaseOrder
 from wipbot.store.wip import po_status
 
 CUTTING = date(2026, 9, 7)  # derived back from ex-factory 16 Oct less the brand's 3-day buffer
@@ -18,11 +19,11 @@ CUTTING = date(2026, 9, 7)  # derived back from ex-factory 16 Oct less the brand
 
 async def _seed(factory: SessionFactory, gate: str | None) -> tuple[int, int]:
     async with transaction(factory) as session:
-        brand = await seed.brand(session)
-        plant = await seed.factory(
+        brand = await builders.brand(session)
+        plant = await builders.factory(
             session, brand, code="IST1", country="TR", timezone="Europe/Istanbul"
         )
-        order = await seed.order(
+        order = await builders.order(
             session, brand, plant, po_number="PO-7001", committed_exf=date(2026, 10, 16), gate=gate
         )
         assert brand.id and order.id
@@ -78,7 +79,7 @@ async def test_the_rule_reads_the_same_board_as_po_status(
         status = await po_status(session, brand_id, "PO-7001", today=date(2026, 9, 1))
     assert status is not None
     [order] = status.orders
-    assert order.plan[seed.Milestone.CUTTING] == CUTTING
+    assert order.plan[Milestone.CUTTING] == CUTTING
     assert needs_gate_decision(order, date(2026, 8, 30)) is False
     assert needs_gate_decision(order, date(2026, 8, 31)) is True
 
@@ -88,20 +89,20 @@ async def test_another_brands_order_of_the_same_number_is_not_read(
 ) -> None:
     brand_id, _ = await _seed(session_factory, gate=None)
     async with transaction(session_factory) as session:
-        other = seed.Brand(name="Other Brand")
-        session.add(other)
-        await session.flush()
-        plant = await seed.factory(
+        other = await builders.brand(session, name="Other Brand", alerts_channel=None)
+        plant = await builders.factory(
             session, other, code="IST9", country="TR", timezone="Europe/Istanbul"
         )
-        twin = await seed.order(
+        twin = await builders.order(
             session, other, plant, po_number="PO-7001", committed_exf=date(2026, 10, 16), gate=None
         )
-        session.add(Gate(production_order_id=twin.id, status="requested", requested_at=seed.LINKED))
+        session.add(
+            Gate(production_order_id=twin.id, status="requested", requested_at=builders.LINKED)
+        )
     [alert] = await _scan(session_factory, brand_id, date(2026, 9, 2))
     assert "not requested yet" in alert.summary
     assert alert.production_order_id is not None
     async with session_factory() as session:
-        order = await session.get(seed.ProductionOrder, alert.production_order_id)
-        po = await session.get(seed.PurchaseOrder, order.po_id) if order else None
+        order = await session.get(ProductionOrder, alert.production_order_id)
+        po = await session.get(PurchaseOrder, order.po_id) if order else None
     assert po is not None and po.brand_id == brand_id

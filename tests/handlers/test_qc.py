@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 
+from tests.rows import count
 from tests.store.import_files import EXAMPLES, import_examples
 from wipbot.handlers.qc import (
     AlertChange,
@@ -165,11 +165,6 @@ async def record(
             inspected_at=at,
             **options,
         )
-
-
-async def count(factory: SessionFactory, model: type[SQLModel]) -> int:
-    async with factory() as session:
-        return (await session.exec(select(func.count()).select_from(model))).one()
 
 
 async def qc_alerts(factory: SessionFactory) -> list[Alert]:

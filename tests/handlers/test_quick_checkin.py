@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import col, select
+from sqlmodel import select
 
+from tests.rows import checkins
 from wipbot.handlers.messages import Reply
 from wipbot.store.db import SessionFactory
-from wipbot.store.models import AuditLog, CheckIn, CheckInIssue
+from wipbot.store.models import AuditLog, CheckInIssue
 
 from .factory_seed import Chat, buttons, seed, text
 
@@ -22,11 +23,6 @@ class CountingChat(Chat):
     async def tap(self, value: str) -> list[Reply]:
         self.taps += 1
         return await super().tap(value)
-
-
-async def checkins(sessions: SessionFactory) -> list[CheckIn]:
-    async with sessions() as session:
-        return list((await session.exec(select(CheckIn).order_by(col(CheckIn.id)))).all())
 
 
 async def test_an_order_without_issues_takes_at_most_four_taps(

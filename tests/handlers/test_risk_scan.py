@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlmodel import col, select
 
-from tests.scheduler import seed
+from tests import builders
 from wipbot.handlers.risk_scan import (
     late_risk_alert_content,
     rescore_all,
@@ -17,7 +17,7 @@ from wipbot.handlers.risk_scan import (
 )
 from wipbot.production.risk import RiskStatus
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.models import Alert, OutboxMessage, ProductionOrder, PurchaseOrder
+from wipbot.store.models import Alert, Contact, OutboxMessage, ProductionOrder, PurchaseOrder
 from wipbot.store.wip import po_status
 
 SUBJECT = "PO-7001-A"
@@ -35,10 +35,10 @@ class Scenario:
     ) -> None:
         async with transaction(self.factory) as session:
             order = await session.get(ProductionOrder, self.order_id)
-            person = await session.get(seed.Contact, self.contact_id)
+            person = await session.get(Contact, self.contact_id)
             assert order is not None
             at = datetime.combine(day, time(9), UTC)
-            await seed.checkin(
+            await builders.checkin(
                 session, order, by=person, at=at, milestone=milestone, issues=issues, **qty
             )
 
@@ -61,12 +61,12 @@ class Scenario:
 async def scenario(session_factory: SessionFactory) -> Scenario:
     """An Istanbul factory (no public holiday in the weeks judged), ex-factory 16 Oct 2026."""
     async with transaction(session_factory) as session:
-        brand = await seed.brand(session)
-        plant = await seed.factory(
+        brand = await builders.brand(session)
+        plant = await builders.factory(
             session, brand, code="IST1", country="TR", timezone="Europe/Istanbul"
         )
-        person = await seed.contact(session, plant)
-        order = await seed.order(
+        person = await builders.contact(session, plant)
+        order = await builders.order(
             session, brand, plant, po_number="PO-7001", committed_exf=date(2026, 10, 16)
         )
         assert brand.id and order.id and person.id

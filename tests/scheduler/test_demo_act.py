@@ -6,25 +6,24 @@ from datetime import date, time
 
 from sqlmodel import func, select
 
+from tests import builders
 from wipbot.demo.clock_act import by_the_clock, demo_start
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Alert, OutboxMessage
-
-from . import seed
 
 
 async def test_alerts_appear_update_and_clear(
     sqlite_session_factory: SessionFactory, sqlite_url: str
 ) -> None:
     async with transaction(sqlite_session_factory) as session:
-        brand = await seed.brand(session)
-        dhaka = await seed.factory(session, brand, weekday=6)
-        ningbo = await seed.factory(
+        brand = await builders.brand(session)
+        dhaka = await builders.factory(session, brand, weekday=6)
+        ningbo = await builders.factory(
             session, brand, code="NGB1", country="CN", timezone="Asia/Shanghai", at=time(9, 30)
         )
-        await seed.contact(session, dhaka, name="Rahim", platform="console", chat_id="c-1")
-        await seed.contact(session, ningbo, name="Wei", platform="console", chat_id="c-2")
-        await seed.order(
+        await builders.contact(session, dhaka, name="Rahim", platform="console", chat_id="c-1")
+        await builders.contact(session, ningbo, name="Wei", platform="console", chat_id="c-2")
+        await builders.order(
             session,
             brand,
             dhaka,
@@ -32,7 +31,7 @@ async def test_alerts_appear_update_and_clear(
             committed_exf=date(2027, 2, 18),
             planned_exf=date(2027, 2, 12),
         )
-        await seed.order(
+        await builders.order(
             session, brand, ningbo, po_number="PO-1044", committed_exf=date(2027, 1, 15)
         )
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
+from tests import builders
 from wipbot.demo.clock import ManualClock
 from wipbot.scheduler.jobs import (
     JobContext,
@@ -17,23 +18,21 @@ from wipbot.scheduler.jobs import (
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Alert
 
-from . import seed
-
 NOW = datetime(2026, 9, 2, 12, 0, tzinfo=UTC)
 
 
 async def late_order(factory: SessionFactory) -> None:
     async with transaction(factory) as session:
-        brand = await seed.brand(session)
-        plant = await seed.factory(
+        brand = await builders.brand(session)
+        plant = await builders.factory(
             session, brand, code="IST1", country="TR", timezone="Europe/Istanbul"
         )
-        person = await seed.contact(session, plant)
-        order = await seed.order(
+        person = await builders.contact(session, plant)
+        order = await builders.order(
             session, brand, plant, po_number="PO-7001", committed_exf=date(2026, 9, 27)
         )
         # Not started on 2 Sep: materials were due by 29 Aug at the latest (ex-factory 24 Sep).
-        await seed.checkin(
+        await builders.checkin(
             session, order, by=person, at=NOW, milestone=None, issues=[("fabric_late", 5)]
         )
 

@@ -10,13 +10,12 @@ import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
+from tests import builders
 from wipbot.cli.main import app
 from wipbot.demo.clock import ManualClock
 from wipbot.scheduler.jobs import JobContext, sweep_job
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
 from wipbot.store.models import Factory, OutboxMessage, ScheduledPrompt
-
-from . import seed
 
 
 def utc(*args: int) -> datetime:
@@ -26,10 +25,10 @@ def utc(*args: int) -> datetime:
 async def setup_factory(factory: SessionFactory) -> int:
     """A Dhaka factory (Monday 10:00 local = 04:00 UTC), one linked contact, one open order."""
     async with transaction(factory) as session:
-        brand = await seed.brand(session)
-        plant = await seed.factory(session, brand)
-        await seed.contact(session, plant)
-        await seed.order(session, brand, plant, committed_exf=date(2026, 6, 30))
+        brand = await builders.brand(session)
+        plant = await builders.factory(session, brand)
+        await builders.contact(session, plant)
+        await builders.order(session, brand, plant, committed_exf=date(2026, 6, 30))
         assert plant.id is not None
         return plant.id
 

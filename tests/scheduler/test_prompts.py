@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlmodel import col, select
 
+from tests import builders
 from wipbot.demo.clock import ManualClock
 from wipbot.demo.simulate import SimulatedScheduler
 from wipbot.scheduler.config import SchedulerConfig
@@ -23,9 +24,14 @@ from wipbot.scheduler.jobs import (
 )
 from wipbot.scheduler.prompts import PromptOutcome
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.models import Alert, OutboxMessage, ScheduledPrompt
-
-from . import seed
+from wipbot.store.models import (
+    Alert,
+    Contact,
+    Factory,
+    OutboxMessage,
+    ProductionOrder,
+    ScheduledPrompt,
+)
 
 SIMULATION = SchedulerConfig(
     followup_every=timedelta(hours=6),
@@ -41,10 +47,10 @@ def utc(*args: int) -> datetime:
 async def setup_factory(factory: SessionFactory, **kwargs: object) -> tuple[int, int]:
     """A Dhaka factory (Monday 10:00 local = 04:00 UTC) with one linked contact and one order."""
     async with transaction(factory) as session:
-        brand = await seed.brand(session)
-        plant = await seed.factory(session, brand, **kwargs)  # type: ignore[arg-type]
-        person = await seed.contact(session, plant)
-        await seed.order(session, brand, plant, committed_exf=date(2026, 6, 30))
+        brand = await builders.brand(session)
+        plant = await builders.factory(session, brand, **kwargs)  # type: ignore[arg-type]
+        person = await builders.contact(session, plant)
+        await builders.order(session, brand, plant, committed_exf=date(2026, 6, 30))
         assert plant.id is not None and person.id is not None
         return plant.id, person.id
 
@@ -137,11 +143,11 @@ async def test_reminder_then_missed_checkin_alert_then_resolved_by_the_answer(
     assert len(await outbox(session_factory, "reminder:")) == len(reminders)
 
     async with transaction(session_factory) as session:
-        order_id = (await session.exec(select(seed.ProductionOrder.id))).one()
-        order = await session.get(seed.ProductionOrder, order_id)
-        person = await session.get(seed.Contact, contact_id)
+        order_id = (await session.exec(select(ProductionOrder.id))).one()
+        order = await session.get(ProductionOrder, order_id)
+        person = await session.get(Contact, contact_id)
         assert order is not None
-        await seed.checkin(session, order, by=person, at=clock(), milestone="materials_in")
+        await builders.checkin(session, order, by=person, at=clock(), milestone="materials_in")
     await checkin_followup_job(ctx)
     [resolved] = await alerts(session_factory)
     assert resolved.resolved_at is not None
@@ -241,10 +247,10 @@ async def test_nobody_linked_means_no_prompt_until_someone_is(
     sqlite_session_factory: SessionFactory,
 ) -> None:
     async with transaction(sqlite_session_factory) as session:
-        brand = await seed.brand(session)
-        plant = await seed.factory(session, brand)
-        await seed.contact(session, plant, chat_id=None, linked=False)
-        await seed.order(session, brand, plant, committed_exf=date(2026, 6, 30))
+        brand = await builders.brand(session)
+        plant = await builders.factory(session, brand)
+        await builders.contact(session, plant, chat_id=None, linked_at=None)
+        await builders.order(session, brand, plant, committed_exf=date(2026, 6, 30))
         factory_id = plant.id
     assert factory_id is not None
     clock = ManualClock(utc(2026, 3, 2, 4, 0))
@@ -257,8 +263,8 @@ async def test_nobody_linked_means_no_prompt_until_someone_is(
     assert await alerts(sqlite_session_factory) == []
 
     async with transaction(sqlite_session_factory) as session:
-        plant = await session.get(seed.Factory, factory_id)
+        plant = await session.get(Factory, factory_id)
         assert plant is not None
-        await seed.contact(session, plant, name="Karim", chat_id="2002")
+        await builders.contact(session, plant, name="Karim", chat_id="2002")
     await sweep_job(ctx)
     assert {m.chat_id for m in await outbox(sqlite_session_factory, "prompt:")} == {"2002"}

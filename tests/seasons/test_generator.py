@@ -102,3 +102,16 @@ def test_the_generator_imports_nothing_of_wipbot_but_the_production_rules() -> N
     ours = {name for name in imported if name.startswith("wipbot")}
     assert ours and all(name.startswith("wipbot.production") for name in ours)
     assert "wipbot.production.risk" not in ours  # a world model, not a mirror of the engine
+
+
+def test_previous_seasons_come_before_and_leave_the_current_one_as_it_was() -> None:
+    alone = generate_season(5, SMALL)
+    both = generate_season(5, replace(SMALL, previous_seasons=1))
+    assert len(both.orders) == 2 * len(alone.orders)
+    current = [o for o in both.orders if o.number.startswith("PO-2")]
+    earlier = [o for o in both.orders if o.number.startswith("PO-1")]
+    assert current == list(alone.orders)
+    assert len(earlier) == len(alone.orders)
+    assert {o.factory.code for o in earlier} <= {f.code for f in SMALL.factories}
+    assert max(o.committed for o in earlier) < max(o.committed for o in current)
+    assert min(o.committed for o in earlier) < SMALL.start < min(o.committed for o in current)

@@ -11,12 +11,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
+from tests import builders
 from wipbot.store.db import SessionFactory, make_engine
 from wipbot.store.models import (
     Alert,
     Brand,
     Contact,
-    Factory,
     PurchaseOrder,
     PurchaseOrderLine,
     SeenInbound,
@@ -38,16 +38,9 @@ async def test_migrations_match_models(db_url: str) -> None:
 
 async def _brand_factory(session_factory: SessionFactory) -> tuple[int, int]:
     async with session_factory() as s, s.begin():
-        brand = Brand(name="Northwind Apparel")
-        s.add(brand)
-        await s.flush()
-        assert brand.id is not None
-        factory = Factory(
-            brand_id=brand.id, code="DHK1", name="Dhaka Knit", country="BD", timezone="Asia/Dhaka"
-        )
-        s.add(factory)
-        await s.flush()
-        assert factory.id is not None
+        brand = await builders.brand(s, alerts_channel=None)
+        factory = await builders.factory(s, brand, name="Dhaka Knit")
+        assert brand.id is not None and factory.id is not None
         return brand.id, factory.id
 
 

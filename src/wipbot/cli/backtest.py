@@ -8,7 +8,7 @@ defines every figure.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,8 +18,10 @@ from rich.table import Table
 
 from wipbot.handlers.alert_replay import Noise, replay_alerts
 from wipbot.production.backtest import Flag, Score, mondays, score
+from wipbot.production.backtest_model import Replay, replay
 from wipbot.production.risk import RiskStatus
-from wipbot.store.backtest import boards_on, load_history, overdue_milestone
+from wipbot.production.risk_model import FLAG_AT, weights_table
+from wipbot.store.backtest import History, boards_on, judged, load_history, overdue_milestone
 from wipbot.store.db import SessionFactory
 from wipbot.store.importing.cells import parse_date
 from wipbot.store.wip import BrandNotFound, OrderStatus, PoStatus, resolve_brand
@@ -33,6 +35,8 @@ RULES: dict[str, Any] = {
     "wipbot late only": lambda o: o.risk.status is RiskStatus.LATE,
     "plain overdue rule": overdue_milestone,
 }
+LEARNED = "wipbot learned p≥0.5"
+CURVE = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 class BacktestError(Exception):
@@ -50,6 +54,12 @@ def backtest_command(
         DEFAULT_LEAD_DAYS, "--lead", min=0, help="Days before the committed date a flag counts."
     ),
     brand: str | None = typer.Option(None, "--brand", help="Brand name; defaults to the only one."),
+    train_from: str | None = typer.Option(
+        None,
+        "--train-from",
+        help="Also learn from judgements since this day (e.g. last season's start); "
+        "outcomes still count only once known.",
+    ),
     alert_every: int = typer.Option(
         7,
         "--alert-every",
@@ -63,7 +73,10 @@ def backtest_command(
     try:
         first = _date("--from", start)
         last = _date("--to", end)
-        report = run(with_database(lambda f: backtest(f, brand, first, last, lead, alert_every)))
+        since = _date("--train-from", train_from)
+        report = run(
+            with_database(lambda f: backtest(f, brand, first, last, lead, alert_every, since))
+        )
     except (BacktestError, BrandNotFound) as error:
         raise fail(str(error)) from None
     if as_json:
@@ -88,6 +101,7 @@ async def backtest(
     last: date | None,
     lead: int,
     alert_every: int = 7,
+    train_from: date | None = None,
 ) -> dict[str, Any]:
     """The whole report as plain JSON types."""
     async with sessions() as session:
@@ -103,6 +117,12 @@ async def backtest(
         days = mondays(first, last)
         if not days:
             raise BacktestError(f"no Monday between {first} and {last}")
+        if train_from is not None and train_from > days[0]:
+            raise BacktestError(f"--train-from {train_from} is after --from {days[0]}")
+        if train_from is not None and history.first_checkin is not None:
+            train_from = max(train_from, history.first_checkin)
+        training = mondays(train_from, days[0] - timedelta(days=1)) if train_from else []
+        earlier = [(day, board) async for day, board in boards_on(session, found.id, training)]
         boards = [(day, board) async for day, board in boards_on(session, found.id, days)]
         alert_boards = boards
         if alert_every != 7:
@@ -114,13 +134,79 @@ async def backtest(
                 (day, board) async for day, board in boards_on(session, found.id, alert_days)
             ]
     flags = _flags(boards)
+    learned = _learned(earlier + boards, history, days, last)
+    flags[LEARNED] = learned.flags
     scores = [
         score(rule, history.outcomes, flags[rule], first_day=days[0], last_day=last, lead_days=lead)
-        for rule in RULES
+        for rule in [*RULES, LEARNED]
     ]
     outcomes = {o.order: o for o in history.outcomes}
     noise = replay_alerts(alert_boards, history.records, outcomes, days_per_board=alert_every)
-    return report_json(found.name, days, last, lead, scores, noise, alert_every)
+    report = report_json(found.name, days, last, lead, scores, noise, alert_every)
+    report["model"] = _model_json(learned, len(days), train_from)
+    report["model"]["curve"] = [
+        {"flag_at": at, "recall": found.recall, "precision": found.precision}
+        for at, found in _curve(learned, history, days[0], last, lead)
+    ]
+    return report
+
+
+def _curve(
+    learned: Replay, history: History, first: date, last: date, lead: int
+) -> list[tuple[float, Score]]:
+    """The learned rule scored at every probability of CURVE: its precision-recall curve."""
+    return [
+        (
+            at,
+            score(
+                LEARNED,
+                history.outcomes,
+                _at(learned, at),
+                first_day=first,
+                last_day=last,
+                lead_days=lead,
+            ),
+        )
+        for at in CURVE
+    ]
+
+
+def _at(learned: Replay, flag_at: float) -> list[Flag]:
+    """The learned rule's flags had it flagged at another probability (the rules' where no
+    model existed): the precision-recall curve of the probability."""
+    return [
+        replace(f, raised=p >= flag_at)
+        if (p := learned.probabilities.get((f.order, f.day))) is not None
+        else f
+        for f in learned.flags
+    ]
+
+
+def _learned(
+    boards: list[tuple[date, list[PoStatus]]], history: History, days: list[date], last: date
+) -> Replay:
+    """The learned rule replayed: its fallback is wipbot at_risk|late."""
+    rules = RULES["wipbot at_risk|late"]
+    entries = [
+        judged(day, status, order, _raised(rules, order))
+        for day, board in boards
+        for status in board
+        for order in status.orders
+    ]
+    return replay(entries, history.known_outcomes(last), history.factories, days)
+
+
+def _model_json(learned: Replay, days: int, train_from: date | None) -> dict[str, Any]:
+    model = learned.last_model
+    return {
+        "flag_at": FLAG_AT,
+        "train_from": None if train_from is None else train_from.isoformat(),
+        "mondays_with_model": learned.model_days,
+        "mondays": days,
+        "last_trained_on_orders": None if model is None else model.orders,
+        "last_trained_on_late": None if model is None else model.late,
+        "weights": None if model is None else weights_table(model),
+    }
 
 
 def _flags(boards: list[tuple[date, list[PoStatus]]]) -> dict[str, list[Flag]]:
@@ -205,6 +291,30 @@ def print_report(report: dict[str, Any], out: Console = console) -> None:
         f"{alerts['posts_per_order_week']:.2f} posts and {alerts['replies_per_order_week']:.2f} "
         "replies per order per week.",
         highlight=False,
+    )
+    model = report.get("model")
+    if model:
+        out.print(_model_words(model), highlight=False)
+
+
+def _model_words(model: dict[str, Any]) -> str:
+    """What the learned rule learned, in a line: when it spoke, and its largest weights."""
+    head = (
+        f"Learned rule: flags when p(late) ≥ {model['flag_at']:g}; a model existed on "
+        f"{model['mondays_with_model']} of {model['mondays']} Mondays (before that, and when "
+        "the history is thin, the rules decide)."
+    )
+    weights = model["weights"]
+    if not weights:
+        return head
+    ranked = sorted(
+        ((k, v) for k, v in weights.items() if k != "intercept"), key=lambda kv: -abs(kv[1])
+    )
+    listed = ", ".join(f"{k} {v:+.2f}" for k, v in ranked[:6])
+    return (
+        f"{head} Last fitted on {model['last_trained_on_orders']} finished orders "
+        f"({model['last_trained_on_late']} late); largest weights per standard deviation: "
+        f"{listed}."
     )
 
 

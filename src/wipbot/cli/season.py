@@ -38,6 +38,14 @@ def generate_command(
     worry: float = typer.Option(
         1.0, "--worry", min=0.0, help="Multiplier on worries that come to nothing."
     ),
+    previous: int = typer.Option(
+        0,
+        "--previous-seasons",
+        min=0,
+        max=4,
+        help="Also generate this many earlier seasons of the same factories (history to learn "
+        "from: backtest with --from START --train-from the first check-in).",
+    ),
     legacy: bool = typer.Option(
         False,
         "--legacy",
@@ -56,6 +64,7 @@ def generate_command(
         hide_scale=hide,
         missed_scale=missed,
         worry_scale=worry,
+        previous_seasons=previous,
     )
     if legacy:
         assumptions = assumptions.for_today_importer()

@@ -1,7 +1,8 @@
 """Demo act: would the alerts have been worth trusting? A simulated season, backtested.
 
 It generates a small season with `wipbot.seasons`, imports it into a database of its own (the
-demo's sample brand stays untouched), and prints `wipbot backtest` beside the plain rule.
+demo's sample brand stays untouched), and prints `wipbot backtest`: the rules beside the plain rule
+and the learned probability, with the weights it learned.
 """
 
 from __future__ import annotations

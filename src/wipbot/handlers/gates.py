@@ -3,7 +3,8 @@
 Every change asks the outbox to post or update the approval message in the brand's approvals
 channel in the same transaction; the transport renders the gate as it is when it sends, so a
 burst of ticks shows the latest checklist. Refusals are values, not exceptions: the adapter
-turns them into a polite reply for the person who clicked.
+turns them into a polite reply for the person who clicked. The card itself is `gate_card`; the
+reads are in `store.gates`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wipbot.handlers.i18n import resolve_language, translator
-from wipbot.handlers.messages import Reply, reply_to_payload
 from wipbot.production.gates import (
     ChecklistEntry,
     GateDecisionError,
@@ -32,20 +30,44 @@ from wipbot.production.roles import Role
 from wipbot.store import audit
 from wipbot.store.alerts import AlertKind, resolve_alert
 from wipbot.store.brands import member_role
-from wipbot.store.gates import ensure_gate
-from wipbot.store.models import (
-    Alert,
-    Brand,
-    BrandMember,
-    Contact,
-    ConversationState,
-    Factory,
-    Gate,
-    GateChecklistItem,
-    ProductionOrder,
-    PurchaseOrder,
+from wipbot.store.gates import (
+    GateOrder,
+    chat_language_hints,
+    checklist_row,
+    checklist_rows,
+    ensure_gate,
+    find_orders,
+    linked_contacts,
+    open_gate_alerts,
+    order_of,
 )
+from wipbot.store.models import Brand, Factory, Gate, ProductionOrder
 from wipbot.store.outbox import enqueue
+
+from .gate_card import ChecklistLine, GateCard, Person, gate_card, refusal_text
+from .i18n import resolve_language, translator
+from .messages import Reply, reply_to_payload
+
+__all__ = [
+    "GATE_REQUEST_KIND",
+    "ChecklistLine",
+    "DecisionOutcome",
+    "GateCard",
+    "GateDecisionResult",
+    "GateRequestResult",
+    "Person",
+    "RequestOutcome",
+    "decide_gate",
+    "find_orders",
+    "gate_card",
+    "gate_for_order",
+    "may_prepare",
+    "parse_item",
+    "refusal_text",
+    "request_gate",
+    "tick_item",
+]
+"""The card's types and `find_orders` stay importable from here, where the adapters look."""
 
 GATE_REQUEST_KIND = "gate_request"
 
@@ -73,59 +95,6 @@ def parse_item(text: str) -> GateItem:
             return item
     names = ", ".join(item.value for item in GateItem)
     raise ValueError(f"unknown checklist item {text!r}; expected one of {names}")
-
-
-@dataclass(frozen=True)
-class Person:
-    """Someone named on a card: a brand member (Slack id and name) or a factory contact."""
-
-    name: str
-    slack_user_id: str | None = None
-
-
-@dataclass(frozen=True)
-class ChecklistLine:
-    item: GateItem
-    done: bool
-    by: Person | None = None
-    at: datetime | None = None
-
-    @property
-    def label(self) -> str:
-        return self.item.label
-
-
-@dataclass(frozen=True)
-class GateCard:
-    """A gate as the approvals channel shows it."""
-
-    gate_id: int
-    brand_id: int
-    po_number: str
-    production_order_number: str
-    factory_name: str
-    factory_country: str
-    quantity: int
-    status: GateStatus
-    checklist: tuple[ChecklistLine, ...]
-    requested_by: Person | None = None
-    requested_at: datetime | None = None
-    decided_by: Person | None = None
-    decided_at: datetime | None = None
-    reason: str = ""
-
-    @property
-    def order_label(self) -> str:
-        return f"{self.po_number} / {self.production_order_number}"
-
-    @property
-    def missing(self) -> tuple[GateItem, ...]:
-        entries = [ChecklistEntry(line.item, line.done) for line in self.checklist]
-        return missing_items(entries)
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing
 
 
 class RequestOutcome(StrEnum):
@@ -165,31 +134,6 @@ class GateDecisionResult:
     refusal: GateRefusal | None = None
     message: str = ""
     override: bool = False
-
-
-@dataclass(frozen=True)
-class _Order:
-    order: ProductionOrder
-    po: PurchaseOrder
-
-
-async def find_orders(session: AsyncSession, brand_id: int, number: str) -> list[_Order]:
-    """Production orders named by their own number or by their PO number, in this brand only."""
-    key = number.strip().upper()
-    rows = (
-        await session.exec(
-            select(ProductionOrder, PurchaseOrder)
-            .join(PurchaseOrder, col(PurchaseOrder.id) == col(ProductionOrder.po_id))
-            .where(PurchaseOrder.brand_id == brand_id)
-            .where(
-                (func.upper(ProductionOrder.number) == key)
-                | (func.upper(PurchaseOrder.po_number) == key)
-            )
-            .order_by(col(PurchaseOrder.po_number), col(ProductionOrder.number))
-        )
-    ).all()
-    exact = [_Order(o, p) for o, p in rows if o.number.upper() == key]
-    return exact or [_Order(o, p) for o, p in rows]
 
 
 async def may_prepare(session: AsyncSession, brand_id: int, slack_user_id: str) -> bool:
@@ -240,7 +184,7 @@ async def request_gate(
         session,
         actor=requested_by,
         action="gate.request",
-        subject=_subject(target),
+        subject=target.subject,
         brand_id=brand_id,
         details={"gate_id": gate.id},
     )
@@ -270,13 +214,7 @@ async def tick_item(
     gate = await _gate_for(session, found[0].order)
     if GateStatus(gate.status) is GateStatus.APPROVED:
         return await _request_result(session, RequestOutcome.ALREADY_APPROVED, brand, gate)
-    row = (
-        await session.exec(
-            select(GateChecklistItem)
-            .where(GateChecklistItem.gate_id == gate.id)
-            .where(GateChecklistItem.item == item.value)
-        )
-    ).one()
+    row = await checklist_row(session, gate, item.value)
     row.done = done
     row.done_by = by[:120] if done else None
     row.done_at = now if done else None
@@ -284,7 +222,7 @@ async def tick_item(
         session,
         actor=by,
         action="gate.check" if done else "gate.uncheck",
-        subject=_subject(found[0]),
+        subject=found[0].subject,
         brand_id=brand_id,
         details={"gate_id": gate.id, "item": item.value},
     )
@@ -306,11 +244,11 @@ async def decide_gate(
 ) -> GateDecisionResult:
     """Approve or reject, once, by one of the brand's approvers (see production.gates)."""
     gate = (await session.exec(select(Gate).where(Gate.id == gate_id).with_for_update())).first()
-    target = await _order_of(session, gate) if gate else None
+    target = await order_of(session, gate) if gate else None
     if gate is None or target is None or target.po.brand_id != brand_id:
         return GateDecisionResult(DecisionOutcome.NOT_FOUND, message="No such gate.")
     role = Role(await member_role(session, brand_id, slack_user_id) or Role.VIEWER.value)
-    rows = await _checklist_rows(session, gate)
+    rows = await checklist_rows(session, gate)
     entries = [ChecklistEntry(GateItem(r.item), r.done) for r in rows]
     try:
         check_decision(
@@ -334,7 +272,7 @@ async def decide_gate(
         session,
         actor=slack_user_id,
         action=action,
-        subject=_subject(target),
+        subject=target.subject,
         brand_id=brand_id,
         details={
             "gate_id": gate.id,
@@ -361,61 +299,6 @@ async def gate_for_order(session: AsyncSession, brand_id: int, number: str) -> G
     brand = await _brand(session, brand_id)
     gate = await _gate_for(session, found[0].order)
     return await _request_result(session, RequestOutcome.UPDATED, brand, gate)
-
-
-async def gate_card(session: AsyncSession, gate_id: int) -> GateCard | None:
-    gate = await session.get(Gate, gate_id)
-    if gate is None:
-        return None
-    target = await _order_of(session, gate)
-    if target is None:
-        return None
-    factory = await session.get(Factory, target.order.factory_id)
-    names = await _member_names(session, target.po.brand_id)
-    rows = await _checklist_rows(session, gate)
-    done = {r.item: r for r in rows if r.done}
-    checklist = tuple(_line(item, done.get(item.value), names) for item in GateItem)
-    return GateCard(
-        gate_id=gate_id,
-        brand_id=target.po.brand_id,
-        po_number=target.po.po_number,
-        production_order_number=target.order.number,
-        factory_name=factory.name if factory else "",
-        factory_country=factory.country if factory else "",
-        quantity=target.order.quantity,
-        status=GateStatus(gate.status),
-        checklist=checklist,
-        requested_by=_person(gate.requested_by, names),
-        requested_at=gate.requested_at,
-        decided_by=_person(gate.decided_by, names),
-        decided_at=gate.decided_at,
-        reason=gate.decision_reason,
-    )
-
-
-def _line(item: GateItem, done: GateChecklistItem | None, names: dict[str, str]) -> ChecklistLine:
-    if done is None:
-        return ChecklistLine(item, done=False)
-    return ChecklistLine(item, done=True, by=_person(done.done_by, names), at=done.done_at)
-
-
-def refusal_text(card: GateCard, refusal: GateRefusal, role: Role) -> str:
-    if refusal is GateRefusal.NOT_APPROVER:
-        return (
-            f"Only this brand's approvers can decide gates (your role: {role.value}). "
-            f"Ask an approver to look at {card.order_label}."
-        )
-    if refusal is GateRefusal.ALREADY_DECIDED:
-        who = card.decided_by.name if card.decided_by else "someone"
-        when = card.decided_at.strftime("%Y-%m-%d %H:%M UTC") if card.decided_at else ""
-        return f"{card.order_label} was already {card.status.value} by {who} at {when}."
-    if refusal is GateRefusal.CHECKLIST_INCOMPLETE:
-        labels = "; ".join(item.label for item in card.missing)
-        return (
-            f"{card.order_label} cannot be approved yet: {labels}. "
-            "Only an admin, giving a reason, may approve an incomplete checklist."
-        )
-    return "A rejection needs a reason the factory can act on."
 
 
 async def _refusal(
@@ -450,42 +333,6 @@ async def _gate_for(session: AsyncSession, order: ProductionOrder) -> Gate:
     return await ensure_gate(session, order.id, [item.value for item in GateItem])
 
 
-async def _checklist_rows(session: AsyncSession, gate: Gate) -> list[GateChecklistItem]:
-    return list(
-        (
-            await session.exec(
-                select(GateChecklistItem).where(GateChecklistItem.gate_id == gate.id)
-            )
-        ).all()
-    )
-
-
-async def _order_of(session: AsyncSession, gate: Gate) -> _Order | None:
-    order = await session.get(ProductionOrder, gate.production_order_id)
-    po = await session.get(PurchaseOrder, order.po_id) if order else None
-    return _Order(order, po) if order and po else None
-
-
-async def _member_names(session: AsyncSession, brand_id: int) -> dict[str, str]:
-    members = (
-        await session.exec(select(BrandMember).where(BrandMember.brand_id == brand_id))
-    ).all()
-    return {m.slack_user_id: m.name for m in members}
-
-
-def _person(value: str | None, member_names: dict[str, str]) -> Person | None:
-    """A stored actor: a member's Slack id gets their name; anything else is a plain name."""
-    if not value:
-        return None
-    if value in member_names:
-        return Person(member_names[value] or value, slack_user_id=value)
-    return Person(value)
-
-
-def _subject(target: _Order) -> str:
-    return f"{target.po.po_number}/{target.order.number}"
-
-
 async def _request_result(
     session: AsyncSession, outcome: RequestOutcome, brand: Brand, gate: Gate
 ) -> GateRequestResult:
@@ -514,20 +361,12 @@ def _post_gate(session: AsyncSession, brand: Brand, gate: Gate, action: str) -> 
 
 
 async def _tell_factory(
-    session: AsyncSession, gate: Gate, target: _Order, *, approve: bool
+    session: AsyncSession, gate: Gate, target: GateOrder, *, approve: bool
 ) -> None:
     """Each linked contact at the order's factory hears the decision in their language."""
     factory = await session.get(Factory, target.order.factory_id)
-    contacts = (
-        await session.exec(
-            select(Contact)
-            .where(Contact.factory_id == target.order.factory_id)
-            .where(col(Contact.active).is_(True))
-            .where(col(Contact.chat_id).is_not(None))
-            .order_by(col(Contact.id))
-        )
-    ).all()
-    hints = await _chat_language_hints(session, [c.id for c in contacts if c.id is not None])
+    contacts = await linked_contacts(session, target.order.factory_id)
+    hints = await chat_language_hints(session, [c.id for c in contacts if c.id is not None])
     for contact in contacts:
         _ = translator(
             resolve_language(
@@ -536,50 +375,22 @@ async def _tell_factory(
         )
         if approve:
             text = _("Gate approved for {order}: bulk production may start.").format(
-                order=_subject(target)
+                order=target.subject
             )
         else:
             text = _("Gate not approved for {order}. Reason: {reason}").format(
-                order=_subject(target), reason=gate.decision_reason
+                order=target.subject, reason=gate.decision_reason
             )
         assert contact.chat_id is not None
         enqueue(session, contact.platform, contact.chat_id, reply_to_payload(Reply(text)))
 
 
-async def _chat_language_hints(session: AsyncSession, contact_ids: list[int]) -> dict[int, str]:
-    """The language each contact's chat reported (kept in the conversation), so a decision
-    reaches them in the language the conversation itself uses, not the factory's."""
-    if not contact_ids:
-        return {}
-    states = (
-        await session.exec(
-            select(ConversationState).where(col(ConversationState.contact_id).in_(contact_ids))
-        )
-    ).all()
-    return {
-        state.contact_id: hint
-        for state in states
-        if isinstance(hint := (state.data or {}).get("hint"), str)
-    }
-
-
 async def _resolve_gate_alerts(
-    session: AsyncSession, brand_id: int, target: _Order, *, approved: bool
+    session: AsyncSession, brand_id: int, target: GateOrder, *, approved: bool
 ) -> None:
     """A decision ends the wait (gate pending); only an approval ends a breach."""
     kinds = [AlertKind.GATE_PENDING] + ([AlertKind.GATE_BREACH] if approved else [])
-    alerts = (
-        await session.exec(
-            select(Alert)
-            .where(Alert.brand_id == brand_id)
-            .where(
-                (col(Alert.production_order_id) == target.order.id)
-                | col(Alert.subject).in_([_subject(target), target.order.number])
-            )
-            .where(col(Alert.kind).in_([k.value for k in kinds]))
-            .where(col(Alert.resolved_at).is_(None))
-        )
-    ).all()
+    alerts = await open_gate_alerts(session, brand_id, target, [k.value for k in kinds])
     for alert in alerts:
         await resolve_alert(
             session,

@@ -168,6 +168,10 @@ class SeasonAssumptions:
     """Write "not started yet" check-ins (blank milestone) before materials arrive."""
     shipped_on_column: bool = True
     """Write the real shipment date on shipped rows (`shipped_on`)."""
+    previous_seasons: int = 0
+    """Seasons of the same factories before this one, each PREVIOUS_SEASON_DAYS earlier, with
+    their own POs (numbered 1000 lower per season): the history a brand learns from. The
+    current season is the same whatever this is."""
 
     def for_today_importer(self) -> SeasonAssumptions:
         """Only what an importer without blank milestones and `shipped_on` reads."""

@@ -25,6 +25,8 @@ STYLES: tuple[tuple[str, str, Decimal, Decimal], ...] = (
 )
 COLORWAYS = ("Navy", "Black", "White", "Stone", "Olive", "Heather grey", "Rust", "Sky")
 QUANTITY = (600, 4200)
+PREVIOUS_SEASON_DAYS = 182
+FIRST_PO_NUMBER = 2000
 
 
 @dataclass(frozen=True)
@@ -62,18 +64,34 @@ class Season:
 
 
 def generate_season(seed: int, assumptions: SeasonAssumptions | None = None) -> Season:
-    """The same seed and assumptions always give the same season."""
+    """The same seed and assumptions always give the same season. Previous seasons, if asked
+    for, come from their own random streams, so they never change the current one."""
     season = assumptions or SeasonAssumptions()
-    rng = random.Random(seed)
+    pos: list[PurchaseOrderPlan] = []
+    orders: list[OrderTruth] = []
+    checkins: list[CheckInRow] = []
+    for back in range(season.previous_seasons, -1, -1):
+        rng = random.Random(seed) if back == 0 else random.Random(f"{seed}-previous-{back}")
+        earlier = season.start - timedelta(days=PREVIOUS_SEASON_DAYS * back)
+        found_pos, found_orders = _orders(rng, season, earlier, FIRST_PO_NUMBER - 1000 * back)
+        pos += found_pos
+        orders += found_orders
+        checkins += [row for order in found_orders for row in weekly_checkins(rng, season, order)]
+    return Season(season, seed, tuple(pos), tuple(orders), tuple(checkins))
+
+
+def _orders(
+    rng: random.Random, season: SeasonAssumptions, start: date, number: int
+) -> tuple[list[PurchaseOrderPlan], list[OrderTruth]]:
+    """One season's POs and production orders, committed from `start` on."""
     factories = season.factories
     weights = [f.share for f in factories]
     pos: list[PurchaseOrderPlan] = []
     orders: list[OrderTruth] = []
-    number = 2000
     while len(orders) < season.production_orders:
         number += 1
         factory = rng.choices(factories, weights)[0]
-        committed = season.start + timedelta(
+        committed = start + timedelta(
             days=rng.randint(season.committed_from_days, season.committed_to_days)
         )
         parts = 2 if rng.random() < season.split_share else 1
@@ -103,5 +121,4 @@ def generate_season(seed: int, assumptions: SeasonAssumptions | None = None) -> 
                 gate_approved=first_materials - timedelta(days=rng.randint(3, 20)),
             )
         )
-    checkins = [row for order in orders for row in weekly_checkins(rng, season, order)]
-    return Season(season, seed, tuple(pos), tuple(orders), tuple(checkins))
+    return pos, orders

@@ -7,16 +7,18 @@ the `shipped_on` a check-in gives, else the day of the first check-in that says 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wipbot.production.backtest import Outcome
+from wipbot.production import backtest_model
+from wipbot.production.backtest import Outcome, is_late
 from wipbot.production.milestones import Milestone
+from wipbot.production.risk_model import MilestoneView, features
 
 from .models import CheckIn, Factory, ProductionOrder, PurchaseOrder
 from .wip import CANCELLED, OrderStatus, PoStatus, wip_board
@@ -33,6 +35,30 @@ class History:
     records: dict[str, tuple[ProductionOrder, PurchaseOrder]]
     first_checkin: date | None
     last_checkin: date | None
+    shipped_reported: Mapping[str, date]
+    """The local day of each order's first check-in saying shipped."""
+    factories: Mapping[str, str]
+    """Each order's factory code."""
+
+    def known_outcomes(self, last: date) -> dict[str, backtest_model.Outcome]:
+        """Whether each order shipped late, and the first day a brand could know it: an order
+        on time is known when its shipment is reported; a late one then, or the day after its
+        committed date passed without a shipped report. Orders still open are left out."""
+        known = {}
+        for outcome in self.outcomes:
+            late = is_late(outcome, last)
+            if late is None:
+                continue
+            reported = self.shipped_reported.get(outcome.order)
+            overdue = outcome.committed + timedelta(days=1)
+            if late:
+                on = min(reported, overdue) if reported else overdue
+            elif reported is None:
+                continue
+            else:
+                on = reported
+            known[outcome.order] = backtest_model.Outcome(late, on)
+        return known
 
 
 async def load_history(session: AsyncSession, brand_id: int) -> History:
@@ -51,12 +77,15 @@ async def load_history(session: AsyncSession, brand_id: int) -> History:
         await session.exec(select(CheckIn).where(col(CheckIn.production_order_id).in_(list(zone))))
     ).all()
     shipped: dict[int, date] = {}
+    reported: dict[int, date] = {}
     days = []
     for checkin in checkins:
         day = checkin.reported_at.astimezone(zone[checkin.production_order_id]).date()
         days.append(day)
         if checkin.milestone != Milestone.SHIPPED.value:
             continue
+        order_id = checkin.production_order_id
+        reported[order_id] = min(day, reported.get(order_id, day))
         real = checkin.shipped_on or day
         current = shipped.get(checkin.production_order_id)
         shipped[checkin.production_order_id] = min(real, current) if current else real
@@ -66,7 +95,18 @@ async def load_history(session: AsyncSession, brand_id: int) -> History:
         for o, po, _ in ordered
     )
     records = {order_key(po.po_number, o.number): (o, po) for o, po, _ in ordered}
-    return History(outcomes, records, min(days, default=None), max(days, default=None))
+    return History(
+        outcomes,
+        records,
+        min(days, default=None),
+        max(days, default=None),
+        {
+            order_key(po.po_number, o.number): reported[o.id]
+            for o, po, _ in ordered
+            if o.id in reported
+        },
+        {order_key(po.po_number, o.number): f.code for o, po, f in ordered},
+    )
 
 
 async def boards_on(
@@ -80,3 +120,29 @@ async def boards_on(
 def overdue_milestone(order: OrderStatus) -> bool:
     """The plain rule: a planned milestone date has passed and the milestone is not reported."""
     return any(m.actual is None and (m.days_late or 0) > 0 for m in order.milestones)
+
+
+def judged(
+    day: date, status: PoStatus, order: OrderStatus, rules_flag: bool
+) -> backtest_model.Judged:
+    """One board entry as the learned rule reads it (its factory share is filled in later)."""
+    inputs = features(
+        day,
+        status.committed_exf,
+        order.risk,
+        [
+            MilestoneView(m.milestone, m.planned, m.derived, m.actual, m.days_late)
+            for m in order.milestones
+        ],
+        order.current_milestone,
+        [i.delay_days for i in order.open_issues],
+        0.0,
+    )
+    return backtest_model.Judged(
+        order_key(status.po_number, order.number),
+        day,
+        status.factory.code,
+        rules_flag,
+        inputs,
+        live=order.current_milestone is not Milestone.SHIPPED,
+    )
