@@ -17,6 +17,7 @@ from tests.bot.slack_fixtures import (
     SlackHarness,
     seed,
     sign,
+    slack_app,
     slack_settings,
 )
 from tests.fakes import listening_socket
