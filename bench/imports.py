@@ -16,13 +16,17 @@ import csv
 import multiprocessing
 import random
 import time
+import uuid
+from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
 from wipbot.store.importing import IMPORTERS
 from wipbot.store.importing.sheet import read_sheet, stream_sheet
+from wipbot.store.migrate import upgrade
 
 from .common import (
     Figure,
@@ -31,6 +35,9 @@ from .common import (
     at_least,
     best_of,
     cost_ratio,
+    postgres_admin,
+    postgres_reachable,
+    postgres_url,
     scratch_database,
     scratch_folder,
 )
@@ -100,6 +107,7 @@ def run(quick: bool = False) -> Result:
 
 
 CHECKINS_NAME = "import-checkins"
+CHECKINS_PG_NAME = "import-checkins-pg"
 CHECKINS, QUICK_CHECKINS = 500_000, 2_000
 CHECKIN_POS, QUICK_CHECKIN_POS = 1_000, 20
 TARGET_CHECKINS_PER_S = 20_000.0
@@ -129,14 +137,30 @@ def checkins_csv(folder: Path, orders: list[Order], count: int) -> Path:
     return path
 
 
-async def _timed_checkins(
-    database: Path, folder: Path, count: int, pos: int
-) -> tuple[float, float]:
+@asynccontextmanager
+async def _checkins_database(kind: str, folder: Path) -> AsyncIterator[SessionFactory]:
+    """A fresh SQLite file, or a scratch PostgreSQL database, migrated and dropped after."""
+    if kind == "sqlite":
+        async with scratch_database(folder / "bench.db") as session_factory:
+            yield session_factory
+        return
+    name = f"wipbot_bench_import_{uuid.uuid4().hex[:10]}"
+    await postgres_admin(f"CREATE DATABASE {name}")
+    engine = make_engine(postgres_url(name))
+    try:
+        await upgrade(postgres_url(name))
+        yield make_session_factory(engine)
+    finally:
+        await engine.dispose()
+        await postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def _timed_checkins(kind: str, folder: Path, count: int, pos: int) -> tuple[float, float]:
     """Seconds the check-ins import took and MiB it raised the peak resident set by."""
     orders = season_orders(pos, random.Random(SEED))
     files = [("factories", factories_file(folder)), ("pos", pos_file(folder, orders))]
     big = checkins_csv(folder, orders, count)
-    async with scratch_database(database) as session_factory:
+    async with _checkins_database(kind, folder) as session_factory:
         await import_files(session_factory, files)
         rss = RssWatch.start()
         started = time.perf_counter()
@@ -146,9 +170,9 @@ async def _timed_checkins(
 
 
 def _checkins_in_fresh_process(
-    database: Path, folder: Path, count: int, pos: int
+    kind: str, folder: Path, count: int, pos: int
 ) -> tuple[float, float]:
-    return asyncio.run(_timed_checkins(database, folder, count, pos))
+    return asyncio.run(_timed_checkins(kind, folder, count, pos))
 
 
 def _read_in_fresh_process(path: Path) -> tuple[float, float]:
@@ -160,13 +184,23 @@ def _read_in_fresh_process(path: Path) -> tuple[float, float]:
 
 
 def run_checkins(quick: bool = False) -> Result:
+    return _run_checkins(CHECKINS_NAME, "sqlite", quick)
+
+
+def run_checkins_postgres(quick: bool = False) -> Result:
+    if not asyncio.run(postgres_reachable()):
+        raise RuntimeError("no PostgreSQL at WIPBOT_TEST_PG_DSN (127.0.0.1:5432 by default)")
+    return _run_checkins(CHECKINS_PG_NAME, "postgresql", quick)
+
+
+def _run_checkins(name: str, kind: str, quick: bool) -> Result:
     count, pos = (QUICK_CHECKINS, QUICK_CHECKIN_POS) if quick else (CHECKINS, CHECKIN_POS)
     with scratch_folder() as tmp:
         folder = Path(tmp)
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as child:
             seconds, rss_mib = child.submit(
-                _checkins_in_fresh_process, folder / "bench.db", folder, count, pos
+                _checkins_in_fresh_process, kind, folder, count, pos
             ).result()
         with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as child:
             read_s, read_mib = child.submit(
@@ -175,8 +209,8 @@ def run_checkins(quick: bool = False) -> Result:
     rate = count / seconds
     baseline = count / read_s
     return Result(
-        name=CHECKINS_NAME,
-        what="import checkins CSV (streamed, one transaction) into SQLite vs streaming the file",
+        name=name,
+        what=f"import checkins CSV (streamed, one transaction) into {kind} vs streaming the file",
         n=count,
         figure=Figure("import", rate, "rows/s"),
         baseline=Figure("stream_sheet", baseline, "rows/s"),

@@ -8,7 +8,8 @@ response_url, served by Starlette and uvicorn in the same process the same way. 
 slash commands, 50 in flight; a request's latency runs from sending it to its answer reaching the
 response_url (Slack's ack alone would hide the work). Runs alternate, wipbot then anchor, and the
 ratio of p99s is given as min-max over the runs: the machine is shared, so only the same-run
-ratio means anything.
+ratio means anything. `po` keeps the data in a SQLite file, `po-pg` in a scratch PostgreSQL
+database (skipped when none is reachable).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import hmac
 import itertools
 import socket
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -43,8 +46,9 @@ from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, FakeSlackA
 from wipbot.bot.config import Settings
 from wipbot.bot.runtime import build_runtime
 from wipbot.production.milestones import MILESTONES
-from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
 from wipbot.store.importing import IMPORTERS
+from wipbot.store.migrate import upgrade
 from wipbot.store.models import Brand, CheckIn, Factory
 
 from .common import (
@@ -54,12 +58,16 @@ from .common import (
     cost_ratio,
     insert_open_orders,
     percentile,
+    postgres_admin,
+    postgres_reachable,
+    postgres_url,
     scratch_database,
     scratch_folder,
 )
 from .synthetic import TODAY, factories_file
 
 NAME = "po"
+PG_NAME = "po-pg"
 POS, QUICK_POS = 10_000, 40
 CHECKINS_PER_PO, QUICK_CHECKINS_PER_PO = 50, 5
 REQUESTS, QUICK_REQUESTS = 300, 20
@@ -88,6 +96,10 @@ async def seed_brand(session_factory: SessionFactory, folder: Path, pos: int, pe
         )
         while chunk := list(itertools.islice(rows, INSERT_CHUNK)):
             await connection.execute(insert(CheckIn), chunk)
+        if connection.dialect.name == "postgresql":
+            # What autovacuum does soon after a bulk load: without statistics PostgreSQL plans
+            # the walk back through a factory's shipments as a scan of every check-in (seconds).
+            await connection.exec_driver_sql("ANALYZE")
 
 
 def _checkin(i: int, k: int, committed: date, per_po: int, now: datetime) -> dict[str, Any]:
@@ -212,15 +224,34 @@ async def _serve(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], str, soc
     return server, task, f"http://127.0.0.1:{sock.getsockname()[1]}", sock
 
 
+@asynccontextmanager
+async def _database(kind: str, folder: Path) -> AsyncIterator[tuple[str, SessionFactory]]:
+    """A fresh database migrated as `wipbot db upgrade` does: its URL and sessions."""
+    if kind == "sqlite":
+        database = folder / "bench.db"
+        async with scratch_database(database) as session_factory:
+            yield f"sqlite+aiosqlite:///{database}", session_factory
+        return
+    name = f"wipbot_bench_po_{uuid.uuid4().hex[:10]}"
+    await postgres_admin(f"CREATE DATABASE {name}")
+    url = postgres_url(name)
+    engine = make_engine(url)
+    try:
+        await upgrade(url)
+        yield url, make_session_factory(engine)
+    finally:
+        await engine.dispose()
+        await postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 async def _measure(
-    folder: Path, pos: int, per_po: int, requests: int, runs: int
+    kind: str, folder: Path, pos: int, per_po: int, requests: int, runs: int
 ) -> list[tuple[list[float], list[float]]]:
-    database = folder / "bench.db"
-    async with scratch_database(database) as session_factory, TimedSlack() as fake:
+    async with _database(kind, folder) as (url, session_factory), TimedSlack() as fake:
         await seed_brand(session_factory, folder, pos, per_po)
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
-            DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+            DATABASE_URL=url,
             SLACK_BOT_TOKEN=SecretStr(BOT_TOKEN),
             SLACK_SIGNING_SECRET=SecretStr(SIGNING_SECRET),
             SLACK_API_URL=fake.api_url,
@@ -259,21 +290,31 @@ async def _measure(
 
 
 def run(quick: bool = False) -> Result:
+    return _run(NAME, "sqlite", quick)
+
+
+def run_postgres(quick: bool = False) -> Result:
+    if not asyncio.run(postgres_reachable()):
+        raise RuntimeError("PostgreSQL is not reachable (set WIPBOT_TEST_PG_DSN)")
+    return _run(PG_NAME, "postgresql", quick)
+
+
+def _run(name: str, kind: str, quick: bool) -> Result:
     pos, per_po, requests, runs = (
         (QUICK_POS, QUICK_CHECKINS_PER_PO, QUICK_REQUESTS, QUICK_RUNS)
         if quick
         else (POS, CHECKINS_PER_PO, REQUESTS, RUNS)
     )
     with scratch_folder() as tmp:
-        measured = asyncio.run(_measure(Path(tmp), pos, per_po, requests, runs))
+        measured = asyncio.run(_measure(kind, Path(tmp), pos, per_po, requests, runs))
     ratios = [percentile(po, 0.99) / percentile(hello, 0.99) for po, hello in measured]
     po_all = [x for po, _ in measured for x in po]
     hello_all = [x for _, hello in measured for x in hello]
     p99, hello_p99 = percentile(po_all, 0.99) * 1000, percentile(hello_all, 0.99) * 1000
     return Result(
-        name=NAME,
+        name=name,
         what=(
-            f"/po PO-… ({pos:,} POs, {pos * per_po:,} check-ins), {CONCURRENCY} in flight, "
+            f"/po PO-… ({pos:,} POs, {pos * per_po:,} check-ins, {kind}), {CONCURRENCY} in flight, "
             f"signed, over HTTP, vs a Bolt hello-world command; {runs} alternating runs"
         ),
         n=requests * runs,

@@ -17,10 +17,11 @@ from tests.bot.slack_fixtures import (
     SlackHarness,
     seed,
     sign,
+    slack_app,
     slack_settings,
 )
 from tests.fakes import listening_socket
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import BOT_USER_ID, FakeSlackApi
 from wipbot.bot.channel import ChannelContext
 from wipbot.bot.config import Settings
 from wipbot.bot.slack import SlackChannel, build_slack_channel
@@ -87,6 +88,26 @@ async def test_auth_test_is_called_once_at_start_not_per_request(slack: SlackHar
     await slack.command("/po", "late")
     await slack.command("/po", "PO-1042")
     assert len(slack.fake.calls_to("auth.test")) == 1
+
+
+async def test_when_auth_test_failed_at_start_the_first_requests_ask_it_once_together(
+    fake: FakeSlackApi, sqlite_session_factory: SessionFactory
+) -> None:
+    await seed(sqlite_session_factory)
+    fake.fail_next_with_error("auth.test", "service_unavailable")
+    async with slack_app(fake, sqlite_session_factory) as slack:
+        answers = await asyncio.gather(*(slack.command("/po", "PO-1042") for _ in range(3)))
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        assert len(fake.calls_to("auth.test")) == 2
+        assert len(fake.responses) == 3
+        assert all("PO-1042" in blocks_to_text(r["blocks"]) for _, r in fake.responses)
+
+
+async def test_the_bots_own_events_are_ignored(slack: SlackHarness) -> None:
+    """Bolt learns the bot's user id from the identity wipbot hands it."""
+    await slack.event(home_opened(BOT_USER_ID), event_id="Ev004")
+    await slack.event(home_opened(APPROVER), event_id="Ev005")
+    assert [c.params["user_id"] for c in slack.fake.calls_to("views.publish")] == [APPROVER]
 
 
 async def test_signed_requests_over_real_http_through_uvicorn(

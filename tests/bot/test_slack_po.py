@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from tests.bot.slack_fixtures import OTHER_TEAM, VIEWER, SlackHarness
+from tests.rows import count
 from wipbot.bot.slack.text import blocks_to_text
+from wipbot.store.db import transaction
+from wipbot.store.models import Brand, SeenInbound
 
 
 async def ask(slack: SlackHarness, text: str, **kw: Any) -> dict[str, Any]:
@@ -106,3 +111,14 @@ async def test_share_posts_a_fresh_card_in_channel_and_removes_the_ephemeral(
     assert "PO-1042" in text and "shared by @Vic Lane" in text
     assert "Share in channel" not in text
     assert deleted["delete_original"] is True
+
+
+async def test_po_answers_while_a_writer_holds_the_database(slack: SlackHarness) -> None:
+    """/po only reads: it neither waits in the writer queue nor for SQLite's write lock, so a
+    long check-in transaction does not hold it up (Slack never retries a slash command, so it
+    records no delivery id either)."""
+    async with transaction(slack.sessions) as writing:
+        await writing.exec(update(Brand).values(buffer_days=Brand.buffer_days))  # type: ignore[call-overload]
+        answer = await asyncio.wait_for(ask(slack, "PO-3003", user=VIEWER), timeout=10)
+        assert "PO-3003 · SAIGON STITCH" in shown(answer)
+    assert await count(slack.sessions, SeenInbound) == 0

@@ -1,6 +1,7 @@
 """Failures that say "not now" rather than "never": the process is saturated, or the database
 cannot be reached. A webhook answers them 503 so the platform delivers again, and logs one line
-without a traceback (they come in storms, and the cause is elsewhere)."""
+without a traceback (they come in storms, and the cause is elsewhere); Slack's work after the
+ack tells the person to try again in a minute. This is the one place that decides it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ _CONNECTION_WORDS = ("connection", "connect", "closed", "database is locked", "t
 
 
 def is_unavailable(error: BaseException) -> bool:
+    """True for "not now": saturation, a refused or dropped connection, a timeout, a locked
+    database, anywhere in the chain of causes; False for a mistake in the data or the code."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:

@@ -14,7 +14,8 @@ from contextlib import asynccontextmanager
 
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import InterfaceError, OperationalError
+
+from ..unavailable import is_unavailable
 
 log = logging.getLogger("wipbot.slack")
 
@@ -26,16 +27,8 @@ FAILED = "Sorry, wipbot could not finish this, and nothing was changed. Please t
 STALE_BUTTON = "This button is no longer valid; open the latest message and try again."
 
 Tell = Callable[[str], Awaitable[object]]
-DATABASE_DOWN = (OperationalError, InterfaceError, OSError, TimeoutError)
 MAX_ID = 2**63 - 1
 DIGITS = re.compile(r"[0-9]{1,19}")
-
-
-def database_down(error: BaseException) -> bool:
-    """The database refused or could not be reached (not a mistake in the data or the code)."""
-    if isinstance(error, OperationalError) and "database is locked" in str(error.orig):
-        return False
-    return isinstance(error, DATABASE_DOWN)
 
 
 @asynccontextmanager
@@ -44,7 +37,7 @@ async def told_on_failure(what: str, tell: Tell | None) -> AsyncIterator[None]:
     try:
         yield
     except Exception as error:
-        if database_down(error):
+        if is_unavailable(error):
             log.warning("slack: %s not done, the database is unreachable: %s", what, error)
             text = UNAVAILABLE
         else:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
-from slack_bolt.middleware.authorization.async_single_team_authorization import (
-    AsyncSingleTeamAuthorization,
-)
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from . import digest_listeners, gate_listeners, home_listeners, po_listeners, qc_listeners
 from .deps import SlackDeps
@@ -23,11 +24,12 @@ log = logging.getLogger("wipbot.slack")
 
 class _SameTokenNotice(logging.Filter):
     """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that the client
-    we hand it (built from that very token) wins; with our variable named like Bolt's, that
-    warning would greet every start for nothing."""
+    we hand it (built from that very token), or our `authorize`, wins; with our variable named
+    like Bolt's, that warning would greet every start for nothing."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        message = record.getMessage()
+        return "`token` will be unused" not in message and "will be ignored" not in message
 
 
 logging.getLogger(f"slack_bolt.{AsyncApp.__name__}").addFilter(_SameTokenNotice())
@@ -52,9 +54,62 @@ def outbox_client(token: str, base_url: str) -> AsyncWebClient:
     )
 
 
-def build_bolt_app(client: AsyncWebClient, signing_secret: str, deps: SlackDeps) -> AsyncApp:
+class BotIdentity(AsyncAuthorize):
+    """Who the bot is, handed to Bolt through its public `authorize` hook: auth.test is asked
+    once (by `warm_up` at start, else by the first request) and its answer serves every request.
+
+    Bolt's own single-workspace authorization also caches auth.test, but fills its cache only
+    on the first request, and every request that arrives before that answer asks again. The
+    result is the one Bolt builds from auth.test for a single workspace.
+    """
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._answer: AsyncSlackResponse | None = None
+        self._asking = asyncio.Lock()
+
+    async def warm_up(self) -> dict[str, Any]:
+        answer = await self._auth_test()
+        return dict(answer.data) if isinstance(answer.data, dict) else {}
+
+    async def _auth_test(self) -> AsyncSlackResponse:
+        async with self._asking:
+            if self._answer is None:
+                self._answer = await self.client.auth_test()
+            return self._answer
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult:
+        answer = await self._auth_test()
+        token = self.client.token
+        bot = token is not None and token.startswith("xoxb-")
+        scopes = answer.headers.get("x-oauth-scopes")
+        return AuthorizeResult(
+            enterprise_id=answer.get("enterprise_id"),
+            team_id=answer.get("team_id"),
+            bot_id=answer.get("bot_id"),
+            bot_user_id=answer.get("user_id") if bot else None,
+            bot_token=token if bot else None,
+            user_id=user_id or (None if bot else answer.get("user_id")),
+            user_token=None if bot else token,
+            bot_scopes=scopes if bot else None,
+            user_scopes=None if bot else scopes,
+        )
+
+
+def build_bolt_app(identity: BotIdentity, signing_secret: str, deps: SlackDeps) -> AsyncApp:
     app = AsyncApp(
-        client=client,
+        client=identity.client,
+        authorize=identity,
         signing_secret=signing_secret,
         process_before_response=False,
         name="wipbot",
@@ -70,16 +125,3 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, deps: SlackDeps)
         log.error("slack listener failed for %s: %r", body.get("type"), error, exc_info=error)
 
     return app
-
-
-async def warm_up(app: AsyncApp) -> dict[str, Any]:
-    """Call auth.test once at start, so no request waits for it (and none fails on it) later.
-
-    Bolt caches the answer in its single-team authorization middleware, but only fills the
-    cache on the first request; that is the only place to put it.
-    """
-    result = await app.client.auth_test()
-    for middleware in app._async_middleware_list:  # Bolt offers no public hook for this
-        if isinstance(middleware, AsyncSingleTeamAuthorization):
-            middleware.auth_test_result = result
-    return dict(result.data) if isinstance(result.data, dict) else {}

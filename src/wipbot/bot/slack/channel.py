@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from wipbot.bot.channel import Channel, ChannelContext
 from wipbot.bot.media_links import photo_links
 
-from .app import build_bolt_app, listener_client, outbox_client, warm_up
+from .app import BotIdentity, build_bolt_app, listener_client, outbox_client
 from .deps import SlackDeps
 from .inbound import refusal
 from .transport import SlackTransport
@@ -47,11 +47,8 @@ def build_slack_channel(context: ChannelContext) -> SlackChannel | None:
         context.wake_sender,
         photo_url=photo_links(settings, context.clock),
     )
-    bolt = build_bolt_app(
-        listener_client(token, settings.slack_api_url),
-        secret.get_secret_value() if secret else "",
-        deps,
-    )
+    identity = BotIdentity(listener_client(token, settings.slack_api_url))
+    bolt = build_bolt_app(identity, secret.get_secret_value() if secret else "", deps)
     routes: list[BaseRoute] = []
     if secret is not None:
         handler = AsyncSlackRequestHandler(bolt)
@@ -68,15 +65,13 @@ def build_slack_channel(context: ChannelContext) -> SlackChannel | None:
 
     async def start() -> None:
         try:
-            identity = await warm_up(bolt)
+            me = await identity.warm_up()
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
             # Slack down or the token wrong: the other channels still start; Bolt tries again
             # on the first request, and the outbox keeps what it cannot send yet.
             log.warning("slack: auth.test failed at start: %s", error)
         else:
-            log.info(
-                "slack: connected as %s in team %s", identity.get("user"), identity.get("team_id")
-            )
+            log.info("slack: connected as %s in team %s", me.get("user"), me.get("team_id"))
         if socket_mode is not None:
             await socket_mode.connect_async()
 

@@ -23,7 +23,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         async with deps.work.track():
             await ack()
             async with told_on_failure("/po", ephemeral(respond)):
-                async with deps.brand_transaction(context.team_id) as (session, brand, _):
+                async with deps.brand_reading(context.team_id) as (session, brand):
                     if brand is None or brand.id is None:
                         message = SlackMessage(not_connected(context.team_id))
                     else:
@@ -48,7 +48,7 @@ async def _share(
     deps: SlackDeps, body: dict[str, Any], team_id: str | None, respond: AsyncRespond
 ) -> None:
     number = str(body["actions"][0].get("value") or "")
-    async with deps.brand_transaction(team_id) as (session, brand, _):
+    async with deps.brand_reading(team_id) as (session, brand):
         status = None
         if brand is not None and brand.id is not None:
             status = await po_status(session, brand.id, number, today=deps.today())

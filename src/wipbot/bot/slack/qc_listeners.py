@@ -51,7 +51,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         team_id: str | None, user: str, text: str, render: Render, share: bool
     ) -> tuple[SlackMessage, bool]:
         """The message, and whether it is a card (only cards are shared)."""
-        async with deps.brand_transaction(team_id) as (session, brand, _):
+        async with deps.brand_reading(team_id) as (session, brand):
             if brand is None or brand.id is None:
                 return SlackMessage(not_connected(team_id)), False
             return await render(session, brand, user, text, share)

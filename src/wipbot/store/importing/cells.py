@@ -1,5 +1,8 @@
 """Parsing one cell: each parser takes the text and raises ValueError with a reason a
-merchandiser can act on. `Row` applies them and collects every problem of the row."""
+merchandiser can act on. `Row` applies them and collects every problem of the row.
+
+babel is loaded by the parsers that need it (languages, currencies, countries): a command that
+only parses a date, such as `wipbot po status --as-of`, does not pay for it."""
 
 from __future__ import annotations
 
@@ -10,9 +13,6 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from babel import Locale, UnknownLocaleError
-from babel.numbers import list_currencies
 
 from wipbot.production.milestones import parse_issue_flag
 from wipbot.production.progress import ReportedIssue
@@ -58,6 +58,11 @@ def parse_date(value: str) -> date:
 def parse_datetime(value: str) -> datetime | date:
     """A date alone, or a date and time; naive unless it carries an offset."""
     text = value.strip()
+    if text[10:11] in (" ", "T") and text[4:5] == "-":  # ISO date and time, as most files have
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            pass
     try:
         return parse_date(text)
     except ValueError:
@@ -79,6 +84,11 @@ def parse_datetime(value: str) -> datetime | date:
 def parse_count(value: str) -> int:
     """A whole quantity of pieces, 0 or more; `1,200` is accepted."""
     text = value.strip()
+    if len(text) <= 10 and text.isascii() and text.isdigit():  # the common case, no Decimal
+        whole = int(text)
+        if whole > MAX_COUNT:
+            raise ValueError(f"{value!r} is too large; at most {MAX_COUNT:,}")
+        return whole
     if _THOUSANDS.match(text):
         text = text.replace(",", "")
     try:
@@ -150,6 +160,8 @@ def parse_timezone(value: str) -> str:
 
 def parse_language(value: str) -> str:
     """A BCP 47 tag babel knows (`en`, `zh-Hans`, `vi`); kept as written."""
+    from babel import Locale, UnknownLocaleError  # loaded when a language is checked
+
     tag = value.strip().replace("_", "-")
     try:
         Locale.parse(tag, sep="-")
@@ -289,10 +301,14 @@ class Row:
 
 @cache
 def _currencies() -> frozenset[str]:
+    from babel.numbers import list_currencies
+
     return frozenset(list_currencies())
 
 
 @cache
 def _countries() -> frozenset[str]:
+    from babel import Locale
+
     codes = {str(code) for code in Locale("en").territories}
     return frozenset(c for c in codes if len(c) == 2 and c.isalpha()) - _NOT_COUNTRIES

@@ -31,6 +31,7 @@ import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,7 +53,7 @@ from wipbot.store.models import (
 )
 
 from ..risk_judgement_reset import forget
-from .bulk import insert_many
+from .bulk import insert_rows, take_ids
 from .cells import Row, parse_count, parse_date, parse_datetime, parse_issues
 from .errors import ImportFailed, RowError
 from .scope import import_done, open_stream
@@ -63,23 +64,42 @@ QUANTITY_COLUMNS = ("qty_cut", "qty_sewn", "qty_finished", "qty_packed", "qty_sh
 REQUIRED = ("production_order", "reported_at", "milestone")
 OPTIONAL = ("brand", *QUANTITY_COLUMNS, "issues", "revised_exf", "shipped_on", "note")
 UPDATED_FIELDS = (*QUANTITY_COLUMNS, "revised_exf", "shipped_on", "note")
+INSERTED_COLUMNS = (
+    "id",
+    "production_order_id",
+    "contact_id",
+    "source",
+    "reported_at",
+    "milestone",
+    "created_at",
+    *UPDATED_FIELDS,
+)
+ISSUE_COLUMNS = ("checkin_id", "flag", "delay_days", "note")
 DATE_ONLY_LOCAL_TIME = time(12, 0)
 SOURCE = "import"
 BATCH_ROWS = 2_000
 """Rows checked and written together: large enough to amortise a statement, small enough that
 memory stays flat (and within SQLite's limit on bound parameters)."""
 
+_milestone = lru_cache(maxsize=256)(parse_milestone)
+_issues = lru_cache(maxsize=1024)(parse_issues)
+"""A long history repeats a few spellings of milestones and issues: each is parsed once
+(a cell that does not parse raises again, so its reason is still reported)."""
+
 CheckInKey = tuple[int, datetime, str]
 """Production order, reported_at (UTC), milestone ("" for not started yet)."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CheckInRow:
+    """One checked line of the file (plain slots: half a million are made in a large import)."""
+
     line: int
     production_order_id: int
     reported_at: datetime
     milestone: Milestone | None
-    quantities: dict[str, int | None]
+    quantities: tuple[int | None, ...]
+    """In the order of QUANTITY_COLUMNS."""
     issues: tuple[ReportedIssue, ...]
     revised_exf: date | None
     shipped_on: date | None
@@ -88,17 +108,14 @@ class CheckInRow:
     key: CheckInKey = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        key = (self.production_order_id, self.reported_at, _milestone_key(self.milestone))
-        object.__setattr__(self, "key", key)
+        self.key = (self.production_order_id, self.reported_at, _milestone_key(self.milestone))
+
+    def updated(self) -> tuple[Any, ...]:
+        """The columns a re-import may change, in the order of UPDATED_FIELDS."""
+        return (*self.quantities, self.revised_exf, self.shipped_on, self.note)
 
     def values(self) -> dict[str, Any]:
-        """The columns a re-import may change."""
-        return {
-            **{f"qty_{name}": value for name, value in self.quantities.items()},
-            "revised_exf": self.revised_exf,
-            "shipped_on": self.shipped_on,
-            "note": self.note,
-        }
+        return dict(zip(UPDATED_FIELDS, self.updated(), strict=True))
 
 
 @dataclass(frozen=True)
@@ -198,14 +215,12 @@ def _parse(
     if number and orders is not None and found is None:
         row.error("production_order", _unknown(number, orders))
     when = row.value("reported_at", parse_datetime)
-    milestone = row.value("milestone", parse_milestone, required=False)
-    quantities = {
-        column.removeprefix("qty_"): row.value(column, parse_count, required=False)
-        if column in columns
-        else None
+    milestone = row.value("milestone", _milestone, required=False)
+    quantities = tuple(
+        row.value(column, parse_count, required=False) if column in columns else None
         for column in QUANTITY_COLUMNS
-    }
-    issues = row.value("issues", parse_issues, required=False) or ()
+    )
+    issues = row.value("issues", _issues, required=False) or ()
     revised = row.value("revised_exf", parse_date, required=False)
     shipped_on = (
         row.value("shipped_on", parse_date, required=False) if "shipped_on" in columns else None
@@ -302,7 +317,10 @@ class _BatchWriter:
                     )
                 )
                 continue
-            fields_differ = any(found[name] != value for name, value in item.values().items())
+            fields_differ = any(
+                found[name] != value
+                for name, value in zip(UPDATED_FIELDS, item.updated(), strict=True)
+            )
             issues_differ = _issue_keys(issues.get(found["id"], [])) != sorted(
                 _issue_key(i.flag.value, i.delay_days) for i in item.issues
             )
@@ -352,41 +370,45 @@ class _BatchWriter:
         return by_checkin
 
     async def _insert(self, items: Sequence[CheckInRow]) -> None:
-        """One executemany; the ids of rows that carry issues are then read back by key
-        (RETURNING with ordered rows would send SQLite one statement per row)."""
+        """One bulk insert (COPY on PostgreSQL) with ids taken beforehand, so the issues can
+        refer to their check-ins without reading them back."""
         if not items:
             return
         now = datetime.now(UTC)
-        await insert_many(
+        table = CheckIn.__table__  # type: ignore[attr-defined]
+        ids = await take_ids(self.session, table, len(items))
+        await insert_rows(
             self.session,
-            CheckIn.__table__,  # type: ignore[attr-defined]
+            table,
+            INSERTED_COLUMNS,
             [
-                {
-                    "production_order_id": item.production_order_id,
-                    "contact_id": None,
-                    "source": SOURCE,
-                    "reported_at": item.reported_at,
-                    "milestone": item.milestone.value if item.milestone else None,
-                    "created_at": now,
-                    **item.values(),
-                }
-                for item in items
+                (
+                    checkin_id,
+                    item.production_order_id,
+                    None,
+                    SOURCE,
+                    item.reported_at,
+                    item.milestone.value if item.milestone else None,
+                    now,
+                    *item.updated(),
+                )
+                for checkin_id, item in zip(ids, items, strict=True)
             ],
         )
-        with_issues = [item for item in items if item.issues]
-        if with_issues:
-            ids = await self._existing(with_issues)
-            await self._insert_issues((ids[item.key]["id"], item) for item in with_issues)
+        await self._insert_issues(
+            (checkin_id, item) for checkin_id, item in zip(ids, items, strict=True) if item.issues
+        )
         for _ in items:
             self.tally.count(created=True, changed=True)
 
     async def _insert_issues(self, written: Iterable[tuple[int, CheckInRow]]) -> None:
         rows = [
-            {"checkin_id": checkin_id, "flag": i.flag.value, "delay_days": i.delay_days, "note": ""}
+            (checkin_id, i.flag.value, i.delay_days, "")
             for checkin_id, item in written
             for i in item.issues
         ]
-        await insert_many(self.session, CheckInIssue.__table__, rows)  # type: ignore[attr-defined]
+        table = CheckInIssue.__table__  # type: ignore[attr-defined]
+        await insert_rows(self.session, table, ISSUE_COLUMNS, rows)
 
     async def _update(self, changed: Sequence[tuple[int, CheckInRow]]) -> None:
         if not changed:

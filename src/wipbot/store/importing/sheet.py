@@ -18,7 +18,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .encoding import decode_csv
 from .errors import ImportFailed, RowError
 
 HEADER_LINE = 1
@@ -126,6 +125,8 @@ def _rows(
     """Rows with an unstorable cell are held back; once every row was read they are reported
     together (ImportFailed), so nothing of such a file is kept."""
     errors: list[RowError] = []
+    named = all(header)
+    width = len(header)
     for line, values in lines:
         unstorable = _unstorable(name, line, header, values)
         if unstorable:
@@ -133,11 +134,14 @@ def _rows(
             continue
         if not any(values):
             continue
+        if named and len(values) <= width:  # the common row: every cell under a named column
+            yield SheetRow(line, dict(zip(header, values, strict=False)))
+            continue
         cells = {column: value for column, value in zip(header, values, strict=False) if column}
         extra = tuple(
             (number, value)
             for number, value in enumerate(values, start=1)
-            if value and (number > len(header) or not header[number - 1])
+            if value and (number > width or not header[number - 1])
         )
         yield SheetRow(line, cells, extra)
     if errors:
@@ -149,6 +153,8 @@ def _unstorable(
 ) -> list[RowError]:
     """Cells no database keeps as given: a NUL character (PostgreSQL refuses it), or a size
     that is surely a mistake (a whole document pasted into one cell)."""
+    if "\x00" not in "".join(values) and max(map(len, values), default=0) * 4 <= MAX_CELL_BYTES:
+        return []
     errors = []
     for number, value in enumerate(values, start=1):
         if "\x00" not in value and len(value) * 4 <= MAX_CELL_BYTES:
@@ -179,6 +185,8 @@ def _csv_lines(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:
         with path.open(encoding="utf-8-sig", newline="") as text:
             yield from _read_csv(text, name)
     else:
+        from .encoding import decode_csv  # charset detection, only for files not in UTF-8
+
         yield from _read_csv(io.StringIO(decode_csv(path.read_bytes(), name), newline=""), name)
 
 
