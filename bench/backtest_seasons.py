@@ -70,7 +70,7 @@ async def main() -> None:
     )
     args = parser.parse_args()
     print("season | seed | rule | orders | late | recall | precision | lead | flags/wk | "
-          "posts/wk | replies/wk | backtest s")  # fmt: skip
+          "posts/wk | replies/wk | on the day recall/precision | backtest s")  # fmt: skip
     for name in args.variants:
         for seed in args.seeds:
             assumptions = replace(
@@ -87,7 +87,8 @@ async def main() -> None:
                     f"{name} | {seed} | {rule['rule']} | {rule['orders']} | {rule['late']} | "
                     f"{rule['recall']} | {rule['precision']} | {rule['median_lead_days']} | "
                     f"{rule['flags_per_order_week']} | {alerts['posts_per_order_week']} | "
-                    f"{alerts['replies_per_order_week']} | {seconds:.1f}",
+                    f"{alerts['replies_per_order_week']} | "
+                    f"{rule['on_the_day_recall']}/{rule['on_the_day_precision']} | {seconds:.1f}",
                     flush=True,
                 )
             model = report["model"]

@@ -69,6 +69,9 @@ def test_generated_season_imports_and_backtests(database: str, tmp_path: Path) -
     for rule in rules.values():
         assert rule["true_positives"] <= min(rule["late"], rule["flagged"])
         assert 0 <= rule["flags_per_order_week"] <= 1
+        # on the day is a narrower reading of the same flags
+        assert rule["on_the_day_flagged"] <= rule["flagged"]
+        assert rule["on_the_day_true_positives"] <= rule["true_positives"]
     assert report["alerts"]["posts"] >= 1
 
     code, out, _ = wipbot("backtest")

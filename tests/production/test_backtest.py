@@ -59,6 +59,30 @@ def test_recall_precision_and_lead_at_14_days() -> None:
     assert result.median_lead_days == 35
 
 
+def test_on_the_day_counts_only_the_last_judgement_in_time() -> None:
+    committed = date(2026, 11, 30)  # the last Monday 14 days ahead is 16 November
+    outcomes = [
+        Outcome("late-raised-then-dropped", committed, committed + timedelta(days=4)),
+        Outcome("late-raised-on-the-day", committed, committed + timedelta(days=4)),
+        Outcome("on-time-raised-then-dropped", committed, committed),
+        Outcome("on-time-raised-on-the-day", committed, committed),
+    ]
+    dropped = [
+        Flag(name, day, date(2026, 10, 5) <= day <= date(2026, 10, 26))
+        for name in ("late-raised-then-dropped", "on-time-raised-then-dropped")
+        for day in mondays(MON, END)
+    ]
+    flags = [
+        *dropped,
+        *weeks("late-raised-on-the-day", date(2026, 11, 16)),
+        *weeks("on-time-raised-on-the-day", date(2026, 11, 16)),
+    ]
+    result = score("r", outcomes, flags, first_day=MON, last_day=END, lead_days=14)
+    assert (result.flagged, result.true_positives) == (4, 2)
+    assert (result.on_the_day_flagged, result.on_the_day_true_positives) == (2, 1)
+    assert (result.on_the_day_recall, result.on_the_day_precision) == (0.5, 0.5)
+
+
 def test_flags_per_order_week_count_only_weeks_before_the_real_shipment() -> None:
     outcome = Outcome("A", date(2026, 9, 30), date(2026, 9, 28))
     flags = weeks("A", MON, until=date(2026, 10, 26))  # raised every Monday, shipped 09-28

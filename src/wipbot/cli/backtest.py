@@ -268,8 +268,10 @@ def print_report(report: dict[str, Any], out: Console = console) -> None:
         "flagged",
         "lead",
         "flags/wk",
+        "on the day",
         caption="flagged: orders flagged in time (of them late); lead: median days of warning "
-        "for late orders; flags/wk: flags per order per week",
+        "for late orders; flags/wk: flags per order per week; on the day: recall / precision "
+        "counting only the last judgement in time",
     )
     table.columns[0].no_wrap = True
     for rule in report["rules"]:
@@ -281,6 +283,7 @@ def print_report(report: dict[str, Any], out: Console = console) -> None:
             f"{rule['flagged']} ({rule['true_positives']})",
             "-" if lead is None else f"{lead:g} d",
             f"{rule['flags_per_order_week']:.2f}",
+            f"{_figure(rule['on_the_day_recall'])} / {_figure(rule['on_the_day_precision'])}",
         )
     out.print(table)
     alerts = report["alerts"]

@@ -5,6 +5,11 @@ shipped when the history ends, past its committed date). It is *flagged at a lea
 when some judgement made on a day at least L days before its committed date flagged it. Recall
 is the share of late orders flagged at that lead; precision the share of orders flagged at that
 lead that were late. docs/backtest.md says the same with examples.
+
+The same flags are also read *on the day*: an order counts as flagged only if the last
+judgement made at least L days before its committed date flagged it (a flag raised earlier and
+withdrawn by then does not count). "Scored 14 days before the committed date" can mean either;
+both are printed so neither reading flatters the rules.
 """
 
 from __future__ import annotations
@@ -46,6 +51,10 @@ class Score:
     median_lead_days: float | None
     order_weeks: int
     flags_per_order_week: float
+    on_the_day_flagged: int = 0
+    on_the_day_true_positives: int = 0
+    on_the_day_recall: float | None = None
+    on_the_day_precision: float | None = None
 
 
 def is_late(outcome: Outcome, history_end: date) -> bool | None:
@@ -84,6 +93,7 @@ def score(
 ) -> Score:
     by_order = {o.order: o for o in outcomes}
     first_flag: dict[str, date] = {}
+    last_in_time: dict[str, Flag] = {}
     weeks = raised_weeks = 0
     for flag in flags:
         outcome = by_order.get(flag.order)
@@ -92,12 +102,21 @@ def score(
         if is_live(outcome, flag.day):
             weeks += 1
             raised_weeks += flag.raised
-        if flag.raised and flag.day <= outcome.committed - timedelta(days=lead_days):
+        if flag.day > outcome.committed - timedelta(days=lead_days):
+            continue
+        if flag.raised:
             first_flag[flag.order] = min(flag.day, first_flag.get(flag.order, flag.day))
+        latest = last_in_time.get(flag.order)
+        if latest is None or flag.day > latest.day:
+            last_in_time[flag.order] = flag
     scored = scored_orders(outcomes, first_day, last_day, lead_days)
     late = {o.order for o in scored if is_late(o, last_day)}
     flagged = {o.order for o in scored if o.order in first_flag}
     hits = late & flagged
+    on_the_day = {
+        o.order for o in scored if o.order in last_in_time and last_in_time[o.order].raised
+    }
+    on_the_day_hits = late & on_the_day
     leads = [(by_order[n].committed - first_flag[n]).days for n in hits]
     return Score(
         rule=rule,
@@ -110,6 +129,10 @@ def score(
         median_lead_days=statistics.median(leads) if leads else None,
         order_weeks=weeks,
         flags_per_order_week=round(raised_weeks / weeks, 3) if weeks else 0.0,
+        on_the_day_flagged=len(on_the_day),
+        on_the_day_true_positives=len(on_the_day_hits),
+        on_the_day_recall=_ratio(len(on_the_day_hits), len(late)),
+        on_the_day_precision=_ratio(len(on_the_day_hits), len(on_the_day)),
     )
 
 
