@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists
+from sqlalchemy import exists, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -122,8 +122,7 @@ class FactoryHistory:
         cutoff = self._cutoff(zone)
         walk = self._shipments(factory, cutoff)
         page = HISTORY_ORDERS * SHIPPED_REPORTS_PER_ORDER
-        window = select(walk.limit(page).subquery().c.production_order_id).distinct()
-        reports = await self._reports(session, window, zone, cutoff)
+        reports = await self._reports(session, self._first_orders(walk, page), zone, cutoff)
         shipped = sum(
             milestone == SHIPPED for order in reports.values() for _, milestone, _ in order
         )
@@ -155,13 +154,33 @@ class FactoryHistory:
         query = (
             select(col(CheckIn.production_order_id))
             .join(ProductionOrder, col(ProductionOrder.id) == col(CheckIn.production_order_id))
-            .where(CheckIn.milestone == SHIPPED)
+            # Written into the SQL, not bound: PostgreSQL's generic plan for a bound milestone
+            # misjudges how many check-ins are shipped and joins the factory's whole history.
+            .where(CheckIn.milestone == literal(SHIPPED, literal_execute=True))
             .where(ProductionOrder.factory_id == factory.id)
-            .where(ProductionOrder.status != CANCELLED)
+            .where(ProductionOrder.status != literal(CANCELLED, literal_execute=True))
         )
         if cutoff is not None:
             query = query.where(col(CheckIn.reported_at) < cutoff)
         return query.order_by(col(CheckIn.reported_at).desc(), col(CheckIn.id).desc())
+
+    @staticmethod
+    def _first_orders(walk: SelectOfScalar[int], page: int) -> SelectOfScalar[int]:
+        """The first HISTORY_ORDERS distinct orders of the walk's first `page` check-ins, in
+        the order the walk meets them."""
+        first = walk.add_columns(col(CheckIn.reported_at), col(CheckIn.id)).limit(page).subquery()
+        ranked = select(
+            first.c.production_order_id,
+            func.row_number()
+            .over(order_by=(first.c.reported_at.desc(), first.c.id.desc()))
+            .label("rank"),
+        ).subquery()
+        return (
+            select(ranked.c.production_order_id)
+            .group_by(ranked.c.production_order_id)
+            .order_by(func.min(ranked.c.rank))
+            .limit(HISTORY_ORDERS)
+        )
 
     @staticmethod
     async def _reports(
