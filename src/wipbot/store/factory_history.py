@@ -13,7 +13,10 @@ that ships early read as one that ships late.
 Only what was known on the judged date counts: an order is finished for the record if its first
 shipped report was made by then, and a `shipped_on` counts only if it was reported by then.
 The record is the last HISTORY_ORDERS orders reported shipped (by their latest shipped report
-made by then): four statements per factory, whose rows and work do not grow with its past.
+made by then), read in two statements per factory whose rows and work do not grow with its past:
+the check-ins of the first orders met walking back through its shipments (a page of them), and
+those orders' plans. Only when a page holds fewer orders than the record needs and the walk goes
+on (orders with many "shipped" reports) are more pages read, then those orders' check-ins.
 """
 
 from __future__ import annotations
