@@ -177,7 +177,7 @@ async def test_a_po_card_costs_the_same_whatever_the_factory_s_past(
     large = await _po_cost(session_factory, tmp_path, 3 * page, "Large Co")
     assert large.statements == small.statements
     assert large.rows == small.rows
-    assert small.statements <= 16
+    assert small.statements <= 13
 
 
 def test_a_check_in_made_after_the_factory_s_midnight_is_not_in_the_future() -> None:

@@ -13,7 +13,10 @@ that ships early read as one that ships late.
 Only what was known on the judged date counts: an order is finished for the record if its first
 shipped report was made by then, and a `shipped_on` counts only if it was reported by then.
 The record is the last HISTORY_ORDERS orders reported shipped (by their latest shipped report
-made by then): four statements per factory, whose rows and work do not grow with its past.
+made by then), read in two statements per factory whose rows and work do not grow with its past:
+the check-ins of the first orders met walking back through its shipments (a page of them), and
+those orders' plans. Only when a page holds fewer orders than the record needs and the walk goes
+on (orders with many "shipped" reports) are more pages read, then those orders' check-ins.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import exists, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wipbot.production.milestones import MILESTONES, Milestone
 from wipbot.production.tna import derive_plan, planned_ex_factory
@@ -72,6 +77,14 @@ def estimated_ship_day(
     return after + timedelta(days=((first - after).days + 1) // 2)
 
 
+class _Reports(list[tuple[date, str | None, date | None]]):
+    """One order's reports (local day, milestone, shipped_on) in the order they were made, with
+    whether one announced a delay and its latest shipped report's (reported_at, id)."""
+
+    announcing: bool = False
+    last_shipped: tuple[datetime, int] | tuple[()] = ()
+
+
 @dataclass
 class FactoryHistory:
     """Slip records as known on `as_of` (everything when None), read once per factory."""
@@ -110,97 +123,137 @@ class FactoryHistory:
         and of those that announced a delay, how many and how many shipped after plan."""
         zone = ZoneInfo(factory.timezone)
         cutoff = self._cutoff(zone)
-        recent = await self._recent_orders(session, factory, cutoff)
-        if not recent:
+        walk = self._shipments(factory, cutoff)
+        page = HISTORY_ORDERS * SHIPPED_REPORTS_PER_ORDER
+        reports = await self._reports(session, self._first_orders(walk, page), zone, cutoff)
+        shipped = sum(
+            milestone == SHIPPED for order in reports.values() for _, milestone, _ in order
+        )
+        if len(reports) < HISTORY_ORDERS and shipped >= page:
+            # The first page of the walk held fewer orders than the record needs: walk on.
+            recent = await self._recent_orders(session, walk)
+            reports = await self._reports(session, recent, zone, cutoff)
+        ids = sorted(reports, key=lambda order_id: reports[order_id].last_shipped)
+        ids = ids[-HISTORY_ORDERS:]
+        if not ids:
             return (), (0, 0)
-        ids = list(reversed(recent))
-        reports = select(
+        planned = await self._planned_ship_days(session, ids)
+        slips = []
+        announced = came_true = 0
+        for order_id in ids:
+            shipped_day = estimated_ship_day(reports[order_id])
+            assert shipped_day is not None
+            slip = (shipped_day - planned[order_id]).days
+            slips.append(slip)
+            if reports[order_id].announcing:
+                announced += 1
+                came_true += slip > 0
+        return tuple(slips), (announced, came_true)
+
+    @staticmethod
+    def _shipments(factory: Factory, cutoff: datetime | None) -> SelectOfScalar[int]:
+        """The factory's shipped check-ins made before `cutoff`, newest first (index on
+        milestone, reported_at): the walk back through its finished orders."""
+        query = (
+            select(col(CheckIn.production_order_id))
+            .join(ProductionOrder, col(ProductionOrder.id) == col(CheckIn.production_order_id))
+            # Written into the SQL, not bound: PostgreSQL's generic plan for a bound milestone
+            # misjudges how many check-ins are shipped and joins the factory's whole history.
+            .where(CheckIn.milestone == literal(SHIPPED, literal_execute=True))
+            .where(ProductionOrder.factory_id == factory.id)
+            .where(ProductionOrder.status != literal(CANCELLED, literal_execute=True))
+        )
+        if cutoff is not None:
+            query = query.where(col(CheckIn.reported_at) < cutoff)
+        return query.order_by(col(CheckIn.reported_at).desc(), col(CheckIn.id).desc())
+
+    @staticmethod
+    def _first_orders(walk: SelectOfScalar[int], page: int) -> SelectOfScalar[int]:
+        """The first HISTORY_ORDERS distinct orders of the walk's first `page` check-ins, in
+        the order the walk meets them."""
+        first = walk.add_columns(col(CheckIn.reported_at), col(CheckIn.id)).limit(page).subquery()
+        ranked = select(
+            first.c.production_order_id,
+            func.row_number()
+            .over(order_by=(first.c.reported_at.desc(), first.c.id.desc()))
+            .label("rank"),
+        ).subquery()
+        return (
+            select(ranked.c.production_order_id)
+            .group_by(ranked.c.production_order_id)
+            .order_by(func.min(ranked.c.rank))
+            .limit(HISTORY_ORDERS)
+        )
+
+    @staticmethod
+    async def _reports(
+        session: AsyncSession,
+        orders: SelectOfScalar[int] | list[int],
+        zone: ZoneInfo,
+        cutoff: datetime | None,
+    ) -> dict[int, _Reports]:
+        """Every check-in made before `cutoff` of the finished ones among `orders`, in the order
+        they were made, each saying whether it announced a delay: one statement."""
+        announces = (
+            exists()
+            .where(col(CheckInIssue.checkin_id) == col(CheckIn.id))
+            .where(col(CheckInIssue.delay_days) > 0)
+        )
+        query = select(  # type: ignore[call-overload]
+            col(CheckIn.id),
             col(CheckIn.production_order_id),
             col(CheckIn.reported_at),
             col(CheckIn.milestone),
             col(CheckIn.shipped_on),
-        ).where(col(CheckIn.production_order_id).in_(ids))
-        if cutoff is not None:
-            reports = reports.where(col(CheckIn.reported_at) < cutoff)
-        by_order: dict[int, list[tuple[date, str | None, date | None]]] = defaultdict(list)
-        for order_id, reported_at, milestone, shipped_on in (
-            await session.exec(reports.order_by(col(CheckIn.reported_at), col(CheckIn.id)))
-        ).all():
-            by_order[order_id].append((reported_at.astimezone(zone).date(), milestone, shipped_on))
-        planned = await self._planned_ship_days(session, ids)
-        announcing = await self._announcing(session, ids, cutoff)
-        slips = []
-        announced = came_true = 0
-        for order_id in ids:
-            shipped = estimated_ship_day(by_order[order_id])
-            if shipped is not None:
-                slip = (shipped - planned[order_id]).days
-                slips.append(slip)
-                if order_id in announcing:
-                    announced += 1
-                    came_true += slip > 0
-        return tuple(slips), (announced, came_true)
-
-    async def _announcing(
-        self, session: AsyncSession, ids: list[int], cutoff: datetime | None
-    ) -> set[int]:
-        """The orders among `ids` with a check-in, made before `cutoff`, announcing a delay."""
-        query = (
-            select(col(CheckIn.production_order_id))
-            .join(CheckInIssue, col(CheckInIssue.checkin_id) == col(CheckIn.id))
-            .where(col(CheckIn.production_order_id).in_(ids))
-            .where(col(CheckInIssue.delay_days) > 0)
-        )
+            announces.label("announces"),
+        ).where(col(CheckIn.production_order_id).in_(orders))
         if cutoff is not None:
             query = query.where(col(CheckIn.reported_at) < cutoff)
-        return set((await session.exec(query.distinct())).all())
+        found: dict[int, _Reports] = defaultdict(_Reports)
+        rows = await session.exec(query.order_by(col(CheckIn.reported_at), col(CheckIn.id)))
+        for checkin_id, order_id, reported_at, milestone, shipped_on, announcing in rows:
+            order = found[order_id]
+            order.append((reported_at.astimezone(zone).date(), milestone, shipped_on))
+            order.announcing = order.announcing or bool(announcing)
+            if milestone == SHIPPED:
+                order.last_shipped = max(order.last_shipped, (reported_at, checkin_id))
+        return {order_id: order for order_id, order in found.items() if order.last_shipped}
 
-    async def _recent_orders(
-        self, session: AsyncSession, factory: Factory, cutoff: datetime | None
-    ) -> list[int]:
-        """The factory's last HISTORY_ORDERS orders reported shipped before `cutoff`, newest
-        first: shipped check-ins walked backwards in time (index on milestone, reported_at),
-        a page at a time, until enough distinct orders are found."""
-        query = (
-            select(col(CheckIn.production_order_id))
-            .join(ProductionOrder, col(ProductionOrder.id) == col(CheckIn.production_order_id))
-            .where(CheckIn.milestone == SHIPPED)
-            .where(ProductionOrder.factory_id == factory.id)
-            .where(ProductionOrder.status != CANCELLED)
-        )
-        if cutoff is not None:
-            query = query.where(col(CheckIn.reported_at) < cutoff)
-        query = query.order_by(col(CheckIn.reported_at).desc(), col(CheckIn.id).desc())
+    @staticmethod
+    async def _recent_orders(session: AsyncSession, walk: SelectOfScalar[int]) -> list[int]:
+        """The factory's last HISTORY_ORDERS finished orders, newest first: the walk taken a
+        page at a time until enough distinct orders are found."""
         found: dict[int, None] = {}
         page = HISTORY_ORDERS * SHIPPED_REPORTS_PER_ORDER
         for offset in itertools.count(0, page):
-            rows = (await session.exec(query.offset(offset).limit(page))).all()
+            rows = (await session.exec(walk.offset(offset).limit(page))).all()
             found.update(dict.fromkeys(rows))
             if len(found) >= HISTORY_ORDERS or len(rows) < page:
                 break
         return list(found)[:HISTORY_ORDERS]
 
     async def _planned_ship_days(self, session: AsyncSession, ids: list[int]) -> dict[int, date]:
-        committed: dict[int | None, date] = dict(
-            (
-                await session.exec(
-                    select(ProductionOrder.id, PurchaseOrder.committed_exf)  # type: ignore[call-overload]
-                    .join(PurchaseOrder, col(PurchaseOrder.id) == col(ProductionOrder.po_id))
-                    .where(col(ProductionOrder.id).in_(ids))
-                )
-            ).all()
-        )
+        """The planned ship day of each of `ids`, from its PO's committed ex-factory and its
+        T&A rows: one statement."""
+        committed: dict[int, date] = {}
         rows: dict[int, dict[Milestone, date]] = defaultdict(dict)
-        for order_id, milestone, planned in (
-            await session.exec(
-                select(
-                    col(TnaMilestone.production_order_id),
-                    col(TnaMilestone.milestone),
-                    col(TnaMilestone.planned_date),
-                ).where(col(TnaMilestone.production_order_id).in_(ids))
+        query = (
+            select(  # type: ignore[call-overload]
+                ProductionOrder.id,
+                PurchaseOrder.committed_exf,
+                TnaMilestone.milestone,
+                TnaMilestone.planned_date,
             )
-        ).all():
-            rows[order_id][Milestone(milestone)] = planned
+            .join(PurchaseOrder, col(PurchaseOrder.id) == col(ProductionOrder.po_id))
+            .outerjoin(
+                TnaMilestone, col(TnaMilestone.production_order_id) == col(ProductionOrder.id)
+            )
+            .where(col(ProductionOrder.id).in_(ids))
+        )
+        for order_id, committed_exf, milestone, planned in (await session.exec(query)).all():
+            committed[order_id] = committed_exf
+            if milestone is not None:
+                rows[order_id][Milestone(milestone)] = planned
         return {
             order_id: plan_of(rows[order_id], committed[order_id], self.buffer_days)[
                 Milestone.SHIPPED
