@@ -104,6 +104,13 @@ _queues: weakref.WeakKeyDictionary[Engine, tuple[asyncio.AbstractEventLoop, Writ
 )
 
 
+def on_sqlite(factory: SessionFactory) -> bool:
+    """Whether the factory's sessions go to an SQLite engine: one writer, a thread per
+    connection, so writers queue and readers take turns."""
+    bind = factory.kw.get("bind")
+    return isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite"
+
+
 def writer_queue(factory: SessionFactory) -> WriterQueue | None:
     """The engine's queue on this event loop; None when the database has writers in parallel."""
     bind = factory.kw.get("bind")
@@ -168,8 +175,7 @@ class GroupCommit:
         """SQLite: one lane, big batches (one writer, and a commit is what costs). PostgreSQL:
         several lanes of small batches, since a batch runs its units one after another on one
         connection while other connections could run them side by side."""
-        bind = factory.kw.get("bind")
-        if isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
+        if on_sqlite(factory):
             return cls(factory, max_batch=32, lanes=1)
         return cls(factory, max_batch=4, lanes=8)
 

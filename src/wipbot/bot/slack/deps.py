@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.bot.media_links import PhotoUrl
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.brands import brand_by_team
-from wipbot.store.db import SessionFactory, reading, transaction
+from wipbot.store.db import SessionFactory, on_sqlite, reading, transaction
 from wipbot.store.inbound import first_delivery
 from wipbot.store.models import Brand
 
@@ -121,9 +120,8 @@ class SlackDeps:
 
     def _reading_turn(self) -> asyncio.Semaphore:
         if self._readers is None:
-            bind = self.session_factory.kw.get("bind")
-            sqlite = isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite"
-            self._readers = asyncio.Semaphore(READERS_SQLITE if sqlite else READERS)
+            readers = READERS_SQLITE if on_sqlite(self.session_factory) else READERS
+            self._readers = asyncio.Semaphore(readers)
         return self._readers
 
     async def run(
