@@ -214,9 +214,42 @@ async def order_views(
             await session.exec(select(PurchaseOrder).where(col(PurchaseOrder.id).in_(po_ids)))
         ).all()
     }
+    gates = await _gate_statuses(session, order_ids)
+    return await _views(session, orders, pos, gates, now)
+
+
+async def own_order_view(
+    session: AsyncSession, factory_id: int, production_order_id: int, now: datetime
+) -> OrderView | None:
+    """`own_order` and its view, as a check-in step needs them: the order, its PO and its gate
+    in one statement (three, asked one by one), then its check-ins and style."""
+    row = (
+        await session.exec(
+            select(ProductionOrder, PurchaseOrder, Gate.status)  # type: ignore[call-overload]
+            .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
+            .outerjoin(Gate, col(Gate.production_order_id) == ProductionOrder.id)
+            .where(ProductionOrder.id == production_order_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    order, po, gate = row
+    if order.factory_id != factory_id or order.status != OPEN:
+        return None
+    gates = {production_order_id: GateStatus(gate)} if gate is not None else {}
+    return (await _views(session, [order], {po.id: po}, gates, now))[0]
+
+
+async def _views(
+    session: AsyncSession,
+    orders: Sequence[ProductionOrder],
+    pos: dict[int | None, PurchaseOrder],
+    gates: dict[int, GateStatus],
+    now: datetime,
+) -> list[OrderView]:
+    order_ids = [order.id for order in orders if order.id is not None]
     reports = await _reports_by_order(session, order_ids)
     styles = await _style_labels(session, orders)
-    gates = await _gate_statuses(session, order_ids)
     views = []
     for order, order_id in zip(orders, order_ids, strict=True):
         po = pos[order.po_id]
