@@ -277,7 +277,7 @@ class OutboxSender:
             batch = self._unrecorded[: self._config.batch_size]
             del self._unrecorded[: len(batch)]
             try:
-                async with transaction(self._session_factory) as session:
+                async with transaction(self._session_factory, in_place=True) as session:
                     connection = await session.connection()
                     await connection.execute(RECORD_RESULT, [values for values, _ in batch])
             except Exception as error:
