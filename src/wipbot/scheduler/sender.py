@@ -55,7 +55,7 @@ class _Queue:
     due: dict[ChatKey, list[int]]
     next_due: datetime | None
     rows: dict[int, OutboxMessage] = field(default_factory=dict)
-    """SQLite: the due rows themselves, read with the queue (see `_queue`)."""
+    """SQLite: the due rows themselves, read with the queue (see `_due_rows`)."""
 
 
 RESULT_FIELDS = ("status", "attempts", "last_error", "next_attempt_at", "sent_at")
@@ -168,56 +168,57 @@ class OutboxSender:
 
     async def _queue(self, exclude: set[ChatKey]) -> _Queue:
         """Per chat, the ids of its pending messages up to the first one not yet due; and when
-        the earliest of those held back falls due (chats in `exclude` are someone else's).
-
-        SQLite: the rows themselves, in the same read, instead of a read per message inside its
-        send slot. Only this task changes a pending row, and each chat has one worker, so a row
-        read here is still what `_claim` would read. PostgreSQL claims each row under its lock,
-        so only the columns that order the queue are read."""
+        the earliest of those held back falls due (chats in `exclude` are someone else's)."""
         now = self._clock()
-        whole = not self._locks_rows
-        columns = (
-            (OutboxMessage,)
-            if whole
-            else (
-                OutboxMessage.id,
-                OutboxMessage.platform,
-                OutboxMessage.chat_id,
-                OutboxMessage.next_attempt_at,
-            )
-        )
         async with reading(self._session_factory) as session:
             found = (
                 await session.exec(
-                    select(*columns)  # type: ignore[call-overload]
+                    select(
+                        OutboxMessage.id,
+                        OutboxMessage.platform,
+                        OutboxMessage.chat_id,
+                        OutboxMessage.next_attempt_at,
+                    )
                     .where(OutboxMessage.status == "pending")
                     .where(col(OutboxMessage.platform).in_(list(self._transports)))
                     .order_by(col(OutboxMessage.id))
                     .limit(self._config.batch_size)
                 )
             ).all()
-            if whole:
-                session.expunge_all()
-        rows: dict[int, OutboxMessage] = {}
-        due: dict[ChatKey, list[int]] = defaultdict(list)
-        held: set[ChatKey] = set(exclude)
-        next_due: datetime | None = None
-        for item in found:
-            message_id, platform, chat_id, next_attempt_at = (
-                (item.id, item.platform, item.chat_id, item.next_attempt_at) if whole else item
-            )
-            key = (platform, chat_id)
-            if key in held:
-                continue
-            if next_attempt_at > now:
-                held.add(key)
-                next_due = next_attempt_at if next_due is None else min(next_due, next_attempt_at)
-                continue
-            assert message_id is not None
-            due[key].append(message_id)
-            if whole:
-                rows[message_id] = item
+            due: dict[ChatKey, list[int]] = defaultdict(list)
+            held: set[ChatKey] = set(exclude)
+            next_due: datetime | None = None
+            for message_id, platform, chat_id, next_attempt_at in found:
+                key = (platform, chat_id)
+                if key in held:
+                    continue
+                if next_attempt_at > now:
+                    held.add(key)
+                    next_due = (
+                        next_attempt_at if next_due is None else min(next_due, next_attempt_at)
+                    )
+                    continue
+                assert message_id is not None
+                due[key].append(message_id)
+            rows = await self._due_rows(session, [i for ids in due.values() for i in ids])
         return _Queue(dict(due), next_due, rows)
+
+    async def _due_rows(self, session: AsyncSession, ids: list[int]) -> dict[int, OutboxMessage]:
+        """SQLite: the due rows in the same read session, instead of one read per message
+        inside its send slot; only those due, since rows of chats being sent are pending too.
+        Only this task changes a pending row, and each chat has one worker, so a row read here
+        is still what `_claim` would read. PostgreSQL claims each row under its lock."""
+        if self._locks_rows or not ids:
+            return {}
+        found = (
+            await session.exec(
+                select(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(ids))
+                .where(OutboxMessage.status == "pending")
+            )
+        ).all()
+        session.expunge_all()
+        return {row.id: row for row in found if row.id is not None}
 
     async def _run_chat(
         self, key: ChatKey, ids: list[int], rows: Mapping[int, OutboxMessage] | None = None
