@@ -130,7 +130,8 @@ class OutboxSender:
         """Keep sending; `wake` cuts the wait short when something was just written.
 
         Each chat with something due gets a worker that sends its messages in order; a chat
-        already being worked is left to its worker, whose end wakes the loop again.
+        already being worked is left to its worker, whose end wakes the loop again. Reads are
+        at least `read_gap_seconds` apart, so a burst of wake-ups costs one read.
         """
         active: dict[ChatKey, asyncio.Task[int]] = {}
 
@@ -140,8 +141,14 @@ class OutboxSender:
                 log.error("outbox chat worker failed", exc_info=task.exception())
             wake.set()
 
+        loop = asyncio.get_running_loop()
+        last_read = -self._config.read_gap_seconds
         try:
             while True:
+                gap = last_read + self._config.read_gap_seconds - loop.time()
+                if gap > 0:
+                    await asyncio.sleep(gap)
+                last_read = loop.time()
                 wake.clear()
                 wait = self._config.poll_seconds
                 try:
