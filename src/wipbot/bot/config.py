@@ -6,20 +6,19 @@ from datetime import timedelta
 from functools import cached_property
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from wipbot.scheduler.config import RateLimit, SchedulerConfig, SenderConfig
-from wipbot.store.db import DEFAULT_DATABASE_URL
+
+from .database_config import DatabaseSettings
 
 
 class ConfigError(RuntimeError):
     """A setting that makes a channel unsafe or unusable; `wipbot run` says which and stops."""
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+class Settings(DatabaseSettings):
+    """Every setting `wipbot run` reads: the database's (inherited), the channels, the clock."""
 
-    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
     host: str = Field(default="127.0.0.1", alias="WIPBOT_HOST")
     port: int = Field(default=8000, alias="WIPBOT_PORT")
     public_url: str | None = Field(default=None, alias="WIPBOT_PUBLIC_URL")
