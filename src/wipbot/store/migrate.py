@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .db import make_engine
+from .db import READ_ONLY, make_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -75,6 +75,7 @@ async def _is_current(engine: AsyncEngine) -> bool:
         return False
     try:
         async with engine.connect() as connection:
+            await connection.execution_options(**{READ_ONLY: True})
             rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
             return {str(row[0]) for row in rows} == heads
     except DBAPIError:
