@@ -83,8 +83,11 @@ memory stays flat (and within SQLite's limit on bound parameters)."""
 
 _milestone = lru_cache(maxsize=256)(parse_milestone)
 _issues = lru_cache(maxsize=1024)(parse_issues)
-"""A long history repeats a few spellings of milestones and issues: each is parsed once
-(a cell that does not parse raises again, so its reason is still reported)."""
+_reported_at = lru_cache(maxsize=4096)(parse_datetime)
+_order_key = lru_cache(maxsize=4096)(key)
+"""A long history repeats a few spellings of milestones and issues, the same order numbers and
+the same report times (a weekly round is one date for a whole factory): each is parsed once (a
+cell that does not parse raises again, so its reason is still reported)."""
 
 CheckInKey = tuple[int, datetime, str]
 """Production order, reported_at (UTC), milestone ("" for not started yet)."""
@@ -132,6 +135,11 @@ def to_utc(value: datetime | date, timezone: str) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(timezone))
     return value.astimezone(UTC)
+
+
+_to_utc = lru_cache(maxsize=4096)(to_utc)
+"""Rows of one round share their time: converted once, and as one object, which the bulk
+writer then converts for the database once too (bulk.py)."""
 
 
 async def import_checkins(
@@ -211,10 +219,10 @@ def _parse(
     """`orders` is None when the brand is unknown: then no production order can be checked.
     `columns` are the file's: a column it lacks is not looked up row after row."""
     number = row.text("production_order", max_length=48)
-    found = orders.get(key(number)) if number and orders is not None else None
+    found = orders.get(_order_key(number)) if number and orders is not None else None
     if number and orders is not None and found is None:
         row.error("production_order", _unknown(number, orders))
-    when = row.value("reported_at", parse_datetime)
+    when = row.value("reported_at", _reported_at)
     milestone = row.value("milestone", _milestone, required=False)
     quantities = tuple(
         row.value(column, parse_count, required=False) if column in columns else None
@@ -230,7 +238,7 @@ def _parse(
     note = row.text("note", required=False, max_length=2000) or ""
     if not row.ok or found is None or when is None:
         return None
-    reported_at = to_utc(when, found.timezone)
+    reported_at = _to_utc(when, found.timezone)
     if (
         shipped_on is not None
         and shipped_on > reported_at.astimezone(ZoneInfo(found.timezone)).date()

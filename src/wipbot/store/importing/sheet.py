@@ -153,7 +153,8 @@ def _unstorable(
 ) -> list[RowError]:
     """Cells no database keeps as given: a NUL character (PostgreSQL refuses it), or a size
     that is surely a mistake (a whole document pasted into one cell)."""
-    if "\x00" not in "".join(values) and max(map(len, values), default=0) * 4 <= MAX_CELL_BYTES:
+    joined = "".join(values)
+    if "\x00" not in joined and len(joined) * 4 <= MAX_CELL_BYTES:  # no cell can be too large
         return []
     errors = []
     for number, value in enumerate(values, start=1):
