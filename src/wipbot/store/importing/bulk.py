@@ -7,19 +7,33 @@ encodes the Python values itself), elsewhere the statement is compiled once, eac
 needs converting is converted as a whole column, and the driver gets one executemany.
 
 `take_ids` hands out primary keys before the rows are written, so rows that refer to them (a
-check-in's issues) need no second look at what was just inserted.
+check-in's issues) need no second look at what was just inserted, and `one_of` asks for the
+rows already kept with a statement whose text does not change from batch to batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import ColumnElement, Table, any_, bindparam, func, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 Rows = Sequence[tuple[Any, ...]]
+
+
+def one_of(
+    column: ColumnElement[Any], values: Collection[Any], dialect: str
+) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)`. An IN list renders one bound
+    parameter per value, so each batch is a new statement for SQLAlchemy to render and for
+    PostgreSQL to parse and plan; the array is one parameter, and the statement is prepared once.
+    """
+    if dialect != "postgresql":
+        return column.in_(values)
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
 
 async def insert_rows(

@@ -53,7 +53,7 @@ from wipbot.store.models import (
 )
 
 from ..risk_judgement_reset import forget
-from .bulk import insert_rows, take_ids
+from .bulk import insert_rows, one_of, take_ids
 from .cells import Row, parse_count, parse_date, parse_datetime, parse_issues
 from .errors import ImportFailed, RowError
 from .scope import import_done, open_stream
@@ -352,10 +352,14 @@ class _BatchWriter:
             CheckIn.milestone,
             *(getattr(CheckIn, name) for name in UPDATED_FIELDS),
         ]
+        table = CheckIn.__table__  # type: ignore[attr-defined]
+        dialect = (await self.session.connection()).dialect.name
         found = await self.session.exec(
             select(*columns)
-            .where(col(CheckIn.production_order_id).in_({i.production_order_id for i in batch}))
-            .where(col(CheckIn.reported_at).in_({i.reported_at for i in batch}))
+            .where(
+                one_of(table.c.production_order_id, {i.production_order_id for i in batch}, dialect)
+            )
+            .where(one_of(table.c.reported_at, {i.reported_at for i in batch}, dialect))
         )
         names = ("id", "production_order_id", "reported_at", "milestone", *UPDATED_FIELDS)
         rows = [dict(zip(names, row, strict=True)) for row in found.all()]
@@ -367,9 +371,11 @@ class _BatchWriter:
     async def _existing_issues(self, checkin_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
         if not checkin_ids:
             return {}
+        table = CheckInIssue.__table__  # type: ignore[attr-defined]
+        dialect = (await self.session.connection()).dialect.name
         found = await self.session.exec(
             select(CheckInIssue.checkin_id, CheckInIssue.flag, CheckInIssue.delay_days).where(
-                col(CheckInIssue.checkin_id).in_(checkin_ids)
+                one_of(table.c.checkin_id, checkin_ids, dialect)
             )
         )
         by_checkin: dict[int, list[tuple[str, int]]] = {}
