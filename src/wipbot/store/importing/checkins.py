@@ -21,12 +21,14 @@ The same production order, reported_at and milestone is the same check-in: re-im
 updates it and never duplicates it.
 
 The file is streamed: rows are checked and written a batch at a time inside the caller's one
-transaction, so memory does not grow with the file. Any bad row makes the import raise
-ImportFailed at the end, after every row was checked, and the caller rolls the whole file back.
+transaction, so memory does not grow with the file, and a batch is written while the next is
+read (write_behind.py). Any bad row makes the import raise ImportFailed at the end, after every
+row was checked, and the caller rolls the whole file back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +61,7 @@ from .errors import ImportFailed, RowError
 from .scope import import_done, open_stream
 from .sheet import SheetRow
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
+from .write_behind import YIELD_EVERY, WriteBehind
 
 QUANTITY_COLUMNS = ("qty_cut", "qty_sewn", "qty_finished", "qty_packed", "qty_shipped")
 REQUIRED = ("production_order", "reported_at", "milestone")
@@ -158,25 +161,33 @@ async def import_checkins(
     writer = _BatchWriter(
         session, opened.file, await _last_checkin_id(session), counts["check-ins"], errors
     )
+    writes = WriteBehind(writer.write)
     batch: dict[CheckInKey, CheckInRow] = {}
     columns = frozenset(opened.columns)
     rows = 0
-    for source in _every_row(opened.rows, errors):
-        rows += 1
-        row = Row(opened.file, source, errors)
-        opened.check_brand(row)
-        item = _parse(row, orders, columns)
-        if item is not None:
-            earlier = batch.get(item.key)
-            if earlier is not None:
-                row.error("reported_at", _duplicate(f"on line {earlier.line}"))
-            else:
-                batch[item.key] = item
-        if len(batch) >= BATCH_ROWS:
-            await writer.write(list(batch.values()))
-            batch.clear()
-            progress("writing", rows, opened.total)
-    await writer.write(list(batch.values()))
+    try:
+        for source in _every_row(opened.rows, errors):
+            rows += 1
+            if rows % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+            row = Row(opened.file, source, errors)
+            opened.check_brand(row)
+            item = _parse(row, orders, columns)
+            if item is not None:
+                earlier = batch.get(item.key)
+                if earlier is not None:
+                    row.error("reported_at", _duplicate(f"on line {earlier.line}"))
+                else:
+                    batch[item.key] = item
+            if len(batch) >= BATCH_ROWS:
+                await writes.submit(list(batch.values()))
+                batch.clear()
+                progress("writing", rows, opened.total)
+        await writes.submit(list(batch.values()))
+        await writes.drain()
+    except BaseException:
+        await writes.abandon()
+        raise
     progress("writing", rows, opened.total)
     if errors or target is None:
         raise ImportFailed(errors)
