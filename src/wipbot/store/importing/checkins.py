@@ -236,8 +236,10 @@ def _parse(
     when = row.value("reported_at", _reported_at)
     milestone = row.value("milestone", _milestone, required=False)
     quantities = tuple(
-        row.value(column, parse_count, required=False) if column in columns else None
-        for column in QUANTITY_COLUMNS
+        [
+            row.value(column, parse_count, required=False) if column in columns else None
+            for column in QUANTITY_COLUMNS
+        ]
     )
     issues = row.value("issues", _issues, required=False) or ()
     revised = row.value("revised_exf", parse_date, required=False)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ImportFailed, RowError
 
@@ -29,8 +29,10 @@ CSV_FIELD_LIMIT = 64 * 1024 * 1024
 raised so the size check below can name the cell instead."""
 
 
-@dataclass(frozen=True)
-class SheetRow:
+class SheetRow(NamedTuple):
+    """One line of the file: a tuple, the cheapest immutable record, since a large import makes
+    one for each of its rows."""
+
     line: int
     cells: dict[str, str]
     extra: tuple[tuple[int, str], ...] = ()
