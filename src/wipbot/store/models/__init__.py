@@ -1,10 +1,10 @@
 """Every table, importable from one place; each module is loaded when one of its tables is first
 asked for.
 
-Defining a table class is the costliest part of starting a command (SQLModel builds a pydantic
-model and a SQLAlchemy mapper for each), so `wipbot po status`, which reads six modules' tables,
-does not define the other six. A table's module imports the modules of the tables its foreign
-keys name, so whatever is loaded can be flushed and joined. `load_all` completes the metadata for
+Defining a table class costs a few milliseconds (SQLModel builds a pydantic model and a
+SQLAlchemy mapper for each), so `wipbot po status`, which reads the tables of five modules, does
+not define the other seven. A table's module imports the modules of the tables its foreign keys
+name, so whatever is loaded can be flushed and joined. `load_all` completes the metadata for
 migrations and schema comparisons.
 """
 
