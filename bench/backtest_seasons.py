@@ -18,6 +18,7 @@ from typing import Any
 
 from wipbot.cli.backtest import backtest
 from wipbot.seasons import SeasonAssumptions, generate_season, write_season
+from wipbot.seasons.assumptions import DEFAULT_FACTORIES
 from wipbot.store.db import make_engine, make_session_factory, transaction
 from wipbot.store.importing import IMPORTERS
 from wipbot.store.migrate import upgrade
@@ -30,6 +31,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "trouble x1.5": {"trouble_scale": 1.5},
     "trouble x0.6": {"trouble_scale": 0.6},
     "worry x3": {"worry_scale": 3.0},
+    # Structural changes to the world, not scales of one habit: every factory sends its own
+    # T&A (no derived plans), none does, or no factory closes (no Chinese New Year, no Eid).
+    "all own T&A": {"factories": tuple(replace(f, shares_tna=True) for f in DEFAULT_FACTORIES)},
+    "no own T&A": {"factories": tuple(replace(f, shares_tna=False) for f in DEFAULT_FACTORIES)},
+    "no closures": {"factories": tuple(replace(f, closures=()) for f in DEFAULT_FACTORIES)},
 }
 
 

@@ -113,8 +113,11 @@ def test_a_brand_learns_from_last_season_and_is_scored_on_this_one(
     assert model["last_trained_on_orders"] >= 50
     weights = model["weights"]
     assert set(weights) >= {"intercept", "days_projected_late", "factory_late_share"}
-    # The drivers push the way the world does: days projected late make lateness likelier.
-    assert weights["days_projected_late"] > 0
+    # The drivers push the way the world does: days already lost make lateness likelier, slack
+    # less likely. (How many days a projection runs late is not one of them on a season this
+    # small: a closure projects three weeks for orders that either got out before it or not.)
+    assert weights["late_on_observed_days"] > 0
+    assert weights["days_projected_early"] < 0
     rules = {r["rule"]: r for r in report["rules"]}
     learned = rules["wipbot learned p≥0.5"]
     assert learned["recall"] is not None and learned["precision"] is not None
@@ -127,7 +130,8 @@ def test_a_brand_learns_from_last_season_and_is_scored_on_this_one(
     printed = Console(file=io.StringIO(), width=200)
     print_report(report, printed)
     text = printed.file.getvalue()
-    assert "Learned rule" in text and "days_projected_late" in text
+    largest = max((k for k in weights if k != "intercept"), key=lambda k: abs(weights[k]))
+    assert "Learned rule" in text and largest in text
 
     code, out, err = wipbot("backtest", "--from", "2026-08-03", "--train-from", "2026-09-01")
     assert code == 1 and "--train-from" in err

@@ -241,6 +241,22 @@ CASES = [
         "the-committed-date-already-allows-for-closures-before-it",
     ),
     case(
+        risk_input(ON_PLAN, closed=frozenset(d(6, 27) + timedelta(days=i) for i in range(14))),
+        d(5, 27),
+        d(7, 11),
+        LATE,
+        ("factory closed on ex-factory 2025-06-30, reopens 2025-07-11",),
+        "a-plan-that-ships-inside-a-closure-waits-for-the-factory-to-reopen",
+    ),
+    case(
+        risk_input(ON_PLAN, closed=frozenset({d(6, 30)})),
+        d(5, 27),
+        d(7, 1),
+        ON_TRACK,
+        ("factory closed on ex-factory 2025-06-30, reopens 2025-07-01",),
+        "a-one-day-holiday-on-ex-factory-costs-a-day-of-the-slack",
+    ),
+    case(
         risk_input([*ON_PLAN, rep(d(7, 3), M.INSPECTION)], ON_TIME),
         d(7, 4),
         d(7, 4),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -62,6 +63,21 @@ def test_a_warm_start_reaches_the_same_model() -> None:
     assert cold is not None and warm is not None
     assert warm.weights == pytest.approx(cold.weights, abs=1e-5)
     assert warm.bias == pytest.approx(cold.bias, abs=1e-5)
+
+
+def test_a_start_far_from_the_optimum_still_reaches_it() -> None:
+    """Last week's model in this week's standardisation can lie far from this week's optimum
+    (a driver that suddenly separates late from on-time orders); a full Newton step from there
+    overshoots, so the fit must only ever take steps that lower the penalised loss."""
+    rows, labels = synthetic(600, 3)
+    orders = [f"o{i}" for i in range(len(rows))]
+    cold = train(rows, labels, orders)
+    assert cold is not None
+    far = replace(cold, weights=tuple(8.0 for _ in cold.weights), bias=-8.0)
+    warm = train(rows, labels, orders, start=far)
+    assert warm is not None
+    assert warm.weights == pytest.approx(cold.weights, abs=1e-4)
+    assert warm.bias == pytest.approx(cold.bias, abs=1e-4)
 
 
 def test_calibrated_where_the_answer_is_known() -> None:

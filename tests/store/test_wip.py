@@ -159,6 +159,41 @@ async def test_closures_before_the_planned_ex_factory_are_planned_for(
     assert not any("holiday" in d for d in status.risk.drivers)
 
 
+async def test_a_plan_that_ships_inside_an_imported_closure_waits_for_the_factory_to_reopen(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """The factory's closures come from its import; an order planned to leave on the second day
+    of Chinese New Year is late from the day it is known, one planned after it is on track."""
+    brand = "Northwind Apparel"
+    factory = [brand, "NGB1", "Ningbo", "CN", "Asia/Shanghai", "zh-Hans", "mon", "09:30"]
+    closure = "2027-01-30..2027-02-21 Chinese New Year"
+    await run_import(
+        session_factory,
+        "factories",
+        write_csv(tmp_path, "f.csv", FACTORY_HEADER, [[*factory, closure]]),
+    )
+    rows = [
+        [brand, "PO-1", "NGB1", "S1", "", "Navy", "1000", "5", "USD", "2027-02-03", ""],
+        [brand, "PO-2", "NGB1", "S1", "", "Navy", "1000", "5", "USD", "2027-02-25", ""],
+    ]
+    await run_import(session_factory, "pos", write_csv(tmp_path, "p.csv", PO_HEADER, rows))
+
+    async with session_factory() as session:
+        brand_id = (await resolve_brand(session, brand)).id
+        assert brand_id is not None
+        inside = await po_status(session, brand_id, "PO-1", today=DEMO_DAY)
+        after = await po_status(session, brand_id, "PO-2", today=DEMO_DAY)
+    assert inside is not None and after is not None
+    # The brand's buffer (3 d) puts the plan's ex-factory on 31 Jan, inside the closure.
+    assert inside.risk.status is LATE
+    assert inside.risk.projected_exf == date(2027, 2, 22)
+    assert inside.orders[0].risk.drivers == (
+        "factory closed on ex-factory 2027-01-31, reopens 2027-02-22",
+    )
+    assert after.risk.status is ON_TRACK
+    assert after.risk.projected_exf == date(2027, 2, 22)
+
+
 @pytest.mark.parametrize(
     ("typed", "found"),
     [("PO-1042", "PO-1042"), (" po-1042 ", "PO-1042"), ("PO-1042-B", "PO-1042"), ("PO-9", None)],

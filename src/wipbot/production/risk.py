@@ -158,12 +158,18 @@ def assess(inp: RiskInput, today: date) -> RiskAssessment:
             drivers.append(f"factory history {moved.days:+d} d")
 
     # The committed date was agreed with a factory that knows its own calendar, so only a slip
-    # past the planned ex-factory runs into closures nobody planned for.
+    # past the planned ex-factory runs into closures nobody planned for. Goods leave on a
+    # working day, though: a projection that lands in a closure (a plan whose own ex-factory
+    # falls in Chinese New Year, say) waits for the factory to reopen.
     closures_from = max(today, plan[Milestone.SHIPPED])
-    observed, _ = _skip_closures(closures_from, observed, inp.non_working_days)
-    projected, closed = _skip_closures(closures_from, projected, inp.non_working_days)
+    observed, _, _ = _skip_closures(closures_from, observed, inp.non_working_days)
+    landed_on = projected
+    projected, closed, reopens = _skip_closures(closures_from, projected, inp.non_working_days)
     if closed:
         drivers.append(f"{closed} holiday{'s' if closed > 1 else ''} before ex-factory")
+    if reopens:
+        reopened = f"reopens {projected.isoformat()}"
+        drivers.append(f"factory closed on ex-factory {landed_on.isoformat()}, {reopened}")
     if state.revised_exf is not None and state.revised_exf > projected:
         projected = state.revised_exf
         drivers.insert(0, f"factory revised ex-factory to {projected.isoformat()}")
@@ -409,8 +415,14 @@ def _history_days(
     return math.trunc(shrunk * share)
 
 
-def _skip_closures(start: date, projected: date, closed: frozenset[date]) -> tuple[date, int]:
-    """Every closed day between the start and the projection costs one more calendar day."""
+def _skip_closures(start: date, projected: date, closed: frozenset[date]) -> tuple[date, int, int]:
+    """Every closed day between the start and the projection costs one more calendar day, and a
+    projection that then lands on a closed day moves to the day the factory reopens.
+
+    Returns the new projection, the closed days skipped on the way, and those waited out at
+    the end (a shipment cannot leave a closed factory)."""
+    if projected < start:
+        return projected, 0, 0
     day, working_days_left, skipped = start, (projected - start).days, 0
     while working_days_left > 0:
         day += timedelta(days=1)
@@ -418,7 +430,11 @@ def _skip_closures(start: date, projected: date, closed: frozenset[date]) -> tup
             skipped += 1
         else:
             working_days_left -= 1
-    return (day, skipped) if skipped else (projected, 0)
+    waited = 0
+    while day in closed:
+        day += timedelta(days=1)
+        waited += 1
+    return day, skipped, waited
 
 
 def _overdue_phrase(milestone: Milestone, days: int) -> str:

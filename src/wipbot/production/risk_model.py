@@ -28,6 +28,7 @@ MIN_ORDERS = 40
 MIN_CLASS = 10
 """Late and on-time orders each the history needs: fewer cannot calibrate either side."""
 NEWTON_STEPS = 25
+MAX_HALVINGS = 30
 FLAG_AT = 0.5
 """An order is flagged when it is more likely late than not: the decision a calibrated
 probability makes with no cost figures, and not a threshold fitted to any season."""
@@ -238,11 +239,22 @@ def fit(
             start.bias + shift,
             *(w * s / s0 for w, s, s0 in zip(start.weights, scales, start.scales, strict=True)),
         ]
+
+    def scores(b: Sequence[float]) -> list[float]:
+        z = [b[0]] * n
+        for weight, column in zip(b[1:], cols[1:], strict=True):
+            if weight:
+                z = list(map(add, z, [weight * v for v in column]))
+        return z
+
+    def loss(z: Sequence[float], b: Sequence[float]) -> float:
+        """The penalised negative log-likelihood that Newton's method minimises."""
+        fit_loss = sum(w * (_softplus(v) - y * v) for w, v, y in zip(w_row, z, ys, strict=True))
+        return fit_loss + l2 / 2 * sum(x * x for x in b[1:])
+
+    z = scores(beta)
+    current = loss(z, beta)
     for _ in range(NEWTON_STEPS):
-        z = [beta[0]] * n
-        for b, column in zip(beta[1:], cols[1:], strict=True):
-            if b:
-                z = list(map(add, z, [b * v for v in column]))
         p = [_sigmoid(max(-30.0, min(30.0, v))) for v in z]
         g = [w * (q - y) for w, q, y in zip(w_row, p, ys, strict=True)]
         h = [w * q * (1 - q) for w, q in zip(w_row, p, strict=True)]
@@ -256,7 +268,18 @@ def fit(
             grad[i] += l2 * beta[i]
             hess[i][i] += l2
         step = _solve(hess, grad)
-        beta = [b - d for b, d in zip(beta, step, strict=True)]
+        # Halve the step until it lowers the loss: from a start far from the optimum (last
+        # week's model, say) a full Newton step overshoots and can run away.
+        for _ in range(MAX_HALVINGS):
+            trial = [b - d for b, d in zip(beta, step, strict=True)]
+            z_trial = scores(trial)
+            trial_loss = loss(z_trial, trial)
+            if trial_loss <= current:
+                break
+            step = [d / 2 for d in step]
+        else:
+            break
+        beta, z, current = trial, z_trial, trial_loss
         if max(abs(d) for d in step) < 1e-6:
             break
     return LateModel(
@@ -280,6 +303,11 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
     for r in range(n - 1, -1, -1):
         x[r] = (m[r][n] - sum(m[r][c] * x[c] for c in range(r + 1, n))) / m[r][r]
     return x
+
+
+def _softplus(z: float) -> float:
+    """log(1 + e^z) without overflow."""
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
 def _sigmoid(z: float) -> float:
