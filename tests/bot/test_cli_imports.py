@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from wipbot.bot.config import Settings
+from wipbot.cli.database_settings import DatabaseSettings
 from wipbot.cli.main import COMMANDS, LazyCommands, app, load_command
 from wipbot.store.migrate import script_heads
 
@@ -165,3 +167,17 @@ def test_the_fast_schema_check_knows_the_head_alembic_knows() -> None:
 
     alembic_heads = set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
     assert script_heads() == alembic_heads
+
+
+def test_the_command_line_reads_the_database_url_as_the_server_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert DatabaseSettings().database_url == Settings().database_url
+    (tmp_path / ".env").write_text("DATABASE_URL=sqlite+aiosqlite:///from-dotenv.db\n")
+    read = (DatabaseSettings().database_url, Settings().database_url)
+    assert read == ("sqlite+aiosqlite:///from-dotenv.db",) * 2
+    monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///from-env.db")
+    read = (DatabaseSettings().database_url, Settings().database_url)
+    assert read == ("sqlite+aiosqlite:///from-env.db",) * 2

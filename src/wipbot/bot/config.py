@@ -6,19 +6,20 @@ from datetime import timedelta
 from functools import cached_property
 
 from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from wipbot.scheduler.config import RateLimit, SchedulerConfig, SenderConfig
-
-from .database_config import DatabaseSettings
+from wipbot.store.db import DEFAULT_DATABASE_URL
 
 
 class ConfigError(RuntimeError):
     """A setting that makes a channel unsafe or unusable; `wipbot run` says which and stops."""
 
 
-class Settings(DatabaseSettings):
-    """Every setting `wipbot run` reads: the database's (inherited), the channels, the clock."""
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
     host: str = Field(default="127.0.0.1", alias="WIPBOT_HOST")
     port: int = Field(default=8000, alias="WIPBOT_PORT")
     public_url: str | None = Field(default=None, alias="WIPBOT_PUBLIC_URL")

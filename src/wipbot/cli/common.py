@@ -12,9 +12,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from wipbot.bot.database_config import DatabaseSettings
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
 from wipbot.store.migrate import upgrade_on
+
+from .database_settings import DatabaseSettings, HasDatabaseUrl
 
 T = TypeVar("T")
 
@@ -29,7 +30,7 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 @asynccontextmanager
-async def database(settings: DatabaseSettings | None = None) -> AsyncIterator[SessionFactory]:
+async def database(settings: HasDatabaseUrl | None = None) -> AsyncIterator[SessionFactory]:
     """A migrated database: commands never run against an old schema."""
     settings = settings or DatabaseSettings()
     engine = make_engine(settings.database_url)
