@@ -108,3 +108,5 @@ async def test_the_leader_sends_what_is_written_without_waiting_for_a_poll(
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
     assert running.cancelled()
+    left = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    assert left == [], "the service stopped but left these running: " + repr(left)

@@ -172,6 +172,15 @@ class OutboxSender:
                 task.cancel()
             if active:
                 await asyncio.gather(*active.values(), return_exceptions=True)
+            await self._finish_recording()
+
+    async def _finish_recording(self) -> None:
+        """The results of sends that went out are written before the sender stops: a result
+        lost here would send the message again after a restart, and a recorder left running
+        would outlive the engine it writes through."""
+        recorder = self._recorder
+        if recorder is not None and not recorder.done():
+            await asyncio.gather(recorder, return_exceptions=True)
 
     async def _queue(self, exclude: set[ChatKey]) -> _Queue:
         """Per chat, the ids of its pending messages up to the first one not yet due; and when

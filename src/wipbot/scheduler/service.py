@@ -10,7 +10,9 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
+from typing import Any
 
+from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from wipbot.production.clock import Clock, system_clock
@@ -28,6 +30,15 @@ log = logging.getLogger(__name__)
 
 def _log(message: str) -> None:
     log.info(message)
+
+
+class AwaitableExecutor(AsyncIOExecutor):  # type: ignore[misc]
+    """APScheduler's asyncio executor, whose running jobs can be waited for. Its shutdown only
+    cancels them: a cancelled job still closing its database connection would outlive the
+    scheduler, and the engine, and wait for ever on a connection that is gone."""
+
+    def running(self) -> list[asyncio.Future[Any]]:
+        return [future for future in self._pending_futures if not future.done()]
 
 
 @dataclass
@@ -52,7 +63,8 @@ class SchedulerService:
             await self.leadership.release()
 
     async def _lead(self) -> None:
-        scheduler = AsyncIOScheduler(timezone=UTC)
+        executor = AwaitableExecutor()
+        scheduler = AsyncIOScheduler(timezone=UTC, executors={"default": executor})
         ctx = JobContext(
             self.session_factory,
             self.config,
@@ -76,12 +88,13 @@ class SchedulerService:
             if sending.done():
                 sending.result()
         finally:
+            jobs = executor.running()
             scheduler.shutdown(wait=False)
             for task in tasks:
                 task.cancel()
-            for task in tasks:
+            for ending in [*tasks, *jobs]:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+                    await ending
 
 
 async def _catch_up(ctx: JobContext) -> None:
