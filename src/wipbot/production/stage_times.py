@@ -74,13 +74,6 @@ class StageTimes:
             for m in typical
         }
 
-    def describe(self) -> str:
-        """The learned schedule in words, for a card or a backtest report."""
-        parts = [f"{m.value.replace('_', ' ')} {d} d" for m, d in self.days.items()]
-        if self.sewn_per_day:
-            parts.append(f"sewing {round(self.sewn_per_day)} pieces a day")
-        return f"from {self.orders} finished orders: " + ", ".join(parts)
-
 
 def reach_days(reports: Sequence[tuple[date, str | None]]) -> dict[Milestone, date]:
     """The estimated day each milestone was reached (see the module), for those reported."""
