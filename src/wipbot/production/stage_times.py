@@ -77,12 +77,13 @@ class StageTimes:
 
 def reach_days(reports: Sequence[tuple[date, str | None]]) -> dict[Milestone, date]:
     """The estimated day each milestone was reached (see the module), for those reported."""
+    placed = [(day, _POSITION[name]) for day, name in reports]
     reached: dict[Milestone, date] = {}
     for milestone in MILESTONES:
-        first = next((day for day, name in reports if _position(name) >= milestone.index), None)
+        first = next((day for day, at in placed if at >= milestone.index), None)
         if first is None:
-            continue
-        before = [day for day, name in reports if _position(name) < milestone.index and day < first]
+            break
+        before = [day for day, at in placed if at < milestone.index and day < first]
         after = max(before) if before else first - timedelta(days=CHECKIN_INTERVAL_DAYS)
         reached[milestone] = after + timedelta(days=((first - after).days + 1) // 2)
     return reached
@@ -118,10 +119,5 @@ def learn_stage_times(orders: Sequence[FinishedOrder]) -> StageTimes | None:
     )
 
 
-def _position(name: str | None) -> int:
-    """A reported milestone's place in the schema; -1 for "not started yet"."""
-    return -1 if name is None else Milestone(name).index
-
-
-def _lower_quartile(values: Sequence[int]) -> float:
-    return statistics.quantiles(values, n=4, method="inclusive")[0]
+_POSITION: dict[str | None, int] = {None: -1, **{m.value: m.index for m in MILESTONES}}
+"""A reported milestone's place in the schema; -1 for "not started yet"."""
