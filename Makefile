@@ -10,6 +10,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
+	# An editable install is not byte-compiled: without this, where PYTHONDONTWRITEBYTECODE is
+	# set, every `wipbot` command compiles its own modules again (60 ms of `wipbot po status`).
+	$(BIN)/python -m compileall -q src
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -5,7 +5,8 @@ outbox sender and scheduler), the test suite's fake Bot API, and this load gener
 contacts each take one check-in step by step (/checkin, then the buttons: stage, quantity, no
 issues, keep the date, confirm), each tap a signed webhook sent once the bot's previous answer
 reached the fake Bot API, 64 webhooks in flight at any time. An update counts when its webhook
-was answered 200 and the answer it caused was received by the fake.
+was answered 200 and the answer it caused was received by the fake; a button press must also be
+answered (answerCallbackQuery) in the body of the webhook's answer, which Telegram then runs.
 
 Anchor, started by this benchmark in the same run: a bare python-telegram-bot echo bot
 (`Application` with `updater(None)`, one echo `MessageHandler`) on the same Starlette/uvicorn
@@ -146,6 +147,16 @@ async def post(
     raise AssertionError("unreachable")
 
 
+def answers_click(response: httpx.Response, update: dict[str, Any]) -> bool:
+    """Telegram runs the one method a webhook's answer may carry: here it must stop the
+    button's spinner (answerCallbackQuery for this query), which then costs the bot no request."""
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return False
+    call = response.json()
+    query_id = update["callback_query"]["id"]
+    return bool(call == {"method": "answerCallbackQuery", "callback_query_id": query_id})
+
+
 async def drive(
     app_url: str, fake_url: str, chat_ids: list[int], steps: tuple[str, ...], *, echo: bool
 ) -> Tally:
@@ -176,6 +187,9 @@ async def drive(
                     tally.latencies.append(time.perf_counter() - started)
                 if response.status_code != 200:
                     tally.failures.append(f"{step}: HTTP {response.status_code}")
+                    return
+                if "callback_query" in update and not answers_click(response, update):
+                    tally.failures.append(f"{step}: click not answered in the webhook's answer")
                     return
                 params: dict[str, Any] = {"chat": chat_id, "after": seen}
                 if not echo and index + 1 < len(steps):

@@ -133,6 +133,8 @@ class Bot:
         response = await self.http.post(
             f"{self.url}/telegram/webhook", json=update, headers=headers
         )
+        content_type = response.headers.get("content-type", "")
+        await self.fake.webhook_answered(response.status_code, content_type, response.content)
         return response.status_code
 
     async def flush(self) -> int:

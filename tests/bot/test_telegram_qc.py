@@ -53,7 +53,7 @@ async def test_an_inspector_reports_a_fail_with_a_photo_then_the_passing_re_insp
     await bot.click(WEI, f"qc:o:{order}")
     await bot.click(WEI, "qc:k:final")
     plan = await bot.click(WEI, "qc:l:1200")
-    assert plan[0].text.startswith("抽样数：80 件。")
+    assert plan[0].text.startswith("✓ 1,200\n抽样数：80 件。")
     assert len(values(plan[-1])) == 10 and values(plan[-1])[-1] == "qc:d:done"
     await bot.click(WEI, "qc:d:broken_stitch")
     await bot.click(WEI, "qc:s:major")
@@ -63,14 +63,14 @@ async def test_an_inspector_reports_a_fail_with_a_photo_then_the_passing_re_insp
     check = await bot.click(WEI, "qc:d:done", defects)
     assert "断线" in check[-1].text and "×7" in check[-1].text
     failed = await bot.click(WEI, "qc:c:save")
-    assert failed[0].text.startswith("不合格：PO-1001-A")
+    assert failed[0].text.startswith("✓ 确认\n不合格：PO-1001-A")
     assert values(failed[-1]) == [f"qc:r:{order}:final"]
 
     await bot.click(WEI, f"qc:r:{order}:final")
     await bot.click(WEI, "qc:l:1200")
     await bot.click(WEI, "qc:d:done")
     passed = await bot.click(WEI, "qc:c:save")
-    assert passed[0].text.startswith("合格：PO-1001-A")
+    assert passed[0].text.startswith("✓ 确认\n合格：PO-1001-A")
 
     async with sqlite_session_factory() as session:
         stored = (await session.exec(select(QcInspection).order_by(QcInspection.id))).all()

@@ -23,8 +23,8 @@ from tests.fakes.telegram_api import payload
 from wipbot.bot.telegram.channel import file_url
 from wipbot.bot.telegram.commands import bot_commands
 from wipbot.bot.telegram.dispatch import outbox_payloads
-from wipbot.bot.telegram.keyboards import INERT_VALUE, chosen_only, inline_keyboard, layout_rows
-from wipbot.bot.telegram.translate import inbound_from_click, inbound_from_message
+from wipbot.bot.telegram.keyboards import clicked_label, inline_keyboard, layout_rows
+from wipbot.bot.telegram.translate import Click, inbound_from_click, inbound_from_message
 from wipbot.bot.telegram.transport import delivery_error, fit_text
 from wipbot.bot.telegram.webhook import secret_matches
 from wipbot.handlers.messages import Button, Reply
@@ -64,17 +64,17 @@ def test_no_buttons_means_no_keyboard() -> None:
     assert inline_keyboard(()) is None
 
 
-def test_a_clicked_keyboard_keeps_only_the_choice_marked_and_inert() -> None:
+def test_a_click_knows_the_label_of_its_button_without_the_mark() -> None:
     markup = InlineKeyboardMarkup(
         [
             [InlineKeyboardButton("Cutting", callback_data="m:cutting")],
             [InlineKeyboardButton("✓ Sewing", callback_data="m:sewing")],
         ]
     )
-    assert chosen_only(markup, "m:cutting") == (Button("Cutting", INERT_VALUE, selected=True),)
-    assert chosen_only(markup, "m:sewing") == (Button("Sewing", INERT_VALUE, selected=True),)
-    assert chosen_only(markup, "m:shipped") == ()
-    assert chosen_only(None, "m:cutting") == ()
+    assert clicked_label(markup, "m:cutting") == "Cutting"
+    assert clicked_label(markup, "m:sewing") == "Sewing"
+    assert clicked_label(markup, "m:shipped") is None
+    assert clicked_label(None, "m:cutting") is None
 
 
 @pytest.mark.parametrize(
@@ -181,7 +181,7 @@ def test_a_recorded_click_becomes_a_choice_on_its_message() -> None:
         "m:sewing",
     )
     assert click.message_id == 20
-    assert click.chosen == (Button("Sewing", INERT_VALUE, selected=True),)
+    assert click.label == "Sewing"
 
 
 def test_a_click_in_a_group_is_not_a_factory_conversation() -> None:
@@ -192,8 +192,20 @@ def test_a_click_in_a_group_is_not_a_factory_conversation() -> None:
 
 def test_only_replies_that_replace_the_previous_message_point_at_the_clicked_one() -> None:
     replies = [Reply("Saved."), Reply("Any issues?", (Button("Done", "i:done"),), True)]
-    assert [p.get("message_id") for p in outbox_payloads(replies, 20)] == [None, 20]
+    click = Click(20, "Sewing")
+    assert [p.get("message_id") for p in outbox_payloads(replies, click)] == [None, 20]
     assert [p.get("message_id") for p in outbox_payloads(replies, None)] == [None, None]
+
+
+def test_the_choice_a_click_took_heads_the_next_message_only() -> None:
+    replies = [Reply("How many are sewn?"), Reply("Second")]
+    click = Click(20, "Sewing")
+    taken = outbox_payloads(replies, click, moved_on=True)
+    assert [p["text"] for p in taken] == ["✓ Sewing\nHow many are sewn?", "Second"]
+    stale = outbox_payloads(replies, click, moved_on=False)
+    assert [p["text"] for p in stale] == ["How many are sewn?", "Second"]
+    unlabelled = outbox_payloads(replies, Click(20, None), moved_on=True)
+    assert unlabelled[0]["text"] == "How many are sewn?"
 
 
 @pytest.mark.parametrize(("language", "words"), [(None, "QC inspection"), ("zh-Hans", "质检")])

@@ -34,6 +34,8 @@ class Call:
     method: str
     params: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    in_webhook_answer: bool = False
+    """Made by the body of the bot's answer to a webhook (Telegram), not by a request."""
 
 
 @dataclass(frozen=True)

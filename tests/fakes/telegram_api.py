@@ -278,6 +278,24 @@ class FakeTelegramApi(FakeApi):
         self._updates.append(copy.deepcopy(update))
         self._new_update.set()
 
+    async def webhook_answered(self, status: int, content_type: str, body: bytes) -> None:
+        """What Telegram does with the bot's answer to a webhook: a 200 whose JSON body names a
+        method makes that one call (its result goes nowhere). Anything else in a 200 body is a
+        mistake of the bot's, so it fails the test instead of passing silently."""
+        if status != 200 or not body:
+            return
+        if not content_type.startswith("application/json"):
+            raise AssertionError(f"webhook answer with a body that is not JSON: {body[:80]!r}")
+        params = json.loads(body)
+        if not isinstance(params, dict) or not isinstance(params.get("method"), str):
+            raise AssertionError(f"webhook answer without a method: {body[:80]!r}")
+        method = params.pop("method")
+        answer = getattr(self, f"_api_{method}", None)
+        if answer is None:
+            raise AssertionError(f"webhook answer with an unknown method {method!r}")
+        await self.record(Call(method, params, in_webhook_answer=True))
+        await answer(params)
+
     # -- the Bot API ---------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -331,7 +349,9 @@ class FakeTelegramApi(FakeApi):
         self.commands[params.get("language_code")] = params["commands"]
         return True
 
-    async def _api_answerCallbackQuery(self, _: dict[str, Any]) -> Any:
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        if not params.get("callback_query_id"):
+            return _error(400, "Bad Request: query_id_invalid")
         return True
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> Any:

@@ -21,10 +21,12 @@ from wipbot.store.models import (
     PurchaseOrderLine,
     SeenInbound,
     Style,
+    load_all,
 )
 
 
 async def test_migrations_match_models(db_url: str) -> None:
+    load_all()
     engine = make_engine(db_url)
     try:
         async with engine.connect() as conn:

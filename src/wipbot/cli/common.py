@@ -12,9 +12,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from wipbot.bot.config import Settings
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
-from wipbot.store.migrate import upgrade
+from wipbot.store.migrate import upgrade_on
+
+from .database_settings import DatabaseSettings, HasDatabaseUrl
 
 T = TypeVar("T")
 
@@ -29,12 +30,12 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 @asynccontextmanager
-async def database(settings: Settings | None = None) -> AsyncIterator[SessionFactory]:
+async def database(settings: HasDatabaseUrl | None = None) -> AsyncIterator[SessionFactory]:
     """A migrated database: commands never run against an old schema."""
-    settings = settings or Settings()
-    await upgrade(settings.database_url)
+    settings = settings or DatabaseSettings()
     engine = make_engine(settings.database_url)
     try:
+        await upgrade_on(engine)
         yield make_session_factory(engine)
     finally:
         await engine.dispose()

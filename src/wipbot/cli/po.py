@@ -17,7 +17,7 @@ from rich.text import Text
 
 from wipbot.production.milestones import QUANTITY_FIELDS, Milestone
 from wipbot.production.risk import RiskStatus
-from wipbot.store.db import SessionFactory
+from wipbot.store.db import SessionFactory, reading
 from wipbot.store.importing.cells import parse_date
 from wipbot.store.wip import (
     BrandNotFound,
@@ -76,7 +76,7 @@ def status_command(
     day, known = _day(today, "--today") or date.today(), _day(as_of, "--as-of")
 
     async def work(factory: SessionFactory) -> PoStatus:
-        async with factory() as session:
+        async with reading(factory) as session:
             found = await resolve_brand(session, brand)
             assert found.id is not None
             status = await po_status(session, found.id, po_number, today=day, as_of=known)
@@ -108,7 +108,7 @@ def list_command(
     day, known = _day(today, "--today") or date.today(), _day(as_of, "--as-of")
 
     async def work(factory: SessionFactory) -> list[PoStatus]:
-        async with factory() as session:
+        async with reading(factory) as session:
             found = await resolve_brand(session, brand)
             assert found.id is not None
             if factory_name is not None and not await matching_factories(

@@ -29,7 +29,7 @@ from .chat_text import (
 from .chat_turn import Turn
 from .checkin_draft import EXF_KEEP, NOT_STARTED
 from .checkin_state import CheckinStep
-from .factory_orders import OrderView, order_view, own_order
+from .factory_orders import OrderView, own_order_view
 from .i18n import format_date, format_number
 from .messages import Button, Reply
 
@@ -46,9 +46,9 @@ async def current_view(turn: Turn) -> OrderView | None:
         order_id = checkin.queue[checkin.index]
         if order_id in turn.views:
             return turn.views[order_id]
-        order = await own_order(turn.session, turn.contact.factory_id, order_id)
-        if order is not None:
-            view = turn.views[order_id] = await order_view(turn.session, order, turn.now)
+        view = await own_order_view(turn.session, turn.contact.factory_id, order_id, turn.now)
+        if view is not None:
+            turn.views[order_id] = view
             return view
         checkin.next_order()
         turn.go(CheckinStep.MILESTONE)

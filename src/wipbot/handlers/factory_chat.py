@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -28,6 +28,11 @@ from .freetext_shortcut import free_text_example
 from .i18n import resolve_language, translator
 from .messages import Inbound, Reply, one_full_stop
 from .onboarding import INSPECTOR_ROLE, LinkOutcome, link_chat, looks_like_code
+
+INBOUND_MARK_EVERY = timedelta(minutes=1)
+"""How stale `Contact.last_inbound_at` may be: it times WhatsApp's 24-hour window, which is read
+with five minutes to spare, so a contact tapping through a check-in updates the row once, not on
+every tap."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,8 @@ async def handle_delivery(session: AsyncSession, inbound: Inbound, *, now: datet
     if found is None:
         return Handled(await onboard(session, inbound, now=now), first=True, moved_on=False)
     contact, factory = found
-    contact.last_inbound_at = now
+    if contact.last_inbound_at is None or now - contact.last_inbound_at >= INBOUND_MARK_EVERY:
+        contact.last_inbound_at = now
     turn = await begin_turn(
         session, contact, now=now, language_hint=inbound.language_hint, factory=factory
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -214,9 +215,57 @@ async def order_views(
             await session.exec(select(PurchaseOrder).where(col(PurchaseOrder.id).in_(po_ids)))
         ).all()
     }
-    reports = await _reports_by_order(session, order_ids)
-    styles = await _style_labels(session, orders)
     gates = await _gate_statuses(session, order_ids)
+    return await _views(session, orders, pos, gates, now)
+
+
+async def own_order_view(
+    session: AsyncSession, factory_id: int, production_order_id: int, now: datetime
+) -> OrderView | None:
+    """`own_order` and its view, as a check-in step needs them: the order, its PO, its gate and
+    its lines' styles in one statement (a row per line), then its check-ins."""
+    rows = (
+        await session.exec(
+            select(  # type: ignore[call-overload]
+                ProductionOrder,
+                PurchaseOrder,
+                Gate.status,
+                PurchaseOrderLine.po_id,
+                PurchaseOrderLine.production_order_id,
+                Style.code,
+                PurchaseOrderLine.colorway,
+            )
+            .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
+            .outerjoin(Gate, col(Gate.production_order_id) == ProductionOrder.id)
+            .outerjoin(PurchaseOrderLine, col(PurchaseOrderLine.po_id) == PurchaseOrder.id)
+            .outerjoin(Style, col(Style.id) == PurchaseOrderLine.style_id)
+            .where(ProductionOrder.id == production_order_id)
+            .order_by(col(PurchaseOrderLine.id))
+        )
+    ).all()
+    if not rows:
+        return None
+    order, po, gate = rows[0][:3]
+    if order.factory_id != factory_id or order.status != OPEN:
+        return None
+    gates = {production_order_id: GateStatus(gate)} if gate is not None else {}
+    lines = [row[3:] for row in rows if row[5] is not None]
+    styles = _labels([order], lines)
+    return (await _views(session, [order], {po.id: po}, gates, now, styles))[0]
+
+
+async def _views(
+    session: AsyncSession,
+    orders: Sequence[ProductionOrder],
+    pos: dict[int | None, PurchaseOrder],
+    gates: dict[int, GateStatus],
+    now: datetime,
+    styles: dict[int, str] | None = None,
+) -> list[OrderView]:
+    order_ids = [order.id for order in orders if order.id is not None]
+    reports = await _reports_by_order(session, order_ids)
+    if styles is None:
+        styles = await _style_labels(session, orders)
     views = []
     for order, order_id in zip(orders, order_ids, strict=True):
         po = pos[order.po_id]
@@ -256,6 +305,11 @@ async def _style_labels(session: AsyncSession, orders: Sequence[ProductionOrder]
             .order_by(col(PurchaseOrderLine.id))
         )
     ).all()
+    return _labels(orders, rows)
+
+
+def _labels(orders: Sequence[ProductionOrder], rows: Sequence[Sequence[Any]]) -> dict[int, str]:
+    """Rows of (po id, production order id, style code, colorway), in line order."""
     own: dict[int, list[tuple[str, str]]] = {}
     shared: dict[int, list[tuple[str, str]]] = {}
     for po_id, order_id, code, colorway in rows:

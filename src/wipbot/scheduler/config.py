@@ -39,6 +39,10 @@ class SenderConfig:
     concurrency: int = 8
     batch_size: int = 500
     poll_seconds: float = 5.0
+    read_gap_seconds: float = 0.025
+    """The least time between two reads of the queue: every commit that writes a message wakes
+    the sender, and in a burst one read for the commits of a few milliseconds costs a fraction
+    of a read for each, for a reply that leaves at most this much later."""
     backoff_base_seconds: float = 2.0
     backoff_cap_seconds: float = 900.0
     platform_limits: Mapping[str, RateLimit] = field(default_factory=_platform_limits)

@@ -28,16 +28,16 @@ import logging
 import random
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.clock import Clock, system_clock
-from wipbot.store.db import GroupCommit, SessionFactory, reading
+from wipbot.store.db import SessionFactory, reading, transaction
 from wipbot.store.models import OutboxMessage
 from wipbot.store.outbox import DeliveryError, Transport
 
@@ -54,6 +54,23 @@ ChatKey = tuple[str, str]
 class _Queue:
     due: dict[ChatKey, list[int]]
     next_due: datetime | None
+    rows: dict[int, OutboxMessage] = field(default_factory=dict)
+    """SQLite: the due rows themselves, read with the queue (see `_due_rows`)."""
+
+
+RESULT_FIELDS = ("status", "attempts", "last_error", "next_attempt_at", "sent_at")
+_outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
+RECORD_RESULT = (
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("row_id"))
+    .where(_outbox.c.status == "pending")
+    .values(
+        {name: bindparam(f"new_{name}") for name in RESULT_FIELDS}
+        | {"platform_message_id": bindparam("new_platform_message_id")}
+    )
+)
+"""One statement for the outcomes of many sends (executemany), guarded so that a row someone
+else finished is not touched again."""
 
 
 class Outcome(Enum):
@@ -96,8 +113,9 @@ class OutboxSender:
         self._slots = asyncio.Semaphore(self._config.concurrency)
         bind = session_factory.kw.get("bind")
         self._locks_rows = bind is not None and bind.dialect.name != "sqlite"
-        self._results = GroupCommit.for_factory(session_factory)
-        """SQLite: the outcomes of sends that finish together are written in one commit."""
+        self._unrecorded: list[tuple[dict[str, object], asyncio.Future[None]]] = []
+        """SQLite: outcomes waiting to be written, each with the send waiting for it."""
+        self._recorder: asyncio.Task[None] | None = None
         self._limiter = RateLimiter(
             clock, sleep, self._config.platform_limits, self._config.chat_limits
         )
@@ -105,14 +123,15 @@ class OutboxSender:
     async def run_once(self) -> int:
         """Deliver everything due now, every chat concurrently; returns how many were sent."""
         queue = await self._queue(exclude=set())
-        sent = await asyncio.gather(*(self._run_chat(k, ids) for k, ids in queue.due.items()))
-        return sum(sent)
+        chats = (self._run_chat(k, ids, queue.rows) for k, ids in queue.due.items())
+        return sum(await asyncio.gather(*chats))
 
     async def run_forever(self, wake: asyncio.Event) -> None:
         """Keep sending; `wake` cuts the wait short when something was just written.
 
         Each chat with something due gets a worker that sends its messages in order; a chat
-        already being worked is left to its worker, whose end wakes the loop again.
+        already being worked is left to its worker, whose end wakes the loop again. Reads are
+        at least `read_gap_seconds` apart, so a burst of wake-ups costs one read.
         """
         active: dict[ChatKey, asyncio.Task[int]] = {}
 
@@ -122,8 +141,14 @@ class OutboxSender:
                 log.error("outbox chat worker failed", exc_info=task.exception())
             wake.set()
 
+        loop = asyncio.get_running_loop()
+        last_read = -self._config.read_gap_seconds
         try:
             while True:
+                gap = last_read + self._config.read_gap_seconds - loop.time()
+                if gap > 0:
+                    await asyncio.sleep(gap)
+                last_read = loop.time()
                 wake.clear()
                 wait = self._config.poll_seconds
                 try:
@@ -131,9 +156,8 @@ class OutboxSender:
                 except Exception:
                     log.exception("outbox: could not read the queue; trying again")
                     queue = _Queue({}, None)
-                rows = await self._prefetch(queue)
                 for key, ids in queue.due.items():
-                    work = self._run_chat(key, ids, rows)
+                    work = self._run_chat(key, ids, queue.rows)
                     task = asyncio.create_task(work, name=f"outbox {key}")
                     active[key] = task
                     task.add_done_callback(functools.partial(finished, key))
@@ -154,7 +178,7 @@ class OutboxSender:
         the earliest of those held back falls due (chats in `exclude` are someone else's)."""
         now = self._clock()
         async with reading(self._session_factory) as session:
-            rows = (
+            found = (
                 await session.exec(
                     select(
                         OutboxMessage.id,
@@ -168,41 +192,39 @@ class OutboxSender:
                     .limit(self._config.batch_size)
                 )
             ).all()
-        due: dict[ChatKey, list[int]] = defaultdict(list)
-        held: set[ChatKey] = set(exclude)
-        next_due: datetime | None = None
-        for message_id, platform, chat_id, next_attempt_at in rows:
-            key = (platform, chat_id)
-            if key in held:
-                continue
-            if next_attempt_at > now:
-                held.add(key)
-                next_due = next_attempt_at if next_due is None else min(next_due, next_attempt_at)
-                continue
-            assert message_id is not None
-            due[key].append(message_id)
-        return _Queue(dict(due), next_due)
+            due: dict[ChatKey, list[int]] = defaultdict(list)
+            held: set[ChatKey] = set(exclude)
+            next_due: datetime | None = None
+            for message_id, platform, chat_id, next_attempt_at in found:
+                key = (platform, chat_id)
+                if key in held:
+                    continue
+                if next_attempt_at > now:
+                    held.add(key)
+                    next_due = (
+                        next_attempt_at if next_due is None else min(next_due, next_attempt_at)
+                    )
+                    continue
+                assert message_id is not None
+                due[key].append(message_id)
+            rows = await self._due_rows(session, [i for ids in due.values() for i in ids])
+        return _Queue(dict(due), next_due, rows)
 
-    async def _prefetch(self, queue: _Queue) -> dict[int, OutboxMessage]:
-        """SQLite: the due rows in one read, instead of one read per message inside its send
-        slot. Only this task changes a pending row, and each chat has one worker, so a row read
-        here is still what `_claim` would read. PostgreSQL claims each row under its lock."""
-        ids = [message_id for chat in queue.due.values() for message_id in chat]
+    async def _due_rows(self, session: AsyncSession, ids: list[int]) -> dict[int, OutboxMessage]:
+        """SQLite: the due rows in the same read session, instead of one read per message
+        inside its send slot; only those due, since rows of chats being sent are pending too.
+        Only this task changes a pending row, and each chat has one worker, so a row read here
+        is still what `_claim` would read. PostgreSQL claims each row under its lock."""
         if self._locks_rows or not ids:
             return {}
-        try:
-            async with reading(self._session_factory) as session:
-                found = (
-                    await session.exec(
-                        select(OutboxMessage)
-                        .where(col(OutboxMessage.id).in_(ids))
-                        .where(OutboxMessage.status == "pending")
-                    )
-                ).all()
-                session.expunge_all()
-        except Exception:
-            log.exception("outbox: could not read the due messages; each is read on its own")
-            return {}
+        found = (
+            await session.exec(
+                select(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(ids))
+                .where(OutboxMessage.status == "pending")
+            )
+        ).all()
+        session.expunge_all()
         return {row.id: row for row in found if row.id is not None}
 
     async def _run_chat(
@@ -222,10 +244,7 @@ class OutboxSender:
     async def _deliver(self, message_id: int, row: OutboxMessage | None = None) -> Outcome:
         """PostgreSQL: hold the row locked while the platform answers. SQLite: hold nothing,
         since one writer at a time is all it has; the row is read beside the writer and the
-        result written with those of the other sends that finished meanwhile, in one
-        transaction that waits its turn in the writer queue with the inbound ones (a session
-        opened outside it would poll SQLite's lock and starve behind them), guarded so a row
-        someone else finished is not touched again."""
+        result written with those of the other sends that finished meanwhile (`_record`)."""
         if self._locks_rows:
             async with self._session_factory() as session, session.begin():
                 claimed = await self._claim(session, message_id, lock=True)
@@ -243,23 +262,40 @@ class OutboxSender:
             claimed = found
         outcome = await self._attempt(claimed)
 
-        async def record(session: AsyncSession) -> None:
-            await session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == message_id)
-                .where(col(OutboxMessage.status) == "pending")
-                .values(
-                    status=claimed.status,
-                    attempts=claimed.attempts,
-                    last_error=claimed.last_error,
-                    next_attempt_at=claimed.next_attempt_at,
-                    sent_at=claimed.sent_at,
-                    platform_message_id=claimed.platform_message_id,
-                )
-            )
-
-        await self._results.run(record)
+        await self._record(claimed)
         return outcome
+
+    async def _record(self, row: OutboxMessage) -> None:
+        """The outcome of one send, written with those of every send that finished meanwhile:
+        one statement (executemany) in one transaction, which waits its turn in the writer
+        queue with the inbound ones (a session opened outside it would poll SQLite's lock and
+        starve behind them). Returns once it is committed; raises if that failed, and the row
+        stays pending."""
+        values: dict[str, object] = {f"new_{name}": getattr(row, name) for name in RESULT_FIELDS}
+        values["new_platform_message_id"] = row.platform_message_id
+        values["row_id"] = row.id
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._unrecorded.append((values, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._write_results())
+        await asyncio.shield(done)
+
+    async def _write_results(self) -> None:
+        while self._unrecorded:
+            batch = self._unrecorded[: self._config.batch_size]
+            del self._unrecorded[: len(batch)]
+            try:
+                async with transaction(self._session_factory, in_place=True) as session:
+                    connection = await session.connection()
+                    await connection.execute(RECORD_RESULT, [values for values, _ in batch])
+            except Exception as error:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
     async def _claim(
         self, session: AsyncSession, message_id: int, *, lock: bool

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .models import AuditLog
+from . import models
+
+if TYPE_CHECKING:
+    from .models import AuditLog
 
 
 def record(
@@ -18,7 +21,7 @@ def record(
     brand_id: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditLog:
-    entry = AuditLog(
+    entry = models.AuditLog(
         brand_id=brand_id, actor=actor, action=action, subject=subject, details=details or {}
     )
     session.add(entry)

@@ -20,6 +20,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .sqlite_in_place import IN_PLACE, connect_in_place, mark_in_place
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./wipbot.db"
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -51,16 +53,25 @@ READ_ONLY = "wipbot_read_only"
 def _sqlite_begin(connection: Any) -> None:
     """IMMEDIATE takes the write lock up front: a read that turns into a write cannot fail
     half-way with "database is locked". Connections marked read-only (`reading`) begin
-    deferred and read beside the writer, as WAL allows."""
-    if connection.get_execution_options().get(READ_ONLY):
+    deferred and read beside the writer, as WAL allows; those marked in place run the rest of
+    the transaction without aiosqlite's thread (`store.sqlite_in_place`)."""
+    options = connection.get_execution_options()
+    if options.get(READ_ONLY):
         connection.exec_driver_sql("BEGIN")
-    else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if options.get(IN_PLACE):
+        mark_in_place(connection.connection.driver_connection)
 
 
 def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         engine = create_async_engine(url, **kwargs)
+        args, options = engine.dialect.create_connect_args(engine.url)
+        if options.get("check_same_thread") is False and "async_creator" not in kwargs:
+            engine = create_async_engine(
+                url, async_creator=connect_in_place(list(args), options), **kwargs
+            )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -124,15 +135,27 @@ def writer_queue(factory: SessionFactory) -> WriterQueue | None:
 
 
 @asynccontextmanager
-async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """One unit of work: everything inside commits together or not at all."""
+async def transaction(
+    factory: SessionFactory, *, in_place: bool = False
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work: everything inside commits together or not at all.
+
+    `in_place` (SQLite): a short unit whose statements run without aiosqlite's thread once it
+    holds the write lock (`store.sqlite_in_place`); nothing long belongs in one."""
     queue = writer_queue(factory)
     if queue is None:
         async with factory() as session, session.begin():
             yield session
         return
-    async with queue.turn(), factory() as session, session.begin():
-        yield session
+    if not in_place:
+        async with queue.turn(), factory() as session, session.begin():
+            yield session
+        return
+    bind = factory.kw["bind"]
+    async with queue.turn(), bind.connect() as connection:
+        await connection.execution_options(**{IN_PLACE: True})
+        async with factory(bind=connection) as session, session.begin():
+            yield session
 
 
 @asynccontextmanager
@@ -208,7 +231,7 @@ class GroupCommit:
         if len(batch) > 1:
             try:
                 results = []
-                async with transaction(self._factory) as session:
+                async with transaction(self._factory, in_place=True) as session:
                     for work, _ in batch:
                         results.append(await work(session))
             except Exception:
@@ -221,7 +244,7 @@ class GroupCommit:
                 return
         for work, future in batch:
             try:
-                async with transaction(self._factory) as session:
+                async with transaction(self._factory, in_place=True) as session:
                     result = await work(session)
             except Exception as error:
                 if not future.done():

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .db import make_engine
+from .db import READ_ONLY, make_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -54,12 +54,19 @@ async def upgrade(url: str, revision: str = "head") -> None:
     """Run migrations on a connection of our own engine (Alembic's env stays synchronous)."""
     engine: AsyncEngine = make_engine(url)
     try:
-        if revision == "head" and await _is_current(engine):
-            return
-        async with engine.begin() as connection:
-            await connection.run_sync(_upgrade_on, url, revision)
+        await upgrade_on(engine, revision)
     finally:
         await engine.dispose()
+
+
+async def upgrade_on(engine: AsyncEngine, revision: str = "head") -> None:
+    """`upgrade` on the caller's engine: a command checks the schema on the connection it then
+    uses, instead of opening a second engine for the check."""
+    if revision == "head" and await _is_current(engine):
+        return
+    url = engine.url.render_as_string(hide_password=False)
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade_on, url, revision)
 
 
 async def _is_current(engine: AsyncEngine) -> bool:
@@ -68,6 +75,7 @@ async def _is_current(engine: AsyncEngine) -> bool:
         return False
     try:
         async with engine.connect() as connection:
+            await connection.execution_options(**{READ_ONLY: True})
             rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
             return {str(row[0]) for row in rows} == heads
     except DBAPIError:

@@ -15,7 +15,8 @@ ROW_WIDTH = 30
 MAX_CALLBACK_BYTES = 64
 SELECTED_MARK = "✓ "
 INERT_VALUE = "wipbot:noop"
-"""Callback data of a button that only shows a past choice; clicking it does nothing."""
+"""Callback data of a button that only shows a past choice (earlier versions reduced a clicked
+keyboard to one); clicking it does nothing."""
 
 
 def shown_label(button: Button) -> str:
@@ -54,14 +55,12 @@ def inline_keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
     )
 
 
-def chosen_only(markup: InlineKeyboardMarkup | None, value: str) -> tuple[Button, ...]:
-    """What a clicked keyboard turns into: the chosen button alone, marked and inert, so an old
-    keyboard shows the answer given and cannot be clicked again by mistake."""
+def clicked_label(markup: InlineKeyboardMarkup | None, value: str) -> str | None:
+    """The label of the button that carries `value`, without a mark it had (None if absent)."""
     for button in _buttons(markup):
         if button.callback_data == value:
-            label = button.text.removeprefix(SELECTED_MARK)
-            return (Button(label, INERT_VALUE, selected=True),)
-    return ()
+            return button.text.removeprefix(SELECTED_MARK)
+    return None
 
 
 def _buttons(markup: InlineKeyboardMarkup | None) -> Iterable[InlineKeyboardButton]:

@@ -10,12 +10,11 @@ from telegram import Bot, CallbackQuery, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from wipbot.handlers.messages import Button
 from wipbot.production.clock import Clock
 
 from ..unavailable import is_unavailable
 from .dispatch import Dispatcher
-from .keyboards import INERT_VALUE, inline_keyboard
+from .keyboards import INERT_VALUE
 from .translate import inbound_from_click, inbound_from_message
 
 log = logging.getLogger(__name__)
@@ -25,6 +24,10 @@ ALLOWED_UPDATES = ("message", "callback_query")
 failures: ContextVar[list[BaseException] | None] = ContextVar("telegram_failures", default=None)
 """Set by the webhook route around one update, so that it can answer 500 when handling failed
 (python-telegram-bot hands callback exceptions to error handlers instead of raising them)."""
+webhook_reply: ContextVar[dict[str, Any] | None] = ContextVar("telegram_reply", default=None)
+"""Set (empty) by the webhook route around one update: a Bot API call put here goes back in the
+body of the webhook's answer, as Telegram allows for one call, instead of a request of its own.
+Long polling has no answer body, so there the call is made."""
 
 
 def listeners(dispatcher: Dispatcher, clock: Clock) -> list[BaseHandler[Update, Any, Any]]:
@@ -44,13 +47,13 @@ def listeners(dispatcher: Dispatcher, clock: Clock) -> list[BaseHandler[Update, 
             await answer(query)
             return
         inbound, click = translated
-        handled = await dispatcher.dispatch(inbound, click.message_id)
+        handled = await dispatcher.dispatch(inbound, click)
         if not handled.first:
             return  # Telegram delivered it again: the first delivery answered it already
         await answer(query)  # stops the spinner; the reply follows through the outbox
-        if handled.replies and not any(reply.edit_previous for reply in handled.replies):
-            shown = click.chosen if handled.moved_on else ()
-            await show_choice(query.get_bot(), inbound.chat_id, click.message_id, shown)
+        stale = not handled.moved_on and handled.replies
+        if stale and not any(reply.edit_previous for reply in handled.replies):
+            await drop_keyboard(query.get_bot(), inbound.chat_id, click.message_id)
 
     private = filters.ChatType.PRIVATE
     return [
@@ -60,24 +63,28 @@ def listeners(dispatcher: Dispatcher, clock: Clock) -> list[BaseHandler[Update, 
 
 
 async def answer(query: CallbackQuery) -> None:
+    """Stops the spinner on the button: in the webhook's answer when there is one (no request
+    of its own), otherwise through the Bot API."""
+    reply = webhook_reply.get()
+    if reply is not None and not reply:
+        reply.update(method="answerCallbackQuery", callback_query_id=query.id)
+        return
     try:
         await query.answer()
     except TelegramError as error:
         log.info("telegram: could not answer callback query: %s", error)
 
 
-async def show_choice(bot: Bot, chat_id: str, message_id: int, shown: tuple[Button, ...]) -> None:
-    """Reduce a clicked keyboard to the choice taken (or to nothing when the click was stale),
-    at once and outside the outbox: it is cosmetic, paced by the user's own clicks, and must not
-    spend the chat's one message a second that the next question needs. If it is lost, the old
-    keyboard stays clickable and the conversation answers a stale click with the current
-    question."""
+async def drop_keyboard(bot: Bot, chat_id: str, message_id: int) -> None:
+    """A keyboard clicked after its question was answered loses its buttons, so the same stale
+    tap cannot come again; the conversation has already answered it with the current question.
+    At once and outside the outbox: it is cosmetic and must not spend the chat's one message a
+    second that the next question needs. If it is lost, the keyboard stays clickable and the
+    next stale tap is answered the same way."""
     try:
-        await bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=message_id, reply_markup=inline_keyboard(shown)
-        )
+        await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
     except TelegramError as error:
-        log.info("telegram: could not mark the choice on message %s: %s", message_id, error)
+        log.info("telegram: could not drop the keyboard of message %s: %s", message_id, error)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

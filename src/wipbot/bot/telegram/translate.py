@@ -7,18 +7,18 @@ from datetime import datetime
 
 from telegram import Chat, Message, Update
 
-from wipbot.handlers.messages import Button, Inbound
+from wipbot.handlers.messages import Inbound
 
-from .keyboards import chosen_only
+from .keyboards import clicked_label
 from .transport import PLATFORM
 
 
 @dataclass(frozen=True)
 class Click:
-    """The keyboard message a click came from, and what it turns into once the choice is taken."""
+    """The keyboard message a click came from, and the label of the button clicked."""
 
     message_id: int
-    chosen: tuple[Button, ...]
+    label: str | None
 
 
 def inbound_from_message(update: Update, now: datetime) -> Inbound | None:
@@ -57,7 +57,7 @@ def inbound_from_click(update: Update, now: datetime) -> tuple[Inbound, Click] |
         sender_name=query.from_user.full_name,
         extra={"message_id": clicked.message_id},
     )
-    return inbound, Click(clicked.message_id, chosen_only(markup, query.data))
+    return inbound, Click(clicked.message_id, clicked_label(markup, query.data))
 
 
 def photo_file_id(message: Message) -> str | None:

@@ -1,7 +1,9 @@
 """`POST /telegram/webhook`: only Telegram knows the secret; 200 only once the update is handled,
 so that Telegram delivers again whatever failed.
 
-What is answered how: a wrong secret 401; a body that is no Telegram update 400 (Telegram never
+What is answered how: a handled update 200, its body carrying the one Bot API call Telegram lets a
+webhook answer make (answerCallbackQuery for a button press: it costs no request of its own);
+a wrong secret 401; a body that is no Telegram update 400 (Telegram never
 sends one, so nothing is retried); an update refused because the process is saturated or the
 database is unreachable 503 (nothing written: Telegram delivers it again later); an update whose
 handling failed otherwise 500 (nothing written either, logged once by the error handler).
@@ -14,14 +16,14 @@ import logging
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
 from ..request_body import Unreadable, read_json_object
 from ..unavailable import is_unavailable
-from .listeners import failures
+from .listeners import failures, webhook_reply
 from .shape import shape_problem
 
 PATH = "/telegram/webhook"
@@ -56,13 +58,15 @@ def webhook_route(application: Application[Any, Any, Any, Any, Any, Any], secret
         except Unreadable as error:
             return Response(str(error), status_code=400)
         seen: list[BaseException] = []
-        token = failures.set(seen)
+        call: dict[str, Any] = {}
+        token, reply_token = failures.set(seen), webhook_reply.set(call)
         try:
             await application.process_update(update)
         finally:
             failures.reset(token)
+            webhook_reply.reset(reply_token)
         if not seen:
-            return Response(status_code=200)
+            return JSONResponse(call) if call else Response(status_code=200)
         if all(is_unavailable(error) for error in seen):
             return Response(status_code=503, headers={"Retry-After": RETRY_AFTER_SECONDS})
         return Response(status_code=500)

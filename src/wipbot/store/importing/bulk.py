@@ -4,22 +4,41 @@ For a large import SQLAlchemy's per-row parameter handling (a dict per row, ever
 through its processor inside `construct_params`) costs more than the database's own insert.
 Here rows arrive as tuples in the order of `columns`; on PostgreSQL they go in with COPY (asyncpg
 encodes the Python values itself), elsewhere the statement is compiled once, each column that
-needs converting is converted as a whole column, and the driver gets one executemany.
+needs converting is converted as a whole column, and the rows go in as one multi-row INSERT:
+SQLite then inserts the whole batch in one step, with the interpreter's lock released, where an
+executemany takes the lock back for every row (and so cannot run beside the thread reading the
+next batch).
 
 `take_ids` hands out primary keys before the rows are written, so rows that refer to them (a
-check-in's issues) need no second look at what was just inserted.
+check-in's issues) need no second look at what was just inserted, and `one_of` asks for the
+rows already kept with a statement whose text does not change from batch to batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import ColumnElement, Table, any_, bindparam, func, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 Rows = Sequence[tuple[Any, ...]]
+MAX_PARAMETERS = 32_766
+"""SQLite's default limit on the parameters of one statement (since 3.32)."""
+
+
+def one_of(
+    column: ColumnElement[Any], values: Collection[Any], dialect: str
+) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)`. An IN list renders one bound
+    parameter per value, so each batch is a new statement for SQLAlchemy to render and for
+    PostgreSQL to parse and plan; the array is one parameter, and the statement is prepared once.
+    """
+    if dialect != "postgresql":
+        return column.in_(values)
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
 
 async def insert_rows(
@@ -44,7 +63,14 @@ async def insert_rows(
     params: list[Any] = list(zip(*converted, strict=True))
     if not compiled.positional:
         params = [dict(zip(order, row, strict=True)) for row in params]
-    await connection.exec_driver_sql(str(compiled), params)
+        await connection.exec_driver_sql(str(compiled), params)
+        return
+    head, _, one_row = str(compiled).partition(" VALUES ")
+    per_statement = max(1, MAX_PARAMETERS // len(order))
+    for start in range(0, len(params), per_statement):
+        chunk = params[start : start + per_statement]
+        flat = tuple(value for row in chunk for value in row)
+        await connection.exec_driver_sql(f"{head} VALUES {', '.join([one_row] * len(chunk))}", flat)
 
 
 async def take_ids(session: AsyncSession, table: Table, count: int) -> list[int]:

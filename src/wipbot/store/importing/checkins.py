@@ -21,12 +21,14 @@ The same production order, reported_at and milestone is the same check-in: re-im
 updates it and never duplicates it.
 
 The file is streamed: rows are checked and written a batch at a time inside the caller's one
-transaction, so memory does not grow with the file. Any bad row makes the import raise
-ImportFailed at the end, after every row was checked, and the caller rolls the whole file back.
+transaction, so memory does not grow with the file, and a batch is written while the next is
+read (write_behind.py). Any bad row makes the import raise ImportFailed at the end, after every
+row was checked, and the caller rolls the whole file back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -53,12 +55,13 @@ from wipbot.store.models import (
 )
 
 from ..risk_judgement_reset import forget
-from .bulk import insert_rows, take_ids
+from .bulk import insert_rows, one_of, take_ids
 from .cells import Row, parse_count, parse_date, parse_datetime, parse_issues
 from .errors import ImportFailed, RowError
 from .scope import import_done, open_stream
 from .sheet import SheetRow
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
+from .write_behind import YIELD_EVERY, WriteBehind
 
 QUANTITY_COLUMNS = ("qty_cut", "qty_sewn", "qty_finished", "qty_packed", "qty_shipped")
 REQUIRED = ("production_order", "reported_at", "milestone")
@@ -83,8 +86,11 @@ memory stays flat (and within SQLite's limit on bound parameters)."""
 
 _milestone = lru_cache(maxsize=256)(parse_milestone)
 _issues = lru_cache(maxsize=1024)(parse_issues)
-"""A long history repeats a few spellings of milestones and issues: each is parsed once
-(a cell that does not parse raises again, so its reason is still reported)."""
+_reported_at = lru_cache(maxsize=4096)(parse_datetime)
+_order_key = lru_cache(maxsize=4096)(key)
+"""A long history repeats a few spellings of milestones and issues, the same order numbers and
+the same report times (a weekly round is one date for a whole factory): each is parsed once (a
+cell that does not parse raises again, so its reason is still reported)."""
 
 CheckInKey = tuple[int, datetime, str]
 """Production order, reported_at (UTC), milestone ("" for not started yet)."""
@@ -134,6 +140,11 @@ def to_utc(value: datetime | date, timezone: str) -> datetime:
     return value.astimezone(UTC)
 
 
+_to_utc = lru_cache(maxsize=4096)(to_utc)
+"""Rows of one round share their time: converted once, and as one object, which the bulk
+writer then converts for the database once too (bulk.py)."""
+
+
 async def import_checkins(
     session: AsyncSession,
     path: Path,
@@ -150,25 +161,33 @@ async def import_checkins(
     writer = _BatchWriter(
         session, opened.file, await _last_checkin_id(session), counts["check-ins"], errors
     )
+    writes = WriteBehind(writer.write)
     batch: dict[CheckInKey, CheckInRow] = {}
     columns = frozenset(opened.columns)
     rows = 0
-    for source in _every_row(opened.rows, errors):
-        rows += 1
-        row = Row(opened.file, source, errors)
-        opened.check_brand(row)
-        item = _parse(row, orders, columns)
-        if item is not None:
-            earlier = batch.get(item.key)
-            if earlier is not None:
-                row.error("reported_at", _duplicate(f"on line {earlier.line}"))
-            else:
-                batch[item.key] = item
-        if len(batch) >= BATCH_ROWS:
-            await writer.write(list(batch.values()))
-            batch.clear()
-            progress("writing", rows, opened.total)
-    await writer.write(list(batch.values()))
+    try:
+        for source in _every_row(opened.rows, errors):
+            rows += 1
+            if rows % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+            row = Row(opened.file, source, errors)
+            opened.check_brand(row)
+            item = _parse(row, orders, columns)
+            if item is not None:
+                earlier = batch.get(item.key)
+                if earlier is not None:
+                    row.error("reported_at", _duplicate(f"on line {earlier.line}"))
+                else:
+                    batch[item.key] = item
+            if len(batch) >= BATCH_ROWS:
+                await writes.submit(list(batch.values()))
+                batch.clear()
+                progress("writing", rows, opened.total)
+        await writes.submit(list(batch.values()))
+        await writes.drain()
+    except BaseException:
+        await writes.abandon()
+        raise
     progress("writing", rows, opened.total)
     if errors or target is None:
         raise ImportFailed(errors)
@@ -211,14 +230,16 @@ def _parse(
     """`orders` is None when the brand is unknown: then no production order can be checked.
     `columns` are the file's: a column it lacks is not looked up row after row."""
     number = row.text("production_order", max_length=48)
-    found = orders.get(key(number)) if number and orders is not None else None
+    found = orders.get(_order_key(number)) if number and orders is not None else None
     if number and orders is not None and found is None:
         row.error("production_order", _unknown(number, orders))
-    when = row.value("reported_at", parse_datetime)
+    when = row.value("reported_at", _reported_at)
     milestone = row.value("milestone", _milestone, required=False)
     quantities = tuple(
-        row.value(column, parse_count, required=False) if column in columns else None
-        for column in QUANTITY_COLUMNS
+        [
+            row.value(column, parse_count, required=False) if column in columns else None
+            for column in QUANTITY_COLUMNS
+        ]
     )
     issues = row.value("issues", _issues, required=False) or ()
     revised = row.value("revised_exf", parse_date, required=False)
@@ -230,7 +251,7 @@ def _parse(
     note = row.text("note", required=False, max_length=2000) or ""
     if not row.ok or found is None or when is None:
         return None
-    reported_at = to_utc(when, found.timezone)
+    reported_at = _to_utc(when, found.timezone)
     if (
         shipped_on is not None
         and shipped_on > reported_at.astimezone(ZoneInfo(found.timezone)).date()
@@ -344,10 +365,14 @@ class _BatchWriter:
             CheckIn.milestone,
             *(getattr(CheckIn, name) for name in UPDATED_FIELDS),
         ]
+        table = CheckIn.__table__  # type: ignore[attr-defined]
+        dialect = (await self.session.connection()).dialect.name
         found = await self.session.exec(
             select(*columns)
-            .where(col(CheckIn.production_order_id).in_({i.production_order_id for i in batch}))
-            .where(col(CheckIn.reported_at).in_({i.reported_at for i in batch}))
+            .where(
+                one_of(table.c.production_order_id, {i.production_order_id for i in batch}, dialect)
+            )
+            .where(one_of(table.c.reported_at, {i.reported_at for i in batch}, dialect))
         )
         names = ("id", "production_order_id", "reported_at", "milestone", *UPDATED_FIELDS)
         rows = [dict(zip(names, row, strict=True)) for row in found.all()]
@@ -359,9 +384,11 @@ class _BatchWriter:
     async def _existing_issues(self, checkin_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
         if not checkin_ids:
             return {}
+        table = CheckInIssue.__table__  # type: ignore[attr-defined]
+        dialect = (await self.session.connection()).dialect.name
         found = await self.session.exec(
             select(CheckInIssue.checkin_id, CheckInIssue.flag, CheckInIssue.delay_days).where(
-                col(CheckInIssue.checkin_id).in_(checkin_ids)
+                one_of(table.c.checkin_id, checkin_ids, dialect)
             )
         )
         by_checkin: dict[int, list[tuple[str, int]]] = {}

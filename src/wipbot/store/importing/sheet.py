@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ImportFailed, RowError
 
@@ -29,8 +29,10 @@ CSV_FIELD_LIMIT = 64 * 1024 * 1024
 raised so the size check below can name the cell instead."""
 
 
-@dataclass(frozen=True)
-class SheetRow:
+class SheetRow(NamedTuple):
+    """One line of the file: a tuple, the cheapest immutable record, since a large import makes
+    one for each of its rows."""
+
     line: int
     cells: dict[str, str]
     extra: tuple[tuple[int, str], ...] = ()
@@ -153,7 +155,8 @@ def _unstorable(
 ) -> list[RowError]:
     """Cells no database keeps as given: a NUL character (PostgreSQL refuses it), or a size
     that is surely a mistake (a whole document pasted into one cell)."""
-    if "\x00" not in "".join(values) and max(map(len, values), default=0) * 4 <= MAX_CELL_BYTES:
+    joined = "".join(values)
+    if "\x00" not in joined and len(joined) * 4 <= MAX_CELL_BYTES:  # no cell can be too large
         return []
     errors = []
     for number, value in enumerate(values, start=1):

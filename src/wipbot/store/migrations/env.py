@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import wipbot.store.models  # noqa: F401  (registers every table on the metadata)
+from wipbot.store.models import load_all
+
+load_all()  # every table on the metadata, for autogenerate
 
 config = context.config
 connection = config.attributes.get("connection")

@@ -1,17 +1,65 @@
-"""Every table, importable from one place so that metadata is complete for migrations."""
+"""Every table, importable from one place; each module is loaded when one of its tables is first
+asked for.
 
-from .alert import Alert
-from .audit import AuditLog
-from .brand import Brand, BrandMember
-from .checkin import CheckIn, CheckInIssue, CheckInPhoto
-from .cost import LandedCharge
-from .digest import DigestSubscription, WeeklyDigest
-from .factory import Contact, Factory, FactoryClosure
-from .gate import Gate, GateChecklistItem
-from .judgement import RiskJudgement
-from .messaging import ConversationState, OutboxMessage, ScheduledPrompt, SeenInbound
-from .orders import ProductionOrder, PurchaseOrder, PurchaseOrderLine, Style, TnaMilestone
-from .qc import QcDefect, QcInspection, QcPhoto
+Defining a table class costs a few milliseconds (SQLModel builds a pydantic model and a
+SQLAlchemy mapper for each), so `wipbot po status`, which reads the tables of five modules, does
+not define the other seven. A table's module imports the modules of the tables its foreign keys
+name, so whatever is loaded can be flushed and joined. `load_all` completes the metadata for
+migrations and schema comparisons.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .alert import Alert
+    from .audit import AuditLog
+    from .brand import Brand, BrandMember
+    from .checkin import CheckIn, CheckInIssue, CheckInPhoto
+    from .cost import LandedCharge
+    from .digest import DigestSubscription, WeeklyDigest
+    from .factory import Contact, Factory, FactoryClosure
+    from .gate import Gate, GateChecklistItem
+    from .judgement import RiskJudgement
+    from .messaging import ConversationState, OutboxMessage, ScheduledPrompt, SeenInbound
+    from .orders import ProductionOrder, PurchaseOrder, PurchaseOrderLine, Style, TnaMilestone
+    from .qc import QcDefect, QcInspection, QcPhoto
+
+MODULES: dict[str, tuple[str, ...]] = {
+    "alert": ("Alert",),
+    "audit": ("AuditLog",),
+    "brand": ("Brand", "BrandMember"),
+    "checkin": ("CheckIn", "CheckInIssue", "CheckInPhoto"),
+    "cost": ("LandedCharge",),
+    "digest": ("DigestSubscription", "WeeklyDigest"),
+    "factory": ("Contact", "Factory", "FactoryClosure"),
+    "gate": ("Gate", "GateChecklistItem"),
+    "judgement": ("RiskJudgement",),
+    "messaging": ("ConversationState", "OutboxMessage", "ScheduledPrompt", "SeenInbound"),
+    "orders": ("ProductionOrder", "PurchaseOrder", "PurchaseOrderLine", "Style", "TnaMilestone"),
+    "qc": ("QcDefect", "QcInspection", "QcPhoto"),
+}
+"""Each module of this package and the tables it defines."""
+
+_MODULE_OF = {table: module for module, tables in MODULES.items() for table in tables}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    found = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = found
+    return found
+
+
+def load_all() -> None:
+    """Define every table, so that `SQLModel.metadata` holds the whole schema."""
+    for module in MODULES:
+        import_module(f"{__name__}.{module}")
+
 
 __all__ = [
     "Alert",
@@ -42,4 +90,5 @@ __all__ = [
     "Style",
     "TnaMilestone",
     "WeeklyDigest",
+    "load_all",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
+from . import brand, orders  # noqa: F401  (the tables our foreign keys name, defined first)
 from ._base import created_at_field, json_field
 
 

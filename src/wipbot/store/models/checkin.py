@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, Index, SQLModel
 
+from . import factory, orders  # noqa: F401  (the tables our foreign keys name, defined first)
 from ._base import created_at_field
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
+from . import brand  # noqa: F401  (the tables our foreign keys name, defined first)
 from ._base import created_at_field, json_field
 
 

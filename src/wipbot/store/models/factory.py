@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
+from . import brand  # noqa: F401  (the tables our foreign keys name, defined first)
 from ._base import created_at_field
 
 

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
+from . import orders  # noqa: F401  (the tables our foreign keys name, defined first)
+
 
 class Gate(SQLModel, table=True):
     __tablename__ = "gate"

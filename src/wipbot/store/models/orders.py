@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
+from . import brand, factory  # noqa: F401  (the tables our foreign keys name, defined first)
 from ._base import created_at_field, money_field
 
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from sqlmodel import Field, SQLModel
 
+from . import orders  # noqa: F401  (the tables our foreign keys name, defined first)
+
 
 class QcInspection(SQLModel, table=True):
     __tablename__ = "qc_inspection"
