@@ -605,3 +605,17 @@ def test_every_risk_names_a_driver(
     assert (result.status is ON_TRACK) == (result.slack_days >= 0)
     if not any(r.milestone is M.SHIPPED for r in reports if r.day <= today):
         assert result.projected_exf >= PLAN[M.SHIPPED]  # early progress never pulls it forward
+
+
+def test_a_plan_on_the_factory_s_own_stage_times_is_judged_as_its_own_t_and_a() -> None:
+    """Sewing planned 8 Jun from the factory's learned times, still cutting on 13 Jun: five
+    days lost on its own schedule, late. Judged as a standard guess (at the fastest times),
+    the same silence is within reach of 30 Jun."""
+    own = {M.MATERIALS_IN: 6, M.CUTTING: 4, M.SEWING: 12, M.FINISHING: 8, M.INSPECTION: 2}
+    plan = derive_plan(d(6, 30), None, own)
+    reports = (rep(d(6, 6), M.CUTTING), rep(d(6, 13), M.CUTTING))
+    guess = RiskInput(d(7, 3), plan, ORDER, reports, derived_milestones=DERIVED)
+    learned = replace(guess, fastest_days_to_next=own)
+    judged = assess(learned, d(6, 13))
+    assert (judged.status, judged.drivers) == (LATE, ("sewing 5 d overdue",))
+    assert assess(guess, d(6, 13)).status is ON_TRACK

@@ -1,9 +1,10 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from wipbot.production.milestones import FASTEST_DAYS_TO_NEXT, STANDARD_DAYS_TO_NEXT
 from wipbot.production.milestones import Milestone as M
-from wipbot.production.tna import derive_plan
+from wipbot.production.tna import derive_plan, latest_plan
 
 EXF = date(2025, 6, 30)
 
@@ -90,3 +91,30 @@ def test_derive_plan(given: dict[M, date] | None, expected: dict[M, date]) -> No
 def test_derive_plan_rejects_impossible_plans(given: dict[M, date], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         derive_plan(EXF, given)
+
+
+def test_a_derived_plan_walks_back_with_the_factory_s_own_stage_times() -> None:
+    days = {M.MATERIALS_IN: 6, M.CUTTING: 4, M.SEWING: 12, M.FINISHING: 8, M.INSPECTION: 2}
+    plan = derive_plan(EXF, {M.CUTTING: date(2025, 5, 20)}, days)
+    assert plan == {
+        M.MATERIALS_IN: date(2025, 5, 14),
+        M.CUTTING: date(2025, 5, 20),  # given dates still win
+        M.SEWING: date(2025, 6, 8),
+        M.FINISHING: date(2025, 6, 20),
+        M.INSPECTION: date(2025, 6, 28),
+        M.SHIPPED: EXF,
+    }
+
+
+def test_a_derived_date_is_judged_at_the_fastest_time_it_is_given() -> None:
+    plan = derive_plan(EXF)
+    derived = frozenset(list(M)[:-1])
+    standard = latest_plan(plan, derived)
+    own = latest_plan(plan, derived, {m: STANDARD_DAYS_TO_NEXT[m] for m in list(M)[:-1]})
+    assert standard[M.SEWING] == EXF - timedelta(
+        days=FASTEST_DAYS_TO_NEXT[M.INSPECTION]
+        + FASTEST_DAYS_TO_NEXT[M.FINISHING]
+        + FASTEST_DAYS_TO_NEXT[M.SEWING]
+    )
+    # Judged at its typical times, a derived plan is not moved at all.
+    assert own == plan

@@ -239,3 +239,28 @@ async def test_the_record_says_how_often_announced_delays_came_true(
         "2026-10-24": (2, 1),
         "2026-10-27": (3, 2),
     }
+
+
+async def test_a_derived_plan_follows_the_factory_s_own_stage_times(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """Every finished order reported sewing 2 days before its plan's end, inspection 5 days
+    after it and shipped 7 days after: sewing took 7 days as measured (from the 9 days before
+    to the 2 days after the plan's end, each window's middle), finishing 0 (1 at the least),
+    inspection 4. PO-NOW's derived plan walks back from 12 Jan with those, not the standard."""
+    await _season(session_factory, tmp_path, 25)
+    async with session_factory() as session:
+        brand = await resolve_brand(session, None)
+        assert brand.id is not None
+        status = await po_status(session, brand.id, "PO-NOW", today=D("2026-11-26"))
+    assert status is not None
+    (order,) = status.orders
+    assert {m.milestone.value: str(m.planned) for m in order.milestones} == {
+        "materials_in": "2026-12-29",
+        "cutting": "2026-12-30",
+        "sewing": "2026-12-31",
+        "finishing": "2027-01-07",
+        "inspection": "2027-01-08",
+        "shipped": "2027-01-12",
+    }
+    assert all(m.derived for m in order.milestones[:-1])

@@ -29,7 +29,7 @@ def judgement_stands_until(inp: RiskInput, today: date) -> date:
     drivers, the stale flag and the milestone reached)."""
     tomorrow = today + timedelta(days=1)
     plan = derive_plan(inp.plan.get(Milestone.SHIPPED, inp.committed_exf), inp.plan)
-    latest = latest_plan(plan, inp.derived_milestones)
+    latest = latest_plan(plan, inp.derived_milestones, inp.fastest_days_to_next)
     reports = sorted(inp.reports, key=lambda r: r.reported_at)  # as assess reads them
     shipped_plan = plan[Milestone.SHIPPED]
     candidates = [

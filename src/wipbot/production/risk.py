@@ -97,6 +97,9 @@ class RiskInput:
     derived_milestones: frozenset[Milestone] = frozenset()
     stale_after_days: int = 10
     announced_delays: tuple[int, int] = (0, 0)
+    fastest_days_to_next: Mapping[Milestone, int] | None = None
+    """The fastest plausible stage times of this factory (see production/stage_times.py), used
+    to judge derived dates at their latest; None: the standard ones."""
 
     def __post_init__(self) -> None:
         if self.order_quantity <= 0:
@@ -145,7 +148,7 @@ def assess(inp: RiskInput, today: date) -> RiskAssessment:
         shipped = (f"shipped {shipped_on.isoformat()}",)
         return RiskAssessment(shipped_on, slack, status, shipped, False, age)
 
-    latest = latest_plan(plan, inp.derived_milestones)
+    latest = latest_plan(plan, inp.derived_milestones, inp.fastest_days_to_next)
     expected = _project(inp, latest, state, reports, today, estimates=True)
     observed = _project(inp, latest, state, reports, today, estimates=False).day
     projected, drivers = expected.day, list(expected.drivers)

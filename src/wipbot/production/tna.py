@@ -15,9 +15,12 @@ from wipbot.production.milestones import (
 
 
 def derive_plan(
-    ex_factory: date, given: Mapping[Milestone, date] | None = None
+    ex_factory: date,
+    given: Mapping[Milestone, date] | None = None,
+    days_to_next: Mapping[Milestone, int] | None = None,
 ) -> dict[Milestone, date]:
-    """Fill the dates the import left out by walking back from ex-factory with standard durations.
+    """Fill the dates the import left out by walking back from ex-factory with standard durations
+    (or `days_to_next`: the factory's own, learned from its finished orders).
 
     Each date is when the milestone is *reached*; reaching `shipped` is the ex-factory date.
     Given dates always win. A derived date is never put before an earlier given date: when the
@@ -33,6 +36,7 @@ def derive_plan(
         )
     given[Milestone.SHIPPED] = ex_factory
     _check_order(given)
+    durations = days_to_next or STANDARD_DAYS_TO_NEXT
 
     plan: dict[Milestone, date] = {Milestone.SHIPPED: ex_factory}
     for milestone in reversed(MILESTONES[:-1]):
@@ -40,28 +44,32 @@ def derive_plan(
             plan[milestone] = given[milestone]
             continue
         following = plan[MILESTONES[milestone.index + 1]]
-        backwards = following - timedelta(days=STANDARD_DAYS_TO_NEXT[milestone])
+        backwards = following - timedelta(days=durations[milestone])
         floor = _latest_given_before(milestone, given)
         plan[milestone] = max(backwards, floor) if floor is not None else backwards
     return {milestone: plan[milestone] for milestone in MILESTONES}
 
 
 def latest_plan(
-    plan: Mapping[Milestone, date], derived: frozenset[Milestone]
+    plan: Mapping[Milestone, date],
+    derived: frozenset[Milestone],
+    fastest_to_next: Mapping[Milestone, int] | None = None,
 ) -> dict[Milestone, date]:
     """The plan with each derived date moved to the latest it can be and still make ex-factory.
 
     Dates the factory gave stay. A derived date is only a guess at the factory's schedule, so
     it moves to the next date less the fastest plausible duration (FASTEST_DAYS_TO_NEXT), never
     earlier than it was: missing it is then proof of lost days, not of a guess gone wrong.
+    `fastest_to_next` replaces the standard fastest durations with the factory's own.
     """
+    fastest_days = fastest_to_next or FASTEST_DAYS_TO_NEXT
     latest = {Milestone.SHIPPED: plan[Milestone.SHIPPED]}
     for milestone in reversed(MILESTONES[:-1]):
         if milestone not in derived:
             latest[milestone] = plan[milestone]
             continue
         following = latest[MILESTONES[milestone.index + 1]]
-        fastest = following - timedelta(days=FASTEST_DAYS_TO_NEXT[milestone])
+        fastest = following - timedelta(days=fastest_days[milestone])
         latest[milestone] = max(plan[milestone], fastest)
     return {milestone: latest[milestone] for milestone in MILESTONES}
 

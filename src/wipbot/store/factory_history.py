@@ -34,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from wipbot.production.milestones import MILESTONES, Milestone
+from wipbot.production.stage_times import StageTimes, learn_stage_times
 from wipbot.production.tna import derive_plan, planned_ex_factory
 
 from .models import CheckIn, CheckInIssue, Factory, ProductionOrder, PurchaseOrder, TnaMilestone
@@ -93,6 +94,7 @@ class FactoryHistory:
     as_of: date | None
     _slips: dict[int, tuple[int, ...]] = field(default_factory=dict)
     _announced: dict[int, tuple[int, int]] = field(default_factory=dict)
+    _stage_times: dict[int, StageTimes | None] = field(default_factory=dict)
 
     async def slips(
         self, session: AsyncSession, factories: Sequence[Factory]
@@ -100,15 +102,22 @@ class FactoryHistory:
         for factory in factories:
             assert factory.id is not None
             if factory.id not in self._slips:
-                self._slips[factory.id], self._announced[factory.id] = await self._read(
-                    session, factory
-                )
+                (
+                    self._slips[factory.id],
+                    self._announced[factory.id],
+                    self._stage_times[factory.id],
+                ) = await self._read(session, factory)
         return {f.id: self._slips[f.id] for f in factories if f.id is not None}
 
     def announced_delays(self, factory_id: int) -> tuple[int, int]:
         """Of the finished orders in the record that announced a delay, how many and how many
         then shipped after plan (read by `slips`; (0, 0) before or without a record)."""
         return self._announced.get(factory_id, (0, 0))
+
+    def stage_times(self, factory_id: int) -> StageTimes | None:
+        """How long the factory's finished orders in the record took over each stage (read by
+        `slips`; None before, or when the record is too short to learn any stage)."""
+        return self._stage_times.get(factory_id)
 
     def _cutoff(self, zone: ZoneInfo) -> datetime | None:
         """Check-ins made before this UTC instant were made on or before `as_of`, locally."""
@@ -118,9 +127,10 @@ class FactoryHistory:
 
     async def _read(
         self, session: AsyncSession, factory: Factory
-    ) -> tuple[tuple[int, ...], tuple[int, int]]:
+    ) -> tuple[tuple[int, ...], tuple[int, int], StageTimes | None]:
         """Days each of the factory's last finished orders shipped after plan, oldest first;
-        and of those that announced a delay, how many and how many shipped after plan."""
+        of those that announced a delay, how many and how many shipped after plan; and the
+        stage times those orders took."""
         zone = ZoneInfo(factory.timezone)
         cutoff = self._cutoff(zone)
         walk = self._shipments(factory, cutoff)
@@ -136,8 +146,8 @@ class FactoryHistory:
         ids = sorted(reports, key=lambda order_id: reports[order_id].last_shipped)
         ids = ids[-HISTORY_ORDERS:]
         if not ids:
-            return (), (0, 0)
-        planned = await self._planned_ship_days(session, ids)
+            return (), (0, 0), None
+        planned, quantities = await self._planned_ship_days(session, ids)
         slips = []
         announced = came_true = 0
         for order_id in ids:
@@ -148,7 +158,10 @@ class FactoryHistory:
             if reports[order_id].announcing:
                 announced += 1
                 came_true += slip > 0
-        return tuple(slips), (announced, came_true)
+        times = learn_stage_times(
+            [(quantities[i], [(day, name) for day, name, _ in reports[i]]) for i in ids]
+        )
+        return tuple(slips), (announced, came_true), times
 
     @staticmethod
     def _shipments(factory: Factory, cutoff: datetime | None) -> SelectOfScalar[int]:
@@ -232,14 +245,18 @@ class FactoryHistory:
                 break
         return list(found)[:HISTORY_ORDERS]
 
-    async def _planned_ship_days(self, session: AsyncSession, ids: list[int]) -> dict[int, date]:
+    async def _planned_ship_days(
+        self, session: AsyncSession, ids: list[int]
+    ) -> tuple[dict[int, date], dict[int, int]]:
         """The planned ship day of each of `ids`, from its PO's committed ex-factory and its
-        T&A rows: one statement."""
+        T&A rows, and its quantity: one statement."""
         committed: dict[int, date] = {}
+        quantities: dict[int, int] = {}
         rows: dict[int, dict[Milestone, date]] = defaultdict(dict)
         query = (
             select(  # type: ignore[call-overload]
                 ProductionOrder.id,
+                ProductionOrder.quantity,
                 PurchaseOrder.committed_exf,
                 TnaMilestone.milestone,
                 TnaMilestone.planned_date,
@@ -250,13 +267,17 @@ class FactoryHistory:
             )
             .where(col(ProductionOrder.id).in_(ids))
         )
-        for order_id, committed_exf, milestone, planned in (await session.exec(query)).all():
+        for order_id, quantity, committed_exf, milestone, planned in (
+            await session.exec(query)
+        ).all():
             committed[order_id] = committed_exf
+            quantities[order_id] = quantity
             if milestone is not None:
                 rows[order_id][Milestone(milestone)] = planned
-        return {
+        planned = {
             order_id: plan_of(rows[order_id], committed[order_id], self.buffer_days)[
                 Milestone.SHIPPED
             ]
             for order_id in ids
         }
+        return planned, quantities

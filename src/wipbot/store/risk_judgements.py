@@ -3,8 +3,8 @@ the judgement it stored last time (store.models.RiskJudgement).
 
 The fingerprint is read with a few grouped queries over plain columns, never by loading the
 orders' check-ins: a new, deleted or re-planned check-in or plan row, a PO or order edit, a gate
-decision, or a change to the factory (its closures, its slip record, the brand's buffer) all
-change it. Writes that edit a check-in or a plan row in place call
+decision, or a change to the factory (its closures, its slip record and stage times, the brand's
+buffer) all change it. Writes that edit a check-in or a plan row in place call
 `risk_judgement_reset.forget` instead.
 """
 
@@ -142,6 +142,7 @@ async def _factory_inputs(
                 buffer_days,
                 slips.get(f.id),
                 history.announced_delays(f.id),
+                history.stage_times(f.id),
                 sorted(closures.get(f.id, [])),
             )
         )

@@ -29,6 +29,8 @@ from wipbot.production.rollup import (
     rollup,
     weighted_percent,
 )
+from wipbot.production.stage_times import StageTimes
+from wipbot.production.tna import derive_plan, planned_ex_factory
 
 from .factory_history import FactoryHistory, plan_of
 from .models import Brand, Factory, ProductionOrder, PurchaseOrder
@@ -197,6 +199,7 @@ async def judge_pos(
                     closed[factory.id],
                     brand.buffer_days,
                     history.announced_delays(po.factory_id),
+                    history.stage_times(po.factory_id),
                 ),
                 judged_on,
             )
@@ -254,13 +257,21 @@ class RiskInputs:
     non_working_days: frozenset[date]
     buffer_days: int
     announced_delays: tuple[int, int] = (0, 0)
+    stage_times: StageTimes | None = None
 
 
 def _plan(
-    order: ProductionOrder, po: PurchaseOrder, known: Known, buffer_days: int
+    order: ProductionOrder, po: PurchaseOrder, known: Known, inputs: RiskInputs
 ) -> dict[Milestone, date]:
-    rows = {Milestone(r.milestone): r.planned_date for r in known.plans.get(order.id or 0, [])}
-    return plan_of(rows, po.committed_exf, buffer_days)
+    """The order's plan. Dates derived with standard durations are derived again with the
+    factory's own stage times when its finished orders teach them (production/stage_times.py)."""
+    rows = known.plans.get(order.id or 0, [])
+    if inputs.stage_times is None or not any(r.derived for r in rows):
+        plan = {Milestone(r.milestone): r.planned_date for r in rows}
+        return plan_of(plan, po.committed_exf, inputs.buffer_days)
+    given = {Milestone(r.milestone): r.planned_date for r in rows if not r.derived}
+    ex_factory = planned_ex_factory(po.committed_exf, given, inputs.buffer_days)
+    return derive_plan(ex_factory, given, inputs.stage_times.days_to_next(order.quantity))
 
 
 def _order_status(
@@ -271,7 +282,7 @@ def _order_status(
     judged_on: date,
 ) -> OrderStatus:
     assert order.id is not None
-    plan = _plan(order, po, known, inputs.buffer_days)
+    plan = _plan(order, po, known, inputs)
     derived = {Milestone(r.milestone): r.derived for r in known.plans.get(order.id, [])}
     reports = known.reports.get(order.id, [])
     risk_input = RiskInput(
@@ -283,6 +294,9 @@ def _order_status(
         announced_delays=inputs.announced_delays,
         non_working_days=inputs.non_working_days,
         derived_milestones=frozenset(m for m in MILESTONES[:-1] if derived.get(m, True)),
+        fastest_days_to_next=(
+            inputs.stage_times.fastest_to_next(order.quantity) if inputs.stage_times else None
+        ),
     )
     risk = assess(risk_input, judged_on)
     end_of_day = datetime.combine(judged_on, datetime.max.time(), tzinfo=ZoneInfo("UTC"))
