@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from wipbot.production.rollup import checkin_age_days
+from wipbot.production.tna import derive_plan
+from wipbot.store.backtest import overdue_milestone
 from wipbot.store.db import SessionFactory
 from wipbot.store.factory_history import (
     HISTORY_ORDERS,
@@ -264,3 +266,13 @@ async def test_a_derived_plan_follows_the_factory_s_own_stage_times(
         "shipped": "2027-01-12",
     }
     assert all(m.derived for m in order.milestones[:-1])
+    standard = derive_plan(D("2027-01-12"))
+    assert {m.milestone: m.stored_planned or m.planned for m in order.milestones} == standard
+    assert any(m.stored_planned is not None for m in order.milestones)
+    sewing = order.milestones[2]
+    assert sewing.actual is None
+    assert sewing.stored_planned is not None and sewing.stored_planned < sewing.planned
+    assert not overdue_milestone(order, sewing.stored_planned)
+    assert overdue_milestone(order, sewing.stored_planned + timedelta(days=1)), (
+        "the plain rule reads the stored plan, not the learned one"
+    )

@@ -31,8 +31,8 @@ from .common import JsonOption, console, fail, print_json, run, with_database
 DEFAULT_LEAD_DAYS = 14
 FLAGGED = frozenset({RiskStatus.AT_RISK, RiskStatus.LATE})
 RULES: dict[str, Any] = {
-    "wipbot at_risk|late": lambda o: o.risk.status in FLAGGED,
-    "wipbot late only": lambda o: o.risk.status is RiskStatus.LATE,
+    "wipbot at_risk|late": lambda o, _day: o.risk.status in FLAGGED,
+    "wipbot late only": lambda o, _day: o.risk.status is RiskStatus.LATE,
     "plain overdue rule": overdue_milestone,
 }
 LEARNED = "wipbot learned p≥0.5"
@@ -188,7 +188,7 @@ def _learned(
     """The learned rule replayed: its fallback is wipbot at_risk|late."""
     rules = RULES["wipbot at_risk|late"]
     entries = [
-        judged(day, status, order, _raised(rules, order))
+        judged(day, status, order, _raised(rules, order, day))
         for day, board in boards
         for status in board
         for order in status.orders
@@ -216,12 +216,12 @@ def _flags(boards: list[tuple[date, list[PoStatus]]]) -> dict[str, list[Flag]]:
             for order in status.orders:
                 key = f"{status.po_number}/{order.number}"
                 for rule, raised in RULES.items():
-                    flags[rule].append(Flag(key, day, bool(_raised(raised, order))))
+                    flags[rule].append(Flag(key, day, bool(_raised(raised, order, day))))
     return flags
 
 
-def _raised(rule: Any, order: OrderStatus) -> bool:
-    return bool(rule(order))
+def _raised(rule: Any, order: OrderStatus, day: date) -> bool:
+    return bool(rule(order, day))
 
 
 def report_json(

@@ -117,9 +117,12 @@ async def boards_on(
         yield day, await wip_board(session, brand_id, today=day, as_of=day)
 
 
-def overdue_milestone(order: OrderStatus) -> bool:
-    """The plain rule: a planned milestone date has passed and the milestone is not reported."""
-    return any(m.actual is None and (m.days_late or 0) > 0 for m in order.milestones)
+def overdue_milestone(order: OrderStatus, day: date) -> bool:
+    """The plain rule: a planned milestone date has passed and the milestone is not reported.
+    It reads the plan as stored (the imported T&A, or the one derived with standard
+    durations), what a merchandiser's spreadsheet holds, not the one wipbot re-derives from the
+    factory's learned stage times."""
+    return any(m.actual is None and (m.stored_planned or m.planned) < day for m in order.milestones)
 
 
 def judged(

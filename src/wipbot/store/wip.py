@@ -274,6 +274,13 @@ def _plan(
     return derive_plan(ex_factory, given, inputs.stage_times.days_to_next(order.quantity))
 
 
+def _stored_plan(
+    order: ProductionOrder, po: PurchaseOrder, known: Known, buffer_days: int
+) -> dict[Milestone, date]:
+    rows = {Milestone(r.milestone): r.planned_date for r in known.plans.get(order.id or 0, [])}
+    return plan_of(rows, po.committed_exf, buffer_days)
+
+
 def _order_status(
     order: ProductionOrder,
     po: PurchaseOrder,
@@ -283,6 +290,7 @@ def _order_status(
 ) -> OrderStatus:
     assert order.id is not None
     plan = _plan(order, po, known, inputs)
+    stored = _stored_plan(order, po, known, inputs.buffer_days)
     derived = {Milestone(r.milestone): r.derived for r in known.plans.get(order.id, [])}
     reports = known.reports.get(order.id, [])
     risk_input = RiskInput(
@@ -308,6 +316,7 @@ def _order_status(
             derived=derived.get(m, True),
             actual=state.milestone_dates.get(m),
             days_late=days_late(plan[m], state.milestone_dates.get(m), judged_on),
+            stored_planned=stored[m] if stored[m] != plan[m] else None,
         )
         for m in MILESTONES
     )

@@ -40,6 +40,10 @@ class MilestoneInfo:
     actual: date | None
     days_late: int | None
     """Reached: actual minus planned (negative is early). Not reached: days overdue, if any."""
+    stored_planned: date | None = None
+    """The date as stored (the imported T&A, or derived with standard durations) when the
+    factory's learned stage times moved it: what the brand's own spreadsheet shows, which the
+    backtest's plain rule reads."""
 
 
 @dataclass(frozen=True)
