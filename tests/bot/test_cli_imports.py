@@ -32,8 +32,8 @@ HEAVY = (*PLATFORM, "alembic")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def imported_after(code: str, env: dict[str, str] | None = None) -> set[str]:
-    probe = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
+def python_printed(probe: str, env: dict[str, str] | None = None) -> str:
+    """What `python -c PROBE` printed, in a fresh process."""
     done = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True,
@@ -42,7 +42,11 @@ def imported_after(code: str, env: dict[str, str] | None = None) -> set[str]:
         timeout=60,
         env=env,
     )
-    return set(done.stdout.split())
+    return done.stdout
+
+
+def imported_after(code: str, env: dict[str, str] | None = None) -> set[str]:
+    return set(python_printed(f"{code}\nimport sys\nprint('\\n'.join(sys.modules))", env).split())
 
 
 def run_wipbot(*args: str, env: dict[str, str] | None = None) -> tuple[str, set[str]]:
@@ -54,15 +58,7 @@ def run_wipbot(*args: str, env: dict[str, str] | None = None) -> tuple[str, set[
         "try:\n    main()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
         "print('--- modules ---')\nprint('\\n'.join(sys.modules))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        env=env,
-    )
-    printed, _, modules = done.stdout.partition("--- modules ---")
+    printed, _, modules = python_printed(probe, env).partition("--- modules ---")
     return printed, set(modules.split())
 
 
