@@ -261,14 +261,18 @@ class RiskInputs:
 
 
 def _plan(
-    order: ProductionOrder, po: PurchaseOrder, known: Known, inputs: RiskInputs
+    order: ProductionOrder,
+    po: PurchaseOrder,
+    known: Known,
+    inputs: RiskInputs,
+    stored: dict[Milestone, date],
 ) -> dict[Milestone, date]:
-    """The order's plan. Dates derived with standard durations are derived again with the
-    factory's own stage times when its finished orders teach them (production/stage_times.py)."""
+    """The order's plan: the stored one, except that dates derived with standard durations are
+    derived again with the factory's own stage times when its finished orders teach them
+    (production/stage_times.py)."""
     rows = known.plans.get(order.id or 0, [])
     if inputs.stage_times is None or not any(r.derived for r in rows):
-        plan = {Milestone(r.milestone): r.planned_date for r in rows}
-        return plan_of(plan, po.committed_exf, inputs.buffer_days)
+        return stored
     given = {Milestone(r.milestone): r.planned_date for r in rows if not r.derived}
     ex_factory = planned_ex_factory(po.committed_exf, given, inputs.buffer_days)
     return derive_plan(ex_factory, given, inputs.stage_times.days_to_next(order.quantity))
@@ -289,8 +293,8 @@ def _order_status(
     judged_on: date,
 ) -> OrderStatus:
     assert order.id is not None
-    plan = _plan(order, po, known, inputs)
     stored = _stored_plan(order, po, known, inputs.buffer_days)
+    plan = _plan(order, po, known, inputs, stored)
     derived = {Milestone(r.milestone): r.derived for r in known.plans.get(order.id, [])}
     reports = known.reports.get(order.id, [])
     risk_input = RiskInput(
