@@ -44,6 +44,9 @@ async def test_only_transactions_marked_in_place_skip_the_thread(engine: AsyncEn
     async with reading(factory) as session:
         read = (await session.exec(text("SELECT thread_id()"))).one()[0]  # type: ignore[call-overload]
     assert read != loop_thread
+    async with reading(factory, in_place=True) as session:
+        short = (await session.exec(text("SELECT thread_id()"))).one()[0]  # type: ignore[call-overload]
+    assert short == loop_thread
 
 
 async def test_a_failed_in_place_transaction_leaves_nothing_and_the_next_one_works(

@@ -24,6 +24,7 @@ from .sqlite_in_place import (
     BUSY_TIMEOUT_MS,
     IN_PLACE,
     begin_in_place,
+    begin_read_in_place,
     connect_in_place,
     mark_in_place,
 )
@@ -62,11 +63,12 @@ def _sqlite_begin(connection: Any) -> None:
     deferred and read beside the writer, as WAL allows; those marked in place run the whole
     transaction without aiosqlite's thread when the lock is free (`store.sqlite_in_place`)."""
     options = connection.get_execution_options()
-    if options.get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN")
-        return
     in_place = options.get(IN_PLACE)
     driver_connection = connection.connection.driver_connection
+    if options.get(READ_ONLY):
+        if not (in_place and begin_read_in_place(driver_connection)):
+            connection.exec_driver_sql("BEGIN")
+        return
     if in_place and begin_in_place(driver_connection):
         return
     connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -169,16 +171,21 @@ async def transaction(
 
 
 @asynccontextmanager
-async def reading(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+async def reading(
+    factory: SessionFactory, *, in_place: bool = False
+) -> AsyncIterator[AsyncSession]:
     """A session that only reads: on SQLite it neither takes the write lock nor queues for it,
-    so /healthz, /metrics and the sender's look at the outbox are not held up by writers."""
+    so /healthz, /metrics and the sender's look at the outbox are not held up by writers.
+
+    `in_place` (SQLite): a short read, such as the sender's look at the outbox, runs on the event
+    loop instead of aiosqlite's thread (a read in WAL mode waits for no lock)."""
     bind = factory.kw.get("bind")
     if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
         async with factory() as session:
             yield session
         return
     async with bind.connect() as connection:
-        await connection.execution_options(**{READ_ONLY: True})
+        await connection.execution_options(**{READ_ONLY: True, IN_PLACE: in_place})
         async with factory(bind=connection) as session:
             yield session
 

@@ -5,13 +5,15 @@ a statement is about four such round trips (cursor, execute, fetch, close), and 
 event loop more than the statement costs SQLite (a thread switch, and the two threads taking the
 GIL from each other). A transaction marked `in_place` (`store.db.transaction(..., in_place=True)`:
 the inbound group commit and the sender's results) runs whole on the event loop: BEGIN IMMEDIATE,
-its statements, COMMIT. BEGIN is tried without waiting (busy timeout 0): when another process or
-a connection outside the writer queue holds the write lock, it goes to the thread and waits there
-as before, so the event loop never sleeps in SQLite's busy handler. COMMIT in place waits for the
-disk (WAL, synchronous FULL: one write and one fsync of the log, a fraction of a millisecond
-here), which costs less than the two thread switches it replaces. Rollbacks run in place whenever
-the thread has nothing of the connection's under way. Every statement of any other transaction
-still goes to the thread, so long reads (`/po`, the board, a scan) never hold up the event loop.
+its statements, COMMIT; so does a short read marked `in_place` (`store.db.reading`: the sender's
+look at the outbox). BEGIN IMMEDIATE is tried without waiting (busy timeout 0): when another
+process or a connection outside the writer queue holds the write lock, it goes to the thread and
+waits there as before, so the event loop never sleeps in SQLite's busy handler. COMMIT in place
+waits for the disk (WAL, synchronous FULL: one write and one fsync of the log, a fraction of a
+millisecond here), which costs less than the two thread switches it replaces. Rollbacks run in
+place whenever the thread has nothing of the connection's under way. Every statement of any other
+transaction still goes to the thread, so long reads (`/po`, the board, a scan) never hold up the
+event loop.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ class InPlaceConnection(aiosqlite.Connection):
         try:
             raw.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
-            if raw.in_transaction or "locked" not in str(error) and "busy" not in str(error):
+            if raw.in_transaction or ("locked" not in str(error) and "busy" not in str(error)):
                 raise
             return False
         finally:
@@ -106,6 +108,16 @@ def begin_in_place(driver_connection: Any) -> bool:
     if isinstance(driver_connection, InPlaceConnection):
         return driver_connection.begin_immediate_in_place()
     return False
+
+
+def begin_read_in_place(driver_connection: Any) -> bool:
+    """BEGIN (deferred) of a short read on the event loop: in WAL mode it takes no lock and
+    waits for nobody. False when the connection is not ours (then it goes through the thread)."""
+    if not isinstance(driver_connection, InPlaceConnection):
+        return False
+    driver_connection._conn.execute("BEGIN")
+    driver_connection.in_place = True
+    return True
 
 
 def mark_in_place(driver_connection: Any) -> None:
