@@ -70,17 +70,44 @@ async def open_orders(session: AsyncSession, factory_id: int) -> list[Production
     return list(rows.all())
 
 
+@dataclass(frozen=True)
+class RoundOrder:
+    """An order a check-in round asks about."""
+
+    id: int
+    reported: bool
+    """It has a check-in before this round (one the quick answer can repeat)."""
+
+
+_OPEN_ORDER_COLUMNS: list[Any] = [ProductionOrder.id, ProductionOrder.quantity]
+_OPEN_ORDERS = (
+    core_select(*_OPEN_ORDER_COLUMNS)
+    .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
+    .where(col(ProductionOrder.factory_id) == bindparam("factory_id"))
+    .where(col(ProductionOrder.status) == OPEN)
+    .order_by(col(PurchaseOrder.committed_exf), col(ProductionOrder.number))
+)
+"""`open_orders` as rows of what a round needs: built once, read on every /checkin."""
+
+
 async def orders_to_check_in(
     session: AsyncSession, factory_id: int, now: datetime
-) -> list[ProductionOrder]:
-    """Open orders still in the works: one reported fully shipped has nothing left to ask."""
-    orders = await open_orders(session, factory_id)
-    views = await order_views(session, orders, now)
-    return [
-        order
-        for order, view in zip(orders, views, strict=True)
-        if not (view.state.milestone is Milestone.SHIPPED and view.state.percent_complete >= 100)
-    ]
+) -> list[RoundOrder]:
+    """Open orders still in the works, the most urgent first: one reported fully shipped has
+    nothing left to ask. Only what the round needs (ids, and whether each has a check-in to
+    repeat); the question about each order reads its own view."""
+    found = await session.exec(_OPEN_ORDERS, params={"factory_id": factory_id})  # type: ignore[call-overload]
+    rows: Sequence[Any] = found.all()
+    if not rows:
+        return []
+    reports = await _reports_by_order(session, [order_id for order_id, _ in rows])
+    round_orders = []
+    for order_id, quantity in rows:
+        own = reports.get(order_id, [])
+        state = derive_state(max(quantity, 1), own, now)
+        if not (state.milestone is Milestone.SHIPPED and state.percent_complete >= 100):
+            round_orders.append(RoundOrder(order_id, reported=bool(own)))
+    return round_orders
 
 
 async def own_order(
