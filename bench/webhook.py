@@ -84,6 +84,14 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float | None = None
+    """CPU the bot's process spent during the run (user + system), where /proc tells."""
+
+    @property
+    def cpu_ms_per_update(self) -> float | None:
+        if self.cpu_seconds is None or not self.updates:
+            return None
+        return self.cpu_seconds / self.updates * 1000
 
     @property
     def updates(self) -> int:
@@ -409,9 +417,24 @@ async def one_run(
     try:
         await wait_for_http(f"{app_url}/healthz", process)
         await warm_up(app_url)
-        return await drive(app_url, fake_url, chat_ids, STEPS, echo=kind == "echo")
+        before = cpu_seconds(process.popen.pid)
+        tally = await drive(app_url, fake_url, chat_ids, STEPS, echo=kind == "echo")
+        after = cpu_seconds(process.popen.pid)
+        if before is not None and after is not None:
+            tally.cpu_seconds = after - before
+        return tally
     finally:
         process.stop()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a process so far (Linux), to compare the cost of an update on both
+    sides where the machine's load makes rates alone hard to read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -478,6 +501,16 @@ def result(name: str, comparison: Comparison, contacts: int) -> Result:
     echo_rate = median([t.rate for t in comparison.echo])
     p99_ms = percentile(latencies, 0.99) * 1000
     late = sum(t.late for t in comparison.wipbot)
+    cpu = [c for t in comparison.wipbot if (c := t.cpu_ms_per_update) is not None]
+    echo_cpu = [c for t in comparison.echo if (c := t.cpu_ms_per_update) is not None]
+    costs = (
+        (
+            Figure("wipbot CPU", median(cpu), "ms/update (median)"),
+            Figure("echo CPU", median(echo_cpu), "ms/update (median)"),
+        )
+        if cpu and echo_cpu
+        else ()
+    )
     return Result(
         name=name,
         what=(
@@ -502,6 +535,8 @@ def result(name: str, comparison: Comparison, contacts: int) -> Result:
             Figure(f"answered after {PATIENCE_S:.0f} s", late, "webhooks"),
             Figure("echo p50", percentile(echo_latencies, 0.5) * 1000, "ms"),
             Figure("echo p99", percentile(echo_latencies, 0.99) * 1000, "ms"),
+            *costs,
+            Figure("load average (1 min) at the end", os.getloadavg()[0], ""),
         ),
     )
 
