@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from wipbot.production.milestones import (
+    FASTEST_DAYS_TO_NEXT,
     MILESTONES,
     STANDARD_DAYS_TO_NEXT,
     IssueFlag,
@@ -249,9 +250,14 @@ def _project(
 
     candidates = [_Expected(plan[upcoming], ())]
     if current is not None:
-        began = _reached_on(reports, current, state.milestone_dates[current], plan[current])
+        share = delay_share(*inp.announced_delays) if estimates else None
+        began, because = _reached_on(reports, state, plan, current, share)
         late_start = (began - plan[current]).days
-        late = (f"{_label(current)} reached {late_start} d after plan",) if late_start > 0 else ()
+        late = (
+            (f"{_label(current)} reached {late_start} d after plan{because}",)
+            if late_start > 0
+            else ()
+        )
         candidates.append(_Expected(began + timedelta(days=_need(plan, current)), late))
         if current in RATE_STAGES:
             candidates.extend(_rate_finish(inp.order_quantity, plan, reports, current, began))
@@ -383,19 +389,66 @@ def _rate_finish(
 
 
 def _reached_on(
-    reports: Sequence[Report], milestone: Milestone, first_seen: date, planned: date
-) -> date:
-    """The day a milestone counts as reached. A check-in only shows that it happened since the
-    last report that had not reached it (or, with none, within one check-in interval), so inside
-    that window the plan gets the benefit of the doubt: only days the reports prove lost count
-    as a late start. Without this, weekly reporting alone would read as days lost."""
-    not_yet = [r.day for r in reports if r.stage_index < milestone.index and r.day < first_seen]
-    earliest = (
-        max(not_yet) + timedelta(days=1)
-        if not_yet
-        else first_seen - timedelta(days=CHECKIN_INTERVAL_DAYS - 1)
-    )
-    return max(earliest, min(first_seen, planned))
+    reports: Sequence[Report],
+    state: ProductionState,
+    plan: Mapping[Milestone, date],
+    milestone: Milestone,
+    share: float | None,
+) -> tuple[date, str]:
+    """The day a milestone counts as reached, and, when more than the reports bounding it puts
+    that day past the plan, why (" (fabric late +6 d)"; "" otherwise).
+
+    A check-in only shows that the milestone was reached since the last report that had not
+    reached it (or, with none, within one check-in interval). Inside that window the plan gets
+    the benefit of the doubt, so weekly reporting alone never reads as days lost, unless the
+    evidence puts the day later. The milestones up to this one are walked in turn:
+
+    - a stage takes at least the fastest time it plausibly runs (FASTEST_DAYS_TO_NEXT, or the
+      plan's own time for it when shorter), so a milestone comes no earlier than the previous
+      one's day plus that time: materials proven missing on a Monday are not cut on the Tuesday;
+    - with `share` (the projection with estimates), the delay the factory announced for the
+      milestone in its last report before reaching it, weighed by its record (delay_share),
+      puts the day at its plan date plus that delay.
+
+    Walking from plan dates moves nothing (a plan's stage is never shorter than its fastest
+    time here), so only a report or an announced delay moves a day. It never leaves the window.
+    """
+    earliest = plan[MILESTONES[0]]
+    cause = ""
+    for reached in MILESTONES[: milestone.index + 1]:
+        first_seen = state.milestone_dates[reached]
+        before = [r.day for r in reports if r.stage_index < reached.index and r.day < first_seen]
+        window = (
+            max(before) + timedelta(days=1)
+            if before
+            else first_seen - timedelta(days=CHECKIN_INTERVAL_DAYS - 1)
+        )
+        day, why = plan[reached], ""
+        if reached.index:
+            previous = MILESTONES[reached.index - 1]
+            fastest = min(FASTEST_DAYS_TO_NEXT[previous], (plan[reached] - plan[previous]).days)
+            if earliest + timedelta(days=fastest) > day:
+                day, why = earliest + timedelta(days=fastest), cause
+        if before and share is not None:
+            delay = _announced_before(reports, reached, first_seen, share)
+            if delay is not None and plan[reached] + timedelta(days=delay[0]) > day:
+                day, why = plan[reached] + timedelta(days=delay[0]), delay[1]
+        if before and window > day:
+            day, why = window, f"{_label(reached)} not reached on {max(before).isoformat()}"
+        earliest, cause = min(day, first_seen), why
+    day = max(window, earliest)
+    return day, f" ({cause})" if day > window and day > plan[milestone] and cause else ""
+
+
+def _announced_before(
+    reports: Sequence[Report], milestone: Milestone, reached_on: date, share: float
+) -> tuple[int, str] | None:
+    """The delay the factory announced for the milestone in its last report before reaching
+    it, weighed by its record, with its words; None when that report announced none."""
+    said = [r for r in reports if r.stage_index < milestone.index and r.day < reached_on][-1]
+    upcoming = MILESTONES[said.stage_index + 1]
+    holds = _issue_delays(said.issues, said.milestone, said.milestone, upcoming, share)
+    return holds.get(milestone)
 
 
 def _history_days(
