@@ -675,5 +675,8 @@ def test_a_plan_on_the_factory_s_own_stage_times_is_judged_as_its_own_t_and_a() 
     guess = RiskInput(d(7, 3), plan, ORDER, reports, derived_milestones=DERIVED)
     learned = replace(guess, fastest_days_to_next=own)
     judged = assess(learned, d(6, 13))
-    assert (judged.status, judged.drivers) == (LATE, ("sewing 5 d overdue",))
+    assert (judged.status, judged.drivers) == (
+        LATE,
+        ("sewing 5 d overdue by this factory's own stage times",),
+    )
     assert assess(guess, d(6, 13)).status is ON_TRACK

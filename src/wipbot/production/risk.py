@@ -254,7 +254,7 @@ def _project(
         began, because = _reached_on(reports, state, plan, current, share)
         late_start = (began - plan[current]).days
         late = (
-            (f"{_label(current)} reached {late_start} d after plan{because}",)
+            (f"{_label(current)} reached {late_start} d after plan{_own(inp, current)}{because}",)
             if late_start > 0
             else ()
         )
@@ -272,7 +272,8 @@ def _project(
         known_until = today
     if known_until > plan[upcoming]:
         overdue = (known_until - plan[upcoming]).days
-        candidates.append(_Expected(known_until, (_overdue_phrase(upcoming, overdue),)))
+        words = _overdue_phrase(upcoming, overdue) + _own(inp, upcoming)
+        candidates.append(_Expected(known_until, (words,)))
     if upcoming in holds:
         days, why = holds[upcoming]
         candidates.append(_Expected(plan[upcoming] + timedelta(days=days), (why,)))
@@ -491,6 +492,13 @@ def _skip_closures(start: date, projected: date, closed: frozenset[date]) -> tup
         day += timedelta(days=1)
         waited += 1
     return day, skipped, waited
+
+
+def _own(inp: RiskInput, milestone: Milestone) -> str:
+    """Words saying a milestone's date is not the factory's T&A nor the standard guess but was
+    derived from the factory's own stage times (production/stage_times.py)."""
+    learned = inp.fastest_days_to_next is not None and milestone in inp.derived_milestones
+    return " by this factory's own stage times" if learned else ""
 
 
 def _overdue_phrase(milestone: Milestone, days: int) -> str:
