@@ -346,6 +346,23 @@ REACHED_IN_THE_WINDOW = [
         ("materials in reached 2 d after plan (fabric late +9 d)",),
         "the-estimate-never-leaves-the-window",
     ),
+    case(
+        replace(
+            risk_input(
+                [
+                    rep(d(5, 16), NOT_STARTED, issue(IssueFlag.FABRIC_LATE, 6)),
+                    rep(d(5, 23), M.MATERIALS_IN),
+                ],
+                ON_TIME,
+            ),
+            announced_delays=(5, 0),
+        ),
+        d(5, 23),
+        d(7, 3),
+        AT_RISK,
+        ("materials in reached 3 d after plan (fabric late +6 d)",),
+        "the-estimate-weighs-the-delay-by-the-factory-s-record",
+    ),
 ]
 
 

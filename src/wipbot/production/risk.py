@@ -331,11 +331,13 @@ def _issue_delays(
     current: Milestone | None,
     upcoming: Milestone,
     share: float = 1.0,
+    *,
+    brief: bool = False,
 ) -> dict[Milestone, tuple[int, str]]:
     """The longest announced delay per milestone still ahead, with its words.
 
     A delay counts at `share` of its days (see delay_share): a factory whose announced delays
-    mostly came to nothing is weighed accordingly, and the words say so.
+    mostly came to nothing is weighed accordingly, and the words say so unless `brief`.
 
     Several causes holding up the same milestone are waited out in parallel: the longest
     counts. A cause whose milestone has been reached is superseded by the real date. A cause
@@ -354,7 +356,7 @@ def _issue_delays(
             continue
         counted = round(issue.delay_days * share)
         words = f"{ISSUE_PHRASE[issue.flag]} +{issue.delay_days} d"
-        if counted < issue.delay_days:
+        if counted < issue.delay_days and not brief:
             came_true = f"{round(share * 100)} % of this factory's announced delays came true"
             words += f" (counted {counted} d: {came_true})"
         if counted and (holds not in longest or counted > longest[holds][0]):
@@ -448,7 +450,7 @@ def _announced_before(
     it, weighed by its record, with its words; None when that report announced none."""
     said = [r for r in reports if r.stage_index < milestone.index and r.day < reached_on][-1]
     upcoming = MILESTONES[said.stage_index + 1]
-    holds = _issue_delays(said.issues, said.milestone, said.milestone, upcoming, share)
+    holds = _issue_delays(said.issues, said.milestone, said.milestone, upcoming, share, brief=True)
     return holds.get(milestone)
 
 
