@@ -7,7 +7,9 @@ its planned date has passed unreported; and its planned date plus any delay the 
 announced for it. Those are estimates of the *same* lost days, so the latest wins instead of
 their sum. Every later milestone follows at the time its stage needs, plus the delays announced
 for it. A stage "needs" its planned time, or the standard time when the plan gives more: the
-difference is free float, and a small delay first uses it up before it moves ex-factory.
+difference is free float, and a small delay first uses it up before it moves ex-factory. The day
+a stage began is dated by the evidence inside the window its weekly reports leave: the plan's
+date unless a report or an announced delay puts it later (_reached_on).
 
 Every day the projection moves carries a driver in plain words, so `at_risk` and `late` always
 say why. Missing data is a separate, quieter signal (`stale`): it never moves the projection.
@@ -340,7 +342,8 @@ def _issue_delays(
     mostly came to nothing is weighed accordingly, and the words say so unless `brief`.
 
     Several causes holding up the same milestone are waited out in parallel: the longest
-    counts. A cause whose milestone has been reached is superseded by the real date. A cause
+    counts. A cause whose milestone has been reached is superseded by the reports that bound
+    its real date (the delay then only places that date inside their window: _reached_on). A cause
     named in the very report that reaches its milestone ("materials in, but the grey fabric is
     late") holds up the next one: part of the materials is still missing.
     """
