@@ -21,8 +21,9 @@ demo: $(STAMP)
 	rm -f demo.db demo.db-wal demo.db-shm
 	DATABASE_URL=sqlite+aiosqlite:///./demo.db $(BIN)/wipbot demo
 
+# One worker per core: each has its own SQLite files and PostgreSQL databases (tests/conftest.py).
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses=auto
 
 # The fuzz tests with many more examples each (CI nightly); `make test` runs them briefly.
 fuzz: $(STAMP)

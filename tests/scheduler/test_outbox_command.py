@@ -66,7 +66,7 @@ def test_json_shows_the_delivery_status_the_platform_reported(runner: CliRunner)
 
 
 def test_table_for_people(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["outbox"], env={"COLUMNS": "200"})
+    result = runner.invoke(app, ["outbox"])
     assert result.exit_code == 0, result.output
     assert "dead 1, pending 1, retrying 1" in result.output
     assert "recipient not in allowed list" in result.output

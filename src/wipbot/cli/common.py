@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.markup import escape
+from rich.measure import Measurement
 
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
 from wipbot.store.migrate import upgrade_on
@@ -21,6 +22,8 @@ T = TypeVar("T")
 
 console = Console()
 err_console = Console(stderr=True)
+
+MAX_PIPED_WIDTH = 200
 
 JsonOption = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
 
@@ -53,3 +56,12 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+def show(renderable: RenderableType, out: Console = console) -> None:
+    """In a terminal, fit it; into a pipe or a file, print it whole rather than squeezed to 80."""
+    if out.is_terminal:
+        out.print(renderable)
+        return
+    natural = Measurement.get(out, out.options.update(width=MAX_PIPED_WIDTH), renderable).maximum
+    Console(file=out.file, width=max(out.width, natural)).print(renderable)

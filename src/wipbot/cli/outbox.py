@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from wipbot.store.db import SessionFactory
 from wipbot.store.models import OutboxMessage
 
-from .common import JsonOption, console, print_json, run, with_database
+from .common import JsonOption, console, print_json, run, show, with_database
 
 UNSENT = ("pending", "dead")
 
@@ -77,7 +77,7 @@ def outbox_command(
         console.print("outbox empty: nothing waiting, nothing failed")
         return
     console.print(_summary(rows))
-    console.print(_table(rows))
+    show(_table(rows))
 
 
 def _summary(rows: list[dict[str, Any]]) -> str:

@@ -8,9 +8,8 @@ from typing import TypeVar
 
 import typer
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.markup import escape
-from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -31,7 +30,7 @@ from wipbot.store.wip import (
     wip_board,
 )
 
-from .common import JsonOption, console, fail, print_json, run, with_database
+from .common import JsonOption, fail, print_json, run, show, with_database
 
 T = TypeVar("T")
 
@@ -47,7 +46,6 @@ TodayOption = typer.Option(
     None, "--today", hidden=True, help="Older spelling of --as-of, kept for scripts."
 )
 
-MAX_PIPED_WIDTH = 200
 STATUS_STYLE: dict[RiskStatus, str] = {
     RiskStatus.LATE: "bold red",
     RiskStatus.AT_RISK: "yellow",
@@ -192,15 +190,6 @@ def status_view(status: PoStatus) -> RenderableType:
         )
         parts.append(issues)
     return Group(*parts)
-
-
-def show(renderable: RenderableType, out: Console = console) -> None:
-    """In a terminal, fit it; into a pipe or a file, print it whole rather than squeezed to 80."""
-    if out.is_terminal:
-        out.print(renderable)
-        return
-    natural = Measurement.get(out, out.options.update(width=MAX_PIPED_WIDTH), renderable).maximum
-    Console(file=out.file, width=max(out.width, natural)).print(renderable)
 
 
 def _table(title: str) -> Table:
