@@ -76,7 +76,9 @@ TARGET_P99_MS = 1_000.0
 WARMUP = 32
 ANSWER_TIMEOUT_S = 40.0
 """An update whose answer never reached the fake counts as failed after this long."""
-WIPBOT = str(Path(sys.executable).parent / "wipbot")
+WIPBOT = os.environ.get("BENCH_WIPBOT", str(Path(sys.executable).parent / "wipbot"))
+"""The `wipbot` measured: this checkout's, or another's (the environment variable) to compare two
+versions of the code on the same harness."""
 
 
 @dataclass
