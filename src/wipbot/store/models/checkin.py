@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Field, Index, SQLModel
+from sqlmodel import Field, Index
 
 from . import factory, orders  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import created_at_field
+from ._base import Table, created_at_field
 
 
-class CheckIn(SQLModel, table=True):
+class CheckIn(Table, table=True):
     __tablename__ = "checkin"
     # A factory's latest shipments, newest first, without reading its whole history.
     __table_args__ = (Index("ix_checkin_milestone_reported_at", "milestone", "reported_at"),)
@@ -35,7 +35,7 @@ class CheckIn(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class CheckInIssue(SQLModel, table=True):
+class CheckInIssue(Table, table=True):
     __tablename__ = "checkin_issue"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -43,12 +43,3 @@ class CheckInIssue(SQLModel, table=True):
     flag: str = Field(max_length=24)
     delay_days: int | None = None
     note: str = Field(default="", max_length=1000)
-
-
-class CheckInPhoto(SQLModel, table=True):
-    __tablename__ = "checkin_photo"
-
-    id: int | None = Field(default=None, primary_key=True)
-    checkin_id: int = Field(foreign_key="checkin.id", index=True)
-    platform: str = Field(max_length=16)
-    file_id: str = Field(max_length=255)
