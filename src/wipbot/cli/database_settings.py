@@ -39,7 +39,7 @@ def _named(values: Mapping[str, str | None]) -> str | None:
     return found
 
 
-@dataclass(frozen=True)
+@dataclass
 class DatabaseSettings:
     database_url: str = field(default_factory=read_database_url)
 
