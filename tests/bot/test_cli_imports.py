@@ -139,12 +139,21 @@ def test_the_po_command_does_not_import_platform_libraries() -> None:
     assert not loaded & set(HEAVY)
 
 
-def test_the_po_command_loads_neither_other_importers_nor_the_holiday_calendars() -> None:
+def test_the_po_command_loads_neither_the_importers_nor_the_holiday_calendars() -> None:
     loaded = imported_after("from wipbot.cli import po")
-    assert "wipbot.store.importing.cells" in loaded
-    others = {f"wipbot.store.importing.{kind}" for kind in ("checkins", "charges", "qc")}
-    assert not loaded & others
+    assert "wipbot.store.wip" in loaded
+    assert not {name for name in loaded if name.startswith("wipbot.store.importing")}
     assert "holidays" not in top_level(loaded)
+
+
+def test_po_status_as_of_a_day_reads_it_with_the_importers_date_rules(
+    examples_env: dict[str, str],
+) -> None:
+    printed, loaded = run_wipbot(
+        "po", "status", "PO-1030", "--as-of", "26/11/2026", "--json", env=examples_env
+    )
+    assert '"as_of": "2026-11-26"' in printed
+    assert "wipbot.store.importing.cells" in loaded
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
