@@ -12,7 +12,7 @@ from sqlmodel import Column, Field, SQLModel
 from sqlmodel.main import SQLModelConfig
 
 
-class Table(SQLModel):
+class TableModel(SQLModel):
     """What every table derives from: a SQLModel whose pydantic validator and serializer are
     built when first used, not when the class is defined.
 

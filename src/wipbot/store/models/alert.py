@@ -9,10 +9,10 @@ from sqlalchemy import Index, text
 from sqlmodel import Field
 
 from . import brand, orders  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import Table, created_at_field, json_field
+from ._base import TableModel, created_at_field, json_field
 
 
-class Alert(Table, table=True):
+class Alert(TableModel, table=True):
     __tablename__ = "alert"
     __table_args__ = (
         Index(

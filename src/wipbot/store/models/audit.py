@@ -8,10 +8,10 @@ from typing import Any
 from sqlmodel import Field
 
 from . import brand  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import Table, created_at_field, json_field
+from ._base import TableModel, created_at_field, json_field
 
 
-class AuditLog(Table, table=True):
+class AuditLog(TableModel, table=True):
     __tablename__ = "audit_log"
 
     id: int | None = Field(default=None, primary_key=True)

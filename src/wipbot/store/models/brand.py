@@ -1,4 +1,4 @@
-"""A brand: the customer, its Slack workspace and the people who act for it."""
+"""A brand: the customer and its Slack workspace (its people: brand_member.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlmodel import Field
 
-from ._base import Table, created_at_field
+from ._base import TableModel, created_at_field
 
 
-class Brand(Table, table=True):
+class Brand(TableModel, table=True):
     __tablename__ = "brand"
 
     id: int | None = Field(default=None, primary_key=True)

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlmodel import Field, UniqueConstraint
 
 from . import brand  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import Table, created_at_field
+from ._base import TableModel, created_at_field
 
 
-class BrandMember(Table, table=True):
+class BrandMember(TableModel, table=True):
     __tablename__ = "brand_member"
     __table_args__ = (UniqueConstraint("brand_id", "slack_user_id"),)
 

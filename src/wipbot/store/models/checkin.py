@@ -8,10 +8,10 @@ from sqlalchemy import text
 from sqlmodel import Field, Index
 
 from . import factory, orders  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import Table, created_at_field
+from ._base import TableModel, created_at_field
 
 
-class CheckIn(Table, table=True):
+class CheckIn(TableModel, table=True):
     __tablename__ = "checkin"
     __table_args__ = (
         # A factory's latest shipments, newest first, without reading its whole history.
@@ -42,7 +42,7 @@ class CheckIn(Table, table=True):
     created_at: datetime = created_at_field()
 
 
-class CheckInIssue(Table, table=True):
+class CheckInIssue(TableModel, table=True):
     __tablename__ = "checkin_issue"
 
     id: int | None = Field(default=None, primary_key=True)

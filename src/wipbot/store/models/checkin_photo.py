@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import Field
 
 from . import checkin  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import Table
+from ._base import TableModel
 
 
-class CheckInPhoto(Table, table=True):
+class CheckInPhoto(TableModel, table=True):
     __tablename__ = "checkin_photo"
 
     id: int | None = Field(default=None, primary_key=True)

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlmodel import Field
 
 from . import orders  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import Table
+from ._base import TableModel
 
 
-class Gate(Table, table=True):
+class Gate(TableModel, table=True):
     __tablename__ = "gate"
 
     id: int | None = Field(default=None, primary_key=True)

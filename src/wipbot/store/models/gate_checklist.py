@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlmodel import Field, UniqueConstraint
 
 from . import gate  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import Table
+from ._base import TableModel
 
 
-class GateChecklistItem(Table, table=True):
+class GateChecklistItem(TableModel, table=True):
     __tablename__ = "gate_checklist_item"
     __table_args__ = (UniqueConstraint("gate_id", "item"),)
 

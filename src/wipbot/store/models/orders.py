@@ -8,10 +8,10 @@ from decimal import Decimal
 from sqlmodel import Field, UniqueConstraint
 
 from . import brand, factory  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import Table, created_at_field, money_field
+from ._base import TableModel, created_at_field, money_field
 
 
-class Style(Table, table=True):
+class Style(TableModel, table=True):
     __tablename__ = "style"
     __table_args__ = (UniqueConstraint("brand_id", "code"),)
 
@@ -23,7 +23,7 @@ class Style(Table, table=True):
     season: str = Field(default="", max_length=16)
 
 
-class PurchaseOrder(Table, table=True):
+class PurchaseOrder(TableModel, table=True):
     __tablename__ = "purchase_order"
     __table_args__ = (UniqueConstraint("brand_id", "po_number"),)
 
@@ -39,7 +39,7 @@ class PurchaseOrder(Table, table=True):
     created_at: datetime = created_at_field()
 
 
-class PurchaseOrderLine(Table, table=True):
+class PurchaseOrderLine(TableModel, table=True):
     __tablename__ = "purchase_order_line"
     __table_args__ = (UniqueConstraint("po_id", "style_id", "colorway"),)
 
@@ -56,7 +56,7 @@ class PurchaseOrderLine(Table, table=True):
     """The production order that makes this line (None for lines imported before it was kept)."""
 
 
-class ProductionOrder(Table, table=True):
+class ProductionOrder(TableModel, table=True):
     """Factory-side work for all or part of a PO; carries the plan, the gate and the progress."""
 
     __tablename__ = "production_order"
@@ -71,7 +71,7 @@ class ProductionOrder(Table, table=True):
     created_at: datetime = created_at_field()
 
 
-class TnaMilestone(Table, table=True):
+class TnaMilestone(TableModel, table=True):
     """One planned date of the time-and-action calendar of a production order."""
 
     __tablename__ = "tna_milestone"

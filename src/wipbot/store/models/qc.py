@@ -8,10 +8,10 @@ from decimal import Decimal
 from sqlmodel import Field
 
 from . import orders  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import Table
+from ._base import TableModel
 
 
-class QcInspection(Table, table=True):
+class QcInspection(TableModel, table=True):
     __tablename__ = "qc_inspection"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -29,7 +29,7 @@ class QcInspection(Table, table=True):
     note: str = Field(default="", max_length=2000)
 
 
-class QcDefect(Table, table=True):
+class QcDefect(TableModel, table=True):
     __tablename__ = "qc_defect"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -39,7 +39,7 @@ class QcDefect(Table, table=True):
     count: int
 
 
-class QcPhoto(Table, table=True):
+class QcPhoto(TableModel, table=True):
     """A photo sent with an inspection: the chat platform keeps the file, we keep its id."""
 
     __tablename__ = "qc_photo"
