@@ -216,6 +216,7 @@ class Process:
 
     popen: subprocess.Popen[bytes]
     name: str
+    log: Path
 
     def stop(self) -> None:
         if self.popen.poll() is None:
@@ -234,14 +235,16 @@ def start_process(
     name: str, argv: list[str], env: dict[str, str] | None = None, cwd: Path = REPO
 ) -> Process:
     """Started with none of wipbot's settings from this environment but those in `env`; its
-    output goes to a log file in the temporary folder."""
+    output goes to a log file of this run's own in the temporary folder (benchmarks and their
+    smoke tests run side by side)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(CONFIG_PREFIXES)}
     base["PYTHONPATH"] = str(REPO)
-    log = open(Path(tempfile.gettempdir()) / f"wipbot-bench-{name}.log", "wb")  # noqa: SIM115
-    popen = subprocess.Popen(
-        argv, cwd=cwd, env={**base, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
-    )
-    return Process(popen, name)
+    path = Path(tempfile.gettempdir()) / f"wipbot-bench-{name}-{os.getpid()}.log"
+    with path.open("wb") as log:
+        popen = subprocess.Popen(
+            argv, cwd=cwd, env={**base, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
+        )
+    return Process(popen, name, path)
 
 
 async def wait_for_http(url: str, process: Process, seconds: float = 60) -> None:
@@ -249,9 +252,7 @@ async def wait_for_http(url: str, process: Process, seconds: float = 60) -> None
     async with httpx.AsyncClient(timeout=2) as http:
         while time.monotonic() < deadline:
             if process.popen.poll() is not None:
-                raise RuntimeError(
-                    f"{process.name} exited early; see its log in {tempfile.gettempdir()}"
-                )
+                raise RuntimeError(f"{process.name} exited early; see its log in {process.log}")
             try:
                 if (await http.get(url)).status_code < 500:
                     return

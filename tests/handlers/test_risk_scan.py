@@ -92,12 +92,23 @@ async def test_fabric_late_goes_at_risk_then_late_then_recovers(scenario: Scenar
     assert alert.details["slack_days"] == -2
     assert await scenario.posts() == ["send", "update"]
 
+    # Materials were still missing on 21 Sep (fabric 5 days late), so cutting reported on the
+    # 25th proves no recovery: materials take at least 4 days to prepare. Finishing reached by
+    # 7 Oct, a day after its latest plan date, does: the days are won back.
     await scenario.report(date(2026, 9, 25), "cutting", [], cut=200)
-    assert await scenario.rescore(date(2026, 9, 25)) is RiskStatus.ON_TRACK
+    assert await scenario.rescore(date(2026, 9, 25)) is RiskStatus.LATE
+    [alert] = await scenario.alerts()
+    assert alert.details["drivers"] == [
+        "cutting reached 4 d after plan (fabric late +5 d)",
+        "sewing 1 d overdue",
+    ]
+    assert await scenario.posts() == ["send", "update", "update"]
+    await scenario.report(date(2026, 10, 7), "finishing", [], cut=2000, sewn=2000)
+    assert await scenario.rescore(date(2026, 10, 7)) is RiskStatus.ON_TRACK
     [alert] = await scenario.alerts()
     assert alert.resolved_at is not None
     assert alert.details["resolution"] == "back on track: 2 days slack"
-    assert await scenario.posts() == ["send", "update", "update"]
+    assert await scenario.posts() == ["send", "update", "update", "update"]
 
 
 async def test_stale_data_is_named_by_the_day_last_heard_so_the_card_holds_still(

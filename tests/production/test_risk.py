@@ -299,6 +299,81 @@ CASES = [
 ]
 
 
+# A milestone reported between two check-ins is reached somewhere in that window; the plan keeps
+# the benefit of the doubt unless the evidence puts the day later (issue 9, item 4).
+REACHED_IN_THE_WINDOW = [
+    case(
+        risk_input([rep(d(5, 23), NOT_STARTED), rep(d(5, 27), M.CUTTING)], ON_TIME),
+        d(5, 27),
+        d(7, 2),
+        LATE,
+        ("cutting reached 2 d after plan (materials in not reached on 2025-05-23)",),
+        "a-stage-is-no-faster-than-its-fastest-time-after-a-report-proves-its-start-missing",
+    ),
+    case(
+        risk_input([rep(d(5, 27), M.CUTTING)], ON_TIME),
+        d(5, 27),
+        d(6, 30),
+        ON_TRACK,
+        (),
+        "without-a-report-before-it-the-plan-keeps-the-benefit-of-the-doubt",
+    ),
+    case(
+        risk_input(
+            [
+                rep(d(5, 16), NOT_STARTED, issue(IssueFlag.FABRIC_LATE, 5)),
+                rep(d(5, 23), M.MATERIALS_IN),
+            ],
+            ON_TIME,
+        ),
+        d(5, 23),
+        d(7, 5),
+        AT_RISK,
+        ("materials in reached 5 d after plan (fabric late +5 d)",),
+        "an-announced-delay-is-the-estimate-inside-the-window-that-reaches-its-milestone",
+    ),
+    case(
+        risk_input(
+            [
+                rep(d(5, 16), NOT_STARTED, issue(IssueFlag.FABRIC_LATE, 9)),
+                rep(d(5, 20), M.MATERIALS_IN),
+            ],
+            ON_TIME,
+        ),
+        d(5, 20),
+        d(7, 2),
+        AT_RISK,
+        ("materials in reached 2 d after plan (fabric late +9 d)",),
+        "the-estimate-never-leaves-the-window",
+    ),
+    case(
+        replace(
+            risk_input(
+                [
+                    rep(d(5, 16), NOT_STARTED, issue(IssueFlag.FABRIC_LATE, 6)),
+                    rep(d(5, 23), M.MATERIALS_IN),
+                ],
+                ON_TIME,
+            ),
+            announced_delays=(5, 0),
+        ),
+        d(5, 23),
+        d(7, 3),
+        AT_RISK,
+        ("materials in reached 3 d after plan (fabric late +6 d)",),
+        "the-estimate-weighs-the-delay-by-the-factory-s-record",
+    ),
+]
+
+
+@pytest.mark.parametrize(("inp", "today", "projected", "status", "drivers"), REACHED_IN_THE_WINDOW)
+def test_the_day_a_milestone_was_reached(
+    inp: RiskInput, today: date, projected: date, status: RiskStatus, drivers: tuple[str, ...]
+) -> None:
+    found = assess(inp, today)
+    assert (found.projected_exf, found.status, found.drivers) == (projected, status, drivers)
+
+
 @pytest.mark.parametrize(("inp", "today", "projected", "status", "drivers"), CASES)
 def test_assess(
     inp: RiskInput, today: date, projected: date, status: RiskStatus, drivers: tuple[str, ...]
@@ -617,5 +692,8 @@ def test_a_plan_on_the_factory_s_own_stage_times_is_judged_as_its_own_t_and_a() 
     guess = RiskInput(d(7, 3), plan, ORDER, reports, derived_milestones=DERIVED)
     learned = replace(guess, fastest_days_to_next=own)
     judged = assess(learned, d(6, 13))
-    assert (judged.status, judged.drivers) == (LATE, ("sewing 5 d overdue",))
+    assert (judged.status, judged.drivers) == (
+        LATE,
+        ("sewing 5 d overdue by this factory's own stage times",),
+    )
     assert assess(guess, d(6, 13)).status is ON_TRACK

@@ -7,7 +7,9 @@ its planned date has passed unreported; and its planned date plus any delay the 
 announced for it. Those are estimates of the *same* lost days, so the latest wins instead of
 their sum. Every later milestone follows at the time its stage needs, plus the delays announced
 for it. A stage "needs" its planned time, or the standard time when the plan gives more: the
-difference is free float, and a small delay first uses it up before it moves ex-factory.
+difference is free float, and a small delay first uses it up before it moves ex-factory. The day
+a stage began is dated by the evidence inside the window its weekly reports leave: the plan's
+date unless a report or an announced delay puts it later (_reached_on).
 
 Every day the projection moves carries a driver in plain words, so `at_risk` and `late` always
 say why. Missing data is a separate, quieter signal (`stale`): it never moves the projection.
@@ -27,6 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from wipbot.production.milestones import (
+    FASTEST_DAYS_TO_NEXT,
     MILESTONES,
     STANDARD_DAYS_TO_NEXT,
     IssueFlag,
@@ -249,9 +252,14 @@ def _project(
 
     candidates = [_Expected(plan[upcoming], ())]
     if current is not None:
-        began = _reached_on(reports, current, state.milestone_dates[current], plan[current])
+        share = delay_share(*inp.announced_delays) if estimates else None
+        began, because = _reached_on(reports, state, plan, current, share)
         late_start = (began - plan[current]).days
-        late = (f"{_label(current)} reached {late_start} d after plan",) if late_start > 0 else ()
+        late = (
+            (f"{_label(current)} reached {late_start} d after plan{_own(inp, current)}{because}",)
+            if late_start > 0
+            else ()
+        )
         candidates.append(_Expected(began + timedelta(days=_need(plan, current)), late))
         if current in RATE_STAGES:
             candidates.extend(_rate_finish(inp.order_quantity, plan, reports, current, began))
@@ -266,7 +274,8 @@ def _project(
         known_until = today
     if known_until > plan[upcoming]:
         overdue = (known_until - plan[upcoming]).days
-        candidates.append(_Expected(known_until, (_overdue_phrase(upcoming, overdue),)))
+        words = _overdue_phrase(upcoming, overdue) + _own(inp, upcoming)
+        candidates.append(_Expected(known_until, (words,)))
     if upcoming in holds:
         days, why = holds[upcoming]
         candidates.append(_Expected(plan[upcoming] + timedelta(days=days), (why,)))
@@ -324,14 +333,17 @@ def _issue_delays(
     current: Milestone | None,
     upcoming: Milestone,
     share: float = 1.0,
+    *,
+    brief: bool = False,
 ) -> dict[Milestone, tuple[int, str]]:
     """The longest announced delay per milestone still ahead, with its words.
 
     A delay counts at `share` of its days (see delay_share): a factory whose announced delays
-    mostly came to nothing is weighed accordingly, and the words say so.
+    mostly came to nothing is weighed accordingly, and the words say so unless `brief`.
 
     Several causes holding up the same milestone are waited out in parallel: the longest
-    counts. A cause whose milestone has been reached is superseded by the real date. A cause
+    counts. A cause whose milestone has been reached is superseded by the reports that bound
+    its real date (the delay then only places that date inside their window: _reached_on). A cause
     named in the very report that reaches its milestone ("materials in, but the grey fabric is
     late") holds up the next one: part of the materials is still missing.
     """
@@ -347,7 +359,7 @@ def _issue_delays(
             continue
         counted = round(issue.delay_days * share)
         words = f"{ISSUE_PHRASE[issue.flag]} +{issue.delay_days} d"
-        if counted < issue.delay_days:
+        if counted < issue.delay_days and not brief:
             came_true = f"{round(share * 100)} % of this factory's announced delays came true"
             words += f" (counted {counted} d: {came_true})"
         if counted and (holds not in longest or counted > longest[holds][0]):
@@ -383,19 +395,66 @@ def _rate_finish(
 
 
 def _reached_on(
-    reports: Sequence[Report], milestone: Milestone, first_seen: date, planned: date
-) -> date:
-    """The day a milestone counts as reached. A check-in only shows that it happened since the
-    last report that had not reached it (or, with none, within one check-in interval), so inside
-    that window the plan gets the benefit of the doubt: only days the reports prove lost count
-    as a late start. Without this, weekly reporting alone would read as days lost."""
-    not_yet = [r.day for r in reports if r.stage_index < milestone.index and r.day < first_seen]
-    earliest = (
-        max(not_yet) + timedelta(days=1)
-        if not_yet
-        else first_seen - timedelta(days=CHECKIN_INTERVAL_DAYS - 1)
-    )
-    return max(earliest, min(first_seen, planned))
+    reports: Sequence[Report],
+    state: ProductionState,
+    plan: Mapping[Milestone, date],
+    milestone: Milestone,
+    share: float | None,
+) -> tuple[date, str]:
+    """The day a milestone counts as reached, and, when more than the reports bounding it puts
+    that day past the plan, why (" (fabric late +6 d)"; "" otherwise).
+
+    A check-in only shows that the milestone was reached since the last report that had not
+    reached it (or, with none, within one check-in interval). Inside that window the plan gets
+    the benefit of the doubt, so weekly reporting alone never reads as days lost, unless the
+    evidence puts the day later. The milestones up to this one are walked in turn:
+
+    - a stage takes at least the fastest time it plausibly runs (FASTEST_DAYS_TO_NEXT, or the
+      plan's own time for it when shorter), so a milestone comes no earlier than the previous
+      one's day plus that time: materials proven missing on a Monday are not cut on the Tuesday;
+    - with `share` (the projection with estimates), the delay the factory announced for the
+      milestone in its last report before reaching it, weighed by its record (delay_share),
+      puts the day at its plan date plus that delay.
+
+    Walking from plan dates moves nothing (a plan's stage is never shorter than its fastest
+    time here), so only a report or an announced delay moves a day. It never leaves the window.
+    """
+    earliest = plan[MILESTONES[0]]
+    cause = ""
+    for reached in MILESTONES[: milestone.index + 1]:
+        first_seen = state.milestone_dates[reached]
+        before = [r.day for r in reports if r.stage_index < reached.index and r.day < first_seen]
+        window = (
+            max(before) + timedelta(days=1)
+            if before
+            else first_seen - timedelta(days=CHECKIN_INTERVAL_DAYS - 1)
+        )
+        day, why = plan[reached], ""
+        if reached.index:
+            previous = MILESTONES[reached.index - 1]
+            fastest = min(FASTEST_DAYS_TO_NEXT[previous], (plan[reached] - plan[previous]).days)
+            if earliest + timedelta(days=fastest) > day:
+                day, why = earliest + timedelta(days=fastest), cause
+        if before and share is not None:
+            delay = _announced_before(reports, reached, first_seen, share)
+            if delay is not None and plan[reached] + timedelta(days=delay[0]) > day:
+                day, why = plan[reached] + timedelta(days=delay[0]), delay[1]
+        if before and window > day:
+            day, why = window, f"{_label(reached)} not reached on {max(before).isoformat()}"
+        earliest, cause = min(day, first_seen), why
+    day = max(window, earliest)
+    return day, f" ({cause})" if day > window and day > plan[milestone] and cause else ""
+
+
+def _announced_before(
+    reports: Sequence[Report], milestone: Milestone, reached_on: date, share: float
+) -> tuple[int, str] | None:
+    """The delay the factory announced for the milestone in its last report before reaching
+    it, weighed by its record, with its words; None when that report announced none."""
+    said = [r for r in reports if r.stage_index < milestone.index and r.day < reached_on][-1]
+    upcoming = MILESTONES[said.stage_index + 1]
+    holds = _issue_delays(said.issues, said.milestone, said.milestone, upcoming, share, brief=True)
+    return holds.get(milestone)
 
 
 def _history_days(
@@ -438,6 +497,13 @@ def _skip_closures(start: date, projected: date, closed: frozenset[date]) -> tup
         day += timedelta(days=1)
         waited += 1
     return day, skipped, waited
+
+
+def _own(inp: RiskInput, milestone: Milestone) -> str:
+    """Words saying a milestone's date is not the factory's T&A nor the standard guess but was
+    derived from the factory's own stage times (production/stage_times.py)."""
+    learned = inp.fastest_days_to_next is not None and milestone in inp.derived_milestones
+    return " by this factory's own stage times" if learned else ""
 
 
 def _overdue_phrase(milestone: Milestone, days: int) -> str:
