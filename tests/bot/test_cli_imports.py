@@ -118,14 +118,17 @@ def test_po_status_runs_without_platform_libraries(
         env=examples_env,
     )
     assert "PO-1030" in printed and "Ningbo" in printed
-    assert not top_level(loaded) & set(HEAVY)
+    assert not top_level(loaded) & {*HEAVY, "pydantic_settings"}
 
 
 def test_po_status_defines_only_the_tables_it_reads(examples_env: dict[str, str]) -> None:
     _, loaded = run_wipbot("po", "status", "PO-1030", "--today", "2026-11-26", env=examples_env)
     tables = {name for name in loaded if name.startswith("wipbot.store.models.")}
     assert {"wipbot.store.models.checkin", "wipbot.store.models.orders"} <= tables
-    unread = ("alert", "audit", "cost", "digest", "judgement", "messaging", "qc")
+    unread = (
+        *("alert", "audit", "cost", "digest", "judgement", "messaging", "qc"),
+        *("brand_member", "checkin_photo", "gate_checklist"),
+    )
     assert not tables & {f"wipbot.store.models.{module}" for module in unread}
     assert "sqlalchemy.dialects.postgresql" not in loaded  # Alert's partial index names it
 
@@ -136,12 +139,21 @@ def test_the_po_command_does_not_import_platform_libraries() -> None:
     assert not loaded & set(HEAVY)
 
 
-def test_the_po_command_loads_neither_other_importers_nor_the_holiday_calendars() -> None:
+def test_the_po_command_loads_neither_the_importers_nor_the_holiday_calendars() -> None:
     loaded = imported_after("from wipbot.cli import po")
-    assert "wipbot.store.importing.cells" in loaded
-    others = {f"wipbot.store.importing.{kind}" for kind in ("checkins", "charges", "qc")}
-    assert not loaded & others
+    assert "wipbot.store.wip" in loaded
+    assert not {name for name in loaded if name.startswith("wipbot.store.importing")}
     assert "holidays" not in top_level(loaded)
+
+
+def test_po_status_as_of_a_day_reads_it_with_the_importers_date_rules(
+    examples_env: dict[str, str],
+) -> None:
+    printed, loaded = run_wipbot(
+        "po", "status", "PO-1030", "--as-of", "26/11/2026", "--json", env=examples_env
+    )
+    assert '"as_of": "2026-11-26"' in printed
+    assert "wipbot.store.importing.cells" in loaded
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -174,6 +186,13 @@ def test_the_command_line_reads_the_database_url_as_the_server_does(
     (tmp_path / ".env").write_text("DATABASE_URL=sqlite+aiosqlite:///from-dotenv.db\n")
     read = (DatabaseSettings().database_url, Settings().database_url)
     assert read == ("sqlite+aiosqlite:///from-dotenv.db",) * 2
+    (tmp_path / ".env").write_text("DB=x\ndatabase_Url=sqlite+aiosqlite:///${DB}.db\n")
+    read = (DatabaseSettings().database_url, Settings().database_url)
+    assert read == ("sqlite+aiosqlite:///x.db",) * 2
     monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///from-env.db")
     read = (DatabaseSettings().database_url, Settings().database_url)
     assert read == ("sqlite+aiosqlite:///from-env.db",) * 2
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setenv("Database_Url", "sqlite+aiosqlite:///any-case.db")
+    read = (DatabaseSettings().database_url, Settings().database_url)
+    assert read == ("sqlite+aiosqlite:///any-case.db",) * 2

@@ -189,3 +189,42 @@ async def test_the_database_unreachable_while_webhooks_arrive(
         assert len(await checkins(session_factory)) == 1
         healthy = await bot.http.get(f"{bot.url}/healthz")
         assert (healthy.status_code, healthy.json()["database"]) == (200, "up")
+
+
+async def test_long_polling_holds_an_update_the_database_refused_until_it_is_back(
+    proxied: tuple[TcpProxy, SessionFactory],
+) -> None:
+    """Long polling has no second delivery (the next getUpdates confirms what was fetched), so
+    an update refused for now is tried again in the process, and the chat's later updates wait
+    behind it in order: nothing is lost, nothing overtakes."""
+    proxy, session_factory = proxied
+    async with (
+        FakeTelegramApi() as fake,
+        running_bot(fake, session_factory, Clock(), webhook=False) as bot,
+    ):
+        seeded = await seed(session_factory, "Lan")
+        fake.queue_update(fake.text_update(LAN, f"/start {seeded.invites['Lan']}"))
+        async with asyncio.timeout(5):
+            await bot.woken.wait()
+        bot.woken.clear()
+        await bot.flush()
+        question = fake.last_message(LAN.id)
+
+        await proxy.down()
+        polls = len(fake.calls_to("getUpdates"))
+        fake.queue_update(fake.click_update(LAN, question, data="m:sewing"))
+        fake.queue_update(fake.text_update(LAN, "hello?"))
+        async with asyncio.timeout(5):
+            await fake.wait_for_call("getUpdates", polls + 2)  # fetched, then confirmed
+        await asyncio.sleep(1)
+        await proxy.up()
+        sent = 0
+        async with asyncio.timeout(15):
+            while sent < 2:
+                await bot.woken.wait()
+                bot.woken.clear()
+                sent += await bot.flush()
+        texts = [m.text for m in fake.messages(LAN.id)]
+    after_question = texts[texts.index(question.text) + 1 :]
+    assert after_question[0].startswith("✓ Sewing\n")  # the click, first
+    assert after_question[1].startswith("Please send the number of pieces")  # then "hello?"

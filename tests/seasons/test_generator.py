@@ -53,6 +53,19 @@ def test_default_season_has_the_promised_shape() -> None:
     assert late_share["late"] > 2 * late_share["reliable"]
 
 
+def test_goods_ready_early_leave_before_a_closure_not_during_it() -> None:
+    """Only a missed vessel moves a shipment after the goods have left a working factory."""
+    shipped_in_closure = []
+    for seed in (1, 2, 3):
+        for order in generate_season(seed).orders:
+            if any(p.flag.value == "shipping_delay" for p in order.problems):
+                continue
+            closed = any(c.start <= order.shipped_on <= c.end for c in order.factory.closures)
+            if closed:
+                shipped_in_closure.append(order.number)
+    assert shipped_in_closure == []
+
+
 def test_reports_follow_the_truth_and_stop_at_the_shipment() -> None:
     season = generate_season(5, SMALL)
     truth = {o.number: o for o in season.orders}

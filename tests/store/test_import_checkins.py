@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from wipbot.store.db import SessionFactory
+from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.importing import checkins
+from wipbot.store.importing.bulk import page_cache
 from wipbot.store.models import CheckIn, CheckInIssue
 
 from .import_files import import_errors, row_counts, run_import, seed, write_csv
@@ -163,3 +164,19 @@ async def test_a_file_larger_than_a_batch_is_all_or_nothing_and_never_duplicates
     assert result.tallies["check-ins"].updated == 7
     counts = await row_counts(session_factory)
     assert (counts["CheckIn"], counts["CheckInIssue"]) == (7, 0)
+
+
+async def test_an_import_writes_with_a_larger_sqlite_cache_and_gives_the_old_one_back(
+    sqlite_session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    await seed(sqlite_session_factory, tmp_path)
+    path = write_csv(tmp_path, "c.csv", HEADER, ROWS)
+    async with transaction(sqlite_session_factory) as session:
+        connection = await session.connection()
+        await connection.exec_driver_sql("PRAGMA cache_size = -500")
+        async with page_cache(session, kib=4096):
+            inside = (await connection.exec_driver_sql("PRAGMA cache_size")).scalar()
+        result = await checkins.import_checkins(session, path, file=path.name)
+        after = (await connection.exec_driver_sql("PRAGMA cache_size")).scalar()
+    assert (inside, after) == (-4096, -500)
+    assert result.tallies["check-ins"].created == 3

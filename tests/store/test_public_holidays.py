@@ -55,3 +55,21 @@ def test_a_damaged_entry_is_computed_again(damaged: list[object]) -> None:
     data["countries"]["TR:2026"] = damaged
     cache_path().write_text(json.dumps(data))
     assert date(2026, 1, 1) in public_holidays("TR", (2026,))
+
+
+def test_two_installations_of_the_library_keep_their_own_dates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(module, "_library_version", lambda: "venv-a")
+    assert date(2026, 1, 1) in public_holidays("TR", (2026,))
+    first = cache_path()
+    data = json.loads(first.read_text())
+    data["countries"]["TR:2026"] = ["2026-01-02"]  # proves a later answer is this file's
+    first.write_text(json.dumps(data))
+    monkeypatch.setattr(module, "_library_version", lambda: "venv-b")
+    public_holidays.cache_clear()
+    assert date(2026, 1, 1) in public_holidays("TR", (2026,))
+    assert cache_path() != first and cache_path().exists()
+    monkeypatch.setattr(module, "_library_version", lambda: "venv-a")
+    public_holidays.cache_clear()
+    assert public_holidays("TR", (2026,)) == {date(2026, 1, 2)}

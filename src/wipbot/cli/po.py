@@ -17,7 +17,6 @@ from rich.text import Text
 from wipbot.production.milestones import QUANTITY_FIELDS, Milestone
 from wipbot.production.risk import RiskStatus
 from wipbot.store.db import SessionFactory, reading
-from wipbot.store.importing.cells import parse_date
 from wipbot.store.wip import (
     BrandNotFound,
     OrderStatus,
@@ -345,6 +344,8 @@ def _signed(days: int) -> str:
 def _day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
+    from wipbot.store.importing.cells import parse_date  # the importers' date rules, when asked
+
     try:
         return parse_date(value)
     except ValueError as error:

@@ -90,6 +90,13 @@ class Calendar:
             day -= timedelta(days=1)
         return day
 
+    def open_on_or_before(self, day: date, earliest: date) -> date:
+        """The last working day on or before `day`, but not before `earliest` (goods ready then
+        leave before a closure rather than during it)."""
+        while day in self._closed and day > earliest:
+            day -= timedelta(days=1)
+        return day
+
 
 @dataclass(frozen=True)
 class _Durations:
@@ -178,7 +185,8 @@ def simulate_order(
         ready = calendar.forward(ready, rework)
     planned_ship = plan[Milestone.SHIPPED]
     if ready < planned_ship:
-        ready = max(ready, planned_ship - timedelta(days=factory.early_ship_days))
+        booked = max(ready, planned_ship - timedelta(days=factory.early_ship_days))
+        ready = calendar.open_on_or_before(booked, ready)
     vessel = strikes(d.shipping_delay)
     shipped = ready + timedelta(days=vessel)
     if vessel:

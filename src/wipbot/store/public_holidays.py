@@ -4,11 +4,15 @@ Importing `holidays` and building one country's calendar loads about 300 modules
 country, the lunar and Islamic calendars): a quarter of a second, which a one-shot command like
 `wipbot po status` would pay on every run for a few dozen dates. The dates only change with the
 library, so they are kept in the user's cache folder, keyed by the library's location and age,
-and computed again when it changes. A cache that cannot be read or written is simply skipped.
+and computed again when it changes. Each installation of the library has a file of its own: with
+one shared file, two installs on a machine (a pipx install and a project's virtualenv, or two
+checkouts) kept replacing each other's dates, and every command then imported the calendars
+again. A cache that cannot be read or written is simply skipped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -16,7 +20,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-CACHE_FILE = "wipbot/public-holidays.json"
+CACHE_FOLDER = "wipbot"
 
 
 @lru_cache(maxsize=64)
@@ -41,8 +45,10 @@ def _compute(country: str, years: tuple[int, ...]) -> frozenset[date]:
 
 
 def cache_path() -> Path:
+    """This installation's file in the user's cache folder."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / CACHE_FILE
+    install = hashlib.sha256(_library_version().encode()).hexdigest()[:12]
+    return Path(base) / CACHE_FOLDER / f"public-holidays-{install}.json"
 
 
 def _library_version() -> str:

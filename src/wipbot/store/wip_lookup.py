@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.names import key
 
-from .importing.scope import find_brand
+from .brand_names import find_brand
 from .models import Brand, Factory, ProductionOrder, PurchaseOrder
 
 CLOSE_MATCHES = 5

@@ -126,7 +126,7 @@ def build_telegram_channel(ctx: ChannelContext) -> Channel | None:
         )
     _hide_token(token)
     application = build_application(token, settings.telegram_api_url, polling=webhook_url is None)
-    dispatcher = Dispatcher(ctx.inbound)
+    dispatcher = Dispatcher(ctx.inbound, platform_redelivers=webhook_url is not None)
     application.add_handlers(listeners(dispatcher, ctx.clock))
     application.add_error_handler(on_error)
     outbox_bot = sender_bot(token, settings.telegram_api_url)

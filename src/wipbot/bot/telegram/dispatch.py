@@ -4,7 +4,9 @@ conversation's changes and the replies they cause commit together, so a crash ei
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,9 +16,15 @@ from wipbot.handlers.factory_chat import Handled, handle_delivery
 from wipbot.handlers.inbound_pipeline import InboundPipeline, Step
 from wipbot.handlers.messages import Inbound, Reply, reply_to_payload
 
+from ..unavailable import is_unavailable
 from .keyboards import SELECTED_MARK
 from .translate import Click
 from .transport import PLATFORM
+
+log = logging.getLogger(__name__)
+
+RETRY_PAUSES = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+"""Long polling: seconds between attempts at an update refused for now; the last repeats."""
 
 
 def outbox_payloads(
@@ -42,10 +50,26 @@ def outbox_payloads(
 class Dispatcher:
     """Telegram's side of the shared inbound pipeline: a click also learns whether it moved the
     conversation on (to show the choice taken) and whether this was its first delivery (a
-    redelivered callback query is not answered again)."""
+    redelivered callback query is not answered again).
 
-    def __init__(self, pipeline: InboundPipeline) -> None:
+    A webhook's update refused for now (saturated, database unreachable) is answered so that
+    Telegram delivers it again. Long polling has no such second delivery: the next getUpdates
+    confirms every update fetched before it. So there an update refused for now is tried again
+    here, in the chat's turn, until it goes through; later updates of that chat wait behind it,
+    in order."""
+
+    def __init__(
+        self,
+        pipeline: InboundPipeline,
+        *,
+        platform_redelivers: bool = True,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.pipeline = pipeline
+        self.platform_redelivers = platform_redelivers
+        self._sleep = sleep
+        self._chat_turns: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, int] = {}
 
     async def dispatch(self, inbound: Inbound, click: Click | None = None) -> Handled:
 
@@ -54,4 +78,35 @@ class Dispatcher:
             payloads = outbox_payloads(handled.replies, click, moved_on=handled.moved_on)
             return Step(handled, payloads)
 
-        return await self.pipeline.run(PLATFORM, inbound.chat_id, work)
+        if self.platform_redelivers:
+            return await self.pipeline.run(PLATFORM, inbound.chat_id, work)
+        chat = inbound.chat_id
+        self._waiting[chat] = self._waiting.get(chat, 0) + 1
+        turn = self._chat_turns.setdefault(chat, asyncio.Lock())
+        try:
+            async with turn:
+                return await self._until_accepted(chat, work)
+        finally:
+            self._waiting[chat] -= 1
+            if not self._waiting[chat]:
+                del self._waiting[chat], self._chat_turns[chat]
+
+    async def _until_accepted(
+        self, chat: str, work: Callable[[AsyncSession, datetime], Awaitable[Step[Handled]]]
+    ) -> Handled:
+        attempt = 0
+        while True:
+            try:
+                return await self.pipeline.run(PLATFORM, chat, work)
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
+                pause = RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)]
+                attempt += 1
+                log.warning(
+                    "telegram: an update of chat %s refused for now (%s); trying again in %s s",
+                    chat,
+                    error,
+                    pause,
+                )
+                await self._sleep(pause)

@@ -55,10 +55,10 @@ from wipbot.store.models import (
 )
 
 from ..risk_judgement_reset import forget
-from .bulk import insert_rows, one_of, take_ids
+from .bulk import insert_rows, one_of, page_cache, take_ids
 from .cells import Row, parse_count, parse_date, parse_datetime, parse_issues
 from .errors import ImportFailed, RowError
-from .scope import import_done, open_stream
+from .scope import OpenedStream, import_done, open_stream
 from .sheet import SheetRow
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
 from .write_behind import YIELD_EVERY, WriteBehind
@@ -162,8 +162,26 @@ async def import_checkins(
         session, opened.file, await _last_checkin_id(session), counts["check-ins"], errors
     )
     writes = WriteBehind(writer.write)
-    batch: dict[CheckInKey, CheckInRow] = {}
     columns = frozenset(opened.columns)
+    async with page_cache(session):
+        rows = await _check_and_write(opened, orders, columns, writes, errors, progress)
+    progress("writing", rows, opened.total)
+    if errors or target is None:
+        raise ImportFailed(errors)
+    return await import_done(session, "checkins", opened, target, counts, rows=rows)
+
+
+async def _check_and_write(
+    opened: OpenedStream,
+    orders: dict[str, KnownOrder] | None,
+    columns: frozenset[str],
+    writes: WriteBehind[Sequence[CheckInRow]],
+    errors: list[RowError],
+    progress: ProgressHook,
+) -> int:
+    """Every row of the file checked, and the good ones written a batch at a time; returns
+    the rows read."""
+    batch: dict[CheckInKey, CheckInRow] = {}
     rows = 0
     try:
         for source in _every_row(opened.rows, errors):
@@ -188,10 +206,7 @@ async def import_checkins(
     except BaseException:
         await writes.abandon()
         raise
-    progress("writing", rows, opened.total)
-    if errors or target is None:
-        raise ImportFailed(errors)
-    return await import_done(session, "checkins", opened, target, counts, rows=rows)
+    return rows
 
 
 def _every_row(rows: Iterator[SheetRow], errors: list[RowError]) -> Iterator[SheetRow]:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.names import key
 from wipbot.store.audit import record
+from wipbot.store.brand_names import find_brand
 from wipbot.store.models import Brand, Factory, ProductionOrder, PurchaseOrder
 
 from .cells import Row
@@ -27,12 +28,6 @@ class BrandChoice:
     name: str
     brand: Brand | None
     """None when the brand does not exist yet and the file may create it."""
-
-
-async def find_brand(session: AsyncSession, name: str) -> Brand | None:
-    """Brands are matched like every other name: case and spacing do not matter."""
-    brands = (await session.exec(select(Brand))).all()
-    return next((b for b in brands if key(b.name) == key(name)), None)
 
 
 async def choose_brand(

@@ -1,4 +1,4 @@
-"""Column helpers shared by every table."""
+"""The base of every table and the column helpers they share."""
 
 from __future__ import annotations
 
@@ -8,7 +8,21 @@ from typing import Any
 
 from sqlalchemy import JSON
 from sqlalchemy.ext.mutable import MutableDict
-from sqlmodel import Column, Field
+from sqlmodel import Column, Field, SQLModel
+from sqlmodel.main import SQLModelConfig
+
+
+class TableModel(SQLModel):
+    """What every table derives from: a SQLModel whose pydantic validator and serializer are
+    built when first used, not when the class is defined.
+
+    A table's instances are not validated: SQLModel's `__init__` of a table sets the values as
+    given, and the rows the database returns are not validated either. The validator is only
+    needed by `model_validate` and `model_dump`, which build it on their first call, so a
+    command such as `wipbot po status` does not build one for every table it reads.
+    """
+
+    model_config = SQLModelConfig(defer_build=True)
 
 
 def utcnow() -> datetime:

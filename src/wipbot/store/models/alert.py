@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Index, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from . import brand, orders  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import created_at_field, json_field
+from ._base import TableModel, created_at_field, json_field
 
 
-class Alert(SQLModel, table=True):
+class Alert(TableModel, table=True):
     __tablename__ = "alert"
     __table_args__ = (
         Index(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from . import brand  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import created_at_field, json_field
+from ._base import TableModel, created_at_field, json_field
 
 
-class AuditLog(SQLModel, table=True):
+class AuditLog(TableModel, table=True):
     __tablename__ = "audit_log"
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,15 +1,15 @@
-"""A brand: the customer, its Slack workspace and the people who act for it."""
+"""A brand: the customer and its Slack workspace (its people: brand_member.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlmodel import Field
 
-from ._base import created_at_field
+from ._base import TableModel, created_at_field
 
 
-class Brand(SQLModel, table=True):
+class Brand(TableModel, table=True):
     __tablename__ = "brand"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -20,16 +20,4 @@ class Brand(SQLModel, table=True):
     buffer_days: int = 3
     timezone: str = Field(default="UTC", max_length=64)
     """IANA name: when the brand's Monday begins, for its weekly digest."""
-    created_at: datetime = created_at_field()
-
-
-class BrandMember(SQLModel, table=True):
-    __tablename__ = "brand_member"
-    __table_args__ = (UniqueConstraint("brand_id", "slack_user_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    brand_id: int = Field(foreign_key="brand.id", index=True)
-    slack_user_id: str = Field(max_length=32)
-    name: str = Field(default="", max_length=120)
-    role: str = Field(default="viewer", max_length=16)
     created_at: datetime = created_at_field()

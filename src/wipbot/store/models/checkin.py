@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Field, Index, SQLModel
+from sqlalchemy import text
+from sqlmodel import Field, Index
 
 from . import factory, orders  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import created_at_field
+from ._base import TableModel, created_at_field
 
 
-class CheckIn(SQLModel, table=True):
+class CheckIn(TableModel, table=True):
     __tablename__ = "checkin"
-    # A factory's latest shipments, newest first, without reading its whole history.
-    __table_args__ = (Index("ix_checkin_milestone_reported_at", "milestone", "reported_at"),)
+    __table_args__ = (
+        # A factory's latest shipments, newest first, without reading its whole history.
+        Index("ix_checkin_milestone_reported_at", "milestone", "reported_at"),
+        # Only check-ins from a chat name a contact (imported ones do not): the rest take no
+        # index entry. Migration 0008 makes it partial on PostgreSQL too; the model does not
+        # name that option, as naming it loads SQLAlchemy's PostgreSQL dialect in every command.
+        Index("ix_checkin_contact_id", "contact_id", sqlite_where=text("contact_id IS NOT NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     production_order_id: int = Field(foreign_key="production_order.id", index=True)
-    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
     source: str = Field(max_length=16)
     reported_at: datetime = Field(index=True)
     # None: not started yet (materials not in), so the report can still carry issues and delays.
@@ -35,7 +42,7 @@ class CheckIn(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class CheckInIssue(SQLModel, table=True):
+class CheckInIssue(TableModel, table=True):
     __tablename__ = "checkin_issue"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -43,12 +50,3 @@ class CheckInIssue(SQLModel, table=True):
     flag: str = Field(max_length=24)
     delay_days: int | None = None
     note: str = Field(default="", max_length=1000)
-
-
-class CheckInPhoto(SQLModel, table=True):
-    __tablename__ = "checkin_photo"
-
-    id: int | None = Field(default=None, primary_key=True)
-    checkin_id: int = Field(foreign_key="checkin.id", index=True)
-    platform: str = Field(max_length=16)
-    file_id: str = Field(max_length=255)

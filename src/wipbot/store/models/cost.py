@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from . import orders  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import created_at_field, money_field
+from ._base import TableModel, created_at_field, money_field
 
 
-class LandedCharge(SQLModel, table=True):
+class LandedCharge(TableModel, table=True):
     __tablename__ = "landed_charge"
 
     id: int | None = Field(default=None, primary_key=True)

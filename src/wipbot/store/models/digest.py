@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlmodel import Field, UniqueConstraint
 
 from . import brand  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import created_at_field, json_field
+from ._base import TableModel, created_at_field, json_field
 
 
-class DigestSubscription(SQLModel, table=True):
+class DigestSubscription(TableModel, table=True):
     """A Slack channel that opted in to the brand's Monday digest."""
 
     __tablename__ = "digest_subscription"
@@ -24,7 +24,7 @@ class DigestSubscription(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class WeeklyDigest(SQLModel, table=True):
+class WeeklyDigest(TableModel, table=True):
     """One week's digest for one channel: its content is fixed when made, so a retry or a late
     send shows what the week was, and the unique key makes a second run a no-op."""
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlmodel import Field, UniqueConstraint
 
 from . import brand  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import created_at_field
+from ._base import TableModel, created_at_field
 
 
-class Factory(SQLModel, table=True):
+class Factory(TableModel, table=True):
     __tablename__ = "factory"
     __table_args__ = (UniqueConstraint("brand_id", "code"),)
 
@@ -26,7 +26,7 @@ class Factory(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class FactoryClosure(SQLModel, table=True):
+class FactoryClosure(TableModel, table=True):
     """A known shutdown beyond public holidays, e.g. the Chinese New Year weeks."""
 
     __tablename__ = "factory_closure"
@@ -38,7 +38,7 @@ class FactoryClosure(SQLModel, table=True):
     reason: str = Field(default="", max_length=120)
 
 
-class Contact(SQLModel, table=True):
+class Contact(TableModel, table=True):
     """A person at a factory; linked to a chat only through a one-time invite code."""
 
     __tablename__ = "contact"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlmodel import Field
 
 from . import orders  # noqa: F401  (the tables our foreign keys name, defined first)
+from ._base import TableModel
 
 
-class Gate(SQLModel, table=True):
+class Gate(TableModel, table=True):
     __tablename__ = "gate"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -22,15 +23,3 @@ class Gate(SQLModel, table=True):
     decision_reason: str = Field(default="", max_length=1000)
     slack_channel: str | None = Field(default=None, max_length=32)
     slack_ts: str | None = Field(default=None, max_length=32)
-
-
-class GateChecklistItem(SQLModel, table=True):
-    __tablename__ = "gate_checklist_item"
-    __table_args__ = (UniqueConstraint("gate_id", "item"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    gate_id: int = Field(foreign_key="gate.id", index=True)
-    item: str = Field(max_length=32)
-    done: bool = False
-    done_by: str | None = Field(default=None, max_length=120)
-    done_at: datetime | None = None

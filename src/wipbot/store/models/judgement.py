@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from ._base import TableModel
 
 
-class RiskJudgement(SQLModel, table=True):
+class RiskJudgement(TableModel, table=True):
     """The periodic scan rejudges an order only when `inputs` (a fingerprint of everything the
     judgement and its alerts read) changed, or the day reached `stands_until` (the first day the
     engine's answer may differ). No foreign key: a row whose inputs no longer match is ignored."""

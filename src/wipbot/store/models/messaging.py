@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlmodel import Field, UniqueConstraint
 
 from . import alert, factory, gate  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import created_at_field, json_field
+from ._base import TableModel, created_at_field, json_field
 
 
-class OutboxMessage(SQLModel, table=True):
+class OutboxMessage(TableModel, table=True):
     """Written in the same transaction as the change that caused it; sent by one sender task."""
 
     __tablename__ = "outbox_message"
@@ -36,7 +36,7 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
-class ConversationState(SQLModel, table=True):
+class ConversationState(TableModel, table=True):
     __tablename__ = "conversation_state"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -47,7 +47,7 @@ class ConversationState(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
-class SeenInbound(SQLModel, table=True):
+class SeenInbound(TableModel, table=True):
     """Delivery ids already handled, so retries and duplicates act once."""
 
     __tablename__ = "seen_inbound"
@@ -59,7 +59,7 @@ class SeenInbound(SQLModel, table=True):
     seen_at: datetime = created_at_field()
 
 
-class ScheduledPrompt(SQLModel, table=True):
+class ScheduledPrompt(TableModel, table=True):
     """One weekly check-in round of one factory: when due, sent, reminded and escalated."""
 
     __tablename__ = "scheduled_prompt"

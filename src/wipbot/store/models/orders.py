@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlmodel import Field, UniqueConstraint
 
 from . import brand, factory  # noqa: F401  (the tables our foreign keys name, defined first)
-from ._base import created_at_field, money_field
+from ._base import TableModel, created_at_field, money_field
 
 
-class Style(SQLModel, table=True):
+class Style(TableModel, table=True):
     __tablename__ = "style"
     __table_args__ = (UniqueConstraint("brand_id", "code"),)
 
@@ -23,7 +23,7 @@ class Style(SQLModel, table=True):
     season: str = Field(default="", max_length=16)
 
 
-class PurchaseOrder(SQLModel, table=True):
+class PurchaseOrder(TableModel, table=True):
     __tablename__ = "purchase_order"
     __table_args__ = (UniqueConstraint("brand_id", "po_number"),)
 
@@ -39,7 +39,7 @@ class PurchaseOrder(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class PurchaseOrderLine(SQLModel, table=True):
+class PurchaseOrderLine(TableModel, table=True):
     __tablename__ = "purchase_order_line"
     __table_args__ = (UniqueConstraint("po_id", "style_id", "colorway"),)
 
@@ -56,7 +56,7 @@ class PurchaseOrderLine(SQLModel, table=True):
     """The production order that makes this line (None for lines imported before it was kept)."""
 
 
-class ProductionOrder(SQLModel, table=True):
+class ProductionOrder(TableModel, table=True):
     """Factory-side work for all or part of a PO; carries the plan, the gate and the progress."""
 
     __tablename__ = "production_order"
@@ -71,7 +71,7 @@ class ProductionOrder(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class TnaMilestone(SQLModel, table=True):
+class TnaMilestone(TableModel, table=True):
     """One planned date of the time-and-action calendar of a production order."""
 
     __tablename__ = "tna_milestone"

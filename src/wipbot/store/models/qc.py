@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from . import orders  # noqa: F401  (the tables our foreign keys name, defined first)
+from ._base import TableModel
 
 
-class QcInspection(SQLModel, table=True):
+class QcInspection(TableModel, table=True):
     __tablename__ = "qc_inspection"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -28,7 +29,7 @@ class QcInspection(SQLModel, table=True):
     note: str = Field(default="", max_length=2000)
 
 
-class QcDefect(SQLModel, table=True):
+class QcDefect(TableModel, table=True):
     __tablename__ = "qc_defect"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -38,7 +39,7 @@ class QcDefect(SQLModel, table=True):
     count: int
 
 
-class QcPhoto(SQLModel, table=True):
+class QcPhoto(TableModel, table=True):
     """A photo sent with an inspection: the chat platform keeps the file, we keep its id."""
 
     __tablename__ = "qc_photo"
