@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import shutil
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,7 +74,11 @@ PATIENCE_S = 5.0
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 1_000.0
 WARMUP = 32
-WIPBOT = str(Path(sys.executable).parent / "wipbot")
+ANSWER_TIMEOUT_S = 40.0
+"""An update whose answer never reached the fake counts as failed after this long."""
+WIPBOT = os.environ.get("BENCH_WIPBOT", str(Path(sys.executable).parent / "wipbot"))
+"""The `wipbot` measured: this checkout's, or another's (the environment variable) to compare two
+versions of the code on the same harness."""
 
 
 @dataclass
@@ -80,6 +86,14 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float | None = None
+    """CPU the bot's process spent during the run (user + system), where /proc tells."""
+
+    @property
+    def cpu_ms_per_update(self) -> float | None:
+        if self.cpu_seconds is None or not self.updates:
+            return None
+        return self.cpu_seconds / self.updates * 1000
 
     @property
     def updates(self) -> int:
@@ -133,77 +147,234 @@ class Updates:
         return {"update_id": update_id, "callback_query": query}
 
 
-async def post(
-    http: httpx.AsyncClient, update: dict[str, Any], headers: dict[str, str]
-) -> httpx.Response:
-    """Delivered again when the connection broke, as Telegram does (a kept-alive connection
-    the server closed just as the request left)."""
-    for attempt in range(3):
-        try:
-            return await http.post("/telegram/webhook", json=update, headers=headers)
-        except httpx.TransportError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+class Link:
+    """One kept-alive HTTP/1.1 connection to the bot, as Telegram keeps its webhook connections.
+
+    Written for this generator rather than taken from an HTTP client library: the generator
+    shares two cores with the bot it measures, and a general client (connection pools scanned on
+    every request, response objects, header models) cost several times what the echo bot spends
+    on an update, which made the generator the bottleneck of the echo bot and added its own event
+    loop's delays to every latency."""
+
+    def __init__(self, host: str, port: int, path: str, headers: dict[str, str]) -> None:
+        self.host, self.port = host, port
+        fields = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        self.head = (
+            f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Content-Type: application/json\r\n{fields}Content-Length: "
+        ).encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """Delivered again when the connection broke, as Telegram does (a kept-alive connection
+        the server closed just as the request left)."""
+        for attempt in range(3):
+            try:
+                return await self._exchange(body)
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _exchange(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(self.head + str(len(body)).encode() + b"\r\n\r\n" + body)
+        status, headers = _head(await self.reader.readuntil(b"\r\n\r\n"))
+        content = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, headers, content
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
 
 
-def answers_click(response: httpx.Response, update: dict[str, Any]) -> bool:
+def _head(raw: bytes) -> tuple[int, dict[str, str]]:
+    lines = raw.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers[name.strip().lower()] = value.strip()
+    if "transfer-encoding" in headers:
+        raise ValueError("a chunked answer to a webhook")
+    return status, headers
+
+
+async def follow(fake_url: str, on_message: Callable[[dict[str, Any]], None]) -> None:
+    """Every message the fake Bot API receives, as it receives it (`/_fake/events`, one JSON line
+    each over one chunked response): one connection for all chats instead of a long poll each."""
+    host, port = _host_port(fake_url)
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(f"GET /_fake/events HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+        head = await reader.readuntil(b"\r\n\r\n")
+        if int(head.split(b" ", 2)[1]) != 200:
+            raise RuntimeError(f"the fake's event stream answered {head[:40]!r}")
+        pending = b""
+        while True:
+            size = int((await reader.readline()).strip() or b"0", 16)
+            if size == 0:
+                return
+            pending += (await reader.readexactly(size + 2))[:-2]
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                on_message(json.loads(line))
+    finally:
+        writer.close()
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    host, _, port = url.removeprefix("http://").rstrip("/").partition(":")
+    return host, int(port)
+
+
+def answers_click(headers: dict[str, str], body: bytes, update: dict[str, Any]) -> bool:
     """Telegram runs the one method a webhook's answer may carry: here it must stop the
     button's spinner (answerCallbackQuery for this query), which then costs the bot no request."""
-    if not response.headers.get("content-type", "").startswith("application/json"):
+    if not headers.get("content-type", "").startswith("application/json"):
         return False
-    call = response.json()
+    call = json.loads(body)
     query_id = update["callback_query"]["id"]
     return bool(call == {"method": "answerCallbackQuery", "callback_query_id": query_id})
+
+
+@dataclass
+class Chat:
+    """One contact's way through its steps, as the generator sees it."""
+
+    chat_id: int
+    step: int = 0
+    seen: int = 0
+    """Messages in the chat when its last update was sent; the answer makes it more."""
+    shown: dict[str, Any] | None = None
+    """The newest message the bot sent to the chat (its buttons are the next tap's)."""
+    latest: tuple[int, dict[str, Any]] | None = None
+    waiting_since: float | None = None
+    """Set while the chat waits for the answer to its last update."""
 
 
 async def drive(
     app_url: str, fake_url: str, chat_ids: list[int], steps: tuple[str, ...], *, echo: bool
 ) -> Tally:
     """Every contact takes its steps in order, each after the answer to the one before;
-    `CONCURRENCY` webhooks in flight over all contacts."""
+    `CONCURRENCY` webhooks in flight over all contacts, on as many kept-alive connections, each
+    taking the next update that became ready (first come, first served)."""
     tally = Tally()
     updates = Updates()
-    slots = asyncio.Semaphore(CONCURRENCY)
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    waits = httpx.Limits(max_connections=len(chat_ids) + 1, max_keepalive_connections=len(chat_ids))
+    ready: asyncio.Queue[Chat | None] = asyncio.Queue()
+    chats = {str(chat_id): Chat(chat_id) for chat_id in chat_ids}
+    unfinished = len(chats)
+    finished = asyncio.Event()
+
+    def next_update(chat: Chat) -> dict[str, Any]:
+        step = steps[chat.step]
+        if echo or not step.startswith(("m:", "q:", "i:", "x:", "c:")):
+            return updates.text(chat.chat_id, f"step {chat.step}" if echo else step)
+        assert chat.shown is not None
+        return updates.click(chat.chat_id, chat.shown, step)
+
+    def done(chat: Chat, failure: str | None = None) -> None:
+        nonlocal unfinished
+        if failure is not None:
+            tally.failures.append(failure)
+        chat.waiting_since = None
+        chat.step = len(steps)
+        unfinished -= 1
+        if not unfinished:
+            finished.set()
+
+    def answered(chat: Chat) -> bool:
+        """The answer to the chat's last update arrived: it goes on (or is done)."""
+        if chat.latest is None or chat.latest[0] <= chat.seen:
+            return False
+        count, message = chat.latest
+        wanted = steps[chat.step + 1] if not echo and chat.step + 1 < len(steps) else None
+        buttons = [b["callback_data"] for row in _keyboard(message) for b in row]
+        if wanted is not None and wanted not in buttons:
+            return False
+        chat.seen, chat.shown, chat.waiting_since = count, message, None
+        chat.step += 1
+        if chat.step == len(steps):
+            done(chat)
+        else:
+            ready.put_nowait(chat)
+        return True
+
+    def on_message(event: dict[str, Any]) -> None:
+        chat = chats.get(event["chat"])
+        if chat is None:
+            return
+        chat.latest = (event["count"], event["message"])
+        if chat.waiting_since is not None:
+            answered(chat)
+
+    host, port = _host_port(app_url)
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    async with (
-        httpx.AsyncClient(base_url=app_url, limits=limits, timeout=120) as http,
-        httpx.AsyncClient(base_url=fake_url, limits=waits, timeout=40) as fake,
-    ):
 
-        async def contact(chat_id: int) -> None:
-            seen, shown = 0, None
-            for index, step in enumerate(steps):
-                if echo or not step.startswith(("m:", "q:", "i:", "x:", "c:")):
-                    update = updates.text(chat_id, f"step {index}" if echo else step)
+    async def worker() -> None:
+        link = Link(host, port, "/telegram/webhook", headers)
+        try:
+            while (chat := await ready.get()) is not None:
+                update = next_update(chat)
+                body = json.dumps(update).encode()
+                started = time.perf_counter()
+                status, answer_headers, answer = await link.post(body)
+                tally.latencies.append(time.perf_counter() - started)
+                step = steps[chat.step]
+                if status != 200:
+                    done(chat, f"{step}: HTTP {status}")
+                elif "callback_query" in update and not answers_click(
+                    answer_headers, answer, update
+                ):
+                    done(chat, f"{step}: click not answered in the webhook's answer")
                 else:
-                    assert shown is not None
-                    update = updates.click(chat_id, shown, step)
-                async with slots:
-                    started = time.perf_counter()
-                    response = await post(http, update, headers)
-                    tally.latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    tally.failures.append(f"{step}: HTTP {response.status_code}")
-                    return
-                if "callback_query" in update and not answers_click(response, update):
-                    tally.failures.append(f"{step}: click not answered in the webhook's answer")
-                    return
-                params: dict[str, Any] = {"chat": chat_id, "after": seen}
-                if not echo and index + 1 < len(steps):
-                    params["button"] = steps[index + 1]
-                answer = await fake.get("/_fake/wait", params=params)
-                if answer.status_code != 200:
-                    tally.failures.append(f"{step}: no answer with {params.get('button')}")
-                    return
-                seen, shown = answer.json()["count"], answer.json()["message"]
+                    chat.waiting_since = time.perf_counter()
+                    answered(chat)
+        finally:
+            link.close()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(contact(chat_id) for chat_id in chat_ids))
+    async def watchdog() -> None:
+        while True:
+            await asyncio.sleep(1)
+            now = time.perf_counter()
+            for chat in chats.values():
+                since = chat.waiting_since
+                if since is not None and now - since > ANSWER_TIMEOUT_S:
+                    done(chat, f"{steps[chat.step]}: no answer within {ANSWER_TIMEOUT_S:.0f} s")
+
+    events = asyncio.create_task(follow(fake_url, on_message))
+    await asyncio.sleep(0.1)  # the fake subscribed the stream before the first answer
+    for chat in chats.values():
+        ready.put_nowait(chat)
+    started = time.perf_counter()
+    workers = [asyncio.create_task(worker()) for _ in range(CONCURRENCY)]
+    guard = asyncio.create_task(watchdog())
+    try:
+        await finished.wait()
         tally.seconds = time.perf_counter() - started
+    finally:
+        for _ in workers:
+            ready.put_nowait(None)
+        await asyncio.gather(*workers)
+        for task in (events, guard):
+            task.cancel()
+        await asyncio.gather(events, guard, return_exceptions=True)
     return tally
+
+
+def _keyboard(message: dict[str, Any]) -> list[list[dict[str, str]]]:
+    rows: list[list[dict[str, str]]] = (message.get("reply_markup") or {}).get(
+        "inline_keyboard", []
+    )
+    return rows
 
 
 async def warm_up(app_url: str) -> None:
@@ -248,9 +419,24 @@ async def one_run(
     try:
         await wait_for_http(f"{app_url}/healthz", process)
         await warm_up(app_url)
-        return await drive(app_url, fake_url, chat_ids, STEPS, echo=kind == "echo")
+        before = cpu_seconds(process.popen.pid)
+        tally = await drive(app_url, fake_url, chat_ids, STEPS, echo=kind == "echo")
+        after = cpu_seconds(process.popen.pid)
+        if before is not None and after is not None:
+            tally.cpu_seconds = after - before
+        return tally
     finally:
         process.stop()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a process so far (Linux), to compare the cost of an update on both
+    sides where the machine's load makes rates alone hard to read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -317,6 +503,16 @@ def result(name: str, comparison: Comparison, contacts: int) -> Result:
     echo_rate = median([t.rate for t in comparison.echo])
     p99_ms = percentile(latencies, 0.99) * 1000
     late = sum(t.late for t in comparison.wipbot)
+    cpu = [c for t in comparison.wipbot if (c := t.cpu_ms_per_update) is not None]
+    echo_cpu = [c for t in comparison.echo if (c := t.cpu_ms_per_update) is not None]
+    costs = (
+        (
+            Figure("wipbot CPU", median(cpu), "ms/update (median)"),
+            Figure("echo CPU", median(echo_cpu), "ms/update (median)"),
+        )
+        if cpu and echo_cpu
+        else ()
+    )
     return Result(
         name=name,
         what=(
@@ -341,6 +537,8 @@ def result(name: str, comparison: Comparison, contacts: int) -> Result:
             Figure(f"answered after {PATIENCE_S:.0f} s", late, "webhooks"),
             Figure("echo p50", percentile(echo_latencies, 0.5) * 1000, "ms"),
             Figure("echo p99", percentile(echo_latencies, 0.99) * 1000, "ms"),
+            *costs,
+            Figure("load average (1 min) at the end", os.getloadavg()[0], ""),
         ),
     )
 

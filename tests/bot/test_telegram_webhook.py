@@ -76,6 +76,24 @@ async def test_a_body_that_is_not_an_update_is_a_bad_request(
     assert await count_rows(sqlite_session_factory) == before
 
 
+@pytest.mark.parametrize("text", [None, True, 7], ids=["null", "bool", "number"])
+async def test_a_click_on_a_keyboard_whose_button_has_no_text_is_a_bad_request(
+    bot: Bot, sqlite_session_factory: SessionFactory, text: object
+) -> None:
+    """The label of the clicked button is read (to show the choice taken): a keyboard Telegram
+    would never send is refused before anything is written, not failed half-way."""
+    seeded = await seed(sqlite_session_factory, "Lan")
+    await bot.say(LAN, f"/start {seeded.invites['Lan']}")
+    await bot.flush()
+    shown = bot.fake.last_message(LAN.id)
+    update = bot.fake.click_update(LAN, shown, data=shown.buttons[0]["callback_data"])
+    update["callback_query"]["message"]["reply_markup"]["inline_keyboard"][0][0]["text"] = text
+    before = await count_rows(sqlite_session_factory)
+
+    assert await bot.post(update) == 400
+    assert await count_rows(sqlite_session_factory) == before
+
+
 async def test_a_failed_update_answers_500_so_that_telegram_delivers_it_again(
     bot: Bot, sqlite_session_factory: SessionFactory
 ) -> None:

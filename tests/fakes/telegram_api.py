@@ -143,6 +143,7 @@ class FakeTelegramApi(FakeApi):
         self.first_sent: float | None = None
         self.last_sent: float | None = None
         self._chat_news: dict[str, asyncio.Event] = {}
+        self._listeners: list[asyncio.Queue[bytes]] = []
         self.chats: dict[str, list[SentMessage]] = {}
         self.webhook = Webhook()
         self.commands: dict[str | None, list[dict[str, str]]] = {}
@@ -164,6 +165,7 @@ class FakeTelegramApi(FakeApi):
         return [
             web.get("/_fake/stats", self._stats),
             web.get("/_fake/wait", self._wait),
+            web.get("/_fake/events", self._events),
             web.get("/file/{prefix}/{file_path:.*}", self._file),
             web.route("*", "/{path:.*}", self._handle),
         ]
@@ -202,6 +204,33 @@ class FakeTelegramApi(FakeApi):
             return web.json_response({"count": len(messages)}, status=408)
         chat = {"id": int(chat_id), "type": "private"}
         return web.json_response({"count": len(messages), "message": messages[-1].as_json(chat)})
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        """Every message sent or edited from now on, one JSON line each ({"chat", "count",
+        "message"}), on one long response: a load generator follows hundreds of chats through
+        one connection instead of a long poll per chat."""
+        response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
+        await response.prepare(request)
+        queue: asyncio.Queue[bytes] = asyncio.Queue()
+        self._listeners.append(queue)
+        try:
+            while True:
+                lines = [await queue.get()]
+                while not queue.empty():
+                    lines.append(queue.get_nowait())
+                await response.write(b"".join(lines))
+        finally:
+            self._listeners.remove(queue)
+
+    def _announce(self, message: SentMessage) -> None:
+        if not self._listeners:
+            return
+        chat = {"id": int(message.chat_id), "type": "private"}
+        count = len(self.messages(message.chat_id))
+        event = {"chat": message.chat_id, "count": count, "message": message.as_json(chat)}
+        line = json.dumps(event).encode() + b"\n"
+        for queue in self._listeners:
+            queue.put_nowait(line)
 
     def put_file(self, file_id: str, content: bytes, *, extension: str = "jpg") -> str:
         """A file a user sent, kept as Telegram keeps it; returns its file_path."""
@@ -374,6 +403,7 @@ class FakeTelegramApi(FakeApi):
         news = self._chat_news.pop(chat_id, None)
         if news is not None:
             news.set()
+        self._announce(message)
         return message.as_json({"id": int(chat_id), "type": "private"})
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> Any:
@@ -416,6 +446,7 @@ class FakeTelegramApi(FakeApi):
             )
         message.text, message.reply_markup = new_text, markup
         message.edits += 1
+        self._announce(message)
         return message.as_json({"id": int(chat_id), "type": "private"})
 
 

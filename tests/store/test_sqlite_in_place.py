@@ -3,6 +3,8 @@ aiosqlite's round trips; everything else still goes through its thread."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
@@ -42,6 +44,9 @@ async def test_only_transactions_marked_in_place_skip_the_thread(engine: AsyncEn
     async with reading(factory) as session:
         read = (await session.exec(text("SELECT thread_id()"))).one()[0]  # type: ignore[call-overload]
     assert read != loop_thread
+    async with reading(factory, in_place=True) as session:
+        short = (await session.exec(text("SELECT thread_id()"))).one()[0]  # type: ignore[call-overload]
+    assert short == loop_thread
 
 
 async def test_a_failed_in_place_transaction_leaves_nothing_and_the_next_one_works(
@@ -58,3 +63,33 @@ async def test_a_failed_in_place_transaction_leaves_nothing_and_the_next_one_wor
             await session.exec(text("SELECT name FROM sqlite_master WHERE name = 'scratch'"))  # type: ignore[call-overload]
         ).all()
     assert tables == []
+
+
+async def test_an_in_place_transaction_waits_in_the_thread_while_another_writer_holds_the_lock(
+    engine: AsyncEngine, sqlite_url: str
+) -> None:
+    """BEGIN IMMEDIATE is tried in place without waiting; a lock held elsewhere (here a plain
+    connection on the same loop, as another process would) sends it to the thread, so the event
+    loop keeps running and the holder can finish."""
+    factory = make_session_factory(engine)
+    async with transaction(factory) as session:
+        await session.exec(text("CREATE TABLE scratch (n INTEGER)"))  # type: ignore[call-overload]
+    holder = sqlite3.connect(sqlite_url.split("///", 1)[1], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO scratch VALUES (1)")
+
+    async def writer() -> int:
+        async with transaction(factory, in_place=True) as session:
+            await session.exec(text("INSERT INTO scratch VALUES (2)"))  # type: ignore[call-overload]
+            return int((await session.exec(text("SELECT thread_id()"))).one()[0])  # type: ignore[call-overload]
+
+    waiting = asyncio.create_task(writer())
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    holder.execute("COMMIT")
+    holder.close()
+    assert await waiting == threading.get_ident()
+    async with reading(factory) as session:
+        rows = (await session.exec(text("SELECT n FROM scratch ORDER BY n"))).all()  # type: ignore[call-overload]
+    assert [row[0] for row in rows] == [1, 2]
+    assert await thread_of(factory, in_place=True) == threading.get_ident()

@@ -14,8 +14,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.store.models import Contact, ConversationState, Factory
@@ -82,15 +83,17 @@ def local_today(now: datetime, timezone: str) -> date:
         return now.date()
 
 
+_STATE = (
+    select(ConversationState)
+    .where(col(ConversationState.contact_id) == bindparam("contact_id"))
+    .with_for_update()
+)
+"""Built once: every turn reads it."""
+
+
 async def load_state(session: AsyncSession, contact_id: int, now: datetime) -> ConversationState:
     """The row, locked on PostgreSQL: two deliveries of one chat take turns, none is lost."""
-    state = (
-        await session.exec(
-            select(ConversationState)
-            .where(ConversationState.contact_id == contact_id)
-            .with_for_update()
-        )
-    ).first()
+    state = (await session.exec(_STATE, params={"contact_id": contact_id})).first()
     if state is None:
         state = ConversationState(
             contact_id=contact_id, flow=Flow.IDLE.value, step="", data={}, updated_at=now

@@ -19,7 +19,7 @@ from .checkin_answers import CHOICES, NOTE_MAX, TEXTS
 from .checkin_corrections import correction
 from .checkin_draft import DraftAnswers
 from .checkin_prompts import ask_current, order_moved_on
-from .checkin_quick import SAME_AS_LAST_WEEK, all_as_last_week, quick_button
+from .checkin_quick import SAME_AS_LAST_WEEK, all_as_last_week, quick_offer
 from .checkin_state import CheckinState, CheckinStep, checkin_step
 from .factory_orders import orders_to_check_in
 from .freetext_shortcut import free_text_example, try_shortcut
@@ -63,12 +63,12 @@ async def begin(turn: Turn, prefix: list[Reply]) -> list[Reply]:
                 )
             ),
         ]
-    queue = [o.id for o in orders if o.id is not None]
+    queue = [o.id for o in orders]
     turn.chat.restart(
         CheckinState(queue=queue, draft=DraftAnswers(), started_at=turn.now.isoformat())
     )
     turn.go(CheckinStep.MILESTONE, flow=Flow.CHECKIN)
-    quick = await quick_button(turn, queue)
+    quick = quick_offer(turn) if all(o.reported for o in orders) else None
     intro = Reply(
         one_full_stop(
             _("Weekly check-in for {factory}. Production orders to update: {count}.").format(

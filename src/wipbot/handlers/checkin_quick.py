@@ -55,11 +55,9 @@ async def last_checkins(session: AsyncSession, order_ids: Sequence[int]) -> dict
     return {row.production_order_id: row for row in rows}
 
 
-async def quick_button(turn: Turn, order_ids: Sequence[int]) -> Button | None:
-    """The one-tap answer, when every order has a last check-in to repeat."""
-    last = await last_checkins(turn.session, order_ids)
-    if not order_ids or any(i not in last for i in order_ids):
-        return None
+def quick_offer(turn: Turn) -> Button:
+    """The one-tap answer, offered when every order of the round has a last check-in to repeat
+    (`factory_orders.RoundOrder.reported`)."""
     return Button(turn._(LABEL), SAME_AS_LAST_WEEK)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -80,17 +81,21 @@ async def contact_for_chat(session: AsyncSession, platform: str, chat_id: str) -
     return None if found is None else found[0]
 
 
+_CONTACT_AND_FACTORY = (
+    select(Contact, Factory)
+    .join(Factory, col(Factory.id) == Contact.factory_id)
+    .where(col(Contact.platform) == bindparam("platform"))
+    .where(col(Contact.chat_id) == bindparam("chat_id"))
+)
+"""Built once: every delivery of every chat reads it."""
+
+
 async def contact_and_factory(
     session: AsyncSession, platform: str, chat_id: str
 ) -> tuple[Contact, Factory] | None:
     """The active contact of a chat and its factory, in one statement."""
     row = (
-        await session.exec(
-            select(Contact, Factory)
-            .join(Factory, col(Factory.id) == Contact.factory_id)
-            .where(Contact.platform == platform)
-            .where(Contact.chat_id == chat_id)
-        )
+        await session.exec(_CONTACT_AND_FACTORY, params={"platform": platform, "chat_id": chat_id})
     ).first()
     if row is None or not row[0].active:
         return None

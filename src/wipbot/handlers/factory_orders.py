@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -68,17 +70,44 @@ async def open_orders(session: AsyncSession, factory_id: int) -> list[Production
     return list(rows.all())
 
 
+@dataclass(frozen=True)
+class RoundOrder:
+    """An order a check-in round asks about."""
+
+    id: int
+    reported: bool
+    """It has a check-in before this round (one the quick answer can repeat)."""
+
+
+_OPEN_ORDER_COLUMNS: list[Any] = [ProductionOrder.id, ProductionOrder.quantity]
+_OPEN_ORDERS = (
+    core_select(*_OPEN_ORDER_COLUMNS)
+    .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
+    .where(col(ProductionOrder.factory_id) == bindparam("factory_id"))
+    .where(col(ProductionOrder.status) == OPEN)
+    .order_by(col(PurchaseOrder.committed_exf), col(ProductionOrder.number))
+)
+"""`open_orders` as rows of what a round needs: built once, read on every /checkin."""
+
+
 async def orders_to_check_in(
     session: AsyncSession, factory_id: int, now: datetime
-) -> list[ProductionOrder]:
-    """Open orders still in the works: one reported fully shipped has nothing left to ask."""
-    orders = await open_orders(session, factory_id)
-    views = await order_views(session, orders, now)
-    return [
-        order
-        for order, view in zip(orders, views, strict=True)
-        if not (view.state.milestone is Milestone.SHIPPED and view.state.percent_complete >= 100)
-    ]
+) -> list[RoundOrder]:
+    """Open orders still in the works, the most urgent first: one reported fully shipped has
+    nothing left to ask. Only what the round needs (ids, and whether each has a check-in to
+    repeat); the question about each order reads its own view."""
+    found = await session.exec(_OPEN_ORDERS, params={"factory_id": factory_id})  # type: ignore[call-overload]
+    rows: Sequence[Any] = found.all()
+    if not rows:
+        return []
+    reports = await _reports_by_order(session, [order_id for order_id, _ in rows])
+    round_orders = []
+    for order_id, quantity in rows:
+        own = reports.get(order_id, [])
+        state = derive_state(max(quantity, 1), own, now)
+        if not (state.milestone is Milestone.SHIPPED and state.percent_complete >= 100):
+            round_orders.append(RoundOrder(order_id, reported=bool(own)))
+    return round_orders
 
 
 async def own_order(
@@ -141,30 +170,53 @@ async def order_reports(session: AsyncSession, production_order_id: int) -> list
     return (await _reports_by_order(session, [production_order_id])).get(production_order_id, [])
 
 
+_CHECKIN_COLUMNS: list[Any] = [
+    CheckIn.id,
+    CheckIn.production_order_id,
+    CheckIn.reported_at,
+    CheckIn.milestone,
+    CheckIn.qty_cut,
+    CheckIn.qty_sewn,
+    CheckIn.qty_finished,
+    CheckIn.qty_packed,
+    CheckIn.qty_shipped,
+    CheckIn.revised_exf,
+    CheckIn.shipped_on,
+]
+_ISSUE_COLUMNS: list[Any] = [
+    CheckInIssue.checkin_id,
+    CheckInIssue.flag,
+    CheckInIssue.delay_days,
+    CheckInIssue.note,
+]
+_CHECKINS = (
+    core_select(*_CHECKIN_COLUMNS)
+    .where(col(CheckIn.production_order_id).in_(bindparam("order_ids", expanding=True)))
+    .order_by(col(CheckIn.reported_at), col(CheckIn.id))
+)
+_ISSUES = (
+    core_select(*_ISSUE_COLUMNS)
+    .where(col(CheckInIssue.checkin_id).in_(bindparam("checkin_ids", expanding=True)))
+    .order_by(col(CheckInIssue.id))
+)
+"""Built once and read as rows (ORM columns, so the session still flushes before them): a
+check-in step reads them on every tap, and building the statement and loading ORM objects cost
+several times what SQLite spends on them."""
+
+
 async def _reports_by_order(
     session: AsyncSession, production_order_ids: Sequence[int]
 ) -> dict[int, list[Report]]:
     """Check-ins (oldest first) with their issues, for many orders in two queries."""
-    checkins = (
-        await session.exec(
-            select(CheckIn)
-            .where(col(CheckIn.production_order_id).in_(production_order_ids))
-            .order_by(col(CheckIn.reported_at), col(CheckIn.id))
-        )
-    ).all()
+    found = await session.exec(_CHECKINS, params={"order_ids": list(production_order_ids)})  # type: ignore[call-overload]
+    checkins: Sequence[Any] = found.all()
     if not checkins:
         return {}
-    issues = (
-        await session.exec(
-            select(CheckInIssue)
-            .where(col(CheckInIssue.checkin_id).in_([c.id for c in checkins]))
-            .order_by(col(CheckInIssue.id))
-        )
-    ).all()
+    issues = await session.exec(_ISSUES, params={"checkin_ids": [c.id for c in checkins]})  # type: ignore[call-overload]
     by_checkin: dict[int, list[ReportedIssue]] = {}
-    for issue in issues:
-        by_checkin.setdefault(issue.checkin_id, []).append(
-            ReportedIssue(IssueFlag(issue.flag), issue.delay_days, issue.note or None)
+    for checkin_id, flag, delay_days, note in issues.all():
+        by_checkin.setdefault(checkin_id, []).append(
+            ReportedIssue(IssueFlag(flag), delay_days, note or None)
         )
     reports: dict[int, list[Report]] = {}
     for checkin in checkins:
@@ -173,7 +225,8 @@ async def _reports_by_order(
     return reports
 
 
-def _report(checkin: CheckIn, issues: Sequence[ReportedIssue]) -> Report:
+def _report(checkin: Any, issues: Sequence[ReportedIssue]) -> Report:
+    """`checkin`: a CheckIn, or a row of its columns (`_CHECKINS`)."""
     quantities = {
         name: value
         for name, value in (
@@ -219,39 +272,59 @@ async def order_views(
     return await _views(session, orders, pos, gates, now)
 
 
+_ORDER_VIEW_COLUMNS: list[Any] = [
+    ProductionOrder.factory_id,
+    ProductionOrder.status,
+    ProductionOrder.number,
+    ProductionOrder.quantity,
+    PurchaseOrder.po_number,
+    PurchaseOrder.committed_exf,
+    Gate.status,
+    PurchaseOrderLine.po_id,
+    PurchaseOrderLine.production_order_id,
+    Style.code,
+    PurchaseOrderLine.colorway,
+]
+_ORDER_VIEW = (
+    core_select(*_ORDER_VIEW_COLUMNS)
+    .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
+    .outerjoin(Gate, col(Gate.production_order_id) == ProductionOrder.id)
+    .outerjoin(PurchaseOrderLine, col(PurchaseOrderLine.po_id) == PurchaseOrder.id)
+    .outerjoin(Style, col(Style.id) == PurchaseOrderLine.style_id)
+    .where(col(ProductionOrder.id) == bindparam("order_id"))
+    .order_by(col(PurchaseOrderLine.id))
+)
+"""The order, its PO, its gate and its lines' styles, a row per line: built once and read as
+rows, since a check-in step asks for it on every tap."""
+
+
 async def own_order_view(
     session: AsyncSession, factory_id: int, production_order_id: int, now: datetime
 ) -> OrderView | None:
     """`own_order` and its view, as a check-in step needs them: the order, its PO, its gate and
     its lines' styles in one statement (a row per line), then its check-ins."""
-    rows = (
-        await session.exec(
-            select(  # type: ignore[call-overload]
-                ProductionOrder,
-                PurchaseOrder,
-                Gate.status,
-                PurchaseOrderLine.po_id,
-                PurchaseOrderLine.production_order_id,
-                Style.code,
-                PurchaseOrderLine.colorway,
-            )
-            .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
-            .outerjoin(Gate, col(Gate.production_order_id) == ProductionOrder.id)
-            .outerjoin(PurchaseOrderLine, col(PurchaseOrderLine.po_id) == PurchaseOrder.id)
-            .outerjoin(Style, col(Style.id) == PurchaseOrderLine.style_id)
-            .where(ProductionOrder.id == production_order_id)
-            .order_by(col(PurchaseOrderLine.id))
-        )
-    ).all()
+    found = await session.exec(_ORDER_VIEW, params={"order_id": production_order_id})  # type: ignore[call-overload]
+    rows: Sequence[Any] = found.all()
     if not rows:
         return None
-    order, po, gate = rows[0][:3]
-    if order.factory_id != factory_id or order.status != OPEN:
+    owner, status, number, quantity, po_number, committed_exf, gate = rows[0][:7]
+    if owner != factory_id or status != OPEN:
         return None
-    gates = {production_order_id: GateStatus(gate)} if gate is not None else {}
-    lines = [row[3:] for row in rows if row[5] is not None]
-    styles = _labels([order], lines)
-    return (await _views(session, [order], {po.id: po}, gates, now, styles))[0]
+    lines = [row[7:] for row in rows if row[9] is not None]
+    style = _label(production_order_id, lines)
+    reports = await _reports_by_order(session, [production_order_id])
+    state = derive_state(max(quantity, 1), reports.get(production_order_id, []), now)
+    return OrderView(
+        id=production_order_id,
+        number=number,
+        po_number=po_number,
+        quantity=quantity,
+        style=style,
+        committed_exf=committed_exf,
+        current_exf=state.revised_exf or committed_exf,
+        state=state,
+        gate=GateStatus(gate) if gate is not None else GateStatus.OPEN,
+    )
 
 
 async def _views(
@@ -326,6 +399,20 @@ def _labels(orders: Sequence[ProductionOrder], rows: Sequence[Sequence[Any]]) ->
             label = f"{code} {colorway}".strip()
             labels[order.id] = f"{label} +{more}" if more else label
     return labels
+
+
+def _label(order_id: int, rows: Sequence[Sequence[Any]]) -> str:
+    """The first style and colour of the lines the order makes, "+N" when it makes more; the
+    lines of its PO that name no order count for every order of the PO. `rows`: (po id,
+    production order id, style code, colorway) of one PO, in line order."""
+    own = [(code, colorway) for _, line_order, code, colorway in rows if line_order == order_id]
+    shared = [(code, colorway) for _, line_order, code, colorway in rows if line_order is None]
+    lines = own or shared
+    if not lines:
+        return ""
+    (code, colorway), more = lines[0], len(lines) - 1
+    label = f"{code} {colorway}".strip()
+    return f"{label} +{more}" if more else label
 
 
 async def count_open_orders(session: AsyncSession, factory_id: int) -> int:

@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.db import GroupCommit, SessionFactory
-from wipbot.store.outbox import enqueue
+from wipbot.store.outbox import enqueue_sends
 
 from .factory_chat import handle_inbound
 from .messages import Inbound, Reply, reply_to_payload
@@ -118,8 +118,7 @@ class InboundPipeline:
 
                 async def unit(session: AsyncSession) -> Step[T]:
                     step = await work(session, now)
-                    for payload in step.outbox:
-                        enqueue(session, platform, chat_id, payload, not_before=now)
+                    await enqueue_sends(session, platform, chat_id, step.outbox, not_before=now)
                     return step
 
                 step: Step[T] = await self._commit.run(unit)

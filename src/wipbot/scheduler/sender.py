@@ -186,7 +186,7 @@ class OutboxSender:
         """Per chat, the ids of its pending messages up to the first one not yet due; and when
         the earliest of those held back falls due (chats in `exclude` are someone else's)."""
         now = self._clock()
-        async with reading(self._session_factory) as session:
+        async with reading(self._session_factory, in_place=True) as session:
             found = (
                 await session.exec(
                     select(

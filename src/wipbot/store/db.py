@@ -20,7 +20,14 @@ from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .sqlite_in_place import IN_PLACE, connect_in_place, mark_in_place
+from .sqlite_in_place import (
+    BUSY_TIMEOUT_MS,
+    IN_PLACE,
+    begin_in_place,
+    begin_read_in_place,
+    connect_in_place,
+    mark_in_place,
+)
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./wipbot.db"
 
@@ -43,7 +50,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -53,15 +60,20 @@ READ_ONLY = "wipbot_read_only"
 def _sqlite_begin(connection: Any) -> None:
     """IMMEDIATE takes the write lock up front: a read that turns into a write cannot fail
     half-way with "database is locked". Connections marked read-only (`reading`) begin
-    deferred and read beside the writer, as WAL allows; those marked in place run the rest of
-    the transaction without aiosqlite's thread (`store.sqlite_in_place`)."""
+    deferred and read beside the writer, as WAL allows; those marked in place run the whole
+    transaction without aiosqlite's thread when the lock is free (`store.sqlite_in_place`)."""
     options = connection.get_execution_options()
+    in_place = options.get(IN_PLACE)
+    driver_connection = connection.connection.driver_connection
     if options.get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN")
+        if not (in_place and begin_read_in_place(driver_connection)):
+            connection.exec_driver_sql("BEGIN")
+        return
+    if in_place and begin_in_place(driver_connection):
         return
     connection.exec_driver_sql("BEGIN IMMEDIATE")
-    if options.get(IN_PLACE):
-        mark_in_place(connection.connection.driver_connection)
+    if in_place:
+        mark_in_place(driver_connection)
 
 
 def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> AsyncEngine:
@@ -159,16 +171,21 @@ async def transaction(
 
 
 @asynccontextmanager
-async def reading(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+async def reading(
+    factory: SessionFactory, *, in_place: bool = False
+) -> AsyncIterator[AsyncSession]:
     """A session that only reads: on SQLite it neither takes the write lock nor queues for it,
-    so /healthz, /metrics and the sender's look at the outbox are not held up by writers."""
+    so /healthz, /metrics and the sender's look at the outbox are not held up by writers.
+
+    `in_place` (SQLite): a short read, such as the sender's look at the outbox, runs on the event
+    loop instead of aiosqlite's thread (a read in WAL mode waits for no lock)."""
     bind = factory.kw.get("bind")
     if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
         async with factory() as session:
             yield session
         return
     async with bind.connect() as connection:
-        await connection.execution_options(**{READ_ONLY: True})
+        await connection.execution_options(**{READ_ONLY: True, IN_PLACE: in_place})
         async with factory(bind=connection) as session:
             yield session
 

@@ -7,10 +7,12 @@ that the chat adapters (bot/) provide.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .models import OutboxMessage
@@ -41,6 +43,50 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+_ADD_SENDS = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
+"""Built once: the replies of every inbound delivery are written with it."""
+
+
+async def enqueue_sends(
+    session: AsyncSession,
+    platform: str,
+    chat_id: str,
+    payloads: Sequence[dict[str, Any]],
+    *,
+    not_before: datetime,
+) -> None:
+    """The replies of one inbound delivery, as `enqueue` would write them (in order, due from
+    `not_before`), in one statement on the session's connection: nothing of the ORM is needed to
+    insert rows of plain values, and an object per reply flushed at commit costs several times
+    the statement. Nothing is returned; the sender reads the rows."""
+    if not payloads:
+        return
+    created = utcnow()
+    rows = [
+        {
+            "platform": platform,
+            "chat_id": chat_id,
+            "action": "send",
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": not_before,
+            "last_error": "",
+            "dedupe_key": None,
+            "alert_id": None,
+            "gate_id": None,
+            "platform_message_id": None,
+            "delivery_status": None,
+            "delivery_status_at": None,
+            "created_at": created,
+            "sent_at": None,
+        }
+        for payload in payloads
+    ]
+    connection = await session.connection()
+    await connection.execute(_ADD_SENDS, rows)
 
 
 class DeliveryError(Exception):

@@ -24,6 +24,8 @@ CHAT: Shape = {"id": (int, True), "type": (str, True)}
 ENTITY: Shape = {"type": (str, True), "offset": (int, True), "length": (int, True)}
 PHOTO: Shape = {"file_id": (str, True), "width": (int, True), "height": (int, True)}
 DOCUMENT: Shape = {"file_id": (str, True), "mime_type": (str, False)}
+BUTTON: Shape = {"text": (str, True), "callback_data": (str, False)}
+MARKUP: Shape = {"inline_keyboard": ([[BUTTON]], True)}
 MESSAGE: Shape = {
     "message_id": (int, True),
     "date": (int, True),
@@ -35,6 +37,7 @@ MESSAGE: Shape = {
     "caption_entities": ([ENTITY], False),
     "photo": ([PHOTO], False),
     "document": (DOCUMENT, False),
+    "reply_markup": (MARKUP, False),
 }
 CALLBACK_QUERY: Shape = {
     "id": (str, True),
