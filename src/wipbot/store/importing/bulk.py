@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, any_, bindparam, func, insert, select, text
@@ -86,17 +87,17 @@ async def insert_rows(
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         column = values[columns.index(name)]
         converted.append(column if process is None else list(map(_converter(process), column)))
-    params: list[Any] = list(zip(*converted, strict=True))
     if not compiled.positional:
-        params = [dict(zip(order, row, strict=True)) for row in params]
+        params = [dict(zip(order, row, strict=True)) for row in zip(*converted, strict=True)]
         await connection.exec_driver_sql(str(compiled), params)
         return
     head, _, one_row = str(compiled).partition(" VALUES ")
     per_statement = max(1, MAX_PARAMETERS // len(order))
-    for start in range(0, len(params), per_statement):
-        chunk = params[start : start + per_statement]
-        flat = tuple(value for row in chunk for value in row)
-        await connection.exec_driver_sql(f"{head} VALUES {', '.join([one_row] * len(chunk))}", flat)
+    for start in range(0, len(rows), per_statement):
+        chunk = [column[start : start + per_statement] for column in converted]
+        flat = tuple(chain.from_iterable(zip(*chunk, strict=True)))
+        statement = f"{head} VALUES {', '.join([one_row] * len(chunk[0]))}"
+        await connection.exec_driver_sql(statement, flat)
 
 
 async def take_ids(session: AsyncSession, table: Table, count: int) -> list[int]:

@@ -20,7 +20,8 @@ Columns (header on line 1, any order, case and spaces ignored):
 The same production order, reported_at and milestone is the same check-in: re-importing
 updates it and never duplicates it.
 
-The file is streamed: rows are checked and written a batch at a time inside the caller's one
+The file is streamed: rows are checked (the common well-formed row by checkins_fast.py, any
+other cell by cell here) and written a batch at a time inside the caller's one
 transaction, so memory does not grow with the file, and a batch is written while the next is
 read (write_behind.py). Any bad row makes the import raise ImportFailed at the end, after every
 row was checked, and the caller rolls the whole file back.
@@ -31,8 +32,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.milestones import Milestone, parse_milestone
 from wipbot.production.names import key
-from wipbot.production.progress import ReportedIssue
 from wipbot.store.models import (
     Brand,
     CheckIn,
@@ -57,16 +56,24 @@ from wipbot.store.models import (
 from ..risk_judgement_reset import forget
 from .bulk import insert_rows, one_of, page_cache, take_ids
 from .cells import Row, parse_count, parse_date, parse_datetime, parse_issues
+from .checkin_rows import (
+    QUANTITY_COLUMNS,
+    UPDATED_FIELDS,
+    CheckInKey,
+    CheckInRow,
+    KnownOrder,
+    cached_to_utc,
+)
+from .checkin_rows import to_utc as to_utc
+from .checkins_fast import FastCheckIns
 from .errors import ImportFailed, RowError
 from .scope import OpenedStream, import_done, open_stream
 from .sheet import SheetRow
 from .summary import ImportResult, ProgressHook, Tally, no_progress, tallies
 from .write_behind import YIELD_EVERY, WriteBehind
 
-QUANTITY_COLUMNS = ("qty_cut", "qty_sewn", "qty_finished", "qty_packed", "qty_shipped")
 REQUIRED = ("production_order", "reported_at", "milestone")
 OPTIONAL = ("brand", *QUANTITY_COLUMNS, "issues", "revised_exf", "shipped_on", "note")
-UPDATED_FIELDS = (*QUANTITY_COLUMNS, "revised_exf", "shipped_on", "note")
 INSERTED_COLUMNS = (
     "id",
     "production_order_id",
@@ -78,7 +85,6 @@ INSERTED_COLUMNS = (
     *UPDATED_FIELDS,
 )
 ISSUE_COLUMNS = ("checkin_id", "flag", "delay_days", "note")
-DATE_ONLY_LOCAL_TIME = time(12, 0)
 SOURCE = "import"
 BATCH_ROWS = 2_000
 """Rows checked and written together: large enough to amortise a statement, small enough that
@@ -91,58 +97,6 @@ _order_key = lru_cache(maxsize=4096)(key)
 """A long history repeats a few spellings of milestones and issues, the same order numbers and
 the same report times (a weekly round is one date for a whole factory): each is parsed once (a
 cell that does not parse raises again, so its reason is still reported)."""
-
-CheckInKey = tuple[int, datetime, str]
-"""Production order, reported_at (UTC), milestone ("" for not started yet)."""
-
-
-@dataclass(slots=True)
-class CheckInRow:
-    """One checked line of the file (plain slots: half a million are made in a large import)."""
-
-    line: int
-    production_order_id: int
-    reported_at: datetime
-    milestone: Milestone | None
-    quantities: tuple[int | None, ...]
-    """In the order of QUANTITY_COLUMNS."""
-    issues: tuple[ReportedIssue, ...]
-    revised_exf: date | None
-    shipped_on: date | None
-    note: str
-
-    key: CheckInKey = field(init=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self.key = (self.production_order_id, self.reported_at, _milestone_key(self.milestone))
-
-    def updated(self) -> tuple[Any, ...]:
-        """The columns a re-import may change, in the order of UPDATED_FIELDS."""
-        return (*self.quantities, self.revised_exf, self.shipped_on, self.note)
-
-    def values(self) -> dict[str, Any]:
-        return dict(zip(UPDATED_FIELDS, self.updated(), strict=True))
-
-
-@dataclass(frozen=True)
-class KnownOrder:
-    id: int
-    number: str
-    timezone: str
-
-
-def to_utc(value: datetime | date, timezone: str) -> datetime:
-    """Spreadsheet times are the factory's local times unless they say otherwise."""
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, DATE_ONLY_LOCAL_TIME)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(timezone))
-    return value.astimezone(UTC)
-
-
-_to_utc = lru_cache(maxsize=4096)(to_utc)
-"""Rows of one round share their time: converted once, and as one object, which the bulk
-writer then converts for the database once too (bulk.py)."""
 
 
 async def import_checkins(
@@ -182,19 +136,27 @@ async def _check_and_write(
     """Every row of the file checked, and the good ones written a batch at a time; returns
     the rows read."""
     batch: dict[CheckInKey, CheckInRow] = {}
+    fast = FastCheckIns(columns, orders) if orders is not None else None
     rows = 0
     try:
         for source in _every_row(opened.rows, errors):
             rows += 1
             if rows % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
-            row = Row(opened.file, source, errors)
-            opened.check_brand(row)
-            item = _parse(row, orders, columns)
+            item = fast.parse(source) if fast and opened.brand_settled(source) else None
+            if item is None:
+                item = _parse_generic(opened, source, orders, columns, errors)
             if item is not None:
                 earlier = batch.get(item.key)
                 if earlier is not None:
-                    row.error("reported_at", _duplicate(f"on line {earlier.line}"))
+                    errors.append(
+                        RowError(
+                            opened.file,
+                            item.line,
+                            "reported_at",
+                            _duplicate(f"on line {earlier.line}"),
+                        )
+                    )
                 else:
                     batch[item.key] = item
             if len(batch) >= BATCH_ROWS:
@@ -209,6 +171,19 @@ async def _check_and_write(
     return rows
 
 
+def _parse_generic(
+    opened: OpenedStream,
+    source: SheetRow,
+    orders: dict[str, KnownOrder] | None,
+    columns: frozenset[str],
+    errors: list[RowError],
+) -> CheckInRow | None:
+    """Every cell of the row checked, and each problem recorded with its file, line and field."""
+    row = Row(opened.file, source, errors)
+    opened.check_brand(row)
+    return _parse(row, orders, columns)
+
+
 def _every_row(rows: Iterator[SheetRow], errors: list[RowError]) -> Iterator[SheetRow]:
     """The file's rows; cells the reader refused (it reports them once every row was read)
     join the other errors instead of hiding them."""
@@ -220,10 +195,6 @@ def _every_row(rows: Iterator[SheetRow], errors: list[RowError]) -> Iterator[She
 
 def _duplicate(where: str) -> str:
     return f"the same production order, time and milestone is already {where}"
-
-
-def _milestone_key(milestone: Milestone | None) -> str:
-    return milestone.value if milestone is not None else ""
 
 
 async def known_orders(session: AsyncSession, brand: Brand) -> dict[str, KnownOrder]:
@@ -266,7 +237,7 @@ def _parse(
     note = row.text("note", required=False, max_length=2000) or ""
     if not row.ok or found is None or when is None:
         return None
-    reported_at = _to_utc(when, found.timezone)
+    reported_at = cached_to_utc(when, found.timezone)
     if (
         shipped_on is not None
         and shipped_on > reported_at.astimezone(ZoneInfo(found.timezone)).date()

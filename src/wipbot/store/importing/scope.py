@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlmodel import col, select
@@ -21,6 +21,7 @@ from .sheet import HEADER_LINE, Sheet, SheetRow, check_columns, read_sheet, stre
 from .summary import ImportResult, Tally
 
 BRAND_MAX_LENGTH = 120
+SETTLED_BRANDS_LIMIT = 64
 
 
 @dataclass(frozen=True)
@@ -144,13 +145,32 @@ class OpenedStream:
     def brand(self) -> Brand | None:
         return self.choice.brand if self.choice else None
 
+    _settled_brands: set[str] = field(default_factory=set)
+    """Brand cells (as written) already found to be the file's brand, once it was known."""
+
     def check_brand(self, row: Row) -> None:
         if "brand" not in self.columns or (
             self._first_brand is not None and row.line == self._first_brand[1]
         ):
             return
         source = SheetRow(row.line, {"brand": row.raw("brand")})
+        before = len(self.errors)
         self._first_brand = brand_cell(self.file, source, self._first_brand, self.errors)
+        if (
+            len(self.errors) == before
+            and self._first_brand is not None
+            and len(self._settled_brands) < SETTLED_BRANDS_LIMIT
+        ):
+            self._settled_brands.add(row.raw("brand"))
+
+    def brand_settled(self, row: SheetRow) -> bool:
+        """True when checking the row's brand could neither fail nor change anything: the file
+        has no brand column, or the cell says what an earlier row's did once the brand was
+        known (a later row is checked against the same brand)."""
+        return "brand" not in self.columns or (
+            self._first_brand is not None
+            and row.cells.get("brand", "").strip() in self._settled_brands
+        )
 
 
 async def open_stream(

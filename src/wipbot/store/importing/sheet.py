@@ -200,7 +200,7 @@ def _read_csv(text: io.TextIOBase, name: str) -> Iterator[tuple[int, list[str]]]
     reader = csv.reader(text, delimiter=delimiter)
     try:
         for number, values in enumerate(reader, start=1):
-            yield number, [v.strip() for v in values]
+            yield number, list(map(str.strip, values))
     except csv.Error as error:
         raise ImportFailed([RowError(name, reader.line_num, "file", str(error))]) from None
 
