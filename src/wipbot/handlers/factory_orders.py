@@ -33,6 +33,7 @@ from wipbot.store.models import (
     PurchaseOrderLine,
     Style,
 )
+from wipbot.store.wip_known import CHECKIN_COLUMNS
 
 OPEN = "open"
 
@@ -170,19 +171,6 @@ async def order_reports(session: AsyncSession, production_order_id: int) -> list
     return (await _reports_by_order(session, [production_order_id])).get(production_order_id, [])
 
 
-_CHECKIN_COLUMNS: list[Any] = [
-    CheckIn.id,
-    CheckIn.production_order_id,
-    CheckIn.reported_at,
-    CheckIn.milestone,
-    CheckIn.qty_cut,
-    CheckIn.qty_sewn,
-    CheckIn.qty_finished,
-    CheckIn.qty_packed,
-    CheckIn.qty_shipped,
-    CheckIn.revised_exf,
-    CheckIn.shipped_on,
-]
 _ISSUE_COLUMNS: list[Any] = [
     CheckInIssue.checkin_id,
     CheckInIssue.flag,
@@ -190,7 +178,7 @@ _ISSUE_COLUMNS: list[Any] = [
     CheckInIssue.note,
 ]
 _CHECKINS = (
-    core_select(*_CHECKIN_COLUMNS)
+    core_select(*CHECKIN_COLUMNS)
     .where(col(CheckIn.production_order_id).in_(bindparam("order_ids", expanding=True)))
     .order_by(col(CheckIn.reported_at), col(CheckIn.id))
 )

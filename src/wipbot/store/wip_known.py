@@ -66,7 +66,7 @@ async def load_known(
         )
     ).all():
         plans[row[0]].append(row)
-    columns = select(*CHECKIN_COLUMNS)  # type: ignore[call-overload]
+    columns = select(*CHECKIN_COLUMNS)
     query = columns.where(col(CheckIn.production_order_id).in_(ids))
     if as_of is not None:
         query = query.where(col(CheckIn.reported_at) < _latest_cutoff(as_of))
@@ -117,7 +117,7 @@ async def load_known(
     return Known(plans, reports, notes, gates)
 
 
-CHECKIN_COLUMNS = (
+CHECKIN_COLUMNS: tuple[Any, ...] = (
     CheckIn.id,
     CheckIn.production_order_id,
     CheckIn.reported_at,
