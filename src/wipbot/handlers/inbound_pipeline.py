@@ -14,11 +14,9 @@ the platform's patience runs out and it retries anyway, on top of the queue.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -31,6 +29,7 @@ from wipbot.store.outbox import enqueue_sends
 
 from .factory_chat import handle_inbound
 from .messages import Inbound, Reply, reply_to_payload
+from .taking_turns import TakingTurns
 
 T = TypeVar("T")
 
@@ -90,8 +89,7 @@ class InboundPipeline:
         self.patience_seconds = patience_seconds
         self.stats = InboundStats()
         self._commit = GroupCommit.for_factory(session_factory)
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
-        self._holders: dict[tuple[str, str], int] = {}
+        self._chats: TakingTurns[tuple[str, str]] = TakingTurns()
         self._in_flight = 0
 
     @property
@@ -111,7 +109,7 @@ class InboundPipeline:
         self._in_flight += 1
         started = time.monotonic()
         try:
-            async with self._one_at_a_time((platform, chat_id)):
+            async with self._chats.turn((platform, chat_id)):
                 if time.monotonic() - started > self.patience_seconds:
                     raise Saturated("waited past the platform's patience")
                 now = self.clock()
@@ -150,15 +148,3 @@ class InboundPipeline:
             return Step(replies, payloads)
 
         return await self.run(inbound.platform, inbound.chat_id, work)
-
-    @asynccontextmanager
-    async def _one_at_a_time(self, key: tuple[str, str]) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._holders[key] = self._holders.get(key, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._holders[key] -= 1
-            if not self._holders[key]:
-                del self._holders[key], self._locks[key]

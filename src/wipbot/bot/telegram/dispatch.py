@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wipbot.handlers.factory_chat import Handled, handle_delivery
 from wipbot.handlers.inbound_pipeline import InboundPipeline, Step
 from wipbot.handlers.messages import Inbound, Reply, reply_to_payload
+from wipbot.handlers.taking_turns import TakingTurns
 
 from ..unavailable import is_unavailable
 from .keyboards import SELECTED_MARK
@@ -68,8 +69,7 @@ class Dispatcher:
         self.pipeline = pipeline
         self.platform_redelivers = platform_redelivers
         self._sleep = sleep
-        self._chat_turns: dict[str, asyncio.Lock] = {}
-        self._waiting: dict[str, int] = {}
+        self._chats: TakingTurns[str] = TakingTurns()
 
     async def dispatch(self, inbound: Inbound, click: Click | None = None) -> Handled:
 
@@ -80,16 +80,8 @@ class Dispatcher:
 
         if self.platform_redelivers:
             return await self.pipeline.run(PLATFORM, inbound.chat_id, work)
-        chat = inbound.chat_id
-        self._waiting[chat] = self._waiting.get(chat, 0) + 1
-        turn = self._chat_turns.setdefault(chat, asyncio.Lock())
-        try:
-            async with turn:
-                return await self._until_accepted(chat, work)
-        finally:
-            self._waiting[chat] -= 1
-            if not self._waiting[chat]:
-                del self._waiting[chat], self._chat_turns[chat]
+        async with self._chats.turn(inbound.chat_id):
+            return await self._until_accepted(inbound.chat_id, work)
 
     async def _until_accepted(
         self, chat: str, work: Callable[[AsyncSession, datetime], Awaitable[Step[Handled]]]
