@@ -59,15 +59,23 @@ class OrderView:
         return before_bulk and self.gate in (GateStatus.OPEN, GateStatus.REJECTED)
 
 
-async def open_orders(session: AsyncSession, factory_id: int) -> list[ProductionOrder]:
-    """Open production orders of one factory, the most urgent (earliest ex-factory) first."""
-    rows = await session.exec(
-        select(ProductionOrder)
-        .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
-        .where(ProductionOrder.factory_id == factory_id)
-        .where(ProductionOrder.status == OPEN)
+def _open_of_factory(query: Any) -> Any:
+    """Open production orders of one factory (`factory_id` bound when run), the most urgent
+    (earliest ex-factory) first."""
+    return (
+        query.join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
+        .where(col(ProductionOrder.factory_id) == bindparam("factory_id"))
+        .where(col(ProductionOrder.status) == OPEN)
         .order_by(col(PurchaseOrder.committed_exf), col(ProductionOrder.number))
     )
+
+
+_OPEN_ORDERS = _open_of_factory(select(ProductionOrder))
+
+
+async def open_orders(session: AsyncSession, factory_id: int) -> list[ProductionOrder]:
+    """Open production orders of one factory, the most urgent (earliest ex-factory) first."""
+    rows = await session.exec(_OPEN_ORDERS, params={"factory_id": factory_id})
     return list(rows.all())
 
 
@@ -81,13 +89,7 @@ class RoundOrder:
 
 
 _OPEN_ORDER_COLUMNS: list[Any] = [ProductionOrder.id, ProductionOrder.quantity]
-_OPEN_ORDERS = (
-    core_select(*_OPEN_ORDER_COLUMNS)
-    .join(PurchaseOrder, col(PurchaseOrder.id) == ProductionOrder.po_id)
-    .where(col(ProductionOrder.factory_id) == bindparam("factory_id"))
-    .where(col(ProductionOrder.status) == OPEN)
-    .order_by(col(PurchaseOrder.committed_exf), col(ProductionOrder.number))
-)
+_OPEN_ORDER_ROWS = _open_of_factory(core_select(*_OPEN_ORDER_COLUMNS))
 """`open_orders` as rows of what a round needs: built once, read on every /checkin."""
 
 
@@ -97,7 +99,7 @@ async def orders_to_check_in(
     """Open orders still in the works, the most urgent first: one reported fully shipped has
     nothing left to ask. Only what the round needs (ids, and whether each has a check-in to
     repeat); the question about each order reads its own view."""
-    found = await session.exec(_OPEN_ORDERS, params={"factory_id": factory_id})  # type: ignore[call-overload]
+    found = await session.exec(_OPEN_ORDER_ROWS, params={"factory_id": factory_id})
     rows: Sequence[Any] = found.all()
     if not rows:
         return []
@@ -105,7 +107,7 @@ async def orders_to_check_in(
     round_orders = []
     for order_id, quantity in rows:
         own = reports.get(order_id, [])
-        state = derive_state(max(quantity, 1), own, now)
+        state = _state(quantity, own, now)
         if not (state.milestone is Milestone.SHIPPED and state.percent_complete >= 100):
             round_orders.append(RoundOrder(order_id, reported=bool(own)))
     return round_orders
@@ -299,19 +301,16 @@ async def own_order_view(
     if owner != factory_id or status != OPEN:
         return None
     lines = [row[7:] for row in rows if row[9] is not None]
-    style = _label(production_order_id, lines)
     reports = await _reports_by_order(session, [production_order_id])
-    state = derive_state(max(quantity, 1), reports.get(production_order_id, []), now)
-    return OrderView(
-        id=production_order_id,
-        number=number,
-        po_number=po_number,
-        quantity=quantity,
-        style=style,
-        committed_exf=committed_exf,
-        current_exf=state.revised_exf or committed_exf,
-        state=state,
-        gate=GateStatus(gate) if gate is not None else GateStatus.OPEN,
+    return _view(
+        production_order_id,
+        number,
+        po_number,
+        quantity,
+        _label(production_order_id, lines),
+        committed_exf,
+        GateStatus(gate) if gate is not None else GateStatus.OPEN,
+        _state(quantity, reports.get(production_order_id, []), now),
     )
 
 
@@ -330,21 +329,47 @@ async def _views(
     views = []
     for order, order_id in zip(orders, order_ids, strict=True):
         po = pos[order.po_id]
-        state = derive_state(max(order.quantity, 1), reports.get(order_id, []), now)
         views.append(
-            OrderView(
-                id=order_id,
-                number=order.number,
-                po_number=po.po_number,
-                quantity=order.quantity,
-                style=styles.get(order_id, ""),
-                committed_exf=po.committed_exf,
-                current_exf=state.revised_exf or po.committed_exf,
-                state=state,
-                gate=gates.get(order_id, GateStatus.OPEN),
+            _view(
+                order_id,
+                order.number,
+                po.po_number,
+                order.quantity,
+                styles.get(order_id, ""),
+                po.committed_exf,
+                gates.get(order_id, GateStatus.OPEN),
+                _state(order.quantity, reports.get(order_id, []), now),
             )
         )
     return views
+
+
+def _state(quantity: int, reports: Sequence[Report], now: datetime) -> ProductionState:
+    """Where an order stands from its check-ins (a quantity of 0 counts as 1 piece)."""
+    return derive_state(max(quantity, 1), reports, now)
+
+
+def _view(
+    order_id: int,
+    number: str,
+    po_number: str,
+    quantity: int,
+    style: str,
+    committed_exf: date,
+    gate: GateStatus,
+    state: ProductionState,
+) -> OrderView:
+    return OrderView(
+        id=order_id,
+        number=number,
+        po_number=po_number,
+        quantity=quantity,
+        style=style,
+        committed_exf=committed_exf,
+        current_exf=state.revised_exf or committed_exf,
+        state=state,
+        gate=gate,
+    )
 
 
 async def _style_labels(session: AsyncSession, orders: Sequence[ProductionOrder]) -> dict[int, str]:
@@ -383,9 +408,7 @@ def _labels(orders: Sequence[ProductionOrder], rows: Sequence[Sequence[Any]]) ->
         assert order.id is not None
         lines = own.get(order.id) or shared.get(order.po_id) or []
         if lines:
-            (code, colorway), more = lines[0], len(lines) - 1
-            label = f"{code} {colorway}".strip()
-            labels[order.id] = f"{label} +{more}" if more else label
+            labels[order.id] = _first_and_more(lines)
     return labels
 
 
@@ -396,8 +419,11 @@ def _label(order_id: int, rows: Sequence[Sequence[Any]]) -> str:
     own = [(code, colorway) for _, line_order, code, colorway in rows if line_order == order_id]
     shared = [(code, colorway) for _, line_order, code, colorway in rows if line_order is None]
     lines = own or shared
-    if not lines:
-        return ""
+    return _first_and_more(lines) if lines else ""
+
+
+def _first_and_more(lines: Sequence[tuple[str, str]]) -> str:
+    """The first line's style and colour, "+N" for the N more."""
     (code, colorway), more = lines[0], len(lines) - 1
     label = f"{code} {colorway}".strip()
     return f"{label} +{more}" if more else label
