@@ -60,31 +60,12 @@ async def enqueue_sends(
     """The replies of one inbound delivery, as `enqueue` would write them (in order, due from
     `not_before`), in one statement on the session's connection: nothing of the ORM is needed to
     insert rows of plain values, and an object per reply flushed at commit costs several times
-    the statement. Nothing is returned; the sender reads the rows."""
+    the statement. Every other column takes the table's own default, as `enqueue`'s object
+    does. Nothing is returned; the sender reads the rows."""
     if not payloads:
         return
-    created = utcnow()
-    rows = [
-        {
-            "platform": platform,
-            "chat_id": chat_id,
-            "action": "send",
-            "payload": payload,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": not_before,
-            "last_error": "",
-            "dedupe_key": None,
-            "alert_id": None,
-            "gate_id": None,
-            "platform_message_id": None,
-            "delivery_status": None,
-            "delivery_status_at": None,
-            "created_at": created,
-            "sent_at": None,
-        }
-        for payload in payloads
-    ]
+    due = {"platform": platform, "chat_id": chat_id, "next_attempt_at": not_before}
+    rows = [{**due, "payload": payload} for payload in payloads]
     connection = await session.connection()
     await connection.execute(_ADD_SENDS, rows)
 
