@@ -14,6 +14,8 @@ from wipbot.production.progress import ReportedIssue
 QUANTITY_COLUMNS = ("qty_cut", "qty_sewn", "qty_finished", "qty_packed", "qty_shipped")
 UPDATED_FIELDS = (*QUANTITY_COLUMNS, "revised_exf", "shipped_on", "note")
 DATE_ONLY_LOCAL_TIME = time(12, 0)
+ORDER_MAX_LENGTH = 48
+NOTE_MAX_LENGTH = 2000
 
 CheckInKey = tuple[int, datetime, str]
 """Production order, reported_at (UTC), milestone ("" for not started yet)."""

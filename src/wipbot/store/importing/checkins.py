@@ -57,6 +57,8 @@ from ..risk_judgement_reset import forget
 from .bulk import insert_rows, one_of, page_cache, take_ids
 from .cells import Row, parse_count, parse_date, parse_datetime, parse_issues
 from .checkin_rows import (
+    NOTE_MAX_LENGTH,
+    ORDER_MAX_LENGTH,
     QUANTITY_COLUMNS,
     UPDATED_FIELDS,
     CheckInKey,
@@ -215,7 +217,7 @@ def _parse(
 ) -> CheckInRow | None:
     """`orders` is None when the brand is unknown: then no production order can be checked.
     `columns` are the file's: a column it lacks is not looked up row after row."""
-    number = row.text("production_order", max_length=48)
+    number = row.text("production_order", max_length=ORDER_MAX_LENGTH)
     found = orders.get(_order_key(number)) if number and orders is not None else None
     if number and orders is not None and found is None:
         row.error("production_order", _unknown(number, orders))
@@ -234,7 +236,7 @@ def _parse(
     )
     if shipped_on is not None and milestone is not Milestone.SHIPPED:
         row.error("shipped_on", "only a shipped row has a ship date; set milestone to shipped")
-    note = row.text("note", required=False, max_length=2000) or ""
+    note = row.text("note", required=False, max_length=NOTE_MAX_LENGTH) or ""
     if not row.ok or found is None or when is None:
         return None
     reported_at = cached_to_utc(when, found.timezone)

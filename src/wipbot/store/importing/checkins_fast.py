@@ -23,7 +23,14 @@ from wipbot.production.names import key
 from wipbot.production.progress import ReportedIssue
 
 from .cells import parse_count, parse_date, parse_datetime, parse_issues
-from .checkin_rows import QUANTITY_COLUMNS, CheckInRow, KnownOrder, to_utc
+from .checkin_rows import (
+    NOTE_MAX_LENGTH,
+    ORDER_MAX_LENGTH,
+    QUANTITY_COLUMNS,
+    CheckInRow,
+    KnownOrder,
+    to_utc,
+)
 from .sheet import SheetRow
 
 T = TypeVar("T")
@@ -31,8 +38,6 @@ T = TypeVar("T")
 CACHE_LIMIT = 4096
 """Distinct cell texts remembered per column; past it the column's memory starts afresh, so
 memory stays flat whatever the file holds."""
-ORDER_MAX_LENGTH = 48
-NOTE_MAX_LENGTH = 2000
 PLAIN_COUNT_DIGITS = 10
 """Fewer digits than this is always within MAX_COUNT."""
 NO_QUANTITIES: tuple[int | None, ...] = (None,) * len(QUANTITY_COLUMNS)
