@@ -2,21 +2,23 @@
 
 Conversation state is a ConversationState row per contact (flow, step, JSON data), loaded at the
 start of every turn and written back at its end, inside the caller's transaction: nothing lives
-in memory between messages, so a restart mid-conversation loses nothing.
+in memory between messages, so a restart mid-conversation loses nothing. The contact, its factory
+and the conversation are read and written as rows with statements built once: every delivery of
+every chat takes a turn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam
-from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import col, select
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as core_select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.store.models import Contact, ConversationState, Factory
@@ -26,15 +28,74 @@ from .checkin_state import CheckinState
 from .i18n import resolve_language, translator
 
 if TYPE_CHECKING:
+    from wipbot.production.progress import Report
+
     from .factory_orders import OrderView
+
+
+@dataclass(slots=True)
+class ChatContact:
+    """The contact's columns a turn reads: a row, not an ORM object, since every delivery loads
+    one (and the ORM's loading and unit of work cost several times the statement)."""
+
+    id: int
+    factory_id: int
+    name: str
+    platform: str
+    language: str | None
+    role: str
+    last_inbound_at: datetime | None = None
+
+    @staticmethod
+    def of(contact: Contact) -> ChatContact:
+        assert contact.id is not None
+        return ChatContact(
+            contact.id,
+            contact.factory_id,
+            contact.name,
+            contact.platform,
+            contact.language,
+            contact.role,
+            contact.last_inbound_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ChatFactory:
+    """The factory's columns a turn reads."""
+
+    id: int
+    brand_id: int
+    name: str
+    timezone: str
+    language: str
+
+    @staticmethod
+    def of(factory: Factory) -> ChatFactory:
+        assert factory.id is not None
+        return ChatFactory(
+            factory.id, factory.brand_id, factory.name, factory.timezone, factory.language
+        )
+
+
+@dataclass(slots=True)
+class StoredState:
+    """A contact's `ConversationState` row as the turn reads and writes it (Core statements):
+    `stored` is False until the row exists."""
+
+    flow: str
+    step: str
+    data: dict[str, Any]
+    updated_at: datetime
+    stored: bool
 
 
 @dataclass
 class Turn:
     session: AsyncSession
-    contact: Contact
-    factory: Factory
-    state: ConversationState
+    contact: ChatContact
+    factory: ChatFactory
+    state: StoredState
     chat: ChatState
     """The typed working copy of `state.data`, written back by `end_turn`."""
     language: str
@@ -43,6 +104,14 @@ class Turn:
     views: dict[int, OrderView] = field(default_factory=dict)
     """Order views built during this turn, by production order id; cleared by what changes
     an order's picture (a saved check-in, a gate request)."""
+    reports: dict[int, list[Report]] = field(default_factory=dict)
+    """Check-ins read during this turn, by production order id (a round's start reads those
+    of every order it queues); cleared with `views`."""
+
+    def orders_changed(self) -> None:
+        """A check-in was saved or a gate requested: what this turn read of orders is old."""
+        self.views.clear()
+        self.reports.clear()
 
     @property
     def today(self) -> date:
@@ -83,23 +152,102 @@ def local_today(now: datetime, timezone: str) -> date:
         return now.date()
 
 
-_STATE = (
-    select(ConversationState)
-    .where(col(ConversationState.contact_id) == bindparam("contact_id"))
-    .with_for_update()
+_STATE_COLUMNS: list[Any] = [
+    ConversationState.flow,
+    ConversationState.step,
+    ConversationState.data,
+    ConversationState.updated_at,
+]
+_CONTACT_COLUMNS: list[Any] = [
+    Contact.id,
+    Contact.factory_id,
+    Contact.name,
+    Contact.platform,
+    Contact.language,
+    Contact.role,
+    Contact.last_inbound_at,
+    Contact.active,
+]
+_FACTORY_COLUMNS: list[Any] = [
+    Factory.id,
+    Factory.brand_id,
+    Factory.name,
+    Factory.timezone,
+    Factory.language,
+]
+_TABLE = ConversationState.__table__  # type: ignore[attr-defined]
+
+
+def _with_state(query: Any) -> Any:
+    """The contact's conversation beside it; the contact's row is locked (PostgreSQL), so two
+    deliveries of one chat take turns even before its conversation row exists."""
+    return query.outerjoin(
+        ConversationState, col(ConversationState.contact_id) == Contact.id
+    ).with_for_update(of=Contact.__table__)  # type: ignore[attr-defined]
+
+
+_STATE = _with_state(
+    core_select(*_STATE_COLUMNS)
+    .select_from(Contact)
+    .where(col(Contact.id) == bindparam("contact_id"))
 )
-"""Built once: every turn reads it."""
+_CHAT = _with_state(
+    core_select(*_CONTACT_COLUMNS, *_FACTORY_COLUMNS, *_STATE_COLUMNS)
+    .join(Factory, col(Factory.id) == Contact.factory_id)
+    .where(col(Contact.platform) == bindparam("platform"))
+    .where(col(Contact.chat_id) == bindparam("chat_id"))
+)
+"""Built once: the contact of a chat, its factory and its conversation, one statement for
+every delivery."""
+_INSERT_STATE = insert(_TABLE)
+_UPDATE_STATE = update(_TABLE).where(_TABLE.c.contact_id == bindparam("contact"))
+"""Its SET clause is the parameters' keys: flow, step, data, updated_at."""
 
 
-async def load_state(session: AsyncSession, contact_id: int, now: datetime) -> ConversationState:
-    """The row, locked on PostgreSQL: two deliveries of one chat take turns, none is lost."""
-    state = (await session.exec(_STATE, params={"contact_id": contact_id})).first()
-    if state is None:
-        state = ConversationState(
-            contact_id=contact_id, flow=Flow.IDLE.value, step="", data={}, updated_at=now
-        )
-        session.add(state)
-    return state
+def _state(row: Sequence[Any] | None, now: datetime) -> StoredState:
+    if row is None or row[0] is None:
+        return StoredState(Flow.IDLE.value, "", {}, now, stored=False)
+    flow, step, data, updated_at = row
+    return StoredState(flow, step, dict(data or {}), updated_at, stored=True)
+
+
+async def load_state(session: AsyncSession, contact_id: int, now: datetime) -> StoredState:
+    """The conversation, the contact's row locked on PostgreSQL: none is lost."""
+    found = await session.exec(_STATE, params={"contact_id": contact_id})  # type: ignore[call-overload]
+    return _state(found.first(), now)
+
+
+async def open_chat(
+    session: AsyncSession, platform: str, chat_id: str, now: datetime
+) -> tuple[ChatContact, ChatFactory, StoredState] | None:
+    """The active contact of a chat, its factory and its conversation, in one statement."""
+    found = await session.exec(
+        _CHAT,  # type: ignore[call-overload]
+        params={"platform": platform, "chat_id": chat_id},
+    )
+    row = found.first()
+    if row is None or not row[7]:
+        return None
+    contact = ChatContact(*row[:7])
+    factory = ChatFactory(*row[8:13])
+    return contact, factory, _state(row[13:], now)
+
+
+def make_turn(
+    session: AsyncSession,
+    contact: ChatContact,
+    factory: ChatFactory,
+    state: StoredState,
+    *,
+    now: datetime,
+    language_hint: str | None = None,
+) -> Turn:
+    """The language is the record's, else the platform's hint, else the factory's."""
+    chat = ChatState.from_json(state.data)
+    if language_hint:
+        chat.hint = language_hint
+    language = resolve_language(contact.language, chat.hint, factory.language)
+    return Turn(session, contact, factory, state, chat, language, now, translator(language))
 
 
 async def begin_turn(
@@ -108,26 +256,36 @@ async def begin_turn(
     *,
     now: datetime,
     language_hint: str | None = None,
-    factory: Factory | None = None,
 ) -> Turn:
-    """Load the contact's conversation (and its factory, unless the caller read it already);
-    the language is the record's, else the platform's hint."""
+    """Load the contact's conversation and its factory (paths other than a chat's delivery,
+    which reads all three in one statement: `open_chat`)."""
     assert contact.id is not None
-    if factory is None or factory.id != contact.factory_id:
-        factory = await session.get(Factory, contact.factory_id)
+    factory = await session.get(Factory, contact.factory_id)
     assert factory is not None
     state = await load_state(session, contact.id, now)
-    chat = ChatState.from_json(state.data)
-    if language_hint:
-        chat.hint = language_hint
-    language = resolve_language(contact.language, chat.hint, factory.language)
-    return Turn(session, contact, factory, state, chat, language, now, translator(language))
+    return make_turn(
+        session,
+        ChatContact.of(contact),
+        ChatFactory.of(factory),
+        state,
+        now=now,
+        language_hint=language_hint,
+    )
 
 
 async def end_turn(turn: Turn) -> None:
-    """Write the working copy back; reassigning (and flagging) saves nested changes too."""
-    turn.state.data = turn.chat.to_json()
-    flag_modified(turn.state, "data")
-    turn.state.updated_at = turn.now
-    turn.session.add(turn.state)
-    await turn.session.flush()
+    """Write the working copy back, one Core statement (nothing of the ORM's unit of work)."""
+    state = turn.state
+    state.data = turn.chat.to_json()
+    state.updated_at = turn.now
+    values = {"flow": state.flow, "step": state.step, "data": state.data}
+    connection = await turn.session.connection()
+    if state.stored:
+        await connection.execute(
+            _UPDATE_STATE, {**values, "updated_at": turn.now, "contact": turn.contact.id}
+        )
+    else:
+        await connection.execute(
+            _INSERT_STATE, {**values, "updated_at": turn.now, "contact_id": turn.contact.id}
+        )
+        state.stored = True

@@ -64,6 +64,7 @@ async def begin(turn: Turn, prefix: list[Reply]) -> list[Reply]:
             ),
         ]
     queue = [o.id for o in orders]
+    turn.reports.update((o.id, o.reports) for o in orders)
     turn.chat.restart(
         CheckinState(queue=queue, draft=DraftAnswers(), started_at=turn.now.isoformat())
     )

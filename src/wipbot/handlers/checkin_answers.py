@@ -20,9 +20,8 @@ from .checkin_corrections import date_problem, shipped_on_problem
 from .checkin_draft import EXF_KEEP, NOT_STARTED, IssueAnswer, milestone_value
 from .checkin_input import parse_days, parse_quantity
 from .checkin_prompts import SEALED, ask_current, current_view, prompt_issues
-from .checkin_record import record_checkin
+from .checkin_record import ReportedOrder, save_checkin
 from .checkin_state import CheckinStep
-from .factory_orders import own_order
 from .gates import request_gate, tick_item
 from .messages import Reply
 
@@ -94,7 +93,7 @@ async def golden_sample_sealed(turn: Turn) -> list[Reply] | None:
         turn.session, brand_id, view.number, GateItem.GOLDEN_SAMPLE_SEALED, by=by, now=turn.now
     )
     await request_gate(turn.session, brand_id, view.number, requested_by=by, now=turn.now)
-    turn.views.clear()
+    turn.orders_changed()
     _ = turn._
     thanks = _("Thank you! The brand is asked to approve bulk production for {order}.")
     return await ask_current(turn, [Reply(thanks.format(order=view.number))])
@@ -249,12 +248,20 @@ async def choose_summary(turn: Turn, arg: str) -> list[Reply] | None:
     if arg != "confirm":
         return None
     view = await current_view(turn)
-    order = await own_order(turn.session, turn.contact.factory_id, view.id) if view else None
-    if view is None or order is None:
+    if view is None or view.brand_id is None:
         return await ask_current(turn)
     finished = turn.checkin.answers.finished()
-    await record_checkin(turn.session, turn.contact, order, finished, turn.now)
-    turn.views.clear()
+    order = ReportedOrder(
+        view.id,
+        view.number,
+        turn.contact.factory_id,
+        view.brand_id,
+        view.po_number,
+        view.gate,
+        turn.factory.name,
+    )
+    await save_checkin(turn.session, turn.contact, order, finished, turn.now)
+    turn.orders_changed()
     turn.checkin.done = int(turn.checkin.done) + 1
     _ = turn._
     saved = Reply(_("Saved: {po}. Thank you!").format(po=view.number))

@@ -46,7 +46,10 @@ async def current_view(turn: Turn) -> OrderView | None:
         order_id = checkin.queue[checkin.index]
         if order_id in turn.views:
             return turn.views[order_id]
-        view = await own_order_view(turn.session, turn.contact.factory_id, order_id, turn.now)
+        known = turn.reports if order_id in turn.reports else None
+        view = await own_order_view(
+            turn.session, turn.contact.factory_id, order_id, turn.now, known
+        )
         if view is not None:
             turn.views[order_id] = view
             return view

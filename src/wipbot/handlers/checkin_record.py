@@ -7,15 +7,18 @@ row has never been released to bulk, so it counts as gate status "open" (not app
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
+from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wipbot.production.gates import is_gate_breach
+from wipbot.production.gates import GateStatus, is_gate_breach
 from wipbot.production.milestones import Milestone
-from wipbot.store import audit
 from wipbot.store.alerts import AlertKind, open_alert, raise_alert
 from wipbot.store.models import (
+    AuditLog,
     CheckIn,
     CheckInIssue,
     CheckInPhoto,
@@ -33,6 +36,31 @@ class NotYourOrder(PermissionError):
     """A contact tried to report on a production order of another factory."""
 
 
+class Reporter(Protocol):
+    """Who reports: a `Contact`, or the row a chat's turn reads (`chat_turn.ChatContact`)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def factory_id(self) -> int: ...
+    @property
+    def platform(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ReportedOrder:
+    """What saving a check-in needs to know of its production order, read beforehand (the
+    check-in step has it in its order view)."""
+
+    id: int
+    number: str
+    factory_id: int
+    brand_id: int
+    po_number: str
+    gate: GateStatus
+    factory_name: str
+
+
 async def record_checkin(
     session: AsyncSession,
     contact: Contact,
@@ -40,93 +68,125 @@ async def record_checkin(
     draft: CheckinDraft,
     now: datetime,
 ) -> CheckIn:
+    """`save_checkin` for callers that hold the ORM objects (imports, the demo)."""
     if production_order.factory_id != contact.factory_id:
         raise NotYourOrder(
             f"contact {contact.id} may not report on production order {production_order.number}"
         )
     assert production_order.id is not None
     po = await session.get(PurchaseOrder, production_order.po_id)
+    factory = await session.get(Factory, production_order.factory_id)
     assert po is not None
-
-    checkin = CheckIn(
-        production_order_id=production_order.id,
-        contact_id=contact.id,
-        source=contact.platform,
-        reported_at=now,
-        milestone=draft.milestone.value if draft.milestone else None,
-        revised_exf=draft.revised_exf,
-        shipped_on=draft.shipped_on if draft.milestone is Milestone.SHIPPED else None,
-        note=draft.note,
+    order = ReportedOrder(
+        production_order.id,
+        production_order.number,
+        production_order.factory_id,
+        po.brand_id,
+        po.po_number,
+        await gate_status(session, production_order.id),
+        factory.name if factory else "",
     )
-    field_name = draft.milestone.quantity_field if draft.milestone else None
-    if field_name is not None and draft.quantity is not None:
-        setattr(checkin, f"qty_{field_name}", draft.quantity)
-    session.add(checkin)
-    await session.flush()
-    assert checkin.id is not None
-    for issue in draft.issues:
-        session.add(
-            CheckInIssue(
-                checkin_id=checkin.id,
-                flag=issue.flag.value,
-                delay_days=issue.delay_days,
-                note=issue.note or "",
-            )
-        )
-    for file_id in draft.photos:
-        session.add(CheckInPhoto(checkin_id=checkin.id, platform=contact.platform, file_id=file_id))
-
-    audit.record(
-        session,
-        actor=f"contact:{contact.id}",
-        action="checkin.record",
-        subject=production_order.number,
-        brand_id=po.brand_id,
-        details={
-            "checkin_id": checkin.id,
-            "milestone": milestone_value(draft.milestone),
-            "quantity": draft.quantity,
-            "issues": [i.flag.value for i in draft.issues],
-            "revised_exf": draft.revised_exf.isoformat() if draft.revised_exf else None,
-            "shipped_on": checkin.shipped_on.isoformat() if checkin.shipped_on else None,
-        },
-    )
-    await _flag_gate_breach(session, production_order, po, draft, now)
-    await session.flush()
+    checkin = await session.get(CheckIn, await save_checkin(session, contact, order, draft, now))
+    assert checkin is not None
     return checkin
 
 
-async def _flag_gate_breach(
+_CHECKIN = CheckIn.__table__  # type: ignore[attr-defined]
+_ADD_CHECKIN = insert(_CHECKIN).returning(_CHECKIN.c.id)
+_ADD_ISSUES = insert(CheckInIssue.__table__)  # type: ignore[attr-defined]
+_ADD_PHOTOS = insert(CheckInPhoto.__table__)  # type: ignore[attr-defined]
+_ADD_AUDIT = insert(AuditLog.__table__)  # type: ignore[attr-defined]
+"""Built once, run on the session's connection: a confirmed check-in writes its rows as plain
+values (the ORM's unit of work costs several times the statements)."""
+
+
+async def save_checkin(
     session: AsyncSession,
-    order: ProductionOrder,
-    po: PurchaseOrder,
+    contact: Reporter,
+    order: ReportedOrder,
     draft: CheckinDraft,
     now: datetime,
+) -> int:
+    """The check-in, its issues and photos, its audit entry, and the gate-breach alert when
+    bulk work comes before the gate's approval; returns the check-in's id."""
+    if order.factory_id != contact.factory_id:
+        raise NotYourOrder(
+            f"contact {contact.id} may not report on production order {order.number}"
+        )
+    field_name = draft.milestone.quantity_field if draft.milestone else None
+    values: dict[str, Any] = {
+        "production_order_id": order.id,
+        "contact_id": contact.id,
+        "source": contact.platform,
+        "reported_at": now,
+        "milestone": draft.milestone.value if draft.milestone else None,
+        "revised_exf": draft.revised_exf,
+        "shipped_on": draft.shipped_on if draft.milestone is Milestone.SHIPPED else None,
+        "note": draft.note,
+    }
+    if field_name is not None and draft.quantity is not None:
+        values[f"qty_{field_name}"] = draft.quantity
+    connection = await session.connection()
+    checkin_id: int = (await connection.execute(_ADD_CHECKIN, values)).scalar_one()
+    if draft.issues:
+        issues = [
+            {
+                "checkin_id": checkin_id,
+                "flag": issue.flag.value,
+                "delay_days": issue.delay_days,
+                "note": issue.note or "",
+            }
+            for issue in draft.issues
+        ]
+        await connection.execute(_ADD_ISSUES, issues)
+    if draft.photos:
+        photos = [
+            {"checkin_id": checkin_id, "platform": contact.platform, "file_id": file_id}
+            for file_id in draft.photos
+        ]
+        await connection.execute(_ADD_PHOTOS, photos)
+    details = {
+        "checkin_id": checkin_id,
+        "milestone": milestone_value(draft.milestone),
+        "quantity": draft.quantity,
+        "issues": [i.flag.value for i in draft.issues],
+        "revised_exf": draft.revised_exf.isoformat() if draft.revised_exf else None,
+        "shipped_on": values["shipped_on"].isoformat() if values["shipped_on"] else None,
+    }
+    audit = {
+        "brand_id": order.brand_id,
+        "actor": f"contact:{contact.id}",
+        "action": "checkin.record",
+        "subject": order.number,
+        "details": details,
+    }
+    await connection.execute(_ADD_AUDIT, audit)
+    await _flag_gate_breach(session, order, draft, now)
+    return checkin_id
+
+
+async def _flag_gate_breach(
+    session: AsyncSession, order: ReportedOrder, draft: CheckinDraft, now: datetime
 ) -> None:
     """Raise the alert once; later check-ins leave the open alert as it was first reported."""
-    assert order.id is not None
-    if draft.milestone is None:
+    if draft.milestone is None or not is_gate_breach(order.gate, draft.milestone):
         return
-    status = await gate_status(session, order.id)
-    if not is_gate_breach(status, draft.milestone):
+    if await open_alert(session, order.brand_id, AlertKind.GATE_BREACH, order.number) is not None:
         return
-    if await open_alert(session, po.brand_id, AlertKind.GATE_BREACH, order.number) is not None:
-        return
-    factory = await session.get(Factory, order.factory_id)
-    factory_name = factory.name if factory else ""
+    status = order.gate
     await raise_alert(
         session,
-        brand_id=po.brand_id,
+        brand_id=order.brand_id,
         kind=AlertKind.GATE_BREACH,
         subject=order.number,
         summary=(
-            f"{factory_name} reported {draft.milestone.value} on {order.number} "
-            f"(PO {po.po_number}) before its gate was approved (gate {status.value})"
+            f"{order.factory_name} reported {draft.milestone.value} on {order.number} "
+            f"(PO {order.po_number}) before its gate was approved (gate {status.value})"
         ).strip(),
         severity="critical",
         details={
-            "po_number": po.po_number,
-            "factory": factory_name,
+            "po_number": order.po_number,
+            "factory": order.factory_name,
             "milestone": draft.milestone.value,
             "gate_status": status.value,
             "reported_at": now.isoformat(),

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.store.inbound import first_delivery
-from wipbot.store.models import Contact, ConversationState, Factory
+from wipbot.store.models import Contact, Factory
 
 from . import checkin, qc_chat
-from .chat_turn import Turn, begin_turn, end_turn
+from .chat_turn import StoredState, Turn, begin_turn, end_turn, make_turn, open_chat
 from .factory_orders import open_orders
 from .factory_status import factory_status
 from .freetext_shortcut import free_text_example
@@ -55,30 +55,38 @@ async def handle_inbound(session: AsyncSession, inbound: Inbound, *, now: dateti
 async def handle_delivery(session: AsyncSession, inbound: Inbound, *, now: datetime) -> Handled:
     if not await first_delivery(session, inbound.platform, inbound.inbound_id):
         return Handled([], first=False, moved_on=False)
-    found = await contact_and_factory(session, inbound.platform, inbound.chat_id)
+    found = await open_chat(session, inbound.platform, inbound.chat_id, now)
     if found is None:
         return Handled(await onboard(session, inbound, now=now), first=True, moved_on=False)
-    contact, factory = found
+    contact, factory, state = found
     if contact.last_inbound_at is None or now - contact.last_inbound_at >= INBOUND_MARK_EVERY:
+        await mark_inbound(session, contact.id, now)
         contact.last_inbound_at = now
-    turn = await begin_turn(
-        session, contact, now=now, language_hint=inbound.language_hint, factory=factory
-    )
-    before = _snapshot(turn.state) if turn.state.id is not None else None
+    turn = make_turn(session, contact, factory, state, now=now, language_hint=inbound.language_hint)
+    before = _snapshot(turn.state) if turn.state.stored else None
     replies = await route(turn, inbound)
     await end_turn(turn)
     return Handled(replies, first=True, moved_on=_snapshot(turn.state) != before)
 
 
-def _snapshot(state: ConversationState) -> str:
+def _snapshot(state: StoredState) -> str:
     """The stored conversation as JSON would keep it, so that a list and a tuple compare equal."""
     stored: list[Any] = [state.flow, state.step, state.data]
     return json.dumps(stored, sort_keys=True, default=str)
 
 
-async def contact_for_chat(session: AsyncSession, platform: str, chat_id: str) -> Contact | None:
-    found = await contact_and_factory(session, platform, chat_id)
-    return None if found is None else found[0]
+_CONTACT = Contact.__table__  # type: ignore[attr-defined]
+_MARK_INBOUND = (
+    update(_CONTACT)
+    .where(_CONTACT.c.id == bindparam("contact"))
+    .values(last_inbound_at=bindparam("at"))
+)
+
+
+async def mark_inbound(session: AsyncSession, contact_id: int, now: datetime) -> None:
+    """`last_inbound_at`, one Core statement (it times WhatsApp's 24-hour window)."""
+    connection = await session.connection()
+    await connection.execute(_MARK_INBOUND, {"contact": contact_id, "at": now})
 
 
 _CONTACT_AND_FACTORY = (
@@ -87,19 +95,17 @@ _CONTACT_AND_FACTORY = (
     .where(col(Contact.platform) == bindparam("platform"))
     .where(col(Contact.chat_id) == bindparam("chat_id"))
 )
-"""Built once: every delivery of every chat reads it."""
+"""Built once: WhatsApp's 24-hour window reads it before every send."""
 
 
-async def contact_and_factory(
-    session: AsyncSession, platform: str, chat_id: str
-) -> tuple[Contact, Factory] | None:
-    """The active contact of a chat and its factory, in one statement."""
+async def contact_for_chat(session: AsyncSession, platform: str, chat_id: str) -> Contact | None:
+    """The active contact of a chat."""
     row = (
         await session.exec(_CONTACT_AND_FACTORY, params={"platform": platform, "chat_id": chat_id})
     ).first()
     if row is None or not row[0].active:
         return None
-    return row[0], row[1]
+    return row[0]
 
 
 async def route(turn: Turn, inbound: Inbound) -> list[Reply]:

@@ -51,6 +51,8 @@ class OrderView:
     current_exf: date
     state: ProductionState
     gate: GateStatus = GateStatus.OPEN
+    brand_id: int | None = None
+    """The PO's brand, where the view's read had it (a check-in step's own order view)."""
 
     @property
     def awaits_gate_request(self) -> bool:
@@ -86,6 +88,9 @@ class RoundOrder:
     id: int
     reported: bool
     """It has a check-in before this round (one the quick answer can repeat)."""
+    reports: list[Report]
+    """Its check-ins, oldest first: the round's first question shows them without reading
+    them again."""
 
 
 _OPEN_ORDER_COLUMNS: list[Any] = [ProductionOrder.id, ProductionOrder.quantity]
@@ -109,7 +114,7 @@ async def orders_to_check_in(
         own = reports.get(order_id, [])
         state = _state(quantity, own, now)
         if not (state.milestone is Milestone.SHIPPED and state.percent_complete >= 100):
-            round_orders.append(RoundOrder(order_id, reported=bool(own)))
+            round_orders.append(RoundOrder(order_id, reported=bool(own), reports=own))
     return round_orders
 
 
@@ -270,6 +275,7 @@ _ORDER_VIEW_COLUMNS: list[Any] = [
     PurchaseOrder.po_number,
     PurchaseOrder.committed_exf,
     Gate.status,
+    PurchaseOrder.brand_id,
     PurchaseOrderLine.po_id,
     PurchaseOrderLine.production_order_id,
     Style.code,
@@ -289,19 +295,25 @@ rows, since a check-in step asks for it on every tap."""
 
 
 async def own_order_view(
-    session: AsyncSession, factory_id: int, production_order_id: int, now: datetime
+    session: AsyncSession,
+    factory_id: int,
+    production_order_id: int,
+    now: datetime,
+    reports: dict[int, list[Report]] | None = None,
 ) -> OrderView | None:
     """`own_order` and its view, as a check-in step needs them: the order, its PO, its gate and
-    its lines' styles in one statement (a row per line), then its check-ins."""
+    its lines' styles in one statement (a row per line), then its check-ins, unless `reports`
+    (read in this transaction, by order id) has them already."""
     found = await session.exec(_ORDER_VIEW, params={"order_id": production_order_id})  # type: ignore[call-overload]
     rows: Sequence[Any] = found.all()
     if not rows:
         return None
-    owner, status, number, quantity, po_number, committed_exf, gate = rows[0][:7]
+    owner, status, number, quantity, po_number, committed_exf, gate, brand_id = rows[0][:8]
     if owner != factory_id or status != OPEN:
         return None
-    lines = [row[7:] for row in rows if row[9] is not None]
-    reports = await _reports_by_order(session, [production_order_id])
+    lines = [row[8:] for row in rows if row[10] is not None]
+    if reports is None:
+        reports = await _reports_by_order(session, [production_order_id])
     return _view(
         production_order_id,
         number,
@@ -311,6 +323,7 @@ async def own_order_view(
         committed_exf,
         GateStatus(gate) if gate is not None else GateStatus.OPEN,
         _state(quantity, reports.get(production_order_id, []), now),
+        brand_id,
     )
 
 
@@ -358,6 +371,7 @@ def _view(
     committed_exf: date,
     gate: GateStatus,
     state: ProductionState,
+    brand_id: int | None = None,
 ) -> OrderView:
     return OrderView(
         id=order_id,
@@ -369,6 +383,7 @@ def _view(
         current_exf=state.revised_exf or committed_exf,
         state=state,
         gate=gate,
+        brand_id=brand_id,
     )
 
 
