@@ -11,13 +11,19 @@ runs those that queued up meanwhile in one transaction and pays for one commit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Engine, event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .sqlite_in_place import (
@@ -233,40 +239,92 @@ class GroupCommit:
     async def _drain(self) -> None:
         """A lane leaves `_draining` in the same step in which it finds nothing pending: left to
         a done-callback, which runs a loop iteration later, a unit queued in between would see
-        every lane still busy and wait for a drain that never comes."""
+        every lane still busy and wait for a drain that never comes.
+
+        On a database with writers in parallel (PostgreSQL) a lane keeps one connection while
+        it finds work, instead of taking one from the pool (and pinging it) for every batch; a
+        batch that fails gives it back, and the next batch starts on a fresh one."""
         try:
             while self._pending:
-                batch = self._pending[: self._max_batch]
-                del self._pending[: len(batch)]
-                await self._commit(batch)
+                async with self._connection() as connection:
+                    while self._pending:
+                        batch = self._pending[: self._max_batch]
+                        del self._pending[: len(batch)]
+                        if not await self._commit(batch, connection):
+                            break
         finally:
             task = asyncio.current_task()
             if task is not None:
                 self._draining.discard(task)
 
-    async def _commit(self, batch: list[tuple[Work, asyncio.Future[Any]]]) -> None:
-        if len(batch) > 1:
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection | None]:
+        """The lane's connection; None on SQLite, and when none can be had now: then each
+        batch takes its own transaction, whose failure goes to its units (a lane that died
+        here would leave them waiting)."""
+        bind = self._factory.kw.get("bind")
+        if not isinstance(bind, AsyncEngine) or bind.dialect.name == "sqlite":
+            yield None
+            return
+        try:
+            connection = await bind.connect()
+        except Exception:
+            yield None
+            return
+        try:
+            yield connection
+        finally:
+            with contextlib.suppress(Exception):  # a connection that failed may fail to close
+                await connection.close()
+
+    @asynccontextmanager
+    async def _shared(self, connection: AsyncConnection | None) -> AsyncIterator[AsyncSession]:
+        """A batch's transaction: on the lane's connection when it keeps one."""
+        if connection is None:
+            async with transaction(self._factory, in_place=True) as session:
+                yield session
+            return
+        async with self._factory(bind=connection) as session, session.begin():
+            yield session
+
+    async def _commit(
+        self, batch: list[tuple[Work, asyncio.Future[Any]]], connection: AsyncConnection | None
+    ) -> bool:
+        """Run the batch; False when its transaction failed (the lane then lets its connection
+        go: it may be the connection that failed)."""
+        if len(batch) > 1 or connection is not None:
             try:
                 results = []
-                async with transaction(self._factory, in_place=True) as session:
+                async with self._shared(connection) as session:
                     for work, _ in batch:
                         results.append(await work(session))
-            except Exception:
-                pass
+            except Exception as error:
+                if len(batch) == 1:
+                    _settle(batch[0][1], error=error)
+                    return False
             else:
                 self.commits += 1
                 for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(result)
-                return
+                    _settle(future, result)
+                return True
         for work, future in batch:
             try:
                 async with transaction(self._factory, in_place=True) as session:
                     result = await work(session)
             except Exception as error:
-                if not future.done():
-                    future.set_exception(error)
+                _settle(future, error=error)
             else:
                 self.commits += 1
-                if not future.done():
-                    future.set_result(result)
+                _settle(future, result)
+        return connection is None
+
+
+def _settle(
+    future: asyncio.Future[Any], result: Any = None, *, error: Exception | None = None
+) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
