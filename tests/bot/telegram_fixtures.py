@@ -206,4 +206,5 @@ async def running_bot(
         server.should_exit = True
         await serving
         await channel.stop()
+        await context.inbound.close()
         sock.close()

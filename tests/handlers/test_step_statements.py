@@ -68,6 +68,7 @@ async def test_a_check_in_step_takes_the_statements_it_needs(
             commits.append(pipeline.commits - before)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
+        await pipeline.close()
 
     assert "Saved: PO-1042-1" in text(replies[-1])
     assert "PO-1043-1" in text(replies[-1])

@@ -5,10 +5,19 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wipbot.store.db import GroupCommit, SessionFactory, reading, transaction, writer_queue
+from wipbot.store.db import (
+    GroupCommit,
+    SessionFactory,
+    make_engine,
+    make_session_factory,
+    reading,
+    transaction,
+    writer_queue,
+)
 from wipbot.store.models import Brand
 
 
@@ -106,6 +115,7 @@ async def test_concurrent_units_share_one_commit_and_a_failing_one_stays_alone(
     results = await asyncio.gather(
         *(add(n) for n in ("a", "b", "bad", "c")), return_exceptions=True
     )
+    await group.close()
     assert results[:2] == ["a", "b"] and isinstance(results[2], ValueError) and results[3] == "c"
     async with session_factory() as s:
         assert sorted(b.name for b in (await s.exec(select(Brand))).all()) == ["a", "b", "c"]
@@ -131,3 +141,32 @@ async def test_a_unit_that_arrives_as_the_last_lane_ends_is_still_run(
                 assert await asyncio.gather(first, second) == ["done", "done"]
         except TimeoutError:
             pytest.fail(f"a unit queued {k} loop turns after another was never run")
+        finally:
+            await group.close()
+
+
+async def test_a_lane_keeps_its_connection_between_deliveries_on_postgresql(
+    pg_url: str,
+) -> None:
+    """Deliveries one after another take no connection from the pool (and send no ping) after
+    the first: the lane parks it. Closing the group gives it back."""
+    engine = make_engine(pg_url)
+    checkouts = 0
+
+    def count(*_: object) -> None:
+        nonlocal checkouts
+        checkouts += 1
+
+    event.listen(engine.sync_engine.pool, "checkout", count)
+    group = GroupCommit.for_factory(make_session_factory(engine))
+
+    async def work(s: AsyncSession) -> int:
+        return len((await s.exec(select(Brand))).all()) + 1
+
+    try:
+        assert [await group.run(work) for _ in range(5)] == [1] * 5
+        assert checkouts == 1
+        await group.close()
+        assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()

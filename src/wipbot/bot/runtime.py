@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
+from wipbot.handlers.inbound_pipeline import InboundPipeline
 from wipbot.scheduler.leader import leadership_for
 from wipbot.scheduler.service import SchedulerService
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
@@ -44,6 +45,7 @@ class Runtime:
     channels: list[Channel]
     app: Starlette
     wake: asyncio.Event
+    inbound: InboundPipeline | None = None
 
     @property
     def transports(self) -> dict[str, Transport]:
@@ -56,7 +58,7 @@ def build_runtime(settings: Settings, session_factory: SessionFactory) -> Runtim
     channels = [channel for build in channel_builders() if (channel := build(context)) is not None]
     media = media_routes_for(settings, session_factory)
     app = build_web_app(session_factory, channels, context.inbound, extra_routes=media)
-    return Runtime(settings, session_factory, channels, app, wake)
+    return Runtime(settings, session_factory, channels, app, wake, context.inbound)
 
 
 def scheduler_service(runtime: Runtime, announce: Callable[[str], None]) -> SchedulerService:
@@ -111,5 +113,7 @@ async def serve(settings: Settings, announce: Callable[[str], None] = print) -> 
             await duties
         for channel in runtime.channels:
             await channel.stop()
+        if runtime.inbound is not None:
+            await runtime.inbound.close()
         await engine.dispose()
         announce("stopped: scheduler, sender and channels shut down")

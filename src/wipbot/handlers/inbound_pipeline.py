@@ -101,6 +101,10 @@ class InboundPipeline:
     def commits(self) -> int:
         return self._commit.commits
 
+    async def close(self) -> None:
+        """Let the database connections kept between deliveries go."""
+        await self._commit.close()
+
     async def run(self, platform: str, chat_id: str, work: StepWork[T]) -> T:
         """Run one delivery's work in the chat's turn; its outbox payloads go to this chat."""
         if self._in_flight >= self.max_waiting:

@@ -214,6 +214,8 @@ class GroupCommit:
         self._lanes = lanes
         self._pending: list[tuple[Work, asyncio.Future[Any]]] = []
         self._draining: set[asyncio.Task[None]] = set()
+        self._idle: list[AsyncConnection] = []
+        self._closed = False
         self.commits = 0
 
     @classmethod
@@ -241,41 +243,55 @@ class GroupCommit:
         a done-callback, which runs a loop iteration later, a unit queued in between would see
         every lane still busy and wait for a drain that never comes.
 
-        On a database with writers in parallel (PostgreSQL) a lane keeps one connection while
-        it finds work, instead of taking one from the pool (and pinging it) for every batch; a
-        batch that fails gives it back, and the next batch starts on a fresh one."""
+        On a database with writers in parallel (PostgreSQL) a lane runs its batches on one
+        connection, and parks it for the next lane when it finds no more work, instead of
+        taking one from the pool (and pinging it) for every batch. A batch that fails on it
+        is run again unit by unit in transactions of their own, and the connection is let go:
+        it may be what failed."""
         try:
             while self._pending:
-                async with self._connection() as connection:
+                connection = await self._take_connection()
+                healthy = True
+                try:
                     while self._pending:
                         batch = self._pending[: self._max_batch]
                         del self._pending[: len(batch)]
                         if not await self._commit(batch, connection):
+                            healthy = False
                             break
+                finally:
+                    if connection is not None:
+                        if healthy and not self._closed and len(self._idle) < self._lanes:
+                            self._idle.append(connection)
+                        else:
+                            await _close(connection)
         finally:
             task = asyncio.current_task()
             if task is not None:
                 self._draining.discard(task)
 
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[AsyncConnection | None]:
-        """The lane's connection; None on SQLite, and when none can be had now: then each
-        batch takes its own transaction, whose failure goes to its units (a lane that died
-        here would leave them waiting)."""
+    async def _take_connection(self) -> AsyncConnection | None:
+        """A parked connection, else a new one; None on SQLite, and when none can be had now:
+        then each batch takes its own transaction, whose failure goes to its units (a lane
+        that died here would leave them waiting)."""
+        if self._idle:
+            return self._idle.pop()
         bind = self._factory.kw.get("bind")
         if not isinstance(bind, AsyncEngine) or bind.dialect.name == "sqlite":
-            yield None
-            return
+            return None
         try:
-            connection = await bind.connect()
+            return await bind.connect()
         except Exception:
-            yield None
-            return
-        try:
-            yield connection
-        finally:
-            with contextlib.suppress(Exception):  # a connection that failed may fail to close
-                await connection.close()
+            return None
+
+    async def close(self) -> None:
+        """Let the connections go (before the engine is disposed): lanes under way finish
+        their work, and no lane parks one any more."""
+        self._closed = True
+        await asyncio.gather(*self._draining, return_exceptions=True)
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await _close(connection)
 
     @asynccontextmanager
     async def _shared(self, connection: AsyncConnection | None) -> AsyncIterator[AsyncSession]:
@@ -290,18 +306,16 @@ class GroupCommit:
     async def _commit(
         self, batch: list[tuple[Work, asyncio.Future[Any]]], connection: AsyncConnection | None
     ) -> bool:
-        """Run the batch; False when its transaction failed (the lane then lets its connection
-        go: it may be the connection that failed)."""
+        """Run the batch; False when it failed on the lane's connection (then each unit was
+        run again alone, and the lane lets the connection go)."""
         if len(batch) > 1 or connection is not None:
             try:
                 results = []
                 async with self._shared(connection) as session:
                     for work, _ in batch:
                         results.append(await work(session))
-            except Exception as error:
-                if len(batch) == 1:
-                    _settle(batch[0][1], error=error)
-                    return False
+            except Exception:
+                pass
             else:
                 self.commits += 1
                 for (_, future), result in zip(batch, results, strict=True):
@@ -317,6 +331,11 @@ class GroupCommit:
                 self.commits += 1
                 _settle(future, result)
         return connection is None
+
+
+async def _close(connection: AsyncConnection) -> None:
+    with contextlib.suppress(Exception):  # a connection that failed may fail to close
+        await connection.close()
 
 
 def _settle(
