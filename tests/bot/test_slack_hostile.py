@@ -163,3 +163,18 @@ async def test_a_slack_id_wider_than_its_column_is_refused(
     assert response.status_code == 400
     assert await written(hostile) == before
     assert not failures(caplog)
+
+
+@pytest.mark.parametrize("action", ["po_share", "qc_share", "landed_share", "gate_approve"])
+async def test_a_message_button_without_its_reply_url_is_refused(
+    hostile: SlackHarness, caplog: pytest.LogCaptureFixture, action: str
+) -> None:
+    """Slack sends one with every button in a message; without it the answer had nowhere to
+    go, and the listener failed."""
+    before = await written(hostile)
+    payload = hostile.action_payload(action, "PO-1042", user=APPROVER)
+    del payload["response_url"]
+    response = await hostile.interact(payload)
+    assert response.status_code == 400
+    assert await written(hostile) == before
+    assert not failures(caplog)

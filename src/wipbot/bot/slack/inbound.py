@@ -222,6 +222,7 @@ def well_formed(body: dict[str, Any]) -> bool:
             and _user_id(body) is not None
             and "action_id" in actions[0]
             and not isinstance(body.get("channel"), str)  # an object in every block action
+            and ("response_url" in body or _container_type(body) == "view")
         )
     if kind in {"view_submission", "view_closed"}:
         view = body.get("view")
@@ -237,6 +238,13 @@ def well_formed(body: dict[str, Any]) -> bool:
         # The Home tab is published to the user who opened it: Slack always names them.
         return event["type"] != "app_home_opened" or isinstance(event.get("user"), str)
     return True
+
+
+def _container_type(body: dict[str, Any]) -> object:
+    """A button in a message comes with the URL its answer goes to; one in a modal or the Home
+    tab (a "view") has none, and answers otherwise."""
+    container = body.get("container")
+    return container.get("type") if isinstance(container, dict) else None
 
 
 def _user_id(body: dict[str, Any]) -> str | None:
