@@ -9,6 +9,7 @@ at the door (400, nothing written) or answered in words, never logged as a failu
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -178,3 +179,18 @@ async def test_a_message_button_without_its_reply_url_is_refused(
     assert response.status_code == 400
     assert await written(hostile) == before
     assert not failures(caplog)
+
+
+@pytest.mark.parametrize("command", ["/po", "/landed"])
+async def test_a_hundred_kilobytes_of_po_number_is_answered_not_found(
+    hostile: SlackHarness, caplog: pytest.LogCaptureFixture, command: str
+) -> None:
+    """The suggestions' missed-key LIKE pattern doubled the text, and SQLite refuses one over
+    50,000 bytes: the command failed instead of saying there is no such PO."""
+    started = time.monotonic()
+    response = await hostile.command(command, "y" * 100_000)
+    assert response.status_code == 200
+    assert time.monotonic() - started < 5
+    assert not failures(caplog)
+    [(_, answer)] = hostile.fake.responses
+    assert "did you mean" not in str(answer)
