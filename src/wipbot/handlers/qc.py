@@ -172,11 +172,10 @@ def parse_defect(text: str) -> DefectCount:
         severity = parse_severity(severity_text)
     except ValueError as error:
         raise ValueError(f"{text!r}: {error}") from None
-    digits = count_text.isascii() and count_text.isdigit() and len(count_text) <= MAX_DEFECT_DIGITS
-    if not digits or int(count_text) < 1:
-        raise ValueError(
-            f"{text!r}: the count {count_text!r} must be a whole number from 1 to 99,999,999"
-        )
+    if not (count_text.isascii() and count_text.isdigit()) or not count_text.strip("0"):
+        raise ValueError(f"{text!r}: the count {count_text!r} must be a whole number >= 1")
+    if len(count_text) > MAX_DEFECT_DIGITS:
+        raise ValueError(f"{text!r}: the count must be at most {10**MAX_DEFECT_DIGITS - 1:,}")
     return merge_defects([DefectCount(category, severity, int(count_text))])[0]
 
 
