@@ -194,3 +194,22 @@ async def test_a_hundred_kilobytes_of_po_number_is_answered_not_found(
     assert not failures(caplog)
     [(_, answer)] = hostile.fake.responses
     assert "did you mean" not in str(answer)
+
+
+@pytest.mark.parametrize("kind", ["app_uninstalled", "tokens_revoked", "reaction_added", "x"])
+async def test_an_event_no_listener_wants_is_acknowledged(
+    hostile: SlackHarness, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    """Bolt answered 404; Slack retries anything but 200 and turns off failing apps' events."""
+    before = await written(hostile)
+    response = await hostile.event({"type": kind, "event_ts": "1.1"}, event_id=f"Ev0{kind}")
+    assert response.status_code == 200
+    assert await written(hostile) == before
+    assert not failures(caplog)
+
+
+async def test_app_home_opened_still_reaches_its_own_listener(hostile: SlackHarness) -> None:
+    event = {"type": "app_home_opened", "user": APPROVER, "tab": "home", "channel": "D0HOME"}
+    response = await hostile.event(event, event_id="Ev0HOME")
+    assert response.status_code == 200
+    assert APPROVER in hostile.fake.home_views

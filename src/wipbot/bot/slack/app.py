@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -20,6 +21,9 @@ from . import digest_listeners, gate_listeners, home_listeners, po_listeners, qc
 from .deps import SlackDeps
 
 log = logging.getLogger("wipbot.slack")
+
+ANY_EVENT = re.compile(".*")
+"""Registered last: Bolt gives an event to the first listener that matches it."""
 
 
 class _SameTokenNotice(logging.Filter):
@@ -119,6 +123,13 @@ def build_bolt_app(identity: BotIdentity, signing_secret: str, deps: SlackDeps) 
     home_listeners.register(app, deps)
     qc_listeners.register(app, deps)
     digest_listeners.register(app, deps)
+
+    @app.event(ANY_EVENT)
+    async def other_event(ack: AsyncAck) -> None:
+        """Events no listener above wants (Slack sends `app_uninstalled` and `tokens_revoked`
+        to every app, and may add kinds): Bolt answered them 404, and Slack retries any answer
+        but 200 and turns off the events of an app whose deliveries mostly fail."""
+        await ack()
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
