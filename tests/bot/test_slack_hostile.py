@@ -213,3 +213,33 @@ async def test_app_home_opened_still_reaches_its_own_listener(hostile: SlackHarn
     response = await hostile.event(event, event_id="Ev0HOME")
     assert response.status_code == 200
     assert APPROVER in hostile.fake.home_views
+
+
+async def test_a_button_this_version_does_not_have_says_it_is_no_longer_valid(
+    hostile: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = await hostile.click("po_refresh_v0", "PO-1042", user=MERCHANDISER)
+    assert response.status_code == 200
+    [(_, answer)] = hostile.fake.responses
+    assert "no longer valid" in answer["text"]
+    assert not failures(caplog)
+
+
+async def test_a_command_this_app_does_not_have_is_answered(hostile: SlackHarness) -> None:
+    response = await hostile.command("/wip", "PO-1042")
+    assert response.status_code == 200
+    assert "does not know /wip" in response.text
+
+
+@pytest.mark.parametrize("kind", ["view_submission", "view_closed"])
+async def test_a_modal_this_app_did_not_open_is_acknowledged(
+    hostile: SlackHarness, kind: str
+) -> None:
+    payload = {
+        "type": kind,
+        "user": {"id": APPROVER},
+        "team": {"id": TEAM_ID},
+        "view": {"id": "V0X", "type": "modal", "callback_id": "someone_elses", "state": {}},
+    }
+    response = await hostile.interact(payload)
+    assert response.status_code == 200
