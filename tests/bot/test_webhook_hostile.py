@@ -1,7 +1,8 @@
 """The chat webhooks under what a black-box fuzzer sent, correctly signed, on both databases.
 
-Each case was a 500 (and Telegram or Meta delivering the update again for hours): a quantity of
-thousands of digits (int() refuses more than 4,300), a "²" where a number was expected
+Each case was a 500 (and Telegram or Meta delivering the update again for hours) or a hang: a
+quantity of thousands of digits (int() refuses more than 4,300), a megabyte of text (seconds in
+the free-text parser), a "²" where a number was expected
 (str.isdigit() admits it, int() does not), a forged "More…" row id past the outbox's 32-bit id,
 and ids wider than the columns they are recorded in (PostgreSQL refuses the insert). Now a
 contact gets a correction in their language, and what no platform sends is refused or ignored
@@ -11,6 +12,7 @@ with nothing written.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -24,8 +26,6 @@ from tests.rows import checkins, count
 from wipbot.handlers.onboarding import create_invite
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import CheckInPhoto
-
-THOUSANDS_OF_DIGITS = ["9" * 5000, "1" + ",000" * 1500]
 
 
 class Failures(logging.Handler):
@@ -72,26 +72,28 @@ async def answer_to(bot: tg.Bot, update: dict[str, Any]) -> list[str]:
     return [m.text for m in bot.fake.messages(tg.LAN.id)[before:]]
 
 
-@pytest.mark.parametrize("number", THOUSANDS_OF_DIGITS)
-async def test_a_shortcut_with_thousands_of_digits_gets_a_correction(
-    telegram: tg.Bot, failures: list[str], number: str
+@pytest.mark.parametrize("text", ["PO-1001-A sewing " + "9" * 5000, "1" + ",000" * 1500])
+async def test_a_message_past_telegrams_4096_characters_is_refused(
+    telegram: tg.Bot, failures: list[str], text: str
 ) -> None:
-    before = await tg.count_rows(telegram.session_factory)
-    texts = await answer_to(
-        telegram, telegram.fake.text_update(tg.LAN, f"PO-1001-A sewing {number}")
-    )
-    assert texts and not failures
-    after = await tg.count_rows(telegram.session_factory)
-    assert after["checkin"] == before["checkin"]
-
-
-@pytest.mark.parametrize("number", THOUSANDS_OF_DIGITS)
-async def test_a_quantity_of_thousands_of_digits_gets_the_question_again(
-    telegram: tg.Bot, failures: list[str], number: str
-) -> None:
-    """Answered like any count past the order's: the correction, then the question again."""
+    """Telegram sends none: a 5,000-digit quantity made int() fail (a 500), and a megabyte of
+    text took the free-text parser many seconds."""
     await telegram.click(tg.LAN, "m:sewing")
-    texts = await answer_to(telegram, telegram.fake.text_update(tg.LAN, number))
+    before = await tg.count_rows(telegram.session_factory)
+    started = time.monotonic()
+    assert await telegram.post(telegram.fake.text_update(tg.LAN, text)) == 400
+    assert await telegram.post(telegram.fake.photo_update(tg.LAN, "x" * 1_000_000)) == 400
+    assert time.monotonic() - started < 5
+    assert await tg.count_rows(telegram.session_factory) == before
+    assert not failures
+
+
+async def test_the_longest_quantity_telegram_sends_gets_the_question_again(
+    telegram: tg.Bot, failures: list[str]
+) -> None:
+    """4,096 digits, as many as a message holds: answered like any count past the order's."""
+    await telegram.click(tg.LAN, "m:sewing")
+    texts = await answer_to(telegram, telegram.fake.text_update(tg.LAN, "9" * 4096))
     assert texts == [
         "Please send the number of pieces, e.g. 600 (at most 1,320).",
         "How many pieces are sewn so far? (order: 1,200)",
@@ -167,11 +169,21 @@ async def test_a_forged_more_row_is_ignored(
     assert not failures
 
 
-async def test_a_quantity_of_thousands_of_digits_gets_a_correction_on_whatsapp(
-    whatsapp: wa.Bot, failures: list[str]
+@pytest.mark.parametrize("text", ["PO-3001 sewing " + "9" * 5000, "PO-3001 " * 125_000])
+async def test_a_message_past_metas_4096_characters_is_ignored_at_once(
+    whatsapp: wa.Bot, failures: list[str], text: str
 ) -> None:
-    answers = await whatsapp.say(wa.RAHIMA, "PO-3001 sewing " + "9" * 5000)
-    assert answers and not failures
+    """Meta sends none: a 5,000-digit quantity made int() fail (a 500 and Meta's retries), a
+    megabyte of text took the free-text parser 15 seconds."""
+    before = await wa.count_rows(whatsapp.session_factory)
+    started = time.monotonic()
+    response = await whatsapp.post(
+        whatsapp.fake.text_notification(wa.RAHIMA, text, at=whatsapp.clock())
+    )
+    assert response.status_code == 200
+    assert time.monotonic() - started < 5
+    assert await wa.count_rows(whatsapp.session_factory) == before
+    assert not failures
 
 
 def message_of(notification: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,9 @@ class Bounded:
 
 FILE_ID = Bounded(255)
 """`checkin_photo.file_id` and `qc_photo.file_id`; Telegram's file ids are under 100."""
+TEXT = Bounded(4096)
+"""Telegram's limit for a message's text and a caption (UTF-16 units, so at most as many
+characters). A megabyte "message" took the free-text parser seconds per update."""
 
 USER: Shape = {
     "id": (int, True),
@@ -45,8 +48,8 @@ MESSAGE: Shape = {
     "date": (int, True),
     "chat": (CHAT, True),
     "from": (USER, False),
-    "text": (str, False),
-    "caption": (str, False),
+    "text": (TEXT, False),
+    "caption": (TEXT, False),
     "entities": ([ENTITY], False),
     "caption_entities": ([ENTITY], False),
     "photo": ([PHOTO], False),
