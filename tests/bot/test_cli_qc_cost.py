@@ -135,6 +135,8 @@ def test_qc_record_and_list_as_json(cli_database: tuple[str, Seeded]) -> None:
         ("open seam:major", "--defect 'open seam:major': expected CATEGORY:SEVERITY:COUNT"),
         ("open seam:serious:2", "'serious' is not a defect severity"),
         ("open seam:major:two", "the count 'two' must be a whole number >= 1"),
+        ("open seam:major:²", "the count '²' must be a whole number >= 1"),
+        ("open seam:major:" + "9" * 5000, "the count must be at most 99,999,999"),
     ],
 )
 def test_a_bad_defect_exits_1_with_a_clear_message_and_writes_nothing(

@@ -8,11 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlmodel import update
 from typer.testing import CliRunner
 
 from tests.bot.test_cli_qc_cost import on_database
 from tests.handlers.test_defect_report import seed
 from wipbot.cli.main import app
+from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.models import QcDefect, Style
 
 
 @pytest.fixture
@@ -64,3 +67,22 @@ def test_bad_input_is_a_clear_message(cli_database: str) -> None:
     assert code == 1 and "no brand named 'Nobody'" in output
     code, output = invoke("--brand", "Northwind", "--factory", "XXX")
     assert code == 0 and "No inspections match" in output
+
+
+def test_csv_cells_that_would_run_as_formulas_are_quoted(cli_database: str) -> None:
+    """A style name from an import file, or a defect category typed in a factory chat, that
+    begins like a formula is exported as text, not run by the spreadsheet that opens it."""
+
+    async def rename(sessions: SessionFactory) -> None:
+        async with transaction(sessions) as session:
+            await session.exec(update(Style).values(name='=HYPERLINK("http://x.example","y")'))
+            await session.exec(update(QcDefect).values(category="@sum(1+1)*cmd|' /c calc'!a0"))
+
+    on_database(cli_database, rename)
+    code, output = invoke("--brand", "Northwind", "--csv")
+    assert code == 0, output
+    rows = list(csv.reader(io.StringIO(output)))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "@"))], cells
+    assert '\'=HYPERLINK("http://x.example","y")' in cells
+    assert "'@sum(1+1)*cmd|' /c calc'!a0" in cells

@@ -245,3 +245,30 @@ async def test_a_database_outage_is_a_503_that_says_try_again(served: Served) ->
     assert response.status_code == 503
     assert response.text == "wipbot is briefly unavailable; try again"
     assert served.telegram.calls_to("getFile") == []
+
+
+@pytest.mark.parametrize("photo_id", [2**31, 2**63, 10**20])
+async def test_a_signed_link_to_an_id_past_the_column_is_not_found(
+    session_factory: SessionFactory, photo_id: int
+) -> None:
+    """Correctly signed (whoever holds the secret): PostgreSQL refused the lookup of an id past
+    its 32-bit column, a 500 instead of a 404."""
+    sock = listening_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    async with FakeTelegramApi() as telegram, FakeGraphApi() as graph:
+        settings = settings_for(telegram, graph, url)
+        links = photo_links(settings, SettableClock(NOW))
+        assert links is not None
+        routes = media_routes_for(settings, session_factory, SettableClock(NOW))
+        app = build_web_app(session_factory, [], extra_routes=routes)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        try:
+            async with httpx.AsyncClient(timeout=10) as http:
+                signed = f"{url}/media/qc/{photo_id}?{links.signer.query(photo_id, NOW)}"
+                response = await http.get(signed)
+        finally:
+            server.should_exit = True
+            await serving
+            sock.close()
+    assert response.status_code == 404

@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -18,8 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.bot.slack_fixtures import SlackHarness
-from tests.fakes.slack_api import SIGNING_SECRET
+from tests.bot.slack_fixtures import SlackHarness, seed, slack_app
+from tests.fakes.slack_api import SIGNING_SECRET, FakeSlackApi
+from wipbot.store.db import SessionFactory
 
 pytestmark = pytest.mark.fuzz
 
@@ -88,6 +90,12 @@ VALUES = (
     '{"gate_id": "x"}',
     '{"gate_id": 1, "approve": true}',
     "home",
+    "2147483648",
+    "PO-1042\x00",
+    "\x00",
+    "PO-\ud800",
+    "²",
+    "C" + "9" * 40,
 )
 
 scalars = st.one_of(
@@ -112,14 +120,23 @@ payloads = st.dictionaries(st.sampled_from(KEYS), shapes, max_size=8)
 def bodies(draw: st.DrawFn) -> tuple[bytes, str]:
     """A request body and its content type, in each way Slack sends them and some it does not."""
     kinds = ["json", "form", "payload", "bad-payload", "bytes", "deep", "click", "view", "command"]
-    kind = draw(st.sampled_from(kinds))
+    kind = draw(st.sampled_from([*kinds, "home"]))
+    if kind == "home":
+        event = {"type": "app_home_opened", "tab": "home", "channel": "D0HOME"}
+        if draw(st.booleans()):
+            event["user"] = draw(st.sampled_from(["U0APPROVER", "U" + "9" * 40]))
+        home = {"type": "event_callback", "team_id": "T0NORTHWIND", "event": event}
+        home["event_id"] = f"Ev{draw(st.integers(min_value=0))}"
+        return json.dumps(home).encode(), "application/json"
     if kind in {"click", "view", "command"}:
         return draw(well_shaped(kind)), "application/x-www-form-urlencoded"
     if kind == "json":
         return json.dumps(draw(shapes)).encode(), "application/json"
     if kind == "form":
         fields = draw(st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), max_size=8))
-        return urlencode(fields).encode(), "application/x-www-form-urlencoded"
+        return urlencode(
+            fields, errors="surrogatepass"
+        ).encode(), "application/x-www-form-urlencoded"
     if kind == "payload":
         body = urlencode({"payload": json.dumps(draw(payloads))})
         return body.encode(), "application/x-www-form-urlencoded"
@@ -134,6 +151,7 @@ def bodies(draw: st.DrawFn) -> tuple[bytes, str]:
 
 
 RESPONSE_URL = "{response_url}"
+SLACK_ACTIONS = ["gate_approve", "gate_reject", "po_share", "qc_share", "landed_share"]
 odd_text = st.one_of(st.sampled_from(VALUES), st.text(max_size=30))
 
 
@@ -144,31 +162,39 @@ def well_shaped(draw: st.DrawFn, kind: str) -> bytes:
     team = {"id": draw(st.sampled_from(["T0NORTHWIND", "T0OTHERCO", "T0NOBRAND"]))}
     if kind == "command":
         fields = {
-            "command": draw(st.sampled_from(["/po", "/gate"])),
+            "command": draw(st.sampled_from(["/po", "/gate", "/qc", "/landed", "/digest"])),
             "text": draw(odd_text),
             "user_id": user["id"],
             "team_id": team["id"],
+            "channel_id": draw(st.sampled_from(["C0GENERAL", "C" + "9" * 40])),
             "trigger_id": draw(odd_text),
             "response_url": RESPONSE_URL,
         }
-        return urlencode(fields).encode()
+        if draw(st.booleans()):
+            del fields["channel_id"]
+        return urlencode(fields, errors="surrogatepass").encode()
     if kind == "click":
         action = {
-            "action_id": draw(st.sampled_from(["gate_approve", "gate_reject", "po_share"])),
+            "action_id": draw(st.sampled_from(SLACK_ACTIONS)),
             "value": draw(odd_text),
             "action_ts": draw(odd_text),
             "block_id": "b",
             "type": "button",
         }
+        if draw(st.integers(min_value=0, max_value=4)) == 0:
+            del action["value"]
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": user,
             "team": team,
             "actions": [action],
             "trigger_id": draw(odd_text),
-            "response_url": RESPONSE_URL,
-            "channel": {"id": "C0APPROVE"},
+            "response_url": draw(st.sampled_from([RESPONSE_URL, RESPONSE_URL, "²", None])),
+            "channel": draw(st.sampled_from([{"id": "C0APPROVE"}, "C0APPROVE"])),
+            "container": {"type": "message", "message_ts": "1.1", "channel_id": "C0APPROVE"},
         }
+        if payload["response_url"] is None:
+            del payload["response_url"]
     else:
         values = draw(st.one_of(shapes, st.just({"reason": {"reason_input": {"value": "ok"}}})))
         payload = {
@@ -202,11 +228,22 @@ def tracebacks(records: list[logging.LogRecord]) -> list[str]:
     return [r.getMessage() for r in records if r.exc_info or r.levelno >= logging.ERROR]
 
 
+@pytest.fixture
+async def both_databases(
+    fake: FakeSlackApi, session_factory: SessionFactory
+) -> AsyncIterator[SlackHarness]:
+    """PostgreSQL refuses what SQLite lets through (a NUL in a query, an id past 32 bits)."""
+    await seed(session_factory)
+    async with slack_app(fake, session_factory) as harness:
+        yield harness
+
+
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(body=bodies())
 async def test_signed_garbage_is_refused_without_a_5xx_or_a_traceback(
-    slack: SlackHarness, caplog: pytest.LogCaptureFixture, body: tuple[bytes, str]
+    both_databases: SlackHarness, caplog: pytest.LogCaptureFixture, body: tuple[bytes, str]
 ) -> None:
+    slack = both_databases
     content, content_type = body
     content = content.replace(b"%7Bresponse_url%7D", quote(slack.fake.response_url("fz")).encode())
     caplog.clear()

@@ -44,7 +44,32 @@ HOSTILE: list[Any] = [
     0,
     {"id": None},
     [None, "\ud83d"],
+    "\x00",
+    "note\x00",
+    "x" * 300,
+    "9" * 5000,
+    "²",
+    "wa-more:99999999999999999999:0",
+    "wa-more:²:0",
+    2**31,
 ]
+TYPED = [
+    "9" * 5000,
+    "9" * 4096,
+    "1" + ",000" * 1500,
+    "PO-1001-A sewing " + "9" * 4000,
+    "PO-3001 sewing " + "9" * 5000,
+    "²",
+    "300²",
+    "\x00",
+    "seam\x00fix",
+    "PO-1001-A sewing 800",
+    "/checkin",
+    "/qc",
+    "/cancel",
+]
+"""What a contact might type at any step: each of these once failed a step (a 5,000-digit
+number, a "²" that str.isdigit() admits, a NUL that PostgreSQL refuses in a note)."""
 RAW_BODIES: list[bytes] = [
     b"[" * 100_000 + b"]" * 100_000,
     b'{"update_id": 1, "message": ' + b'{"a":' * 50_000 + b"1" + b"}" * 50_001,
@@ -127,12 +152,13 @@ def tracebacks() -> Iterator[Tracebacks]:
 
 
 @pytest.fixture
-async def telegram(sqlite_session_factory: SessionFactory) -> AsyncIterator[tg.Bot]:
+async def telegram(session_factory: SessionFactory) -> AsyncIterator[tg.Bot]:
+    """On both databases: PostgreSQL refuses what SQLite keeps (NUL, ids past their width)."""
     async with (
         FakeTelegramApi() as fake,
-        tg.running_bot(fake, sqlite_session_factory, tg.Clock()) as bot,
+        tg.running_bot(fake, session_factory, tg.Clock()) as bot,
     ):
-        seeded = await tg.seed(sqlite_session_factory, "Lan")
+        seeded = await tg.seed(session_factory, "Lan")
         await bot.say(tg.LAN, f"/start {seeded.invites['Lan']}")
         yield bot
 
@@ -146,12 +172,43 @@ async def post_telegram(bot: tg.Bot, body: bytes) -> int:
     return response.status_code
 
 
-def telegram_update(bot: tg.Bot, kind: str) -> dict[str, Any]:
-    if kind == "click":
-        return bot.fake.click_update(tg.LAN, bot.fake.last_message(tg.LAN.id), data="m:cutting")
+def telegram_update(bot: tg.Bot, kind: str, pick: int = 0, typed: str = "") -> dict[str, Any]:
+    """`pick` chooses a button of the last message, `typed` the text of a "typed" update or
+    the caption of a "photo"."""
+    last = bot.fake.last_message(tg.LAN.id)
+    if kind == "click" and last.buttons:
+        data = last.buttons[pick % len(last.buttons)]["callback_data"]
+        return bot.fake.click_update(tg.LAN, last, data=data)
     if kind == "photo":
-        return bot.fake.photo_update(tg.LAN, "PO-1001 sewing 800")
-    return bot.fake.text_update(tg.LAN, "PO-1001-A sewing 800")
+        return bot.fake.photo_update(tg.LAN, typed or "PO-1001 sewing 800")
+    return bot.fake.text_update(tg.LAN, typed or "PO-1001-A sewing 800")
+
+
+@FUZZ
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["click", "typed", "photo"]),
+            st.integers(min_value=0),
+            st.one_of(st.sampled_from(TYPED), st.text(max_size=20)),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+async def test_telegram_conversations_with_hostile_answers(
+    telegram: tg.Bot, tracebacks: Tracebacks, steps: list[tuple[str, int, str]]
+) -> None:
+    """Real buttons and typed answers in any order: every update is answered 200 and the
+    conversation goes on (a failed step would be redelivered, and fail, for hours)."""
+    for kind, pick, typed in steps:
+        update = telegram_update(telegram, kind, pick, typed)
+        status = await post_telegram(telegram, json.dumps(update).encode())
+        sent = update.get("message") or {}
+        too_long = len(sent.get("text") or sent.get("caption") or "") > 4096  # Telegram's limit
+        assert status == (400 if too_long else 200), (kind, typed[:40], status)
+        await telegram.flush()
+    assert not tracebacks.found, tracebacks.found[0].getMessage()
 
 
 @FUZZ
@@ -160,12 +217,7 @@ async def test_telegram_mutated_updates(
     telegram: tg.Bot, tracebacks: Tracebacks, kind: str, changes: list[tuple[int, Any]]
 ) -> None:
     bot = telegram
-    if kind == "click" and not bot.fake.last_message(tg.LAN.id).buttons:
-        kind = "text"
-    try:
-        update = telegram_update(bot, kind)
-    except AssertionError:  # the last message has no such button: a text it is
-        update = telegram_update(bot, "text")
+    update = telegram_update(bot, kind)
     body = json.dumps(mutate(update, changes)).encode()
     before = await tg.count_rows(bot.session_factory)
     status = await post_telegram(bot, body)
@@ -190,23 +242,48 @@ async def test_telegram_bodies_no_platform_sends(
 
 
 @pytest.fixture
-async def whatsapp(sqlite_session_factory: SessionFactory) -> AsyncIterator[wa.Bot]:
+async def whatsapp(session_factory: SessionFactory) -> AsyncIterator[wa.Bot]:
     async with (
         FakeGraphApi() as fake,
-        wa.running_bot(fake, sqlite_session_factory, wa.Clock()) as bot,
+        wa.running_bot(fake, session_factory, wa.Clock()) as bot,
     ):
-        seeded = await wa.seed(sqlite_session_factory, "Rahima")
+        seeded = await wa.seed(session_factory, "Rahima")
         await bot.say(wa.RAHIMA, seeded.invites["Rahima"])
         yield bot
 
 
-def whatsapp_notification(bot: wa.Bot, kind: str) -> dict[str, Any]:
+def whatsapp_notification(bot: wa.Bot, kind: str, typed: str = "") -> dict[str, Any]:
     bot.clock.advance(seconds=30)
     if kind == "status":
         return bot.fake.status_notification(
             bot.fake.last_message(wa.RAHIMA), "delivered", at=bot.clock()
         )
-    return bot.fake.text_notification(wa.RAHIMA, "PO-3001 sewing 800", at=bot.clock())
+    if kind == "tap":
+        notification = bot.fake.text_notification(wa.RAHIMA, "x", at=bot.clock())
+        message = notification["entry"][0]["changes"][0]["value"]["messages"][0]
+        del message["text"]
+        message["type"] = "interactive"
+        reply = {"id": typed, "title": "More"}
+        message["interactive"] = {"type": "list_reply", "list_reply": reply}
+        return notification
+    return bot.fake.text_notification(wa.RAHIMA, typed or "PO-3001 sewing 800", at=bot.clock())
+
+
+ROW_IDS = ["wa-more:99999999999999999999:0", "wa-more:2147483648:0", "wa-more:²:1", "wa-more:1:²"]
+
+
+@FUZZ
+@given(
+    kind=st.sampled_from(["text", "tap"]),
+    typed=st.one_of(st.sampled_from([*TYPED, *ROW_IDS]), st.text(max_size=30)),
+)
+async def test_whatsapp_hostile_answers_and_rows(
+    whatsapp: wa.Bot, tracebacks: Tracebacks, kind: str, typed: str
+) -> None:
+    response = await whatsapp.post(whatsapp_notification(whatsapp, kind, typed))
+    assert response.status_code == 200, (kind, typed[:40], response.status_code)
+    await whatsapp.flush()
+    assert not tracebacks.found, tracebacks.found[0].getMessage()
 
 
 @FUZZ

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wipbot.handlers.checkin_input import parse_count, parse_days, parse_quantity
+from wipbot.production.language import COUNT_CEILING
 
 
 @pytest.mark.parametrize(
@@ -27,6 +28,9 @@ from wipbot.handlers.checkin_input import parse_count, parse_days, parse_quantit
         ("800 900", 800900),  # a space groups thousands, as "1 200" does
         ("lots", None),
         ("", None),
+        ("9" * 5000, COUNT_CEILING),  # int() refuses strings of more than 4,300 digits
+        ("1" + ",000" * 1500, COUNT_CEILING),
+        ("0" * 5000 + "7", 7),
     ],
 )
 def test_parse_count(typed: str, count: int | None) -> None:
@@ -35,7 +39,7 @@ def test_parse_count(typed: str, count: int | None) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "order", "quantity"),
-    [("1,100", 1000, 1100), ("1,101", 1000, None), ("1000", 1000, 1000)],
+    [("1,100", 1000, 1100), ("1,101", 1000, None), ("1000", 1000, 1000), ("9" * 5000, 1000, None)],
 )
 def test_quantity_is_at_most_ten_percent_over_the_order(
     typed: str, order: int, quantity: int | None

@@ -69,6 +69,13 @@ CASES: list[tuple[str, str, list[str], list[list[str]], Expected]] = [
         ],
     ),
     (
+        "weekday-digit-int-cannot-read",  # "²".isdigit() is true; int("²") fails
+        "factories",
+        FACTORY_HEADER,
+        [factory(code="X1", checkin_weekday="²"), factory(code="X2", checkin_weekday="①")],
+        [(2, "checkin_weekday", "'²' is not a weekday"), (3, "checkin_weekday", "not a weekday")],
+    ),
+    (
         "duplicate-factory-code",
         "factories",
         FACTORY_HEADER,

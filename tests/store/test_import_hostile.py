@@ -96,3 +96,26 @@ async def test_a_timezone_too_long_for_a_file_name_is_a_bad_cell_not_a_crash(
     [error] = await import_errors(sqlite_session_factory, "factories", path)
     assert (error.line, error.field) == (2, "timezone")
     assert "IANA timezone" in error.reason
+
+
+async def test_a_utf16_csv_without_its_byte_order_mark_is_read(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """It decodes as UTF-8 too, with a NUL beside every letter: every cell was refused as
+    "contains a NUL character" instead of the file being read."""
+    for encoding, name in (("utf-16-le", "宁波针织厂"), ("utf-16-be", "Ningbo Knit")):
+        path = tmp_path / f"factories-{encoding}.csv"
+        path.write_bytes(csv_text(FACTORY_HEADER, ningbo(name)).encode(encoding))
+        await run_import(session_factory, "factories", path)
+        async with session_factory() as session:
+            names = set((await session.exec(select(Factory.name))).all())
+        assert name in names
+
+
+async def test_a_nul_between_utf8_letters_is_still_a_nul(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "factories.csv"
+    path.write_bytes(csv_text(FACTORY_HEADER, ningbo("N\x00i\x00n\x00g\x00b\x00o")).encode())
+    errors = await import_errors(session_factory, "factories", path)
+    assert [e.reason for e in errors] == ["contains a NUL character; remove it"]

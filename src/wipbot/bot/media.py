@@ -43,6 +43,10 @@ def media_fetchers(settings: Settings) -> dict[str, Fetcher]:
     return fetchers
 
 
+MAX_PHOTO_ID = 2**31 - 1
+"""`qc_photo.id` is a 32-bit INTEGER on PostgreSQL; no photo has a larger id."""
+
+
 def media_routes(
     session_factory: SessionFactory,
     signer: MediaSigner,
@@ -54,6 +58,8 @@ def media_routes(
         query = request.query_params
         if not signer.valid(photo_id, query.get("exp", ""), query.get("sig", ""), clock()):
             return PlainTextResponse("invalid or expired link", status_code=403)
+        if photo_id > MAX_PHOTO_ID:  # the lookup would fail on PostgreSQL's 32-bit id column
+            return PlainTextResponse("no such photo", status_code=404)
         try:
             async with reading(session_factory) as session:
                 row = await session.get(QcPhoto, photo_id)

@@ -3,9 +3,10 @@
 Everything a platform really sends passes unchanged. What it never sends is refused here, before
 any handler sees it, so a hostile body is answered 400 instead of failing deep inside (JSON nested
 past the interpreter's recursion limit, integers wider than a database column, bytes that are not
-text). Lone UTF-16 surrogates ("\\ud800", valid JSON but not valid Unicode) are replaced with
-U+FFFD rather than refused: a contact's message with a broken emoji still deserves an answer, and
-neither the database drivers nor the platforms accept them back.
+text). Lone UTF-16 surrogates ("\\ud800", valid JSON but not valid Unicode) and NUL characters
+are replaced with U+FFFD rather than refused: a contact's message with a broken emoji still
+deserves an answer, and neither the database drivers nor the platforms accept them back (a NUL
+typed as a check-in's note made PostgreSQL refuse the check-in at every confirmation after).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 MAX_DEPTH = 32
 """Deeper than any platform's payload (Telegram's and Meta's nest well under 10)."""
 INT64 = 2**63
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class Unreadable(ValueError):
@@ -36,10 +37,12 @@ def read_json_object(body: bytes) -> dict[str, Any]:
 
 
 def clean_text(text: str) -> str:
+    if "\x00" in text:
+        return _UNSTORABLE.sub("\ufffd", text)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
+        return _UNSTORABLE.sub("\ufffd", text)
     return text
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -155,9 +156,31 @@ def report_to_json(report: DefectReport) -> dict[str, Any]:
     }
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula: names and defect categories come from
+import files and from factory chats, and a category typed as `=HYPERLINK(...)` would run in
+whoever opens the export."""
+
+
+def _cell(value: object) -> object:
+    """A text cell that would read as a formula, quoted as text (OWASP's CSV-injection advice);
+    numbers are left as numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _PlainCells:
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+
+    def writerow(self, row: Sequence[object]) -> None:
+        self.writer.writerow([_cell(value) for value in row])
+
+
 def report_to_csv(report: DefectReport) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _PlainCells(csv.writer(out, lineterminator="\n"))
     writer.writerow(CSV_HEADER)
     sections = (("style", report.styles), ("factory", report.factories))
     for section, rates in (*sections, ("category", report.categories)):

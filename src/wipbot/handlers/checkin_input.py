@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from wipbot.production.language import prepare_text
+from wipbot.production.language import prepare_text, whole_number
 
 _NUMBER = re.compile(r"^(?P<num>\d{1,3}(?:[,.\s]\d{3})+|\d+)(?:\s*(?P<unit>\D{0,12}))?$")
 MAX_DELAY_DAYS = 365
@@ -23,7 +23,7 @@ def parse_count(text: str) -> int | None:
     unit = (match.group("unit") or "").strip()
     if unit and (any(ch.isdigit() for ch in unit) or unit[0] in ",.-+/"):
         return None
-    return int(re.sub(r"\D", "", match.group("num")))
+    return whole_number(re.sub(r"\D", "", match.group("num")))
 
 
 def quantity_limit(order_quantity: int) -> int:

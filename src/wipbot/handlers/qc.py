@@ -156,6 +156,10 @@ class QcResult:
         return self.inspection.passed
 
 
+MAX_DEFECT_DIGITS = 8
+"""More defects than any lot holds; also keeps int() from the 4,300-digit strings it refuses."""
+
+
 def parse_defect(text: str) -> DefectCount:
     """`open seam:major:3`: category, severity and count, as typed on a command line."""
     parts = text.rsplit(":", 2)
@@ -168,8 +172,10 @@ def parse_defect(text: str) -> DefectCount:
         severity = parse_severity(severity_text)
     except ValueError as error:
         raise ValueError(f"{text!r}: {error}") from None
-    if not count_text.isdigit() or int(count_text) < 1:
+    if not (count_text.isascii() and count_text.isdigit()) or not count_text.strip("0"):
         raise ValueError(f"{text!r}: the count {count_text!r} must be a whole number >= 1")
+    if len(count_text) > MAX_DEFECT_DIGITS:
+        raise ValueError(f"{text!r}: the count must be at most {10**MAX_DEFECT_DIGITS - 1:,}")
     return merge_defects([DefectCount(category, severity, int(count_text))])[0]
 
 

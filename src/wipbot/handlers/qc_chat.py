@@ -403,5 +403,6 @@ def _category(turn: Turn, category: str) -> str:
 
 
 def _int(text: str) -> int | None:
+    """ASCII digits only: str.isdigit() also admits "²" and "①", which int() then refuses."""
     text = text.strip()
-    return int(text) if text.isdigit() and len(text) <= 7 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 7 else None

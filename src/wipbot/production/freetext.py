@@ -32,6 +32,7 @@ from wipbot.production.language import (
     phrase_alternation,
     phrase_pattern,
     prepare_text,
+    whole_number,
 )
 from wipbot.production.milestones import IssueFlag, Milestone
 from wipbot.production.progress import ReportedIssue
@@ -292,7 +293,7 @@ def _read_quantity(
         stage_end = next(s.end for s in milestone_spans if s.meaning == milestone)
         chosen = next((m for m in matches if m.start() >= stage_end), chosen)
     reading.take(*chosen.span())
-    return int(re.sub(r"[,.]", "", chosen["n"]))
+    return whole_number(re.sub(r"[,.]", "", chosen["n"]))
 
 
 _FILLERS: dict[str, tuple[str, ...]] = {

@@ -60,6 +60,20 @@ def _ascii_digit(char: str) -> str:
     return str(unicodedata.decimal(char))
 
 
+COUNT_CEILING = 10**18
+"""Larger than any count of pieces or days: what a longer run of digits is read as."""
+
+
+def whole_number(digits: str) -> int:
+    """A run of ASCII digits as a number, read as `COUNT_CEILING` past it: the range checks
+    after it refuse it like any other absurd count, and a 5,000-digit "quantity" never reaches
+    int(), which refuses strings of more than 4,300 digits with a ValueError."""
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > len(str(COUNT_CEILING)):
+        return COUNT_CEILING
+    return min(int(significant), COUNT_CEILING)
+
+
 def prepare_text(text: str) -> str:
     """NFKC (full-width letters, composed Vietnamese), no invisible marks, ASCII digits, one space.
 

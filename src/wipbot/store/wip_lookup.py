@@ -13,8 +13,12 @@ from wipbot.production.names import key
 
 from .brand_names import find_brand
 from .models import Brand, Factory, ProductionOrder, PurchaseOrder
+from .models.orders import PO_NUMBER_WIDTH
 
 CLOSE_MATCHES = 5
+MAX_TYPED = 2 * PO_NUMBER_WIDTH
+"""Longer than any mistyped PO number: no suggestions. The missed-key pattern doubles what was
+typed, and SQLite refuses a LIKE pattern over 50,000 bytes (`/landed` with 100 kB of text)."""
 
 
 async def close_matches(session: AsyncSession, brand_id: int, po_number: str) -> list[str]:
@@ -25,7 +29,7 @@ async def close_matches(session: AsyncSession, brand_id: int, po_number: str) ->
     characters in order (a missed key); so a typo reads the same few rows
     whether the brand has ten POs or a hundred thousand."""
     wanted = key(po_number)
-    if not wanted:
+    if not wanted or len(po_number) > MAX_TYPED:
         return []
     numbers = await _suggestion_pool(session, brand_id, " ".join(po_number.split()).upper())
     containing = sorted(n for n in numbers if wanted in key(n))

@@ -27,8 +27,10 @@ FAILED = "Sorry, wipbot could not finish this, and nothing was changed. Please t
 STALE_BUTTON = "This button is no longer valid; open the latest message and try again."
 
 Tell = Callable[[str], Awaitable[object]]
-MAX_ID = 2**63 - 1
-DIGITS = re.compile(r"[0-9]{1,19}")
+MAX_ID = 2**31 - 1
+"""Record ids are 32-bit INTEGER columns on PostgreSQL: a forged larger one would fail the
+query (a logged error and "could not finish") instead of finding no such record."""
+DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 @asynccontextmanager

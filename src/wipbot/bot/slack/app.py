@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -17,9 +18,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from . import digest_listeners, gate_listeners, home_listeners, po_listeners, qc_listeners
+from .after_ack import STALE_BUTTON, ephemeral, tell_safely
 from .deps import SlackDeps
 
 log = logging.getLogger("wipbot.slack")
+
+ANYTHING = re.compile(".*")
+"""Registered last: Bolt gives a request to the first listener that matches it."""
 
 
 class _SameTokenNotice(logging.Filter):
@@ -119,6 +124,34 @@ def build_bolt_app(identity: BotIdentity, signing_secret: str, deps: SlackDeps) 
     home_listeners.register(app, deps)
     qc_listeners.register(app, deps)
     digest_listeners.register(app, deps)
+
+    @app.action(ANYTHING)
+    async def other_action(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """A button this version does not have (an old message's): said so, not a 404 that
+        shows the person only a warning sign."""
+        await ack()
+        if body.get("response_url"):
+            await tell_safely(ephemeral(respond), STALE_BUTTON)
+
+    @app.command(ANYTHING)
+    async def other_command(ack: AsyncAck, command: dict[str, Any]) -> None:
+        known = "/po, /gate, /qc, /landed or /digest"
+        await ack(f"wipbot does not know {command.get('command')}; try {known}.")
+
+    @app.view(ANYTHING)
+    async def other_view(ack: AsyncAck) -> None:
+        await ack()
+
+    @app.view_closed(ANYTHING)
+    async def view_closed(ack: AsyncAck) -> None:
+        await ack()
+
+    @app.event(ANYTHING)
+    async def other_event(ack: AsyncAck) -> None:
+        """Events no listener above wants (Slack sends `app_uninstalled` and `tokens_revoked`
+        to every app, and may add kinds): Bolt answered them 404, and Slack retries any answer
+        but 200 and turns off the events of an app whose deliveries mostly fail."""
+        await ack()
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

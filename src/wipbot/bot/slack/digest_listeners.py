@@ -18,14 +18,17 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     ) -> None:
         async with deps.work.track():
             await ack()
+            channel = command.get("channel_id")
             async with deps.brand_transaction(context.team_id) as (session, brand, _):
                 if brand is None or brand.id is None:
                     text = not_connected(context.team_id)
+                elif not channel:
+                    text = "Use /digest in the channel that should get the Monday digest."
                 else:
                     text = await set_subscription(
                         session,
                         brand,
-                        command["channel_id"],
+                        channel,
                         command["user_id"],
                         command.get("text") or "",
                     )

@@ -66,12 +66,15 @@ class Shape:
     fields: Mapping[str, Shape] | None = None
     items: Shape | None = None
     nullable: bool = False
+    max_length: int | None = None
 
     def fits(self, value: Any) -> bool:
         if value is None:
             return self.nullable
         if not isinstance(value, self.types):
             return False
+        if isinstance(value, str) and self.max_length is not None:
+            return len(value) <= self.max_length
         if isinstance(value, bool) and bool not in self.types:
             return False
         if isinstance(value, dict) and self.fields is not None:
@@ -85,6 +88,10 @@ class Shape:
 
 TEXT = Shape((str,))
 OPTIONAL_TEXT = Shape((str,), nullable=True)
+SLACK_ID_LENGTH = 32
+"""The width of the columns Slack ids are kept in (a brand's team, a member, a digest's
+channel); Slack's own are about 11 characters. A longer one failed the insert on PostgreSQL."""
+OPTIONAL_ID = Shape((str,), nullable=True, max_length=SLACK_ID_LENGTH)
 FLAG = Shape((bool, str), nullable=True)
 
 
@@ -93,23 +100,22 @@ def _obj(fields: Mapping[str, Shape], *, nullable: bool = False) -> Shape:
 
 
 def _text_or_obj(fields: Mapping[str, Shape]) -> Shape:
-    return Shape((str, dict), fields, nullable=True)
+    return Shape((str, dict), fields, nullable=True, max_length=SLACK_ID_LENGTH)
 
 
-_IDS = {"id": OPTIONAL_TEXT, "team_id": OPTIONAL_TEXT, "enterprise_id": OPTIONAL_TEXT}
+_IDS = {"id": OPTIONAL_ID, "team_id": OPTIONAL_ID, "enterprise_id": OPTIONAL_ID}
 _ID_HOLDER = _text_or_obj(_IDS)
 _FIELDS: dict[str, Shape] = {}
 _PAYLOAD = _obj(_FIELDS)
 """Bolt reads the same fields again inside `authorizations[0]`, `event`, `message` and so on,
 so one recursive shape serves the body and every object nested in it."""
 _FIELDS.update(
+    {name: OPTIONAL_ID for name in ("team_id", "user_id", "channel_id", "enterprise_id")}
+)
+_FIELDS.update(
     {
         name: OPTIONAL_TEXT
         for name in (
-            "team_id",
-            "user_id",
-            "channel_id",
-            "enterprise_id",
             "context_team_id",
             "context_enterprise_id",
             "api_app_id",
@@ -177,15 +183,33 @@ _FIELDS.update(
 _URL = re.compile(r"https?://\S+")
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""NUL and unpaired surrogates: no one can type them in Slack, and PostgreSQL refuses both in
+a query's text (`/po PO-1\x00` failed the lookup instead of finding no such PO)."""
+
+
+def _storable(value: Any) -> bool:
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is None
+    if isinstance(value, dict):
+        return all(_storable(key) and _storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    return True
+
+
 def well_formed(body: dict[str, Any]) -> bool:
     """Every field Bolt or a listener reads has the type Slack gives it, and what a kind of
-    request needs is there: an action, a view, an event, the command's user and reply URL."""
+    request needs is there: an action, a view, an event, the command's user and reply URL; and
+    no text holds a character the database cannot take."""
     try:
-        if not _PAYLOAD.fits(body):
+        if not _PAYLOAD.fits(body) or not _storable(body):
             return False
     except RecursionError:
         return False
     kind = body.get("type")
+    if "response_url" in body and not _URL.fullmatch(body["response_url"]):
+        return False  # the answer would go nowhere, and saying so fails as well
     if "command" in body:
         return all(isinstance(body.get(k), str) for k in ("user_id", "text")) and bool(
             _URL.fullmatch(body.get("response_url") or "")
@@ -197,6 +221,8 @@ def well_formed(body: dict[str, Any]) -> bool:
             and bool(actions)
             and _user_id(body) is not None
             and "action_id" in actions[0]
+            and not isinstance(body.get("channel"), str)  # an object in every block action
+            and ("response_url" in body or _container_type(body) == "view")
         )
     if kind in {"view_submission", "view_closed"}:
         view = body.get("view")
@@ -206,8 +232,19 @@ def well_formed(body: dict[str, Any]) -> bool:
             and _user_id(body) is not None
         )
     if kind == "event_callback":
-        return isinstance(body.get("event"), dict) and "type" in body["event"]
+        event = body.get("event")
+        if not isinstance(event, dict) or "type" not in event:
+            return False
+        # The Home tab is published to the user who opened it: Slack always names them.
+        return event["type"] != "app_home_opened" or isinstance(event.get("user"), str)
     return True
+
+
+def _container_type(body: dict[str, Any]) -> object:
+    """A button in a message comes with the URL its answer goes to; one in a modal or the Home
+    tab (a "view") has none, and answers otherwise."""
+    container = body.get("container")
+    return container.get("type") if isinstance(container, dict) else None
 
 
 def _user_id(body: dict[str, Any]) -> str | None:

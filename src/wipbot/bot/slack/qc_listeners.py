@@ -12,6 +12,7 @@ from wipbot.bot.media_links import PhotoUrl
 from wipbot.handlers.qc_card import LandedCard, QcCard, answer_landed, answer_qc
 from wipbot.store.models import Brand
 
+from .after_ack import ephemeral, told_on_failure
 from .blocks import SlackMessage
 from .deps import SlackDeps, not_connected
 from .render_qc import (
@@ -63,10 +64,15 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ) -> None:
             async with deps.work.track():
                 await ack()
-                message, _ = await answer(
-                    context.team_id, command["user_id"], command.get("text") or "", render, False
-                )
-                await respond(response_type="ephemeral", **message.as_kwargs())
+                async with told_on_failure(name, ephemeral(respond)):
+                    message, _ = await answer(
+                        context.team_id,
+                        command["user_id"],
+                        command.get("text") or "",
+                        render,
+                        False,
+                    )
+                    await respond(response_type="ephemeral", **message.as_kwargs())
 
     def share(action_id: str, render: Render) -> None:
         @app.action(action_id)
@@ -76,7 +82,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             """Posts a fresh card for the channel, judged again for the one who clicked."""
             async with deps.work.track():
                 await ack()
-                value = str(body["actions"][0]["value"])
+                value = str(body["actions"][0].get("value") or "")
                 message, card = await answer(
                     context.team_id, body["user"]["id"], value, render, True
                 )

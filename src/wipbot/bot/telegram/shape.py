@@ -8,10 +8,27 @@ anything.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 Shape = Any
-"""A type, a list of one shape (every item), or a dict of field -> (shape, required)."""
+"""A type, a `Bounded` text, a list of one shape (every item), or a dict of field -> (shape,
+required)."""
+
+
+@dataclass(frozen=True)
+class Bounded:
+    """A string no longer than the column it is kept in: on PostgreSQL a longer one fails the
+    insert (a 500, and Telegram delivering it again for hours) instead of being refused."""
+
+    max_length: int
+
+
+FILE_ID = Bounded(255)
+"""`checkin_photo.file_id` and `qc_photo.file_id`; Telegram's file ids are under 100."""
+TEXT = Bounded(4096)
+"""Telegram's limit for a message's text and a caption (UTF-16 units, so at most as many
+characters). A megabyte "message" took the free-text parser seconds per update."""
 
 USER: Shape = {
     "id": (int, True),
@@ -22,8 +39,8 @@ USER: Shape = {
 }
 CHAT: Shape = {"id": (int, True), "type": (str, True)}
 ENTITY: Shape = {"type": (str, True), "offset": (int, True), "length": (int, True)}
-PHOTO: Shape = {"file_id": (str, True), "width": (int, True), "height": (int, True)}
-DOCUMENT: Shape = {"file_id": (str, True), "mime_type": (str, False)}
+PHOTO: Shape = {"file_id": (FILE_ID, True), "width": (int, True), "height": (int, True)}
+DOCUMENT: Shape = {"file_id": (FILE_ID, True), "mime_type": (str, False)}
 BUTTON: Shape = {"text": (str, True), "callback_data": (str, False)}
 MARKUP: Shape = {"inline_keyboard": ([[BUTTON]], True)}
 MESSAGE: Shape = {
@@ -31,8 +48,8 @@ MESSAGE: Shape = {
     "date": (int, True),
     "chat": (CHAT, True),
     "from": (USER, False),
-    "text": (str, False),
-    "caption": (str, False),
+    "text": (TEXT, False),
+    "caption": (TEXT, False),
     "entities": ([ENTITY], False),
     "caption_entities": ([ENTITY], False),
     "photo": ([PHOTO], False),
@@ -75,6 +92,12 @@ def shape_problem(value: Any, shape: Shape = UPDATE, where: str = "update") -> s
             problem = shape_problem(value[key], inner, f"{where}.{key}")
             if problem:
                 return problem
+        return None
+    if isinstance(shape, Bounded):
+        if not isinstance(value, str):
+            return f"{where}: not str"
+        if len(value) > shape.max_length:
+            return f"{where}: longer than {shape.max_length} characters"
         return None
     if shape is int and (isinstance(value, bool) or not isinstance(value, int)):
         return f"{where}: not an integer"

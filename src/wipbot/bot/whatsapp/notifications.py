@@ -7,6 +7,7 @@ business number it concerns and `contacts[]` carrying each sender's profile name
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,14 @@ CHECKIN_COMMAND = "/checkin"
 
 # Kinds that are not a message to answer: a reaction to one of ours, a system notice.
 _IGNORED_TYPES = frozenset({"reaction", "system", "ephemeral"})
+_WA_ID = re.compile(r"[0-9]{1,20}")
+"""A WhatsApp id is the sender's phone number in digits (E.164 has at most 15)."""
+MAX_MESSAGE_ID = 128
+"""The width of `seen_inbound.inbound_id`; Meta's wamid ids are about 60 characters."""
+MAX_TEXT = 4096
+"""Meta's limit for a message's text; a megabyte "message" took the parser seconds."""
+MAX_MEDIA_ID = 255
+"""The width of the photo tables' `file_id`; Meta's media ids are about 16 digits."""
 
 
 @dataclass(frozen=True)
@@ -83,21 +92,31 @@ def _profile_names(contacts: Any) -> dict[str, str]:
 
 
 def _inbound(raw: dict[str, Any], names: dict[str, str], now: datetime) -> Inbound | None:
+    """None for a message that is not for us to answer, or that Meta never sends: a sender
+    that is no phone number, a message or media id longer than the column that records it (on
+    PostgreSQL the insert failed and Meta retried the message for a day), a text past Meta's
+    limit."""
     kind = str(raw.get("type", ""))
-    sender, message_id = raw.get("from"), raw.get("id")
-    if not sender or not message_id or kind in _IGNORED_TYPES:
+    sender, message_id = _str(raw.get("from")) or "", _str(raw.get("id")) or ""
+    if kind in _IGNORED_TYPES or not _WA_ID.fullmatch(sender):
+        return None
+    if not message_id or len(message_id) > MAX_MESSAGE_ID:
         return None
     text, choice, photo = _content(kind, raw)
+    if photo is not None and len(photo) > MAX_MEDIA_ID:
+        return None
+    if len(text or "") > MAX_TEXT or len(choice or "") > MAX_TEXT:
+        return None
     return Inbound(
         platform=PLATFORM,
-        chat_id=str(sender),
-        inbound_id=str(message_id),
+        chat_id=sender,
+        inbound_id=message_id,
         received_at=_timestamp(raw.get("timestamp"), now),
         text=text,
         choice=choice,
         photo_file_id=photo,
         language_hint=None,
-        sender_name=names.get(str(sender)),
+        sender_name=names.get(sender),
         extra={"whatsapp_type": kind},
     )
 

@@ -14,6 +14,7 @@ The option ids are the handler's button values, unchanged.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,10 @@ MAX_INTERACTIVE_BODY = 1024
 MAX_TEXT_BODY = 4096
 
 MORE_PREFIX = "wa-more:"
+MAX_ROW_ID = 2**31 - 1
+"""The outbox's ids are a 32-bit INTEGER column on PostgreSQL: a larger id in a forged row id
+would fail the query instead of finding nothing."""
+_ROW_NUMBER = re.compile(r"[0-9]{1,10}")
 SELECTED_MARK = "✓ "
 ELLIPSIS = "…"
 
@@ -54,9 +59,10 @@ def parse_more(choice: str | None) -> MorePage | None:
     if not choice or not choice.startswith(MORE_PREFIX):
         return None
     message_id, _, offset = choice[len(MORE_PREFIX) :].partition(":")
-    if not message_id.isdigit() or not offset.isdigit():
+    if not (_ROW_NUMBER.fullmatch(message_id) and _ROW_NUMBER.fullmatch(offset)):
         return None
-    return MorePage(int(message_id), int(offset))
+    page = MorePage(int(message_id), int(offset))
+    return page if page.message_id <= MAX_ROW_ID and page.offset <= MAX_ROW_ID else None
 
 
 def render_reply(

@@ -175,7 +175,8 @@ def parse_language(value: str) -> str:
 def parse_weekday(value: str) -> int:
     """Monday is 0, as Python counts; `mon`, `Monday` and `0` all work."""
     text = value.strip().lower()
-    if text.isdigit() and int(text) < len(WEEKDAYS):
+    # isdecimal, not isdigit: "²" is a digit that int() cannot read; "৩" is decimal and reads.
+    if text.isdecimal() and len(text) <= 2 and int(text) < len(WEEKDAYS):
         return int(text)
     for number, name in enumerate(WEEKDAY_NAMES):
         if len(text) >= 3 and name.startswith(text):

@@ -5,6 +5,7 @@ cp1258, cp1254...). Reading such a file as cp1252 stores mojibake without a word
 decode cleanly in several code pages, though ("宁波针织厂" in GB18030 reads as Korean-and-Chinese
 in cp949), so among the candidates charset-normalizer finds, the one whose words each keep to
 one script wins; a file for which none does is refused, naming its first non-UTF-8 line.
+UTF-16 is read with or without its byte-order mark.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import unicodedata
 from charset_normalizer import from_bytes
 
 from .errors import ImportFailed, RowError
+from .utf16 import UTF16_SNIFF, bomless_utf16
 
 MAX_CHAOS = 0.2
 """charset-normalizer's measure of how garbled the decoded text looks (0 clean, 1 noise)."""
@@ -28,6 +30,9 @@ cp1252, "Sŕi" in cp1250), the more common page is the better guess."""
 
 
 def decode_csv(raw: bytes, name: str) -> str:
+    utf16 = _utf16_without_bom(raw)
+    if utf16 is not None:
+        return utf16
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -51,6 +56,17 @@ def decode_csv(raw: bytes, name: str) -> str:
             )
         ]
     )
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    encoding = bomless_utf16(raw[:UTF16_SNIFF])
+    if encoding is None or len(raw) % 2:
+        return None
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else text
 
 
 def _preference(candidate: tuple[str, str]) -> int:

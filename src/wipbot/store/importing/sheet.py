@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import ImportFailed, RowError
+from .utf16 import UTF16_SNIFF, bomless_utf16
 
 HEADER_LINE = 1
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -206,8 +207,12 @@ def _read_csv(text: io.TextIOBase, name: str) -> Iterator[tuple[int, list[str]]]
 
 
 def _is_utf8(path: Path) -> bool:
+    """UTF-8 that is not UTF-16 without its mark (ASCII in it is valid UTF-8 too)."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     with path.open("rb") as raw:
+        if bomless_utf16(raw.read(UTF16_SNIFF)) is not None:
+            return False
+        raw.seek(0)
         try:
             while block := raw.read(READ_BLOCK):
                 decoder.decode(block)

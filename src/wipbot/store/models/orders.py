@@ -10,6 +10,8 @@ from sqlmodel import Field, UniqueConstraint
 from . import brand, factory  # noqa: F401  (the tables our foreign keys name, defined first)
 from ._base import TableModel, created_at_field, money_field
 
+PO_NUMBER_WIDTH = 40
+
 
 class Style(TableModel, table=True):
     __tablename__ = "style"
@@ -29,7 +31,7 @@ class PurchaseOrder(TableModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     brand_id: int = Field(foreign_key="brand.id", index=True)
-    po_number: str = Field(max_length=40)
+    po_number: str = Field(max_length=PO_NUMBER_WIDTH)
     factory_id: int = Field(foreign_key="factory.id", index=True)
     status: str = Field(default="open", max_length=16)
     incoterm: str = Field(default="FOB", max_length=8)
