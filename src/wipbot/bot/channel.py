@@ -46,6 +46,8 @@ class Channel:
     name: str
     mode: str
     routes: list[BaseRoute] = field(default_factory=list)
+    body_limits: dict[str, int] = field(default_factory=dict)
+    """Paths whose platform may send more than `body_limit.DEFAULT_MAX_BODY_BYTES`."""
     transport: Transport | None = None
     start: Callable[[], Awaitable[None]] = _nothing
     stop: Callable[[], Awaitable[None]] = _nothing

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, text
 from sqlmodel import select
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -23,6 +24,7 @@ from wipbot.production.clock import Clock, system_clock
 from wipbot.store.db import SessionFactory, reading
 from wipbot.store.models import OutboxMessage
 
+from .body_limit import BodyLimit
 from .channel import Channel
 
 DATABASE_TIMEOUT_SECONDS = 2.0
@@ -119,5 +121,5 @@ def build_web_app(
     for channel in channels:
         routes.extend(channel.routes)
     routes.extend(extra_routes)
-
-    return Starlette(routes=routes)
+    limits = {path: limit for channel in channels for path, limit in channel.body_limits.items()}
+    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limits=limits)])

@@ -11,7 +11,7 @@ import logging
 from ..channel import Channel, ChannelContext
 from ..config import Settings
 from .transport import GraphConfig, GraphTransport
-from .webhook import WEBHOOK_PATH, webhook_routes
+from .webhook import MAX_NOTIFICATION_BYTES, WEBHOOK_PATH, webhook_routes
 
 __all__ = ["GraphConfig", "GraphTransport", "build_whatsapp_channel", "graph_config"]
 
@@ -48,6 +48,7 @@ def build_whatsapp_channel(ctx: ChannelContext) -> Channel | None:
         name="whatsapp",
         mode=f"webhook {WEBHOOK_PATH}",
         routes=webhook_routes(ctx),
+        body_limits={WEBHOOK_PATH: MAX_NOTIFICATION_BYTES},
         transport=transport,
         stop=transport.aclose,
     )

@@ -34,6 +34,8 @@ from .signature import SIGNATURE_HEADER, valid_signature, verification_challenge
 from .statuses import record_statuses
 
 WEBHOOK_PATH = "/whatsapp/webhook"
+MAX_NOTIFICATION_BYTES = 3 * 1024 * 1024
+"""Meta's documented ceiling for one webhook notification (it batches several changes)."""
 
 log = logging.getLogger(__name__)
 
