@@ -206,6 +206,9 @@ class OutboxSender:
         self._unrecorded: list[tuple[dict[str, object], asyncio.Future[None]]] = []
         """Outcomes waiting to be written, each with the send waiting for it."""
         self._recorder: asyncio.Task[None] | None = None
+        self._connection: AsyncConnection | None = None
+        """PostgreSQL: the sender's own connection, in autocommit (see `_writing`)."""
+        self._connection_turn = asyncio.Lock()
         self._limiter = RateLimiter(
             clock, sleep, self._config.platform_limits, self._config.chat_limits
         )
@@ -219,9 +222,12 @@ class OutboxSender:
 
     async def run_once(self) -> int:
         """Deliver everything due now, every chat concurrently; returns how many were sent."""
-        queue = await self._queue(exclude=set())
-        chats = (self._run_chat(messages) for messages in queue.due.values())
-        return sum(await asyncio.gather(*chats))
+        try:
+            queue = await self._queue(exclude=set())
+            chats = (self._run_chat(messages) for messages in queue.due.values())
+            return sum(await asyncio.gather(*chats))
+        finally:
+            await self._close()
 
     async def run_forever(self, wake: asyncio.Event) -> None:
         """Keep sending; `wake` cuts the wait short when something was just written.
@@ -269,6 +275,7 @@ class OutboxSender:
             if active:
                 await asyncio.gather(*active.values(), return_exceptions=True)
             await self._finish_recording()
+            await self._close()
 
     async def _finish_recording(self) -> None:
         """The results of sends that went out are written before the sender stops: a result
@@ -283,14 +290,14 @@ class OutboxSender:
         else, claimed for us; and when the earliest of those held back falls due (chats in
         `exclude` are being sent by this sender already)."""
         now = self._clock()
-        async with reading(self._session_factory, in_place=True) as session:
-            connection = await session.connection()
-            found = (
-                await connection.execute(
-                    PENDING,
-                    {"platforms": list(self._transports), "limit": self._config.batch_size},
-                )
-            ).all()
+        pending = {"platforms": list(self._transports), "limit": self._config.batch_size}
+        if self._sqlite:
+            async with reading(self._session_factory, in_place=True) as session:
+                connection = await session.connection()
+                found = (await connection.execute(PENDING, pending)).all()
+        else:
+            async with self._writing() as connection:
+                found = (await connection.execute(PENDING, pending)).all()
         wanted = self._due(found, now, exclude)
         if not wanted.due:
             return _Queue({}, wanted.next_due)
@@ -343,15 +350,32 @@ class OutboxSender:
 
     @contextlib.asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncConnection]:
-        """One short transaction: on SQLite in the writer queue with the inbound ones (a session
-        opened outside it would poll SQLite's lock and starve behind them); on PostgreSQL on a
-        connection of the pool, without a session around it."""
+        """Where the sender's statements run. SQLite: one short transaction in the writer queue
+        with the inbound ones (a session opened outside it would poll SQLite's lock and starve
+        behind them). PostgreSQL: the sender's own connection, kept while it runs and in
+        autocommit, so that each of its statements (every one is atomic on its own: a claim, a
+        release, the results of several sends) is one round trip, without a checkout and its
+        ping, BEGIN and COMMIT around it; one statement at a time. A failure closes it, and
+        the next statement opens another."""
         if self._sqlite or self._engine is None:
             async with transaction(self._session_factory, in_place=True) as session:
                 yield await session.connection()
             return
-        async with self._engine.begin() as connection:
-            yield connection
+        async with self._connection_turn:
+            if self._connection is None:
+                connection = await self._engine.connect()
+                self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                yield self._connection
+            except BaseException:
+                await self._close()
+                raise
+
+    async def _close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()
 
     async def _release(self, ids: list[int], lease: datetime) -> None:
         async with self._writing() as connection:
