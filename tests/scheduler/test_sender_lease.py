@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import col, select
 
 from wipbot.demo.clock import ManualClock
-from wipbot.scheduler.config import SenderConfig
+from wipbot.scheduler.config import RateLimit, SenderConfig
 from wipbot.scheduler.sender import OutboxSender
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage
@@ -32,8 +32,9 @@ class Platform:
 class Transport:
     platform = "telegram"
 
-    def __init__(self, name: str, platform: Platform) -> None:
+    def __init__(self, name: str, platform: Platform, *, interleave: bool = True) -> None:
         self.name = name
+        self.interleave = interleave
         self.shared = platform
         self.hold: dict[str, asyncio.Event] = {}
         self.entered: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
@@ -46,7 +47,8 @@ class Transport:
             await self.hold[text].wait()
         if text in self.fail:
             raise self.fail.pop(text)
-        await asyncio.sleep(0)  # let the other sender run in between
+        if self.interleave:
+            await asyncio.sleep(0)  # let the other sender run in between
         self.shared.received.append((self.name, message.chat_id, text))
         return Delivered(f"{self.name}-{message.id}")
 
@@ -173,3 +175,41 @@ async def test_a_retry_frees_the_rest_of_its_chat_at_once(session_factory: Sessi
     clock.set(stored["a1"].next_attempt_at)
     assert await sender(session_factory, Transport("two", platform), clock).run_once() == 2
     assert [text for _, _, text in platform.received] == ["a1", "a2"]
+
+
+async def test_a_read_claims_only_what_the_limits_let_out_within_half_a_claim(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    """Claimed messages wait for their rate-limit tokens while their claim runs: a read takes
+    no more than the limits let out in half of it, so no claim runs out in the queue."""
+    clock = ManualClock(T0)
+    platform = Platform()
+    config = SenderConfig(
+        platform_limits={"telegram": RateLimit(2)},
+        chat_limits={"telegram": RateLimit(1)},
+        claim_seconds=4.0,
+    )
+    await put(sqlite_session_factory, clock, *(("A", f"a{i}") for i in range(5)))
+    await put(sqlite_session_factory, clock, *((f"chat{i}", f"c{i}") for i in range(8)))
+
+    def one_read() -> OutboxSender:
+        # answers at once: the limiter's waits on the manual clock never yield to the loop
+        transport = Transport("one", platform, interleave=False)
+        return OutboxSender(
+            sqlite_session_factory,
+            {"telegram": transport},
+            config=config,
+            clock=clock,
+            sleep=clock.sleep,
+        )
+
+    # within 2 s: the platform lets out 1 + 2 * 2 = 5 (burst and rate), a chat 1 + 1 * 2 = 3
+    assert await one_read().run_once() == 5
+    assert sorted(text for _, _, text in platform.received) == ["a0", "a1", "a2", "c0", "c1"]
+    stored = await rows(sqlite_session_factory)
+    assert {m.claimed_until for m in stored.values()} == {None}
+    assert await one_read().run_once() == 5
+    assert await one_read().run_once() == 3
+    assert [text for _, _, text in platform.received if text.startswith("a")] == [
+        f"a{i}" for i in range(5)
+    ]
