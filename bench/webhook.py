@@ -169,14 +169,12 @@ class Link:
     async def post(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
         """Delivered again when the connection broke, as Telegram does (a kept-alive connection
         the server closed just as the request left)."""
-        for attempt in range(3):
+        for _ in range(2):
             try:
                 return await self._exchange(body)
             except (OSError, asyncio.IncompleteReadError, ValueError):
                 self.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        return await self._exchange(body)
 
     async def _exchange(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
         if self.writer is None:
