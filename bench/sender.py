@@ -1,7 +1,7 @@
 """sender: the weekly fan-out, 10,000 prompts through a Bot API that enforces Telegram's limits.
 
 The outbox sender as `wipbot run` runs it (`OutboxSender.run_forever`, default limits: 30 messages
-a second overall, 1 a second per chat; the real Telegram transport and python-telegram-bot) sends
+a second overall, 1 a second per chat; the real Telegram transport and its Bot, `sender_bot`) sends
 a backlog of 10,000 messages, 5 to each of 2,000 chats, to the test suite's fake Bot API in a
 process of its own. The fake enforces the limits strictly (at most 30 sends in any one second, at
 least a second between two sends to one chat) and answers 429 with retry_after beyond them.
@@ -22,7 +22,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from tests.fakes.telegram_api import TOKEN
 
-from wipbot.bot.telegram.channel import build_application
+from wipbot.bot.telegram.channel import sender_bot
 from wipbot.bot.telegram.transport import TelegramTransport
 from wipbot.handlers.messages import Reply, reply_to_payload
 from wipbot.scheduler.config import SenderConfig
@@ -80,10 +80,10 @@ async def fan_out(folder: Path, count: int, per_chat: int) -> tuple[float, int, 
         httpx.AsyncClient(base_url=fake_url, timeout=10) as fake,
     ):
         await backlog(session_factory, count, per_chat)
-        application = build_application(TOKEN, f"{fake_url}/bot", polling=False)
-        await application.initialize()
+        bot = sender_bot(TOKEN, f"{fake_url}/bot")
+        await bot.initialize()
         sender = OutboxSender(
-            session_factory, {"telegram": TelegramTransport(application.bot)}, config=SenderConfig()
+            session_factory, {"telegram": TelegramTransport(bot)}, config=SenderConfig()
         )
         wake = asyncio.Event()
         sending = asyncio.create_task(sender.run_forever(wake))
@@ -97,7 +97,7 @@ async def fan_out(folder: Path, count: int, per_chat: int) -> tuple[float, int, 
             sending.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sending
-            await application.shutdown()
+            await bot.shutdown()
         marked = await sent_rows(session_factory)
     return stats["last"] - stats["first"], stats["refused"], marked
 

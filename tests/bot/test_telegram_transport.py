@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
+from telegram import Bot as PtbBot
 
 from tests.bot.telegram_fixtures import Bot, Clock, running_bot
 from tests.fakes.telegram_api import FakeTelegramApi
+from wipbot.bot.telegram.sender_request import AiohttpRequest
+from wipbot.bot.telegram.transport import TelegramTransport
 from wipbot.handlers.messages import Button, Reply, reply_to_payload
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage
-from wipbot.store.outbox import enqueue
+from wipbot.store.outbox import Outgoing, RetryLater, enqueue
 
 CHAT = "5102938476"
 
@@ -161,3 +166,48 @@ async def test_a_button_value_telegram_would_refuse_is_a_dead_letter(bot: Bot) -
     await bot.flush()
     assert (await row(bot, message_id)).status == "dead"
     assert bot.fake.calls_to("sendMessage") == []
+
+
+def outgoing(text: str) -> Outgoing:
+    now = datetime.now(UTC)
+    return Outgoing(
+        id=1,
+        platform="telegram",
+        chat_id=CHAT,
+        action="send",
+        payload=reply_to_payload(Reply(text)),
+        dedupe_key=None,
+        alert_id=None,
+        gate_id=None,
+        created_at=now,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        claimed_until=now,
+    )
+
+
+async def test_a_bot_api_that_is_unreachable_or_silent_is_retried_later() -> None:
+    """The sender's own HTTP client (aiohttp under PTB's request interface) maps a refused
+    connection and a read timeout to PTB's NetworkError and TimedOut, which the sender retries."""
+    silent = await asyncio.start_server(lambda reader, writer: None, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    refused_port = closed.getsockname()[1]
+    closed.close()
+    try:
+        for url, expected in (
+            (f"http://127.0.0.1:{refused_port}/bot", "NetworkError|aiohttp"),
+            (f"http://127.0.0.1:{port}/bot", "Timed out"),
+        ):
+            request = AiohttpRequest(read_timeout=0.2)
+            transport = TelegramTransport(PtbBot("123:abc", base_url=url, request=request))
+            try:
+                with pytest.raises(RetryLater, match=expected) as raised:
+                    await transport.deliver(outgoing("hello"))
+                assert not raised.value.permanent and raised.value.retry_after is None
+            finally:
+                await request.shutdown()
+    finally:
+        silent.close()

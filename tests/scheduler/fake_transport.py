@@ -7,8 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from wipbot.store.models import OutboxMessage
-from wipbot.store.outbox import Delivered
+from wipbot.store.outbox import Delivered, Outbound
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class ScriptedTransport:
         """The next deliveries of the message with this text raise these errors, in order."""
         self.failures[text].extend(errors)
 
-    async def deliver(self, message: OutboxMessage) -> Delivered:
+    async def deliver(self, message: Outbound) -> Delivered:
         text = str(message.payload.get("text"))
         if self.failures[text]:
             raise self.failures[text].pop(0)

@@ -11,10 +11,11 @@ import httpx
 from wipbot.scheduler.config import RateLimit, SenderConfig
 from wipbot.scheduler.sender import OutboxSender
 from wipbot.store.db import make_engine, make_session_factory, transaction
-from wipbot.store.models import OutboxMessage
-from wipbot.store.outbox import Delivered, PermanentFailure, RetryLater, enqueue
+from wipbot.store.outbox import Delivered, Outbound, PermanentFailure, RetryLater, enqueue
 
 CONCURRENCY = 8
+CLAIM_SECONDS = 2.0
+"""Short, so that the next sender takes over a killed one's claimed messages within the test."""
 
 
 class HttpTransport:
@@ -25,7 +26,7 @@ class HttpTransport:
     def __init__(self, base_url: str) -> None:
         self.client = httpx.AsyncClient(base_url=base_url, timeout=10)
 
-    async def deliver(self, message: OutboxMessage) -> Delivered:
+    async def deliver(self, message: Outbound) -> Delivered:
         response = await self.client.post(
             "/send", json={"chat_id": message.chat_id, "text": message.payload["text"]}
         )
@@ -49,6 +50,7 @@ async def main(database_url: str, server: str, fan_out: int, chats: int) -> None
     config = SenderConfig(
         concurrency=CONCURRENCY,
         poll_seconds=0.2,
+        claim_seconds=CLAIM_SECONDS,
         platform_limits={"telegram": RateLimit(1000, 100)},
         chat_limits={"telegram": RateLimit(1000, 10)},
     )

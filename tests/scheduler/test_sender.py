@@ -3,10 +3,11 @@ honours Retry-After, backs off, dead-letters, and keeps to the rate limits."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import col, select
 
 from wipbot.demo.clock import ManualClock
@@ -237,3 +238,48 @@ async def test_a_row_locked_elsewhere_is_skipped_on_postgresql(
         assert (await rows(factory))["locked"].attempts == 0
     finally:
         await engine.dispose()
+
+
+async def test_the_senders_own_connection_is_replaced_when_postgresql_drops_it(
+    pg_url: str,
+) -> None:
+    """On PostgreSQL the sender keeps a connection of its own while it runs: a server that
+    ends it (a restart, a failover, an idle timeout) costs one failed read, not the sender."""
+    from wipbot.production.clock import system_clock
+    from wipbot.store.db import make_engine, make_session_factory
+
+    engine = make_engine(pg_url)
+    factory = make_session_factory(engine)
+    transport = ScriptedTransport("telegram", system_clock)
+    config = SenderConfig(platform_limits={}, chat_limits={}, poll_seconds=0.05)
+    wake = asyncio.Event()
+    running = asyncio.create_task(
+        OutboxSender(factory, {"telegram": transport}, config=config).run_forever(wake)
+    )
+
+    async def sent(body: str) -> None:
+        async with transaction(factory) as session:
+            enqueue(session, "telegram", "A", {"kind": "reply", "text": body})
+        wake.set()
+        for _ in range(200):
+            if body in transport.texts and (await rows(factory))[body].status == "sent":
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{body!r} was not sent")
+
+    try:
+        await sent("before")
+        async with engine.connect() as admin:
+            ended = await admin.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            assert ended.scalar_one() >= 1
+        await sent("after")
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await engine.dispose()
+    assert transport.texts == ["before", "after"]

@@ -19,8 +19,7 @@ from wipbot.scheduler.leader import SoleLeader
 from wipbot.scheduler.service import SchedulerService
 from wipbot.scheduler.workdays import Slot
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.models import OutboxMessage
-from wipbot.store.outbox import Delivered, enqueue
+from wipbot.store.outbox import Delivered, Outbound, enqueue
 
 
 async def test_jobs_on_a_real_scheduler_coalesce_with_a_generous_grace(
@@ -78,7 +77,7 @@ class SignallingTransport:
         self.delivered: list[str] = []
         self.arrived = asyncio.Event()
 
-    async def deliver(self, message: OutboxMessage) -> Delivered:
+    async def deliver(self, message: Outbound) -> Delivered:
         self.delivered.append(str(message.payload["text"]))
         self.arrived.set()
         return Delivered(str(message.id))

@@ -40,7 +40,7 @@ from wipbot.scheduler.jobs import (
 from wipbot.scheduler.sender import OutboxSender
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
 from wipbot.store.models import Alert, Contact, Factory, OutboxMessage, ProductionOrder
-from wipbot.store.outbox import Delivered
+from wipbot.store.outbox import Delivered, Outbound
 
 from .clock import ManualClock
 from .simulate import SimulatedScheduler
@@ -108,13 +108,13 @@ class Narrator:
     platform: str = "any"
     others: Counter[str] = field(default_factory=Counter)
 
-    async def deliver(self, message: OutboxMessage) -> Delivered:
+    async def deliver(self, message: Outbound) -> Delivered:
         assert message.id is not None
         if message.id >= self.first_new_id:
             await self._tell(message)
         return Delivered(f"demo-{message.id}")
 
-    async def _tell(self, message: OutboxMessage) -> None:
+    async def _tell(self, message: Outbound) -> None:
         when = stamp(self.clock())
         key = message.dedupe_key or ""
         if message.payload.get("kind") == "alert":

@@ -43,6 +43,10 @@ class SenderConfig:
     """The least time between two reads of the queue: every commit that writes a message wakes
     the sender, and in a burst one read for the commits of a few milliseconds costs a fraction
     of a read for each, for a reply that leaves at most this much later."""
+    claim_seconds: float = 60.0
+    """How long a sender's claim on the rows it is sending lasts: another sender leaves them
+    alone until then, and after a crash they go out again once it ran out. A read claims only
+    what the rate limits let out within half of it."""
     backoff_base_seconds: float = 2.0
     backoff_cap_seconds: float = 900.0
     platform_limits: Mapping[str, RateLimit] = field(default_factory=_platform_limits)
@@ -53,6 +57,8 @@ class SenderConfig:
             raise ValueError("max_attempts, concurrency and batch_size must be at least 1")
         if self.max_age <= timedelta(0):
             raise ValueError("max_age must be positive")
+        if self.claim_seconds <= 0:
+            raise ValueError("claim_seconds must be positive")
 
 
 @dataclass(frozen=True)

@@ -67,15 +67,23 @@ class RateLimiter:
 
     async def acquire(self, platform: str, chat_id: str) -> float:
         """Wait for the chat's turn, then the platform's; returns the seconds waited."""
-        waited = await self._after_previous(platform, chat_id, self.chat_limits.get(platform))
-        waited += await self._take(platform, chat_id, self.chat_limits.get(platform))
-        waited += await self._take(platform, None, self.platform_limits.get(platform))
-        return waited + await self._window(platform, self.platform_limits.get(platform))
+        chat_limit, platform_limit = (
+            self.chat_limits.get(platform),
+            self.platform_limits.get(platform),
+        )
+        if chat_limit is None and platform_limit is None:
+            return 0.0  # nothing to keep: no clock read, no bookkeeping (limits lifted)
+        waited = await self._after_previous(platform, chat_id, chat_limit)
+        waited += await self._take(platform, chat_id, chat_limit)
+        waited += await self._take(platform, None, platform_limit)
+        return waited + await self._window(platform, platform_limit)
 
     def completed(self, platform: str, chat_id: str) -> None:
         """The platform answered (or refused) an acquired send: call once per `acquire`."""
-        now = self.clock().timestamp()
         limit = self.chat_limits.get(platform)
+        if limit is None and platform not in self.platform_limits:
+            return
+        now = self.clock().timestamp()
         if limit is not None and limit.burst == 1:
             self._completed[(platform, chat_id)] = now
         if self.platform_limits.get(platform) is not None:

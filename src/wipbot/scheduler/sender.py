@@ -1,13 +1,14 @@
 """The one task that sends every outbound message from the outbox.
 
 Guarantees, and their limits:
-- A message is marked sent only after its platform answered, in the transaction that holds the
-  row; a crash before that commit leaves it pending, and the next start sends it. Nothing is lost.
+- A message is marked sent only after its platform answered; a crash before that commit leaves
+  it pending, and it is sent again once its claim (below) ran out. Nothing is lost.
 - That makes delivery at-least-once: a SIGKILL between the platform's answer and the commit sends
   those few messages again (at most `concurrency` of them). Telegram and Slack offer no idempotency
   key for sending, so this cannot be closed from our side; edits ("update") are idempotent anyway.
 - Within one chat, messages go out strictly in the order they were written: a message waiting for
-  a retry holds back the later ones of its chat. Different chats go out concurrently.
+  a retry, or claimed by another sender, holds back the later ones of its chat. Different chats go
+  out concurrently.
 - Rate limits are ours (token buckets per platform and per chat, a little under the platform's
   published limits), and a message takes its tokens when it leaves, not while it waits for a
   free slot, so a burst of queued messages cannot leave together. One chat's 429 pauses only that
@@ -15,8 +16,14 @@ Guarantees, and their limits:
   saying "later"). 5xx and network errors back off with jitter and count; a message goes to the
   dead letters after `max_attempts` real failures or when it is older than `max_age`
   (`wipbot outbox`), whichever comes first.
-- Only the leader process sends; rows are still claimed with FOR UPDATE SKIP LOCKED on
-  PostgreSQL so that two senders could never deliver the same row at the same time.
+- Each read of the queue claims the due messages it hands out in one statement: the rows get a
+  lease (`claimed_until`, `claim_seconds` ahead) that another sender respects, and each result is
+  written only while the row still carries the lease it was sent under. Two senders therefore
+  never send one row at the same time (on PostgreSQL rows another transaction holds are skipped,
+  not waited for), and a crashed sender's messages go out again once their lease ran out. A read
+  claims no more than the rate limits let out within half the lease, so a lease does not run out
+  while its message waits its turn. Only the leader process sends; the lease is what keeps a
+  second sender (or a leader that lost its lock) from sending what the first has in hand.
 """
 
 from __future__ import annotations
@@ -25,23 +32,24 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 import random
 from collections import defaultdict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from typing import Any
 
-from sqlalchemy import bindparam, update
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.db import SessionFactory, reading, transaction
 from wipbot.store.models import OutboxMessage
-from wipbot.store.outbox import DeliveryError, Transport
+from wipbot.store.outbox import DeliveryError, Outgoing, Transport
 
-from .config import SenderConfig
+from .config import RateLimit, SenderConfig
 from .ratelimit import RateLimiter, Sleep
 
 log = logging.getLogger(__name__)
@@ -52,33 +60,109 @@ ChatKey = tuple[str, str]
 
 @dataclass(frozen=True)
 class _Queue:
-    due: dict[ChatKey, list[int]]
+    due: dict[ChatKey, list[Outgoing]]
+    """Per chat, the messages claimed for it, in the order they were written."""
     next_due: datetime | None
-    rows: dict[int, OutboxMessage] = field(default_factory=dict)
-    """SQLite: the due rows themselves, read with the queue (see `_due_rows`)."""
 
 
-RESULT_FIELDS = ("status", "attempts", "last_error", "next_attempt_at", "sent_at")
 _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
-RECORD_RESULT = (
+_c = _outbox.c
+
+PENDING = (
+    select(_c.id, _c.platform, _c.chat_id, _c.next_attempt_at, _c.claimed_until)
+    .where(_c.status == "pending")
+    .where(_c.platform.in_(bindparam("platforms", expanding=True)))
+    .order_by(_c.id)
+    .limit(bindparam("limit"))
+)
+"""The queue: only what decides who is due, for the chats of every platform we can send to."""
+
+_CLAIMABLE = (
+    select(_c.id)
+    .where(_c.id.in_(bindparam("ids", expanding=True)))
+    .where(_c.status == "pending")
+    .where(_c.next_attempt_at <= bindparam("now"))
+    .where(or_(_c.claimed_until.is_(None), _c.claimed_until <= bindparam("now")))
+    .with_for_update(skip_locked=True)
+)
+CLAIM = (
     update(_outbox)
-    .where(_outbox.c.id == bindparam("row_id"))
-    .where(_outbox.c.status == "pending")
-    .values(
-        {name: bindparam(f"new_{name}") for name in RESULT_FIELDS}
-        | {"platform_message_id": bindparam("new_platform_message_id")}
+    .where(_c.id.in_(_CLAIMABLE.scalar_subquery()))
+    .values(claimed_until=bindparam("until"))
+    .returning(
+        _c.id,
+        _c.platform,
+        _c.chat_id,
+        _c.action,
+        _c.payload,
+        _c.dedupe_key,
+        _c.alert_id,
+        _c.gate_id,
+        _c.created_at,
+        _c.attempts,
+        _c.next_attempt_at,
+        _c.last_error,
     )
 )
-"""One statement for the outcomes of many sends (executemany), guarded so that a row someone
-else finished is not touched again."""
+"""The due messages of one read, leased in one statement; a row that is no longer pending and
+due, whose lease has not run out, or (PostgreSQL) that another transaction holds, is left out."""
+
+RESULT_FIELDS = (
+    "status",
+    "attempts",
+    "last_error",
+    "next_attempt_at",
+    "sent_at",
+    "platform_message_id",
+)
+RECORD_RESULT = (
+    update(_outbox)
+    .where(_c.id == bindparam("row_id"))
+    .where(_c.status == "pending")
+    .where(_c.claimed_until == bindparam("lease"))
+    .values({name: bindparam(f"new_{name}") for name in RESULT_FIELDS} | {"claimed_until": None})
+)
+"""One statement for the outcomes of many sends (executemany), each written only while its row
+still carries the lease it was sent under; the lease ends with it."""
+
+RELEASE = (
+    update(_outbox)
+    .where(_c.id.in_(bindparam("ids", expanding=True)))
+    .where(_c.claimed_until == bindparam("lease"))
+    .values(claimed_until=None)
+)
+"""Claimed messages that will not be sent now (their chat waits for a retry): free at once."""
 
 
 class Outcome(Enum):
     SENT = "sent"
     RETRY = "retry"
     DEAD = "dead"
-    BUSY = "busy"
-    GONE = "gone"
+
+
+@dataclass(slots=True)
+class _Result:
+    """What one attempt changes in its row."""
+
+    message: Outgoing
+    outcome: Outcome
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime
+    sent_at: datetime | None = None
+    platform_message_id: str | None = None
+
+    def values(self) -> dict[str, object]:
+        return {
+            "row_id": self.message.id,
+            "lease": self.message.claimed_until,
+            "new_status": "pending" if self.outcome is Outcome.RETRY else self.outcome.value,
+            "new_attempts": self.attempts,
+            "new_last_error": self.last_error,
+            "new_next_attempt_at": self.next_attempt_at,
+            "new_sent_at": self.sent_at,
+            "new_platform_message_id": self.platform_message_id,
+        }
 
 
 def retry_delay(
@@ -92,6 +176,11 @@ def retry_delay(
         return timedelta(seconds=retry_after * (1 + 0.1 * jitter()))
     step = min(config.backoff_cap_seconds, config.backoff_base_seconds * 2 ** max(0, attempts - 1))
     return timedelta(seconds=step / 2 + step / 2 * jitter())
+
+
+def claim_cap(limit: RateLimit | None, seconds: float) -> float:
+    """How many messages a limit lets out in `seconds`: what one read may claim under it."""
+    return math.inf if limit is None else max(1.0, limit.burst + limit.per_second * seconds)
 
 
 class OutboxSender:
@@ -112,19 +201,33 @@ class OutboxSender:
         self._jitter = jitter
         self._slots = asyncio.Semaphore(self._config.concurrency)
         bind = session_factory.kw.get("bind")
-        self._locks_rows = bind is not None and bind.dialect.name != "sqlite"
+        self._engine = bind if isinstance(bind, AsyncEngine) else None
+        self._sqlite = self._engine is None or self._engine.dialect.name == "sqlite"
         self._unrecorded: list[tuple[dict[str, object], asyncio.Future[None]]] = []
-        """SQLite: outcomes waiting to be written, each with the send waiting for it."""
+        """Outcomes waiting to be written, each with the send waiting for it."""
         self._recorder: asyncio.Task[None] | None = None
+        self._connection: AsyncConnection | None = None
+        """PostgreSQL: the sender's own connection, in autocommit (see `_writing`)."""
+        self._connection_turn = asyncio.Lock()
         self._limiter = RateLimiter(
             clock, sleep, self._config.platform_limits, self._config.chat_limits
         )
+        half = self._config.claim_seconds / 2
+        self._platform_caps = {
+            p: claim_cap(self._config.platform_limits.get(p), half) for p in self._transports
+        }
+        self._chat_caps = {
+            p: claim_cap(self._config.chat_limits.get(p), half) for p in self._transports
+        }
 
     async def run_once(self) -> int:
         """Deliver everything due now, every chat concurrently; returns how many were sent."""
-        queue = await self._queue(exclude=set())
-        chats = (self._run_chat(k, ids, queue.rows) for k, ids in queue.due.items())
-        return sum(await asyncio.gather(*chats))
+        try:
+            queue = await self._queue(exclude=set())
+            chats = (self._run_chat(messages) for messages in queue.due.values())
+            return sum(await asyncio.gather(*chats))
+        finally:
+            await self._close()
 
     async def run_forever(self, wake: asyncio.Event) -> None:
         """Keep sending; `wake` cuts the wait short when something was just written.
@@ -156,9 +259,8 @@ class OutboxSender:
                 except Exception:
                     log.exception("outbox: could not read the queue; trying again")
                     queue = _Queue({}, None)
-                for key, ids in queue.due.items():
-                    work = self._run_chat(key, ids, queue.rows)
-                    task = asyncio.create_task(work, name=f"outbox {key}")
+                for key, messages in queue.due.items():
+                    task = asyncio.create_task(self._run_chat(messages), name=f"outbox {key}")
                     active[key] = task
                     task.add_done_callback(functools.partial(finished, key))
                 if queue.next_due is not None:
@@ -173,6 +275,7 @@ class OutboxSender:
             if active:
                 await asyncio.gather(*active.values(), return_exceptions=True)
             await self._finish_recording()
+            await self._close()
 
     async def _finish_recording(self) -> None:
         """The results of sends that went out are written before the sender stops: a result
@@ -183,108 +286,124 @@ class OutboxSender:
             await asyncio.gather(recorder, return_exceptions=True)
 
     async def _queue(self, exclude: set[ChatKey]) -> _Queue:
-        """Per chat, the ids of its pending messages up to the first one not yet due; and when
-        the earliest of those held back falls due (chats in `exclude` are someone else's)."""
+        """Per chat, its due messages up to the first one not yet due or claimed by someone
+        else, claimed for us; and when the earliest of those held back falls due (chats in
+        `exclude` are being sent by this sender already)."""
         now = self._clock()
-        async with reading(self._session_factory, in_place=True) as session:
-            found = (
-                await session.exec(
-                    select(
-                        OutboxMessage.id,
-                        OutboxMessage.platform,
-                        OutboxMessage.chat_id,
-                        OutboxMessage.next_attempt_at,
-                    )
-                    .where(OutboxMessage.status == "pending")
-                    .where(col(OutboxMessage.platform).in_(list(self._transports)))
-                    .order_by(col(OutboxMessage.id))
-                    .limit(self._config.batch_size)
-                )
-            ).all()
-            due: dict[ChatKey, list[int]] = defaultdict(list)
-            held: set[ChatKey] = set(exclude)
-            next_due: datetime | None = None
-            for message_id, platform, chat_id, next_attempt_at in found:
-                key = (platform, chat_id)
-                if key in held:
-                    continue
-                if next_attempt_at > now:
-                    held.add(key)
-                    next_due = (
-                        next_attempt_at if next_due is None else min(next_due, next_attempt_at)
-                    )
-                    continue
-                assert message_id is not None
-                due[key].append(message_id)
-            rows = await self._due_rows(session, [i for ids in due.values() for i in ids])
-        return _Queue(dict(due), next_due, rows)
+        pending = {"platforms": list(self._transports), "limit": self._config.batch_size}
+        if self._sqlite:
+            async with reading(self._session_factory, in_place=True) as session:
+                connection = await session.connection()
+                found = (await connection.execute(PENDING, pending)).all()
+        else:
+            async with self._writing() as connection:
+                found = (await connection.execute(PENDING, pending)).all()
+        wanted = self._due(found, now, exclude)
+        if not wanted.due:
+            return _Queue({}, wanted.next_due)
+        lease = now + timedelta(seconds=self._config.claim_seconds)
+        ids = [i for chat in wanted.due.values() for i in chat]
+        async with self._writing() as connection:
+            rows = (await connection.execute(CLAIM, {"ids": ids, "now": now, "until": lease})).all()
+        claimed = {row.id: row for row in rows}
+        due: dict[ChatKey, list[Outgoing]] = {}
+        unused: list[int] = []
+        for key, chat in wanted.due.items():
+            messages: list[Outgoing] = []
+            for message_id in chat:
+                row = claimed.get(message_id)
+                if row is None:
+                    break
+                messages.append(Outgoing(**row._asdict(), claimed_until=lease))
+            unused += [i for i in chat[len(messages) :] if i in claimed]
+            if messages:
+                due[key] = messages
+        if unused:
+            await self._release(unused, lease)
+        return _Queue(due, wanted.next_due)
 
-    async def _due_rows(self, session: AsyncSession, ids: list[int]) -> dict[int, OutboxMessage]:
-        """SQLite: the due rows in the same read session, instead of one read per message
-        inside its send slot; only those due, since rows of chats being sent are pending too.
-        Only this task changes a pending row, and each chat has one worker, so a row read here
-        is still what `_claim` would read. PostgreSQL claims each row under its lock."""
-        if self._locks_rows or not ids:
-            return {}
-        found = (
-            await session.exec(
-                select(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(ids))
-                .where(OutboxMessage.status == "pending")
-            )
-        ).all()
-        session.expunge_all()
-        return {row.id: row for row in found if row.id is not None}
+    def _due(self, found: Sequence[Any], now: datetime, exclude: set[ChatKey]) -> _Wanted:
+        """Per chat, the ids due now, in order, no more than the rate limits let out within
+        half a lease; held back from the first that is not due, or claimed by another sender."""
+        due: dict[ChatKey, list[int]] = defaultdict(list)
+        held: set[ChatKey] = set(exclude)
+        budget = dict(self._platform_caps)
+        next_due: datetime | None = None
+        for message_id, platform, chat_id, next_attempt_at, claimed_until in found:
+            key = (platform, chat_id)
+            if key in held:
+                continue
+            waits_until = next_attempt_at
+            if claimed_until is not None and claimed_until > waits_until:
+                waits_until = claimed_until
+            if waits_until > now:
+                held.add(key)
+                next_due = waits_until if next_due is None else min(next_due, waits_until)
+                continue
+            chat = due[key]
+            if budget[platform] < 1 or len(chat) >= self._chat_caps[platform]:
+                held.add(key)  # the next read, when the chat's worker is done, takes the rest
+                continue
+            chat.append(message_id)
+            budget[platform] -= 1
+        return _Wanted({k: v for k, v in due.items() if v}, next_due)
 
-    async def _run_chat(
-        self, key: ChatKey, ids: list[int], rows: Mapping[int, OutboxMessage] | None = None
-    ) -> int:
-        """The chat's messages in order, each in one of the `concurrency` slots."""
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncConnection]:
+        """Where the sender's statements run. SQLite: one short transaction in the writer queue
+        with the inbound ones (a session opened outside it would poll SQLite's lock and starve
+        behind them). PostgreSQL: the sender's own connection, kept while it runs and in
+        autocommit, so that each of its statements (every one is atomic on its own: a claim, a
+        release, the results of several sends) is one round trip, without a checkout and its
+        ping, BEGIN and COMMIT around it; one statement at a time. A failure closes it, and
+        the next statement opens another."""
+        if self._sqlite or self._engine is None:
+            async with transaction(self._session_factory, in_place=True) as session:
+                yield await session.connection()
+            return
+        async with self._connection_turn:
+            if self._connection is None:
+                connection = await self._engine.connect()
+                self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                yield self._connection
+            except BaseException:
+                await self._close()
+                raise
+
+    async def _close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    async def _release(self, ids: list[int], lease: datetime) -> None:
+        async with self._writing() as connection:
+            await connection.execute(RELEASE, {"ids": ids, "lease": lease})
+
+    async def _run_chat(self, messages: list[Outgoing]) -> int:
+        """The chat's messages in order, each in one of the `concurrency` slots, each result
+        committed before the next leaves; a retry frees the rest at once for a later read."""
         sent = 0
-        for message_id in ids:
-            async with self._slots:
-                outcome = await self._deliver(message_id, (rows or {}).get(message_id))
-            if outcome is Outcome.SENT:
+        for index, message in enumerate(messages):
+            async with self._slots:  # until recorded: at most `concurrency` sent, unrecorded
+                result = await self._attempt(message)
+                await self._record(result)
+            if result.outcome is Outcome.SENT:
                 sent += 1
-            elif outcome in (Outcome.RETRY, Outcome.BUSY):
+            elif result.outcome is Outcome.RETRY:
+                rest = [m.id for m in messages[index + 1 :]]
+                if rest:
+                    await self._release(rest, message.claimed_until)
                 break
         return sent
 
-    async def _deliver(self, message_id: int, row: OutboxMessage | None = None) -> Outcome:
-        """PostgreSQL: hold the row locked while the platform answers. SQLite: hold nothing,
-        since one writer at a time is all it has; the row is read beside the writer and the
-        result written with those of the other sends that finished meanwhile (`_record`)."""
-        if self._locks_rows:
-            async with self._session_factory() as session, session.begin():
-                claimed = await self._claim(session, message_id, lock=True)
-                if isinstance(claimed, Outcome):
-                    return claimed
-                return await self._attempt(claimed)
-        if row is not None and row.next_attempt_at <= self._clock():
-            claimed = row
-        else:
-            async with reading(self._session_factory) as session:
-                found = await self._claim(session, message_id, lock=False)
-                if isinstance(found, Outcome):
-                    return found
-                session.expunge(found)
-            claimed = found
-        outcome = await self._attempt(claimed)
-
-        await self._record(claimed)
-        return outcome
-
-    async def _record(self, row: OutboxMessage) -> None:
+    async def _record(self, result: _Result) -> None:
         """The outcome of one send, written with those of every send that finished meanwhile:
-        one statement (executemany) in one transaction, which waits its turn in the writer
-        queue with the inbound ones (a session opened outside it would poll SQLite's lock and
-        starve behind them). Returns once it is committed; raises if that failed, and the row
-        stays pending."""
-        values: dict[str, object] = {f"new_{name}": getattr(row, name) for name in RESULT_FIELDS}
-        values["new_platform_message_id"] = row.platform_message_id
-        values["row_id"] = row.id
+        one statement (executemany) in one transaction. Returns once it is committed; raises if
+        that failed, and the row keeps its lease and goes again once it ran out."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._unrecorded.append((values, done))
+        self._unrecorded.append((result.values(), done))
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.create_task(self._write_results())
         await asyncio.shield(done)
@@ -294,8 +413,7 @@ class OutboxSender:
             batch = self._unrecorded[: self._config.batch_size]
             del self._unrecorded[: len(batch)]
             try:
-                async with transaction(self._session_factory, in_place=True) as session:
-                    connection = await session.connection()
+                async with self._writing() as connection:
                     await connection.execute(RECORD_RESULT, [values for values, _ in batch])
             except Exception as error:
                 for _, done in batch:
@@ -306,62 +424,54 @@ class OutboxSender:
                     if not done.done():
                         done.set_result(None)
 
-    async def _claim(
-        self, session: AsyncSession, message_id: int, *, lock: bool
-    ) -> OutboxMessage | Outcome:
-        query = (
-            select(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
-            .where(OutboxMessage.status == "pending")
-        )
-        if lock:
-            query = query.with_for_update(skip_locked=True)
-        row = (await session.exec(query)).first()
-        if row is None:
-            status = (
-                await session.exec(
-                    select(OutboxMessage.status).where(OutboxMessage.id == message_id)
-                )
-            ).first()
-            return Outcome.BUSY if status == "pending" else Outcome.GONE
-        if row.next_attempt_at > self._clock():
-            return Outcome.BUSY
-        return row
-
-    async def _attempt(self, row: OutboxMessage) -> Outcome:
+    async def _attempt(self, message: Outgoing) -> _Result:
         """The rate-limit tokens are taken here, as the message leaves: taken earlier, the time
-        spent claiming the row would let two sends bunch up at the platform."""
-        await self._limiter.acquire(row.platform, row.chat_id)
-        row.attempts += 1
+        spent waiting for a slot would let two sends bunch up at the platform."""
+        await self._limiter.acquire(message.platform, message.chat_id)
+        attempts = message.attempts + 1
         try:
-            result = await self._transports[row.platform].deliver(row)
+            delivered = await self._transports[message.platform].deliver(message)
         except DeliveryError as error:
             if error.flood:
-                row.attempts -= 1
-            return self._failed(row, error, error.retry_after, error.permanent)
+                attempts -= 1
+            return self._failed(message, attempts, error, error.retry_after, error.permanent)
         except Exception as error:
-            log.exception("outbox %s: %s transport raised", row.id, row.platform)
-            return self._failed(row, error, None, False)
+            log.exception("outbox %s: %s transport raised", message.id, message.platform)
+            return self._failed(message, attempts, error, None, False)
         finally:
-            self._limiter.completed(row.platform, row.chat_id)
-        row.status = "sent"
-        row.sent_at = self._clock()
-        row.platform_message_id = result.platform_message_id
-        return Outcome.SENT
+            self._limiter.completed(message.platform, message.chat_id)
+        return _Result(
+            message,
+            Outcome.SENT,
+            attempts,
+            message.last_error,
+            message.next_attempt_at,
+            sent_at=self._clock(),
+            platform_message_id=delivered.platform_message_id,
+        )
 
     def _failed(
-        self, row: OutboxMessage, error: Exception, retry_after: float | None, permanent: bool
-    ) -> Outcome:
-        row.last_error = f"{type(error).__name__}: {error}"[:1000]
+        self,
+        message: Outgoing,
+        attempts: int,
+        error: Exception,
+        retry_after: float | None,
+        permanent: bool,
+    ) -> _Result:
+        last_error = f"{type(error).__name__}: {error}"[:1000]
         now = self._clock()
-        delay = retry_delay(row.attempts, retry_after, self._config, self._jitter)
-        too_old = now + delay - _aware(row.created_at) > self._config.max_age
-        if permanent or row.attempts >= self._config.max_attempts or too_old:
-            row.status = "dead"
-            log.warning("outbox %s dead after %s attempts: %s", row.id, row.attempts, error)
-            return Outcome.DEAD
-        row.next_attempt_at = now + delay
-        return Outcome.RETRY
+        delay = retry_delay(attempts, retry_after, self._config, self._jitter)
+        too_old = now + delay - _aware(message.created_at) > self._config.max_age
+        if permanent or attempts >= self._config.max_attempts or too_old:
+            log.warning("outbox %s dead after %s attempts: %s", message.id, attempts, error)
+            return _Result(message, Outcome.DEAD, attempts, last_error, message.next_attempt_at)
+        return _Result(message, Outcome.RETRY, attempts, last_error, now + delay)
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    due: dict[ChatKey, list[int]]
+    next_due: datetime | None
 
 
 def _aware(moment: datetime) -> datetime:

@@ -8,8 +8,8 @@ from typing import Any, Protocol
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.handlers.digest import DIGEST_KIND, SECTIONS, Digest
-from wipbot.store.models import OutboxMessage, WeeklyDigest
-from wipbot.store.outbox import Delivered, PermanentFailure, RetryLater
+from wipbot.store.models import WeeklyDigest
+from wipbot.store.outbox import Delivered, Outbound, PermanentFailure, RetryLater
 
 from .render_digest import digest_detail, digest_headline
 
@@ -20,9 +20,7 @@ class _Poster(Protocol):
     async def chat_postMessage(self, *, channel: str, **kwargs: Any) -> Any: ...
 
 
-async def deliver_digest(
-    client: _Poster, session: AsyncSession, message: OutboxMessage
-) -> Delivered:
+async def deliver_digest(client: _Poster, session: AsyncSession, message: Outbound) -> Delivered:
     row = await session.get(WeeklyDigest, int(message.payload["digest_id"]))
     if row is None:
         raise PermanentFailure(f"digest {message.payload['digest_id']} is gone")

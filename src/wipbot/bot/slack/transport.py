@@ -27,7 +27,7 @@ from wipbot.handlers.messages import reply_from_payload
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.db import SessionFactory
 from wipbot.store.models import Alert, Gate, OutboxMessage
-from wipbot.store.outbox import Delivered, PermanentFailure, RetryLater
+from wipbot.store.outbox import Delivered, Outbound, PermanentFailure, RetryLater
 
 from .blocks import SlackMessage
 from .digest_delivery import deliver_digest
@@ -65,7 +65,7 @@ class SlackTransport:
         self._sessions = session_factory
         self._clock = clock
 
-    async def deliver(self, message: OutboxMessage) -> Delivered:
+    async def deliver(self, message: Outbound) -> Delivered:
         kind = message.payload.get("kind")
         try:
             async with self._session(message) as session:
@@ -87,10 +87,10 @@ class SlackTransport:
         raise PermanentFailure(f"unknown slack payload kind {kind!r}")
 
     @asynccontextmanager
-    async def _session(self, message: OutboxMessage) -> AsyncIterator[AsyncSession]:
-        """The sender's session when the row is attached to one, so the bookkeeping commits
-        with "sent"; otherwise a transaction of our own."""
-        attached = async_object_session(message)
+    async def _session(self, message: Outbound) -> AsyncIterator[AsyncSession]:
+        """The session of the row when it is attached to one (a caller's own row), so the
+        bookkeeping commits with it; otherwise (the sender's claimed messages) our own."""
+        attached = _session_of(message)
         if isinstance(attached, AsyncSession):
             yield attached
             return
@@ -102,7 +102,7 @@ class SlackTransport:
                 # would post a second message.
                 await session.commit()
 
-    async def _gate(self, session: AsyncSession, message: OutboxMessage) -> Delivered:
+    async def _gate(self, session: AsyncSession, message: Outbound) -> Delivered:
         gate = await session.get(Gate, int(message.payload["gate_id"]))
         card = await gate_card(session, gate.id or 0) if gate else None
         if gate is None or card is None:
@@ -117,7 +117,7 @@ class SlackTransport:
         await session.flush()
         return Delivered(gate.slack_ts)
 
-    async def _alert(self, session: AsyncSession, message: OutboxMessage) -> Delivered:
+    async def _alert(self, session: AsyncSession, message: Outbound) -> Delivered:
         alert = await session.get(Alert, int(message.payload["alert_id"]))
         card = await alert_card(session, alert.id or 0) if alert else None
         if alert is None or card is None:
@@ -150,7 +150,7 @@ class SlackTransport:
         await session.flush()
         return Delivered(alert.slack_ts)
 
-    async def _home(self, session: AsyncSession, message: OutboxMessage) -> Delivered:
+    async def _home(self, session: AsyncSession, message: Outbound) -> Delivered:
         today = self._clock().astimezone(UTC).date()
         summary = await home_summary(session, int(message.payload["brand_id"]), today=today)
         view = home_view(summary)
@@ -190,14 +190,20 @@ async def _last_snapshot(session: AsyncSession, alert: Alert, which: str) -> dic
 
 async def _remember(
     session: AsyncSession,
-    message: OutboxMessage,
+    message: Outbound,
     shown: dict[str, Any],
     noted: dict[str, Any] | None,
 ) -> None:
-    row = message if async_object_session(message) is session else None
-    row = row or await session.get(OutboxMessage, message.id)
+    if isinstance(message, OutboxMessage) and _session_of(message) is session:
+        row: OutboxMessage | None = message
+    else:
+        row = await session.get(OutboxMessage, message.id)
     if row is not None:
         row.payload = {**row.payload, "shown": shown, **({"noted": noted} if noted else {})}
+
+
+def _session_of(message: Outbound) -> object:
+    return async_object_session(message) if isinstance(message, OutboxMessage) else None
 
 
 def _error_code(error: SlackApiError) -> str:

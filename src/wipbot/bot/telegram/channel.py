@@ -3,13 +3,11 @@ webhook route when the bot has a public URL."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
 
 from telegram import Bot
-from telegram.error import TelegramError
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
@@ -19,6 +17,7 @@ from wipbot.bot.config import ConfigError
 from .commands import register_commands
 from .dispatch import Dispatcher
 from .listeners import ALLOWED_UPDATES, listeners, on_error
+from .sender_request import AiohttpRequest, parse_answer
 from .transport import PLATFORM, TelegramTransport
 from .webhook import PATH, webhook_route
 
@@ -53,13 +52,7 @@ class QuietRequest(HTTPXRequest):
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
-        try:
-            data = json.loads(payload.decode("utf-8", "replace"))
-        except ValueError as error:
-            raise TelegramError("Invalid server response") from error
-        if not isinstance(data, dict):
-            raise TelegramError("Invalid server response")
-        return data
+        return parse_answer(payload)
 
 
 def build_application(token: str, api_url: str, *, polling: bool) -> TelegramApplication:
@@ -86,7 +79,7 @@ def sender_bot(token: str, api_url: str) -> Bot:
         token,
         base_url=api_url,
         base_file_url=file_url(api_url),
-        request=QuietRequest(connection_pool_size=CONNECTION_POOL),
+        request=AiohttpRequest(connection_pool_size=CONNECTION_POOL),
     )
 
 

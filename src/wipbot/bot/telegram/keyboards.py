@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -39,20 +40,21 @@ def layout_rows(labels: Sequence[str]) -> list[list[int]]:
     return rows
 
 
-def inline_keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
-    """None when there is nothing to click; ValueError for data Telegram would refuse."""
+def inline_keyboard(buttons: Sequence[Button]) -> dict[str, Any] | None:
+    """The Bot API's `reply_markup` (an InlineKeyboardMarkup as JSON; the sender posts it
+    as it is): None when there is nothing to click; ValueError for data Telegram would refuse."""
     if not buttons:
         return None
     for button in buttons:
         if not 1 <= len(button.value.encode()) <= MAX_CALLBACK_BYTES:
             raise ValueError(f"button value must be 1-64 bytes: {button.value!r}")
     labels = [shown_label(b) for b in buttons]
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(labels[i], callback_data=buttons[i].value) for i in row]
+    return {
+        "inline_keyboard": [
+            [{"text": labels[i], "callback_data": buttons[i].value} for i in row]
             for row in layout_rows(labels)
         ]
-    )
+    }
 
 
 def clicked_label(markup: InlineKeyboardMarkup | None, value: str) -> str | None:

@@ -7,7 +7,7 @@ import warnings
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, Message
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -15,11 +15,12 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter  # what Bot._post builds
 from telegram.warnings import PTBDeprecationWarning
 
 from wipbot.handlers.messages import reply_from_payload
-from wipbot.store.models import OutboxMessage
-from wipbot.store.outbox import Delivered, DeliveryError, PermanentFailure, RetryLater
+from wipbot.store.outbox import Delivered, DeliveryError, Outbound, PermanentFailure, RetryLater
 
 from .keyboards import inline_keyboard
 
@@ -60,14 +61,20 @@ def _seconds(value: timedelta | float) -> float:
 
 class TelegramTransport:
     """Renders neutral replies as messages with inline keyboards, or as edits of the message
-    whose keyboard was clicked when the reply asks to replace it (`payload["message_id"]`)."""
+    whose keyboard was clicked when the reply asks to replace it (`payload["message_id"]`).
+
+    It posts through the Bot's own request object, so the connection pool, the timeouts and
+    the mapping of Telegram's answers to RetryAfter, BadRequest, Forbidden and NetworkError are
+    python-telegram-bot's, but it reads the answer as JSON: all it needs of the sent message is
+    its id, and building the Message (with its chat, sender and keyboard) cost a fifth of a
+    send's CPU."""
 
     platform = PLATFORM
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def deliver(self, message: OutboxMessage) -> Delivered:
+    async def deliver(self, message: Outbound) -> Delivered:
         payload = message.payload
         try:
             if payload.get("kind") != "reply":
@@ -79,6 +86,12 @@ class TelegramTransport:
             raise PermanentFailure(str(error)) from error
         return Delivered(str(sent))
 
+    async def _call(self, method: str, values: dict[str, Any]) -> object:
+        """One Bot API call, its parameters encoded as the Bot's own methods encode them."""
+        parameters = [RequestParameter.from_input(k, v) for k, v in values.items() if v is not None]
+        url = f"{self.bot.base_url}/{method}"
+        return await self.bot.request.post(url, request_data=RequestData(parameters))
+
     async def _reply(self, chat_id: str, payload: dict[str, Any]) -> int:
         reply = reply_from_payload(payload)
         text = fit_text(reply.text)
@@ -86,8 +99,14 @@ class TelegramTransport:
         target = payload.get("message_id")
         if reply.edit_previous and isinstance(target, int):
             try:
-                edited = await self.bot.edit_message_text(
-                    text, chat_id=chat_id, message_id=target, reply_markup=markup
+                edited = await self._call(
+                    "editMessageText",
+                    {
+                        "chat_id": chat_id,
+                        "message_id": target,
+                        "text": text,
+                        "reply_markup": markup,
+                    },
                 )
             except BadRequest as error:
                 if _not_modified(error):
@@ -96,9 +115,23 @@ class TelegramTransport:
                     raise
                 log.info("telegram: cannot edit message %s, sending a new one", target)
             else:
-                return edited.message_id if isinstance(edited, Message) else target
-        sent = await self.bot.send_message(chat_id, text, reply_markup=markup)
-        return sent.message_id
+                return _message_id(edited) or target
+        sent = await self._call(
+            "sendMessage", {"chat_id": chat_id, "text": text, "reply_markup": markup}
+        )
+        found = _message_id(sent)
+        if found is None:
+            raise RetryLater(f"telegram answered sendMessage without a message id: {sent!r}")
+        return found
+
+
+def _message_id(answer: object) -> int | None:
+    """The id of the message in a Bot API answer (an edit of an inline message answers True)."""
+    if isinstance(answer, dict):
+        found = answer.get("message_id")
+        if isinstance(found, int):
+            return found
+    return None
 
 
 def _not_modified(error: BadRequest) -> bool:

@@ -27,7 +27,7 @@ from wipbot.handlers.messages import reply_from_payload
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.db import SessionFactory
 from wipbot.store.models import Contact, Factory, OutboxMessage
-from wipbot.store.outbox import Delivered, PermanentFailure, RetryLater
+from wipbot.store.outbox import Delivered, Outbound, PermanentFailure, RetryLater
 
 from .notifications import PLATFORM
 from .render import render_reply
@@ -103,7 +103,7 @@ class GraphTransport:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def deliver(self, message: OutboxMessage) -> Delivered:
+    async def deliver(self, message: Outbound) -> Delivered:
         payload = dict(message.payload)
         if message.action != "send" or payload.get("kind") != "reply":
             raise PermanentFailure(
@@ -128,7 +128,7 @@ class GraphTransport:
 
     async def _send_template(
         self,
-        message: OutboxMessage,
+        message: Outbound,
         payload: dict[str, Any],
         recipient: Recipient | None,
         opened: datetime | None,
@@ -160,7 +160,7 @@ class GraphTransport:
         )
         return Delivered(await self._post(body))
 
-    async def _sent_since(self, message: OutboxMessage, since: datetime) -> bool:
+    async def _sent_since(self, message: Outbound, since: datetime) -> bool:
         """Whether a message reached this chat since `since`. Asked with `since` after the window
         closed, only a template can have: free-form messages stop at the close and the parts a
         template covers are marked sent without a message id."""
@@ -179,7 +179,7 @@ class GraphTransport:
             ).first()
         return found is not None
 
-    async def _send_parts(self, message: OutboxMessage, bodies: list[dict[str, Any]]) -> Delivered:
+    async def _send_parts(self, message: Outbound, bodies: list[dict[str, Any]]) -> Delivered:
         """Send in order. The parts already sent of a split reply are remembered (in memory, so a
         restart in between sends them again: at least once) and skipped when it is retried."""
         assert message.id is not None

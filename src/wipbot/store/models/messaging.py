@@ -34,6 +34,9 @@ class OutboxMessage(TableModel, table=True):
     delivery_status_at: datetime | None = None
     created_at: datetime = created_at_field()
     sent_at: datetime | None = None
+    # Set while a sender has the row in hand (scheduler/sender.py): others leave it alone until
+    # then, and a crashed sender's claim runs out by itself.
+    claimed_until: datetime | None = None
 
 
 class ConversationState(TableModel, table=True):
