@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 from tests.fakes.telegram_api import TOKEN
 
 from wipbot.store.db import make_engine, make_session_factory
@@ -466,6 +467,7 @@ async def compare(database: str, contacts: int, runs: int) -> Comparison:
             engine = make_engine(template_url)
             season = await seed_linked_contacts(make_session_factory(engine), contacts)
             await engine.dispose()
+            seeded = await confirmed_checkins(template_url)
             async with fake_telegram_process() as fake_url:
                 for run in range(runs):
                     comparison.echo.append(
@@ -478,9 +480,13 @@ async def compare(database: str, contacts: int, runs: int) -> Comparison:
                     else:
                         await postgres_admin(f"CREATE DATABASE {name}_{run} TEMPLATE {name}_tmpl")
                         url = postgres_url(f"{name}_{run}")
-                    comparison.wipbot.append(
-                        await one_run("wipbot", url, fake_url, season.chat_ids, folder)
-                    )
+                    tally = await one_run("wipbot", url, fake_url, season.chat_ids, folder)
+                    saved = await confirmed_checkins(url) - seeded
+                    if saved != len(season.chat_ids):
+                        tally.failures.append(
+                            f"{saved} check-ins saved for {len(season.chat_ids)} confirmations"
+                        )
+                    comparison.wipbot.append(tally)
         finally:
             if database != "sqlite":
                 drops = [
@@ -488,6 +494,20 @@ async def compare(database: str, contacts: int, runs: int) -> Comparison:
                 ]
                 await postgres_admin(*drops, f"DROP DATABASE IF EXISTS {name}_tmpl WITH (FORCE)")
     return comparison
+
+
+async def confirmed_checkins(url: str) -> int:
+    """Check-ins reported by a contact: the run's answers must be in the database, not only in
+    the replies."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            found = await connection.scalar(
+                text("SELECT count(*) FROM checkin WHERE contact_id IS NOT NULL")
+            )
+    finally:
+        await engine.dispose()
+    return int(found or 0)
 
 
 def result(name: str, comparison: Comparison, contacts: int) -> Result:
