@@ -208,3 +208,12 @@ async def running_bot(
         await channel.stop()
         await context.inbound.close()
         sock.close()
+
+
+@asynccontextmanager
+async def invited_bot(session_factory: SessionFactory) -> AsyncIterator[Bot]:
+    """A running bot whose contact Lan has taken the invite: where a webhook test starts."""
+    async with FakeTelegramApi() as fake, running_bot(fake, session_factory, Clock()) as bot:
+        seeded = await seed(session_factory, "Lan")
+        await bot.say(LAN, f"/start {seeded.invites['Lan']}")
+        yield bot

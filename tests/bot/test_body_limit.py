@@ -14,8 +14,6 @@ import pytest
 
 from tests.bot import telegram_fixtures as tg
 from tests.bot import whatsapp_fixtures as wa
-from tests.fakes.graph_api import FakeGraphApi
-from tests.fakes.telegram_api import FakeTelegramApi
 from wipbot.bot.body_limit import DEFAULT_MAX_BODY_BYTES
 from wipbot.bot.whatsapp.webhook import MAX_NOTIFICATION_BYTES
 from wipbot.store.db import SessionFactory
@@ -31,12 +29,7 @@ def padded(document: object, size: int) -> bytes:
 
 @pytest.fixture
 async def telegram(session_factory: SessionFactory) -> AsyncIterator[tg.Bot]:
-    async with (
-        FakeTelegramApi() as fake,
-        tg.running_bot(fake, session_factory, tg.Clock()) as bot,
-    ):
-        seeded = await tg.seed(session_factory, "Lan")
-        await bot.say(tg.LAN, f"/start {seeded.invites['Lan']}")
+    async with tg.invited_bot(session_factory) as bot:
         yield bot
 
 
@@ -71,12 +64,7 @@ async def test_a_telegram_body_past_the_limit_is_refused_and_changes_nothing(
 
 @pytest.fixture
 async def whatsapp(session_factory: SessionFactory) -> AsyncIterator[wa.Bot]:
-    async with (
-        FakeGraphApi() as fake,
-        wa.running_bot(fake, session_factory, wa.Clock()) as bot,
-    ):
-        seeded = await wa.seed(session_factory, "Rahima")
-        await bot.say(wa.RAHIMA, seeded.invites["Rahima"])
+    async with wa.invited_bot(session_factory) as bot:
         yield bot
 
 

@@ -21,8 +21,6 @@ from hypothesis import strategies as st
 
 from tests.bot import telegram_fixtures as tg
 from tests.bot import whatsapp_fixtures as wa
-from tests.fakes.graph_api import FakeGraphApi
-from tests.fakes.telegram_api import FakeTelegramApi
 from wipbot.store.db import SessionFactory
 
 pytestmark = pytest.mark.fuzz
@@ -154,12 +152,7 @@ def tracebacks() -> Iterator[Tracebacks]:
 @pytest.fixture
 async def telegram(session_factory: SessionFactory) -> AsyncIterator[tg.Bot]:
     """On both databases: PostgreSQL refuses what SQLite keeps (NUL, ids past their width)."""
-    async with (
-        FakeTelegramApi() as fake,
-        tg.running_bot(fake, session_factory, tg.Clock()) as bot,
-    ):
-        seeded = await tg.seed(session_factory, "Lan")
-        await bot.say(tg.LAN, f"/start {seeded.invites['Lan']}")
+    async with tg.invited_bot(session_factory) as bot:
         yield bot
 
 
@@ -243,12 +236,7 @@ async def test_telegram_bodies_no_platform_sends(
 
 @pytest.fixture
 async def whatsapp(session_factory: SessionFactory) -> AsyncIterator[wa.Bot]:
-    async with (
-        FakeGraphApi() as fake,
-        wa.running_bot(fake, session_factory, wa.Clock()) as bot,
-    ):
-        seeded = await wa.seed(session_factory, "Rahima")
-        await bot.say(wa.RAHIMA, seeded.invites["Rahima"])
+    async with wa.invited_bot(session_factory) as bot:
         yield bot
 
 

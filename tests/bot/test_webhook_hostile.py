@@ -20,8 +20,6 @@ import pytest
 
 from tests.bot import telegram_fixtures as tg
 from tests.bot import whatsapp_fixtures as wa
-from tests.fakes.graph_api import FakeGraphApi
-from tests.fakes.telegram_api import FakeTelegramApi
 from tests.rows import checkins, count
 from wipbot.handlers.onboarding import create_invite
 from wipbot.store.db import SessionFactory, transaction
@@ -55,12 +53,7 @@ def failures() -> Iterator[list[str]]:
 
 @pytest.fixture
 async def telegram(session_factory: SessionFactory) -> AsyncIterator[tg.Bot]:
-    async with (
-        FakeTelegramApi() as fake,
-        tg.running_bot(fake, session_factory, tg.Clock()) as bot,
-    ):
-        seeded = await tg.seed(session_factory, "Lan")
-        await bot.say(tg.LAN, f"/start {seeded.invites['Lan']}")
+    async with tg.invited_bot(session_factory) as bot:
         yield bot
 
 
@@ -139,12 +132,7 @@ async def test_a_photo_whose_file_id_is_wider_than_its_column_is_refused(
 
 @pytest.fixture
 async def whatsapp(session_factory: SessionFactory) -> AsyncIterator[wa.Bot]:
-    async with (
-        FakeGraphApi() as fake,
-        wa.running_bot(fake, session_factory, wa.Clock()) as bot,
-    ):
-        seeded = await wa.seed(session_factory, "Rahima")
-        await bot.say(wa.RAHIMA, seeded.invites["Rahima"])
+    async with wa.invited_bot(session_factory) as bot:
         yield bot
 
 

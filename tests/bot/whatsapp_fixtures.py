@@ -253,3 +253,12 @@ async def running_bot(
         await channel.stop()
         await context.inbound.close()
         sock.close()
+
+
+@asynccontextmanager
+async def invited_bot(session_factory: SessionFactory) -> AsyncIterator[Bot]:
+    """A running bot whose contact Rahima has taken the invite: where a webhook test starts."""
+    async with FakeGraphApi() as fake, running_bot(fake, session_factory, Clock()) as bot:
+        seeded = await seed(session_factory, "Rahima")
+        await bot.say(RAHIMA, seeded.invites["Rahima"])
+        yield bot

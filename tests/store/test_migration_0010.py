@@ -11,7 +11,6 @@ from sqlalchemy import text, update
 from sqlmodel import col, select
 
 from tests.bot import telegram_fixtures as tg
-from tests.fakes.telegram_api import FakeTelegramApi
 from tests.rows import checkins
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.migrate import upgrade
@@ -20,12 +19,7 @@ from wipbot.store.models import ConversationState
 
 @pytest.fixture
 async def telegram(session_factory: SessionFactory) -> AsyncIterator[tg.Bot]:
-    async with (
-        FakeTelegramApi() as fake,
-        tg.running_bot(fake, session_factory, tg.Clock()) as bot,
-    ):
-        seeded = await tg.seed(session_factory, "Lan")
-        await bot.say(tg.LAN, f"/start {seeded.invites['Lan']}")
+    async with tg.invited_bot(session_factory) as bot:
         yield bot
 
 
