@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
@@ -122,3 +123,17 @@ async def test_po_answers_while_a_writer_holds_the_database(slack: SlackHarness)
         answer = await asyncio.wait_for(ask(slack, "PO-3003", user=VIEWER), timeout=10)
         assert "PO-3003 · SAIGON STITCH" in shown(answer)
     assert await count(slack.sessions, SeenInbound) == 0
+
+
+async def test_a_slack_request_leaves_wipbots_own_log_level_alone(slack: SlackHarness) -> None:
+    """Bolt sets the level of the logger named after its app on every request; it must not be
+    the package's logger, or wipbot's INFO lines vanish once Slack has been used."""
+    package = logging.getLogger("wipbot")
+    before = package.level, list(package.handlers)
+    package.setLevel(logging.INFO)
+    try:
+        await ask(slack, "PO-1042")
+        assert package.level == logging.INFO
+        assert package.handlers == before[1]
+    finally:
+        package.setLevel(before[0])

@@ -111,13 +111,19 @@ class BotIdentity(AsyncAuthorize):
         )
 
 
+BOLT_APP_NAME = "wipbot-slack"
+"""Bolt names a logger after its app and, on every request, sets that logger's level and copies
+handlers onto it: named "wipbot", it overwrote the level of the whole package's logger, and a
+process serving Slack stopped logging wipbot's INFO lines after its first Slack request."""
+
+
 def build_bolt_app(identity: BotIdentity, signing_secret: str, deps: SlackDeps) -> AsyncApp:
     app = AsyncApp(
         client=identity.client,
         authorize=identity,
         signing_secret=signing_secret,
         process_before_response=False,
-        name="wipbot",
+        name=BOLT_APP_NAME,
     )
     po_listeners.register(app, deps)
     gate_listeners.register(app, deps)
