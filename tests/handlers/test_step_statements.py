@@ -3,7 +3,8 @@
 A Monday morning is thousands of these steps, each inside a webhook, and on PostgreSQL every
 statement is a round trip and a wait of the event loop. The counts below are what the steps
 need (see README, "A step reads what it needs"); a change that adds a read or a write to the
-way in shows up here instead of as a slower benchmark weeks later.
+way in shows up here instead of as a slower benchmark weeks later. The counts are SQLite's;
+PostgreSQL takes one more a step, the conversation read after the chat's row lock is held.
 """
 
 from __future__ import annotations
@@ -73,4 +74,6 @@ async def test_a_check_in_step_takes_the_statements_it_needs(
     assert "Saved: PO-1042-1" in text(replies[-1])
     assert "PO-1043-1" in text(replies[-1])
     assert commits == [1] * len(STEPS)
-    assert counts == [expected for _, _, expected in STEPS]
+    # PostgreSQL reads the conversation after the contact's lock is held (handlers/chat_turn.py)
+    extra = 0 if engine.dialect.name == "sqlite" else 1
+    assert counts == [expected + extra for _, _, expected in STEPS]

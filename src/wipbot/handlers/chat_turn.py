@@ -179,26 +179,34 @@ _TABLE = ConversationState.__table__  # type: ignore[attr-defined]
 
 
 def _with_state(query: Any) -> Any:
-    """The contact's conversation beside it; the contact's row is locked (PostgreSQL), so two
-    deliveries of one chat take turns even before its conversation row exists."""
-    return query.outerjoin(
-        ConversationState, col(ConversationState.contact_id) == Contact.id
-    ).with_for_update(of=Contact.__table__)  # type: ignore[attr-defined]
+    """The contact's conversation beside it (SQLite, whose transactions hold the write lock
+    from their start, so what one statement reads is already what the last turn wrote)."""
+    return query.outerjoin(ConversationState, col(ConversationState.contact_id) == Contact.id)
 
 
-_STATE = _with_state(
-    core_select(*_STATE_COLUMNS)
-    .select_from(Contact)
-    .where(col(Contact.id) == bindparam("contact_id"))
-)
-_CHAT = _with_state(
-    core_select(*_CONTACT_COLUMNS, *_FACTORY_COLUMNS, *_STATE_COLUMNS)
+def _locking(query: Any) -> Any:
+    return query.with_for_update(of=Contact.__table__)  # type: ignore[attr-defined]
+
+
+_CHAT_QUERY = (
+    core_select(*_CONTACT_COLUMNS, *_FACTORY_COLUMNS)
     .join(Factory, col(Factory.id) == Contact.factory_id)
     .where(col(Contact.platform) == bindparam("platform"))
     .where(col(Contact.chat_id) == bindparam("chat_id"))
 )
+_CHAT = _with_state(_CHAT_QUERY.add_columns(*_STATE_COLUMNS))
 """Built once: the contact of a chat, its factory and its conversation, one statement for
-every delivery."""
+every delivery (SQLite)."""
+_LOCK_CHAT = _locking(_CHAT_QUERY)
+_LOCK_CONTACT = _locking(core_select(Contact.id).where(col(Contact.id) == bindparam("contact_id")))
+_STATE_OF = core_select(*_STATE_COLUMNS).where(
+    col(ConversationState.contact_id) == bindparam("contact_id")
+)
+"""PostgreSQL: the contact's row is locked first, so two deliveries of one chat take turns even
+before its conversation row exists, and the conversation is read by a statement of its own once
+the lock is held. Read in the locking statement, it would be the conversation as it was when
+that statement began (READ COMMITTED re-reads only the locked row after a wait): the turn that
+waited would write back its predecessor's state with its own change, and one tap would be lost."""
 _INSERT_STATE = insert(_TABLE)
 _UPDATE_STATE = update(_TABLE).where(_TABLE.c.contact_id == bindparam("contact"))
 """Its SET clause is the parameters' keys: flow, step, data, updated_at."""
@@ -211,26 +219,39 @@ def _state(row: Sequence[Any] | None, now: datetime) -> StoredState:
     return StoredState(flow, step, dict(data or {}), updated_at, stored=True)
 
 
+def _locks_rows(session: AsyncSession) -> bool:
+    return session.sync_session.get_bind().dialect.name != "sqlite"
+
+
 async def load_state(session: AsyncSession, contact_id: int, now: datetime) -> StoredState:
     """The conversation, the contact's row locked on PostgreSQL: none is lost."""
-    found = await session.exec(_STATE, params={"contact_id": contact_id})  # type: ignore[call-overload]
+    params = {"contact_id": contact_id}
+    if _locks_rows(session):
+        await session.exec(_LOCK_CONTACT, params=params)  # type: ignore[call-overload]
+    found = await session.exec(_STATE_OF, params=params)  # type: ignore[call-overload]
     return _state(found.first(), now)
 
 
 async def open_chat(
     session: AsyncSession, platform: str, chat_id: str, now: datetime
 ) -> tuple[ChatContact, ChatFactory, StoredState] | None:
-    """The active contact of a chat, its factory and its conversation, in one statement."""
-    found = await session.exec(
-        _CHAT,  # type: ignore[call-overload]
-        params={"platform": platform, "chat_id": chat_id},
-    )
-    row = found.first()
-    if row is None or not row[7]:
-        return None
+    """The active contact of a chat, its factory and its conversation: one statement on SQLite,
+    two on PostgreSQL (see `_STATE_OF`)."""
+    params = {"platform": platform, "chat_id": chat_id}
+    if not _locks_rows(session):
+        row = (await session.exec(_CHAT, params=params)).first()  # type: ignore[call-overload]
+        if row is None or not row[7]:
+            return None
+        state_row = row[13:]
+    else:
+        row = (await session.exec(_LOCK_CHAT, params=params)).first()  # type: ignore[call-overload]
+        if row is None or not row[7]:
+            return None
+        found = await session.exec(_STATE_OF, params={"contact_id": row[0]})  # type: ignore[call-overload]
+        state_row = found.first()
     contact = ChatContact(*row[:7])
     factory = ChatFactory(*row[8:13])
-    return contact, factory, _state(row[13:], now)
+    return contact, factory, _state(state_row, now)
 
 
 def make_turn(
