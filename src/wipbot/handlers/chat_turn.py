@@ -198,7 +198,9 @@ _CHAT = _with_state(_CHAT_QUERY.add_columns(*_STATE_COLUMNS))
 """Built once: the contact of a chat, its factory and its conversation, one statement for
 every delivery (SQLite)."""
 _LOCK_CHAT = _locking(_CHAT_QUERY)
-_LOCK_CONTACT = _locking(core_select(Contact.id).where(col(Contact.id) == bindparam("contact_id")))
+_LOCK_CONTACT = _locking(
+    core_select(col(Contact.id)).where(col(Contact.id) == bindparam("contact_id"))
+)
 _STATE_OF = core_select(*_STATE_COLUMNS).where(
     col(ConversationState.contact_id) == bindparam("contact_id")
 )
