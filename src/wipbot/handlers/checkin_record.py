@@ -16,9 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.production.gates import GateStatus, is_gate_breach
 from wipbot.production.milestones import Milestone
+from wipbot.store import audit
 from wipbot.store.alerts import AlertKind, open_alert, raise_alert
 from wipbot.store.models import (
-    AuditLog,
     CheckIn,
     CheckInIssue,
     CheckInPhoto,
@@ -69,10 +69,6 @@ async def record_checkin(
     now: datetime,
 ) -> CheckIn:
     """`save_checkin` for callers that hold the ORM objects (imports, the demo)."""
-    if production_order.factory_id != contact.factory_id:
-        raise NotYourOrder(
-            f"contact {contact.id} may not report on production order {production_order.number}"
-        )
     assert production_order.id is not None
     po = await session.get(PurchaseOrder, production_order.po_id)
     factory = await session.get(Factory, production_order.factory_id)
@@ -95,7 +91,6 @@ _CHECKIN = CheckIn.__table__  # type: ignore[attr-defined]
 _ADD_CHECKIN = insert(_CHECKIN).returning(_CHECKIN.c.id)
 _ADD_ISSUES = insert(CheckInIssue.__table__)  # type: ignore[attr-defined]
 _ADD_PHOTOS = insert(CheckInPhoto.__table__)  # type: ignore[attr-defined]
-_ADD_AUDIT = insert(AuditLog.__table__)  # type: ignore[attr-defined]
 """Built once, run on the session's connection: a confirmed check-in writes its rows as plain
 values (the ORM's unit of work costs several times the statements)."""
 
@@ -153,14 +148,14 @@ async def save_checkin(
         "revised_exf": draft.revised_exf.isoformat() if draft.revised_exf else None,
         "shipped_on": values["shipped_on"].isoformat() if values["shipped_on"] else None,
     }
-    audit = {
-        "brand_id": order.brand_id,
-        "actor": f"contact:{contact.id}",
-        "action": "checkin.record",
-        "subject": order.number,
-        "details": details,
-    }
-    await connection.execute(_ADD_AUDIT, audit)
+    await audit.write(
+        session,
+        actor=f"contact:{contact.id}",
+        action="checkin.record",
+        subject=order.number,
+        brand_id=order.brand_id,
+        details=details,
+    )
     await _flag_gate_breach(session, order, draft, now)
     return checkin_id
 

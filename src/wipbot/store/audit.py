@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import models
@@ -26,3 +27,27 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+_ADD = insert(models.AuditLog.__table__)  # type: ignore[attr-defined]
+
+
+async def write(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    subject: str = "",
+    brand_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """`record` as one Core INSERT on the session's connection, for hot paths that write their
+    other rows without the ORM's unit of work."""
+    entry = {
+        "brand_id": brand_id,
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "details": details or {},
+    }
+    await (await session.connection()).execute(_ADD, entry)
