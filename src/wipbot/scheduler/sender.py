@@ -45,7 +45,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from wipbot.production.clock import Clock, system_clock
-from wipbot.store.db import SessionFactory, reading, transaction
+from wipbot.store.db import SessionFactory, close_quietly, reading, transaction
 from wipbot.store.models import OutboxMessage
 from wipbot.store.outbox import DeliveryError, Outgoing, Transport
 
@@ -374,8 +374,7 @@ class OutboxSender:
     async def _close(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
-            with contextlib.suppress(Exception):
-                await connection.close()
+            await close_quietly(connection)
 
     async def _release(self, ids: list[int], lease: datetime) -> None:
         async with self._writing() as connection:

@@ -264,7 +264,7 @@ class GroupCommit:
                         if healthy and not self._closed and len(self._idle) < self._lanes:
                             self._idle.append(connection)
                         else:
-                            await _close(connection)
+                            await close_quietly(connection)
         finally:
             task = asyncio.current_task()
             if task is not None:
@@ -291,7 +291,7 @@ class GroupCommit:
         await asyncio.gather(*self._draining, return_exceptions=True)
         idle, self._idle = self._idle, []
         for connection in idle:
-            await _close(connection)
+            await close_quietly(connection)
 
     @asynccontextmanager
     async def _shared(self, connection: AsyncConnection | None) -> AsyncIterator[AsyncSession]:
@@ -333,7 +333,7 @@ class GroupCommit:
         return connection is None
 
 
-async def _close(connection: AsyncConnection) -> None:
+async def close_quietly(connection: AsyncConnection) -> None:
     with contextlib.suppress(Exception):  # a connection that failed may fail to close
         await connection.close()
 
