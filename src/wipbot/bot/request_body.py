@@ -18,7 +18,8 @@ from typing import Any
 MAX_DEPTH = 32
 """Deeper than any platform's payload (Telegram's and Meta's nest well under 10)."""
 INT64 = 2**63
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""NUL and unpaired UTF-16 surrogates: neither the database drivers nor the platforms take them."""
 
 
 class Unreadable(ValueError):
@@ -38,11 +39,11 @@ def read_json_object(body: bytes) -> dict[str, Any]:
 
 def clean_text(text: str) -> str:
     if "\x00" in text:
-        return _UNSTORABLE.sub("\ufffd", text)
+        return UNSTORABLE.sub("\ufffd", text)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return _UNSTORABLE.sub("\ufffd", text)
+        return UNSTORABLE.sub("\ufffd", text)
     return text
 
 

@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from ..request_body import UNSTORABLE
+
 MAX_AGE_SECONDS = 300
 TIMESTAMP = re.compile(r"[0-9]{1,12}")
 SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
@@ -183,14 +185,12 @@ _FIELDS.update(
 _URL = re.compile(r"https?://\S+")
 
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-"""NUL and unpaired surrogates: no one can type them in Slack, and PostgreSQL refuses both in
-a query's text (`/po PO-1\x00` failed the lookup instead of finding no such PO)."""
-
-
 def _storable(value: Any) -> bool:
+    """No NUL or unpaired surrogate anywhere: no one can type them in Slack, and PostgreSQL
+    refuses both in a query's text (`/po PO-1\x00` failed the lookup instead of finding no such
+    PO). Refused here rather than replaced, as the chat webhooks do: Slack never sends them."""
     if isinstance(value, str):
-        return _UNSTORABLE.search(value) is None
+        return UNSTORABLE.search(value) is None
     if isinstance(value, dict):
         return all(_storable(key) and _storable(item) for key, item in value.items())
     if isinstance(value, list):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from wipbot.store.models.widths import PHOTO_FILE_ID
+
 Shape = Any
 """A type, a `Bounded` text, a list of one shape (every item), or a dict of field -> (shape,
 required)."""
@@ -24,8 +26,7 @@ class Bounded:
     max_length: int
 
 
-FILE_ID = Bounded(255)
-"""`checkin_photo.file_id` and `qc_photo.file_id`; Telegram's file ids are under 100."""
+FILE_ID = Bounded(PHOTO_FILE_ID)
 TEXT = Bounded(4096)
 """Telegram's limit for a message's text and a caption (UTF-16 units, so at most as many
 characters). A megabyte "message" took the free-text parser seconds per update."""

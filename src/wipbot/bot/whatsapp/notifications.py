@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wipbot.handlers.messages import Inbound
+from wipbot.store.models.widths import INBOUND_ID, PHOTO_FILE_ID
 
 PLATFORM = "whatsapp"
 CHECKIN_COMMAND = "/checkin"
@@ -21,12 +22,8 @@ CHECKIN_COMMAND = "/checkin"
 _IGNORED_TYPES = frozenset({"reaction", "system", "ephemeral"})
 _WA_ID = re.compile(r"[0-9]{1,20}")
 """A WhatsApp id is the sender's phone number in digits (E.164 has at most 15)."""
-MAX_MESSAGE_ID = 128
-"""The width of `seen_inbound.inbound_id`; Meta's wamid ids are about 60 characters."""
 MAX_TEXT = 4096
 """Meta's limit for a message's text; a megabyte "message" took the parser seconds."""
-MAX_MEDIA_ID = 255
-"""The width of the photo tables' `file_id`; Meta's media ids are about 16 digits."""
 
 
 @dataclass(frozen=True)
@@ -100,10 +97,10 @@ def _inbound(raw: dict[str, Any], names: dict[str, str], now: datetime) -> Inbou
     sender, message_id = _str(raw.get("from")) or "", _str(raw.get("id")) or ""
     if kind in _IGNORED_TYPES or not _WA_ID.fullmatch(sender):
         return None
-    if not message_id or len(message_id) > MAX_MESSAGE_ID:
+    if not message_id or len(message_id) > INBOUND_ID:
         return None
     text, choice, photo = _content(kind, raw)
-    if photo is not None and len(photo) > MAX_MEDIA_ID:
+    if photo is not None and len(photo) > PHOTO_FILE_ID:
         return None
     if len(text or "") > MAX_TEXT or len(choice or "") > MAX_TEXT:
         return None

@@ -6,6 +6,7 @@ from sqlmodel import Field
 
 from . import checkin  # noqa: F401  (the tables our foreign keys name, defined first)
 from ._base import TableModel
+from .widths import PHOTO_FILE_ID
 
 
 class CheckInPhoto(TableModel, table=True):
@@ -14,4 +15,4 @@ class CheckInPhoto(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     checkin_id: int = Field(foreign_key="checkin.id", index=True)
     platform: str = Field(max_length=16)
-    file_id: str = Field(max_length=255)
+    file_id: str = Field(max_length=PHOTO_FILE_ID)

@@ -9,6 +9,7 @@ from sqlmodel import Field, UniqueConstraint
 
 from . import alert, factory, gate  # noqa: F401  (the tables our foreign keys name, defined first)
 from ._base import TableModel, created_at_field, json_field
+from .widths import INBOUND_ID
 
 
 class OutboxMessage(TableModel, table=True):
@@ -58,7 +59,7 @@ class SeenInbound(TableModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
-    inbound_id: str = Field(max_length=128)
+    inbound_id: str = Field(max_length=INBOUND_ID)
     seen_at: datetime = created_at_field()
 
 

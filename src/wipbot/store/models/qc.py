@@ -9,6 +9,7 @@ from sqlmodel import Field
 
 from . import orders  # noqa: F401  (the tables our foreign keys name, defined first)
 from ._base import TableModel
+from .widths import PHOTO_FILE_ID
 
 
 class QcInspection(TableModel, table=True):
@@ -47,4 +48,4 @@ class QcPhoto(TableModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     inspection_id: int = Field(foreign_key="qc_inspection.id", index=True)
     platform: str = Field(max_length=16)
-    file_id: str = Field(max_length=255)
+    file_id: str = Field(max_length=PHOTO_FILE_ID)
