@@ -66,6 +66,18 @@ def test_goods_ready_early_leave_before_a_closure_not_during_it() -> None:
     assert shipped_in_closure == []
 
 
+def test_a_factory_plans_to_ship_on_a_working_day() -> None:
+    """A committed date less the buffer that falls in a closure is planned on its eve: planned
+    inside it, the plan's last stage would end after the closure even when kept."""
+    planned_in_closure = [
+        order.number
+        for seed in (1, 2, 3)
+        for order in generate_season(seed, SMALL).orders
+        if any(c.start <= order.plan[Milestone.SHIPPED] <= c.end for c in order.factory.closures)
+    ]
+    assert planned_in_closure == []
+
+
 def test_reports_follow_the_truth_and_stop_at_the_shipment() -> None:
     season = generate_season(5, SMALL)
     truth = {o.number: o for o in season.orders}

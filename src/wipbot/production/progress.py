@@ -159,6 +159,18 @@ def stage_pace(reports: Sequence[Report], stage: Milestone, started: date) -> St
     return StagePace(pace, last_day, last_quantity)
 
 
+def last_reading(reports: Sequence[Report], stage: Milestone) -> tuple[date, int] | None:
+    """The last reading of the stage's quantity taken inside the stage: its day and quantity."""
+    field_name = stage.quantity_field
+    if field_name is None:
+        return None
+    inside = [r for r in reports if field_name in r.quantities and r.stage_index >= stage.index]
+    if not inside:
+        return None
+    last = max(inside, key=lambda r: r.reported_at)
+    return last.day, last.quantities[field_name]
+
+
 def percent_complete(
     order_quantity: int, milestone: Milestone | None, quantities: Mapping[str, int]
 ) -> float:

@@ -40,6 +40,7 @@ from wipbot.production.progress import (
     Report,
     ReportedIssue,
     derive_state,
+    last_reading,
     stage_pace,
 )
 from wipbot.production.tna import derive_plan, latest_plan
@@ -135,6 +136,9 @@ class _Expected:
 
     day: date
     drivers: tuple[str, ...]
+    ready: date | None = None
+    """The day the work is done, before the plan's ex-factory floor; None when nothing is
+    projected past the plan."""
 
 
 def assess(inp: RiskInput, today: date) -> RiskAssessment:
@@ -153,20 +157,26 @@ def assess(inp: RiskInput, today: date) -> RiskAssessment:
 
     latest = latest_plan(plan, inp.derived_milestones, inp.fastest_days_to_next)
     expected = _project(inp, latest, state, reports, today, estimates=True)
-    observed = _project(inp, latest, state, reports, today, estimates=False).day
+    seen = _project(inp, latest, state, reports, today, estimates=False)
+    closed_days = inp.non_working_days
+    observed = _leaves_before_closure(seen.day, seen.ready, today, closed_days)
     projected, drivers = expected.day, list(expected.drivers)
     history = _history_days(inp.factory_slip_days, plan, state, today)
+    ready = expected.ready
     if drivers and history:
         # A prior, never a driver on its own: it only weighs days already lost.
         moved = max(plan[Milestone.SHIPPED], projected + timedelta(days=history)) - projected
         if moved.days:
             projected += moved
+            ready = ready + moved if ready is not None else None
             drivers.append(f"factory history {moved.days:+d} d")
+    projected = _leaves_before_closure(projected, ready, today, closed_days)
 
     # The committed date was agreed with a factory that knows its own calendar, so only a slip
     # past the planned ex-factory runs into closures nobody planned for. Goods leave on a
     # working day, though: a projection that lands in a closure (a plan whose own ex-factory
-    # falls in Chinese New Year, say) waits for the factory to reopen.
+    # falls in Chinese New Year, say) leaves on its eve when the work is done by then
+    # (_leaves_before_closure, above), and otherwise waits for the factory to reopen.
     closures_from = max(today, plan[Milestone.SHIPPED])
     observed, _, _ = _skip_closures(closures_from, observed, inp.non_working_days)
     landed_on = projected
@@ -260,9 +270,18 @@ def _project(
             if late_start > 0
             else ()
         )
-        candidates.append(_Expected(began + timedelta(days=_need(plan, current)), late))
         if current in RATE_STAGES:
-            candidates.extend(_rate_finish(inp.order_quantity, plan, reports, current, began))
+            measured = _rate_finish(inp.order_quantity, plan, reports, current, began)
+        elif current.quantity_field is not None:
+            measured = _planned_rate_finish(inp.order_quantity, plan, reports, current)
+        else:
+            measured = []
+        if measured:
+            m = measured[0]
+            candidates.append(_Expected(m.day, (*m.drivers, *late) if m.drivers else ()))
+        else:
+            candidates.append(_Expected(began + timedelta(days=_need(plan, current)), late))
+            candidates.extend(measured)
     # Overdue days count once a report dated after the plan proves the milestone not reached;
     # from then on it stays unreached until a report says otherwise, so the days run to the
     # judging day while the data is fresh. Past that the data is stale, and the days count only
@@ -280,6 +299,7 @@ def _project(
         days, why = holds[upcoming]
         candidates.append(_Expected(plan[upcoming] + timedelta(days=days), (why,)))
     expected = _latest(candidates)
+    ready = max((c.day for c in candidates[1:]), default=None)
 
     for stage in MILESTONES[upcoming.index : -1]:
         following = MILESTONES[stage.index + 1]
@@ -288,8 +308,24 @@ def _project(
             expected.day + timedelta(days=_need(plan, stage) + days),
             (*expected.drivers, why) if days else expected.drivers,
         )
+        ready = chained.day
         expected = _latest([_Expected(plan[following], ()), chained])
-    return expected
+    return replace(expected, ready=ready)
+
+
+def _leaves_before_closure(
+    projected: date, ready: date | None, today: date, closed: frozenset[date]
+) -> date:
+    """Goods ready before a closure leave on its eve rather than wait it out: a factory whose
+    ex-factory falls in Chinese New Year ships before the holiday if the work is done. Only
+    the day the work is done can push a shipment into or past a closure."""
+    if ready is None or projected not in closed:
+        return projected
+    day = projected
+    earliest = max(ready, today)
+    while day in closed and day > earliest:
+        day -= timedelta(days=1)
+    return projected if day in closed else day
 
 
 def _latest(candidates: Sequence[_Expected]) -> _Expected:
@@ -378,8 +414,12 @@ def _rate_finish(
     upcoming = stage.next()
     assert upcoming is not None
     planned_days = (plan[upcoming] - plan[stage]).days
+    if planned_days <= 0:
+        return []
     pace = stage_pace(reports, stage, began)
-    if pace is None or planned_days <= 0 or pace.units_per_day <= 0:
+    if pace is None:
+        return _planned_rate_finish(order_quantity, plan, reports, stage)
+    if pace.units_per_day <= 0:
         return []
     remaining = order_quantity - pace.last_quantity
     if remaining <= 0:
@@ -390,6 +430,35 @@ def _rate_finish(
         f"{_label(stage)} at {round(ratio * 100)} % of the planned rate"
         if ratio < 1
         else f"{_label(stage)} output behind plan"
+    )
+    return [_Expected(finish, (words,))]
+
+
+def _planned_rate_finish(
+    order_quantity: int,
+    plan: Mapping[Milestone, date],
+    reports: Sequence[Report],
+    stage: Milestone,
+) -> list[_Expected]:
+    """With one reading inside the stage its pace is unknown (the stage began somewhere in the
+    week before), but the reading still says how much is left: the rest at the planned rate.
+    An order that keeps its plan is then projected on its plan, whatever day it began; one that
+    has sewn less than the plan expects by then is as many days behind as the shortfall takes."""
+    reading = last_reading(reports, stage)
+    upcoming = stage.next()
+    assert upcoming is not None
+    if reading is None:
+        return []
+    day, done = reading
+    left = max(0.0, 1 - done / order_quantity) * _need(plan, stage)
+    finish = day + timedelta(days=round(left))
+    behind = (finish - plan[upcoming]).days
+    if behind <= 0:
+        return [_Expected(finish, ())]
+    field_name = stage.quantity_field
+    words = (
+        f"{_label(stage)} {behind} d behind plan ({done:,} of {order_quantity:,} "
+        f"{field_name} on {day.isoformat()})"
     )
     return [_Expected(finish, (words,))]
 

@@ -123,7 +123,8 @@ def simulate_order(
         finish=rng.randint(*FINISH_DAYS),
         inspect=rng.randint(*INSPECT_DAYS),
     )
-    plan = _plan(calendar, committed - timedelta(days=rng.randint(*season.buffer_days)), work)
+    target = committed - timedelta(days=rng.randint(*season.buffer_days))
+    plan = _plan(calendar, calendar.open_on_or_before(target, date.min), work)
     trouble = factory.trouble * season.trouble_scale
     hide = min(1.0, factory.hides * season.hide_scale)
     d = season.disruptions
