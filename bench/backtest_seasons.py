@@ -31,6 +31,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "trouble x1.5": {"trouble_scale": 1.5},
     "trouble x0.6": {"trouble_scale": 0.6},
     "worry x3": {"worry_scale": 3.0},
+    # Contacts who never hide a problem, never miss a check-in and never worry for nothing:
+    # what weekly reports alone allow, with nothing held back.
+    "candid": {"hide_scale": 0.0, "missed_scale": 0.0, "worry_scale": 0.0},
     # Structural changes to the world, not scales of one habit: every factory sends its own
     # T&A (no derived plans), none does, or no factory closes (no Chinese New Year, no Eid).
     "all own T&A": {"factories": tuple(replace(f, shares_tna=True) for f in DEFAULT_FACTORIES)},
