@@ -61,6 +61,7 @@ class Counts:
     late_only_qc_or_vessel: int = 0
     wipbot_in_time: int = 0
     plain_in_time: int = 0
+    wipbot_flagged: int = 0
     misses: Counter[str] = field(default_factory=Counter)
     misses_without_cause_at_a_closure: int = 0
     plain_only: Counter[str] = field(default_factory=Counter)
@@ -167,6 +168,7 @@ def tally(
     )
     for key in scored:
         order = truth[key]
+        counts.wipbot_flagged += key in wipbot
         own = "own T&A" if order.factory.shares_tna else "derived plan"
         if key in plain:
             counts.plain_flagged[own] += 1
@@ -205,7 +207,11 @@ def show(title: str, counts: Counts) -> None:
         f"  late only through a QC rejection or a missed vessel: "
         f"{counts.late_only_qc_or_vessel} of {counts.late_in_truth} late in the truth"
     )
-    print(f"  wipbot flags {counts.wipbot_in_time} in time, the plain rule {counts.plain_in_time}")
+    print(
+        f"  late orders flagged in time: wipbot {counts.wipbot_in_time} (of "
+        f"{counts.wipbot_flagged} flagged), the plain rule {counts.plain_in_time} (of "
+        f"{sum(counts.plain_flagged.values())} flagged)"
+    )
     print(f"  misses {sum(counts.misses.values())}: {listed(counts.misses)}")
     print(
         f"  misses with no disruption whose plan ships on a closed day or whose last stage ran "
