@@ -12,7 +12,8 @@ they struck, and which of them the contact hid), which the engine never sees:
   all; a QC rejection or a missed vessel (no report shows one 14 days ahead); a problem the
   contact hid; a problem the contact reported (which the buffer seemed to absorb);
 - an order flagged in time that shipped on time is a *false alarm*, classed by the first driver
-  wipbot named the first Monday it flagged it.
+  wipbot named the first Monday it flagged it, and counted under every kind of driver it named
+  that Monday.
 
 docs/seasons.md and docs/risk.md quote these counts. Nothing here changes what is judged.
 """
@@ -68,6 +69,8 @@ class Counts:
     neither: int = 0
     false_alarms: Counter[str] = field(default_factory=Counter)
     announced_false_alarms: Counter[str] = field(default_factory=Counter)
+    named_in_false_alarms: Counter[str] = field(default_factory=Counter)
+    announced_named: Counter[str] = field(default_factory=Counter)
     plain_flagged: Counter[str] = field(default_factory=Counter)
     plain_hits: Counter[str] = field(default_factory=Counter)
 
@@ -104,6 +107,10 @@ def driver_class(driver: str) -> str:
     if any(driver.startswith(words) for words in ANNOUNCED):
         return "an announced delay"
     return "other"
+
+
+def announced_flag(driver: str) -> str:
+    return next(short for words, short in ANNOUNCED.items() if driver.startswith(words))
 
 
 def at_a_closure(truth: OrderTruth) -> bool:
@@ -190,8 +197,11 @@ def tally(
             kind = driver_class(drivers[0]) if drivers else "other"
             counts.false_alarms[kind] += 1
             if kind == "an announced delay":
-                phrase = next(w for w in ANNOUNCED if drivers[0].startswith(w))
-                counts.announced_false_alarms[ANNOUNCED[phrase]] += 1
+                counts.announced_false_alarms[announced_flag(drivers[0])] += 1
+            counts.named_in_false_alarms.update({driver_class(d) for d in drivers})
+            counts.announced_named.update(
+                {announced_flag(d) for d in drivers if driver_class(d) == "an announced delay"}
+            )
     return counts
 
 
@@ -221,6 +231,10 @@ def show(title: str, counts: Counts) -> None:
           f"{listed(counts.plain_only)}; by neither {counts.neither}")  # fmt: skip
     print(f"  false alarms {sum(counts.false_alarms.values())}: {listed(counts.false_alarms)}")
     print(f"  announced delays among them: {listed(counts.announced_false_alarms)}")
+    print(
+        "  false alarms naming each kind on their first flag (an order may name several): "
+        f"{listed(counts.named_in_false_alarms)}; announced: {listed(counts.announced_named)}"
+    )
     print(
         "  plain rule precision, own T&A · derived plan: "
         + " · ".join(
