@@ -11,15 +11,17 @@ import argparse
 import asyncio
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from wipbot.cli.backtest import backtest
-from wipbot.seasons import SeasonAssumptions, generate_season, write_season
+from wipbot.seasons import Season, SeasonAssumptions, generate_season, write_season
 from wipbot.seasons.assumptions import DEFAULT_FACTORIES
-from wipbot.store.db import make_engine, make_session_factory, transaction
+from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
 from wipbot.store.importing import IMPORTERS
 from wipbot.store.migrate import upgrade
 
@@ -42,11 +44,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
 }
 
 
-async def one(
-    seed: int, assumptions: SeasonAssumptions, folder: Path
-) -> tuple[dict[str, Any], float]:
-    """With previous seasons, only the last one is scored; the learned rule trains on all."""
-    write_season(generate_season(seed, assumptions), folder)
+@asynccontextmanager
+async def imported_season(season: Season, folder: Path) -> AsyncIterator[SessionFactory]:
+    """The season's files written to `folder` and imported into a fresh SQLite database there,
+    as `wipbot season generate`, `wipbot db upgrade` and `wipbot import` would."""
+    write_season(season, folder)
     url = f"sqlite+aiosqlite:///{folder / 'season.db'}"
     await upgrade(url)
     engine = make_engine(url)
@@ -55,6 +57,16 @@ async def one(
         for kind in ("factories", "pos", "checkins"):
             async with transaction(sessions) as session:
                 await IMPORTERS[kind](session, folder / f"{kind}.csv", file=kind)
+        yield sessions
+    finally:
+        await engine.dispose()
+
+
+async def one(
+    seed: int, assumptions: SeasonAssumptions, folder: Path
+) -> tuple[dict[str, Any], float]:
+    """With previous seasons, only the last one is scored; the learned rule trains on all."""
+    async with imported_season(generate_season(seed, assumptions), folder) as sessions:
         started = time.perf_counter()
         if assumptions.previous_seasons:
             report = await backtest(
@@ -63,8 +75,6 @@ async def one(
         else:
             report = await backtest(sessions, None, None, None, 14)
         return report, time.perf_counter() - started
-    finally:
-        await engine.dispose()
 
 
 async def main() -> None:
