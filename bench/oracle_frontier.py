@@ -152,22 +152,27 @@ def sampler(
     return draw
 
 
+def replays(
+    order: OrderTruth, season: SeasonAssumptions, day: date, rng: random.Random, samples: int
+) -> list[date]:
+    """`samples` ship dates drawn given what was known on `day`."""
+    draw = sampler(order, season, day)
+    kept: list[date] = []
+    for _ in range(samples * 200):
+        try:
+            kept.append(draw(rng))
+        except Rejected:
+            continue
+        if len(kept) == samples:
+            return kept
+    raise RuntimeError(f"{order.number}: the knowledge on {day} is never reproduced")
+
+
 def late_probability(
     order: OrderTruth, season: SeasonAssumptions, day: date, rng: random.Random, samples: int
 ) -> float:
-    draw = sampler(order, season, day)
-    late = kept = tries = 0
-    while kept < samples:
-        tries += 1
-        if tries > samples * 200:
-            raise RuntimeError(f"{order.number}: the knowledge on {day} is never reproduced")
-        try:
-            shipped = draw(rng)
-        except Rejected:
-            continue
-        kept += 1
-        late += shipped > order.committed
-    return late / kept
+    shipped = replays(order, season, day, rng, samples)
+    return sum(on > order.committed for on in shipped) / samples
 
 
 @dataclass(frozen=True)
