@@ -7,6 +7,7 @@ import statistics
 from datetime import date
 
 from bench.oracle_frontier import best_precision_at, best_recall_at, frontier, replays
+
 from wipbot.seasons import SeasonAssumptions, generate_season
 
 SEASON = SeasonAssumptions(production_orders=200)
