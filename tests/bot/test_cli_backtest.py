@@ -113,11 +113,11 @@ def test_a_brand_learns_from_last_season_and_is_scored_on_this_one(
     assert model["last_trained_on_orders"] >= 50
     weights = model["weights"]
     assert set(weights) >= {"intercept", "days_projected_late", "factory_late_share"}
-    # The drivers push the way the world does: days already lost make lateness likelier, slack
-    # less likely. (How many days a projection runs late is not one of them on a season this
-    # small: a closure projects three weeks for orders that either got out before it or not.)
+    # Days already lost make lateness likelier, as in the world. (Slack and how many days a
+    # projection runs late are not reliable signs on a season this small: they share what they
+    # say with each other and with the plan's origin, and their weights take either sign from
+    # one season to the next; docs/backtest.md lists them for seeds 1-6.)
     assert weights["late_on_observed_days"] > 0
-    assert weights["days_projected_early"] < 0
     rules = {r["rule"]: r for r in report["rules"]}
     learned = rules["wipbot learned p≥0.5"]
     assert learned["recall"] is not None and learned["precision"] is not None

@@ -92,13 +92,15 @@ async def test_fabric_late_goes_at_risk_then_late_then_recovers(scenario: Scenar
     assert alert.details["slack_days"] == -2
     assert await scenario.posts() == ["send", "update"]
 
-    # Materials were still missing on 21 Sep (fabric 5 days late), so cutting reported on the
-    # 25th proves no recovery: materials take at least 4 days to prepare. Finishing reached by
-    # 7 Oct, a day after its latest plan date, does: the days are won back.
-    await scenario.report(date(2026, 9, 25), "cutting", [], cut=200)
+    # Materials were still missing on 21 Sep (fabric 5 days late), and cutting reported on the
+    # 25th with nothing cut yet proves no recovery: cutting begins 4 days after its plan and
+    # still needs its 3 days. Finishing reached by 7 Oct, a day after its latest plan date,
+    # does: the days are won back.
+    await scenario.report(date(2026, 9, 25), "cutting", [], cut=0)
     assert await scenario.rescore(date(2026, 9, 25)) is RiskStatus.LATE
     [alert] = await scenario.alerts()
     assert alert.details["drivers"] == [
+        "cutting 4 d behind plan (0 of 1,000 cut on 2026-09-25)",
         "cutting reached 4 d after plan (fabric late +5 d)",
         "sewing 1 d overdue",
     ]
