@@ -100,8 +100,8 @@ def driver_class(driver: str) -> str:
         return "a closure"
     if driver.startswith("factory history"):
         return "factory history"
-    if "planned rate" in driver or "output behind plan" in driver:
-        return "measured pace"
+    if "planned rate" in driver or "behind plan" in driver:
+        return "measured pace or a quantity reading"
     if "overdue" in driver or "after plan" in driver or driver.startswith("ex-factory passed"):
         return "an overdue or late-reached milestone"
     if any(driver.startswith(words) for words in ANNOUNCED):
