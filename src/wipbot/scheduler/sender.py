@@ -42,10 +42,17 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wipbot.production.clock import Clock, system_clock
-from wipbot.store.db import SessionFactory, close_quietly, reading, transaction
+from wipbot.store.db import (
+    SessionFactory,
+    bound_engine,
+    close_quietly,
+    on_sqlite,
+    reading,
+    transaction,
+)
 from wipbot.store.models import OutboxMessage
 from wipbot.store.outbox import DeliveryError, Outgoing, Transport
 
@@ -200,9 +207,8 @@ class OutboxSender:
         self._clock = clock
         self._jitter = jitter
         self._slots = asyncio.Semaphore(self._config.concurrency)
-        bind = session_factory.kw.get("bind")
-        self._engine = bind if isinstance(bind, AsyncEngine) else None
-        self._sqlite = self._engine is None or self._engine.dialect.name == "sqlite"
+        self._engine = bound_engine(session_factory)
+        self._sqlite = self._engine is None or on_sqlite(self._engine)
         self._unrecorded: list[tuple[dict[str, object], asyncio.Future[None]]] = []
         """Outcomes waiting to be written, each with the send waiting for it."""
         self._recorder: asyncio.Task[None] | None = None

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.ext.asyncio import AsyncSession as AnyAsyncSession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .sqlite_in_place import (
@@ -133,17 +134,32 @@ _queues: weakref.WeakKeyDictionary[Engine, tuple[asyncio.AbstractEventLoop, Writ
 )
 
 
-def on_sqlite(factory: SessionFactory) -> bool:
-    """Whether the factory's sessions go to an SQLite engine: one writer, a thread per
-    connection, so writers queue and readers take turns."""
+def bound_engine(factory: SessionFactory) -> AsyncEngine | None:
+    """The engine the factory's sessions go to; None when they are bound to anything else."""
     bind = factory.kw.get("bind")
-    return isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite"
+    return bind if isinstance(bind, AsyncEngine) else None
+
+
+Database = SessionFactory | AnyAsyncSession | AsyncEngine | AsyncConnection | None
+"""Whatever a caller holds that leads to the database: its sessions' factory, a session, an
+engine or a connection (None: a factory bound to something other than an engine)."""
+
+
+def on_sqlite(database: Database) -> bool:
+    """Whether this goes to SQLite: one writer, a thread per connection, so writers queue,
+    readers take turns and rows are never locked. The one place that tells the databases apart
+    by their handle; a factory not bound to an engine is not SQLite (nothing queues for it)."""
+    if isinstance(database, async_sessionmaker):
+        database = bound_engine(database)
+    if isinstance(database, AnyAsyncSession):
+        return database.get_bind().dialect.name == "sqlite"
+    return database is not None and database.dialect.name == "sqlite"
 
 
 def writer_queue(factory: SessionFactory) -> WriterQueue | None:
     """The engine's queue on this event loop; None when the database has writers in parallel."""
-    bind = factory.kw.get("bind")
-    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+    bind = bound_engine(factory)
+    if bind is None or not on_sqlite(bind):
         return None
     loop = asyncio.get_running_loop()
     known = _queues.get(bind.sync_engine)
@@ -185,8 +201,8 @@ async def reading(
 
     `in_place` (SQLite): a short read, such as the sender's look at the outbox, runs on the event
     loop instead of aiosqlite's thread (a read in WAL mode waits for no lock)."""
-    bind = factory.kw.get("bind")
-    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+    bind = bound_engine(factory)
+    if bind is None or not on_sqlite(bind):
         async with factory() as session:
             yield session
         return
@@ -276,8 +292,8 @@ class GroupCommit:
         that died here would leave them waiting)."""
         if self._idle:
             return self._idle.pop()
-        bind = self._factory.kw.get("bind")
-        if not isinstance(bind, AsyncEngine) or bind.dialect.name == "sqlite":
+        bind = bound_engine(self._factory)
+        if bind is None or on_sqlite(bind):
             return None
         try:
             return await bind.connect()
