@@ -35,13 +35,13 @@ import logging
 import math
 import random
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wipbot.production.clock import Clock, system_clock
@@ -83,6 +83,22 @@ PENDING = (
     .limit(bindparam("limit"))
 )
 """The queue: only what decides who is due, for the chats of every platform we can send to."""
+
+
+def pending_skipping(platforms: Sequence[str]) -> Select[Any]:
+    """`PENDING` without the chats named in `skip_<n>` (those of `platform_<n>`): the chats this
+    sender has in hand, or knows to be held back, cost the database a look at their rows but
+    cost the sender nothing, and leave the read's `limit` to chats it can take."""
+    statement = PENDING
+    for index in range(len(platforms)):
+        statement = statement.where(
+            or_(
+                _c.platform != bindparam(f"platform_{index}"),
+                _c.chat_id.not_in(bindparam(f"skip_{index}", expanding=True)),
+            )
+        )
+    return statement
+
 
 _CLAIMABLE = (
     select(_c.id)
@@ -186,8 +202,26 @@ def retry_delay(
 
 
 def claim_cap(limit: RateLimit | None, seconds: float) -> float:
-    """How many messages a limit lets out in `seconds`: what one read may claim under it."""
+    """How many messages a limit lets out in `seconds`: what a sender may hold claimed under it."""
     return math.inf if limit is None else max(1.0, limit.burst + limit.per_second * seconds)
+
+
+LOOKAHEAD_SECONDS = 10.0
+"""A sender holds claimed at most what the limits let out in this long (or in half a lease, if
+that is shorter). A platform's rate over chats that each go at their own slower pace needs
+many chats in hand at once (30/s over chats sent to once a second: 33 of them, 5 messages each
+in a weekly fan-out); ten seconds' worth is 301 messages on Telegram. Holding more only makes
+a reply written during a fan-out wait behind more of it, and each read skip more chats."""
+
+READS_PER_TURN = 3
+"""Statements one look at the queue may take, each past the chats the last one found but could
+not take now (more messages than their chat lets out soon, held back): enough to look past a
+few such chats, few enough that one look stays short."""
+
+REFILL_SECONDS = 1.0
+"""While a sender holds nearly all it may, it does not read: it reads again once about this
+long of sending at the platform's rate has left its hands. During a backlog a read then claims
+some thirty messages a second instead of one every few milliseconds."""
 
 
 class OutboxSender:
@@ -218,13 +252,25 @@ class OutboxSender:
         self._limiter = RateLimiter(
             clock, sleep, self._config.platform_limits, self._config.chat_limits
         )
-        half = self._config.claim_seconds / 2
+        ahead = min(self._config.claim_seconds / 2, LOOKAHEAD_SECONDS)
+        limits = self._config.platform_limits
         self._platform_caps = {
-            p: claim_cap(self._config.platform_limits.get(p), half) for p in self._transports
+            p: min(float(self._config.batch_size), claim_cap(limits.get(p), ahead))
+            for p in self._transports
         }
         self._chat_caps = {
-            p: claim_cap(self._config.chat_limits.get(p), half) for p in self._transports
+            p: claim_cap(self._config.chat_limits.get(p), ahead) for p in self._transports
         }
+        self._refills = {p: self._refill(limits.get(p)) for p in self._transports}
+        self._in_hand: dict[str, int] = defaultdict(int)
+        """Per platform, the messages claimed and not yet sent (or given up) by this sender."""
+        self._held_back: dict[ChatKey, datetime] = {}
+        """Chats whose first message is not due, or claimed by another sender: left out of the
+        reads until then, or until `poll_seconds` passed (whichever comes first)."""
+        self._pending = pending_skipping(list(self._transports))
+        self.reads = 0
+        self.rows_read = 0
+        """What reading the queue cost: statements and rows (compared with what was sent)."""
 
     async def run_once(self) -> int:
         """Deliver everything due now, every chat concurrently; returns how many were sent."""
@@ -291,30 +337,49 @@ class OutboxSender:
         if recorder is not None and not recorder.done():
             await asyncio.gather(recorder, return_exceptions=True)
 
+    def _refill(self, limit: RateLimit | None) -> float:
+        """How much room a platform needs before its queue is read again (`REFILL_SECONDS`)."""
+        if limit is None:
+            return 1.0
+        return max(1.0, min(limit.per_second * REFILL_SECONDS, float(self._config.batch_size)))
+
     async def _queue(self, exclude: set[ChatKey]) -> _Queue:
         """Per chat, its due messages up to the first one not yet due or claimed by someone
         else, claimed for us; and when the earliest of those held back falls due (chats in
-        `exclude` are being sent by this sender already)."""
+        `exclude` are being sent by this sender already). A platform is read only when the
+        sender has room for a refill of it, and a read asks for no more rows than that room;
+        when chats it cannot take now filled it, it looks past them (`READS_PER_TURN`)."""
         now = self._clock()
-        pending = {"platforms": list(self._transports), "limit": self._config.batch_size}
-        if self._sqlite:
-            async with reading(self._session_factory, in_place=True) as session:
-                connection = await session.connection()
-                found = (await connection.execute(PENDING, pending)).all()
-        else:
-            async with self._writing() as connection:
-                found = (await connection.execute(PENDING, pending)).all()
-        wanted = self._due(found, now, exclude)
-        if not wanted.due:
-            return _Queue({}, wanted.next_due)
+        self._held_back = {key: at for key, at in self._held_back.items() if at > now}
+        budget = {
+            p: room
+            for p in self._transports
+            if (room := self._platform_caps[p] - self._in_hand[p]) >= self._refills[p]
+        }
+        wanted: dict[ChatKey, list[int]] = {}
+        skip = set(exclude) | self._held_back.keys()
+        for _ in range(READS_PER_TURN if budget else 0):
+            platforms = [p for p, room in budget.items() if room >= 1]
+            if not platforms:
+                break
+            limit = math.ceil(
+                min(float(self._config.batch_size), sum(budget[p] for p in platforms))
+            )
+            found = await self._read(platforms, limit, skip)
+            self._due(found, now, budget, wanted)
+            if len(found) < limit:
+                break
+            skip.update((platform, chat_id) for _, platform, chat_id, _, _ in found)
+        if not wanted:
+            return _Queue({}, self._next_held_back())
         lease = now + timedelta(seconds=self._config.claim_seconds)
-        ids = [i for chat in wanted.due.values() for i in chat]
+        ids = [i for chat in wanted.values() for i in chat]
         async with self._writing() as connection:
             rows = (await connection.execute(CLAIM, {"ids": ids, "now": now, "until": lease})).all()
         claimed = {row.id: row for row in rows}
         due: dict[ChatKey, list[Outgoing]] = {}
         unused: list[int] = []
-        for key, chat in wanted.due.items():
+        for key, chat in wanted.items():
             messages: list[Outgoing] = []
             for message_id in chat:
                 row = claimed.get(message_id)
@@ -324,17 +389,46 @@ class OutboxSender:
             unused += [i for i in chat[len(messages) :] if i in claimed]
             if messages:
                 due[key] = messages
+                self._in_hand[key[0]] += len(messages)
         if unused:
             await self._release(unused, lease)
-        return _Queue(due, wanted.next_due)
+        return _Queue(due, self._next_held_back())
 
-    def _due(self, found: Sequence[Any], now: datetime, exclude: set[ChatKey]) -> _Wanted:
-        """Per chat, the ids due now, in order, no more than the rate limits let out within
-        half a lease; held back from the first that is not due, or claimed by another sender."""
-        due: dict[ChatKey, list[int]] = defaultdict(list)
-        held: set[ChatKey] = set(exclude)
-        budget = dict(self._platform_caps)
-        next_due: datetime | None = None
+    async def _read(
+        self, platforms: list[str], limit: int, skip: Collection[ChatKey]
+    ) -> Sequence[Any]:
+        """The first `limit` pending rows of `platforms`, in order, none of the chats in `skip`."""
+        params: dict[str, Any] = {"platforms": platforms, "limit": limit}
+        for index, platform in enumerate(self._transports):
+            params[f"platform_{index}"] = platform
+            params[f"skip_{index}"] = [chat for p, chat in skip if p == platform]
+        if self._sqlite:
+            async with reading(self._session_factory, in_place=True) as session:
+                connection = await session.connection()
+                found = (await connection.execute(self._pending, params)).all()
+        else:
+            async with self._writing() as connection:
+                found = (await connection.execute(self._pending, params)).all()
+        self.reads += 1
+        self.rows_read += len(found)
+        return found
+
+    def _next_held_back(self) -> datetime | None:
+        return min(self._held_back.values(), default=None)
+
+    def _due(
+        self,
+        found: Sequence[Any],
+        now: datetime,
+        budget: dict[str, float],
+        wanted: dict[ChatKey, list[int]],
+    ) -> None:
+        """Adds to `wanted`, per chat, the ids due now, in order, within the sender's `budget`
+        for the platform (spent here) and what the chat's limit lets out within the lookahead;
+        held back from the first that is not due, or claimed by another sender (and that chat
+        left out of the next reads until it falls due, or for `poll_seconds`)."""
+        held: set[ChatKey] = set()
+        recheck = now + timedelta(seconds=self._config.poll_seconds)
         for message_id, platform, chat_id, next_attempt_at, claimed_until in found:
             key = (platform, chat_id)
             if key in held:
@@ -344,15 +438,14 @@ class OutboxSender:
                 waits_until = claimed_until
             if waits_until > now:
                 held.add(key)
-                next_due = waits_until if next_due is None else min(next_due, waits_until)
+                if key not in wanted and len(self._held_back) < self._config.batch_size:
+                    self._held_back[key] = min(waits_until, recheck)
                 continue
-            chat = due[key]
-            if budget[platform] < 1 or len(chat) >= self._chat_caps[platform]:
+            if budget[platform] < 1 or len(wanted.get(key, ())) >= self._chat_caps[platform]:
                 held.add(key)  # the next read, when the chat's worker is done, takes the rest
                 continue
-            chat.append(message_id)
+            wanted.setdefault(key, []).append(message_id)
             budget[platform] -= 1
-        return _Wanted({k: v for k, v in due.items() if v}, next_due)
 
     @contextlib.asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncConnection]:
@@ -389,18 +482,23 @@ class OutboxSender:
     async def _run_chat(self, messages: list[Outgoing]) -> int:
         """The chat's messages in order, each in one of the `concurrency` slots, each result
         committed before the next leaves; a retry frees the rest at once for a later read."""
-        sent = 0
-        for index, message in enumerate(messages):
-            async with self._slots:  # until recorded: at most `concurrency` sent, unrecorded
-                result = await self._attempt(message)
-                await self._record(result)
-            if result.outcome is Outcome.SENT:
-                sent += 1
-            elif result.outcome is Outcome.RETRY:
-                rest = [m.id for m in messages[index + 1 :]]
-                if rest:
-                    await self._release(rest, message.claimed_until)
-                break
+        sent, left, platform = 0, len(messages), messages[0].platform
+        try:
+            for index, message in enumerate(messages):
+                async with self._slots:  # until recorded: at most `concurrency` sent, unrecorded
+                    result = await self._attempt(message)
+                    left -= 1
+                    self._in_hand[platform] -= 1
+                    await self._record(result)
+                if result.outcome is Outcome.SENT:
+                    sent += 1
+                elif result.outcome is Outcome.RETRY:
+                    rest = [m.id for m in messages[index + 1 :]]
+                    if rest:
+                        await self._release(rest, message.claimed_until)
+                    break
+        finally:
+            self._in_hand[platform] -= left  # released, or never to be sent by this worker
         return sent
 
     async def _record(self, result: _Result) -> None:
@@ -471,12 +569,6 @@ class OutboxSender:
             log.warning("outbox %s dead after %s attempts: %s", message.id, attempts, error)
             return _Result(message, Outcome.DEAD, attempts, last_error, message.next_attempt_at)
         return _Result(message, Outcome.RETRY, attempts, last_error, now + delay)
-
-
-@dataclass(frozen=True)
-class _Wanted:
-    due: dict[ChatKey, list[int]]
-    next_due: datetime | None
 
 
 def _aware(moment: datetime) -> datetime:
