@@ -14,12 +14,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from wipbot.demo.clock import ManualClock
+from wipbot.production.clock import system_clock
 from wipbot.scheduler.config import RateLimit, SenderConfig
 from wipbot.scheduler.ratelimit import CHAT_MARGIN
 from wipbot.scheduler.sender import OutboxSender
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage
-from wipbot.store.outbox import RetryLater, enqueue
+from wipbot.store.outbox import Delivered, Outbound, RetryLater, enqueue
 
 from .fake_transport import ScriptedTransport
 
@@ -138,3 +139,87 @@ async def test_chats_held_back_do_not_fill_a_small_read(session_factory: Session
         await sender.run_once()
         clock.advance(timedelta(seconds=5))
     assert transport.texts[4:] == [f"held:{i}" for i in range(12)]
+
+
+class HeldTransport(ScriptedTransport):
+    """Answers once the test lets a message go; until then the message is in flight."""
+
+    def __init__(self) -> None:
+        super().__init__("telegram", system_clock)
+        self.entered: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
+        self.hold: dict[str, asyncio.Event] = {}
+
+    async def deliver(self, message: Outbound) -> Delivered:
+        text = str(message.payload.get("text"))
+        self.entered[text].set()
+        if text in self.hold:
+            await self.hold[text].wait()
+        return await super().deliver(message)
+
+
+async def sent_within(transport: ScriptedTransport, text: str, seconds: float) -> bool:
+    for _ in range(int(seconds / 0.02)):
+        if text in transport.texts:
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+async def test_what_was_written_for_a_chat_in_flight_goes_when_that_chat_is_done(
+    session_factory: SessionFactory,
+) -> None:
+    """The read on its writing skipped chat A (its previous message was in flight); the end of
+    that message reads again at once, not once more of what the sender holds (chat B's five,
+    the first stuck at the platform) has left, nor after the poll."""
+    transport = HeldTransport()
+    transport.hold = {"a0": asyncio.Event(), "b0": asyncio.Event()}
+    sender = OutboxSender(
+        session_factory, {"telegram": transport}, config=SenderConfig(poll_seconds=60)
+    )
+    wake = asyncio.Event()
+    running = asyncio.create_task(sender.run_forever(wake))
+    try:
+        async with transaction(session_factory) as session:
+            for index in range(5):
+                enqueue(session, "telegram", "B", {"text": f"b{index}"})
+            enqueue(session, "telegram", "A", {"text": "a0"})
+        wake.set()
+        await asyncio.wait_for(transport.entered["a0"].wait(), 10)
+        async with transaction(session_factory) as session:
+            enqueue(session, "telegram", "A", {"text": "a1"})
+        wake.set()
+        await asyncio.sleep(0.2)  # the read it wakes finds only chats in hand
+        transport.hold["a0"].set()
+        assert await sent_within(transport, "a1", 10)  # a second after a0, as A's limit says
+    finally:
+        transport.hold["b0"].set()
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert [text for text in transport.texts if text.startswith("a")] == ["a0", "a1"]
+
+
+async def test_a_message_to_retry_goes_when_due_not_after_the_poll(
+    session_factory: SessionFactory,
+) -> None:
+    """Its chat's worker ends at the 429; the next read learns when it is due, though what
+    the sender holds besides (chat B's message, stuck at the platform) has not left."""
+    transport = HeldTransport()
+    transport.hold = {"b0": asyncio.Event()}
+    transport.fail("flooded", RetryLater("429", retry_after=0.3))
+    sender = OutboxSender(
+        session_factory, {"telegram": transport}, config=SenderConfig(poll_seconds=60)
+    )
+    wake = asyncio.Event()
+    running = asyncio.create_task(sender.run_forever(wake))
+    try:
+        async with transaction(session_factory) as session:
+            enqueue(session, "telegram", "B", {"text": "b0"})
+            enqueue(session, "telegram", "A", {"text": "flooded"})
+            enqueue(session, "telegram", "A", {"text": "behind"})
+        wake.set()
+        assert await sent_within(transport, "behind", 10)
+    finally:
+        transport.hold["b0"].set()
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert [text for text in transport.texts if text != "b0"] == ["flooded", "behind"]
