@@ -92,12 +92,12 @@ PENDING = (
 """The queue: only what decides who is due, for the chats of every platform we can send to."""
 
 
-def pending_skipping(platforms: Sequence[str]) -> Select[Any]:
-    """`PENDING` without the chats named in `skip_<n>` (those of `platform_<n>`): the chats this
-    sender has in hand, or knows to be held back, cost the database a look at their rows but
-    cost the sender nothing, and leave the read's `limit` to chats it can take."""
+def pending_skipping(platforms: int) -> Select[Any]:
+    """`PENDING` without the chats named in `skip_<n>` (those of `platform_<n>`, n < platforms):
+    the chats a sender has in hand, or knows to be held back, cost the database a look at their
+    rows but cost the sender nothing, and leave the read's `limit` to chats it can take."""
     statement = PENDING
-    for index in range(len(platforms)):
+    for index in range(platforms):
         statement = statement.where(
             or_(
                 _c.platform != bindparam(f"platform_{index}"),
@@ -282,7 +282,7 @@ class OutboxSender:
         self._held_back: dict[ChatKey, datetime] = {}
         """Chats whose first message is not due, or claimed by another sender: left out of the
         reads until then, or until `poll_seconds` passed (whichever comes first)."""
-        self._pending = pending_skipping(list(self._transports))
+        self._pending = pending_skipping(len(self._transports))
         self.reads = 0
         self.rows_read = 0
         """What reading the queue cost: statements and rows (compared with what was sent)."""
@@ -417,6 +417,8 @@ class OutboxSender:
         async with self._writing() as connection:
             rows = (await connection.execute(CLAIM, {"ids": ids, "now": now, "until": lease})).all()
         claimed = {row.id: row for row in rows}
+        if len(claimed) < len(ids):
+            seen_all.clear()  # taken by another sender meanwhile, or (PostgreSQL) locked
         due: dict[ChatKey, list[Outgoing]] = {}
         unused: list[int] = []
         for key, chat in wanted.items():
