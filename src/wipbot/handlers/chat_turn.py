@@ -21,6 +21,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.store.db import on_sqlite
 from wipbot.store.models import Contact, ConversationState, Factory
 
 from .chat_state import ChatState, Flow
@@ -222,7 +223,7 @@ def _state(row: Sequence[Any] | None, now: datetime) -> StoredState:
 
 
 def _locks_rows(session: AsyncSession) -> bool:
-    return session.sync_session.get_bind().dialect.name != "sqlite"
+    return not on_sqlite(session)
 
 
 async def load_state(session: AsyncSession, contact_id: int, now: datetime) -> StoredState:

@@ -20,10 +20,15 @@ Guarantees, and their limits:
   lease (`claimed_until`, `claim_seconds` ahead) that another sender respects, and each result is
   written only while the row still carries the lease it was sent under. Two senders therefore
   never send one row at the same time (on PostgreSQL rows another transaction holds are skipped,
-  not waited for), and a crashed sender's messages go out again once their lease ran out. A read
-  claims no more than the rate limits let out within half the lease, so a lease does not run out
-  while its message waits its turn. Only the leader process sends; the lease is what keeps a
-  second sender (or a leader that lost its lock) from sending what the first has in hand.
+  not waited for), and a crashed sender's messages go out again once their lease ran out. A sender
+  holds claimed no more than the rate limits let out within half the lease (and within
+  `LOOKAHEAD_SECONDS`), so a lease does not run out while its message waits its turn. Only the
+  leader process sends; the lease is what keeps a second sender (or a leader that lost its lock)
+  from sending what the first has in hand.
+- A read costs what it can send: its statement leaves out the chats the sender has in hand or
+  knows to be held back, and asks for no more rows than the sender has room for; during a
+  backlog it comes once about a second's worth of sending left the sender's hands, not on every
+  message sent (a 2,000-message backlog at 30/s: one row read per message sent, a read per 30).
 """
 
 from __future__ import annotations
@@ -35,17 +40,24 @@ import logging
 import math
 import random
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wipbot.production.clock import Clock, system_clock
-from wipbot.store.db import SessionFactory, close_quietly, reading, transaction
+from wipbot.store.db import (
+    SessionFactory,
+    bound_engine,
+    close_quietly,
+    on_sqlite,
+    reading,
+    transaction,
+)
 from wipbot.store.models import OutboxMessage
 from wipbot.store.outbox import DeliveryError, Outgoing, Transport
 
@@ -63,6 +75,8 @@ class _Queue:
     due: dict[ChatKey, list[Outgoing]]
     """Per chat, the messages claimed for it, in the order they were written."""
     next_due: datetime | None
+    behind: frozenset[ChatKey] = frozenset()
+    """Chats with due messages left for a later read (more than their limit lets out soon)."""
 
 
 _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -76,6 +90,22 @@ PENDING = (
     .limit(bindparam("limit"))
 )
 """The queue: only what decides who is due, for the chats of every platform we can send to."""
+
+
+def pending_skipping(platforms: int) -> Select[Any]:
+    """`PENDING` without the chats named in `skip_<n>` (those of `platform_<n>`, n < platforms):
+    the chats a sender has in hand, or knows to be held back, cost the database a look at their
+    rows but cost the sender nothing, and leave the read's `limit` to chats it can take."""
+    statement = PENDING
+    for index in range(platforms):
+        statement = statement.where(
+            or_(
+                _c.platform != bindparam(f"platform_{index}"),
+                _c.chat_id.not_in(bindparam(f"skip_{index}", expanding=True)),
+            )
+        )
+    return statement
+
 
 _CLAIMABLE = (
     select(_c.id)
@@ -179,8 +209,26 @@ def retry_delay(
 
 
 def claim_cap(limit: RateLimit | None, seconds: float) -> float:
-    """How many messages a limit lets out in `seconds`: what one read may claim under it."""
+    """How many messages a limit lets out in `seconds`: what a sender may hold claimed under it."""
     return math.inf if limit is None else max(1.0, limit.burst + limit.per_second * seconds)
+
+
+LOOKAHEAD_SECONDS = 10.0
+"""A sender holds claimed at most what the limits let out in this long (or in half a lease, if
+that is shorter). A platform's rate over chats that each go at their own slower pace needs
+many chats in hand at once (30/s over chats sent to once a second: 33 of them, 5 messages each
+in a weekly fan-out); ten seconds' worth is 301 messages on Telegram. Holding more only makes
+a reply written during a fan-out wait behind more of it, and each read skip more chats."""
+
+READS_PER_TURN = 3
+"""Statements one look at the queue may take, each past the chats the last one found but could
+not take now (more messages than their chat lets out soon, held back): enough to look past a
+few such chats, few enough that one look stays short."""
+
+REFILL_SECONDS = 1.0
+"""While a sender holds nearly all it may, it does not read: it reads again once about this
+long of sending at the platform's rate has left its hands. During a backlog a read then claims
+some thirty messages a second instead of one every few milliseconds."""
 
 
 class OutboxSender:
@@ -200,9 +248,8 @@ class OutboxSender:
         self._clock = clock
         self._jitter = jitter
         self._slots = asyncio.Semaphore(self._config.concurrency)
-        bind = session_factory.kw.get("bind")
-        self._engine = bind if isinstance(bind, AsyncEngine) else None
-        self._sqlite = self._engine is None or self._engine.dialect.name == "sqlite"
+        self._engine = bound_engine(session_factory)
+        self._sqlite = self._engine is None or on_sqlite(self._engine)
         self._unrecorded: list[tuple[dict[str, object], asyncio.Future[None]]] = []
         """Outcomes waiting to be written, each with the send waiting for it."""
         self._recorder: asyncio.Task[None] | None = None
@@ -212,19 +259,41 @@ class OutboxSender:
         self._limiter = RateLimiter(
             clock, sleep, self._config.platform_limits, self._config.chat_limits
         )
-        half = self._config.claim_seconds / 2
+        ahead = min(self._config.claim_seconds / 2, LOOKAHEAD_SECONDS)
+        limits = self._config.platform_limits
         self._platform_caps = {
-            p: claim_cap(self._config.platform_limits.get(p), half) for p in self._transports
+            p: min(float(self._config.batch_size), claim_cap(limits.get(p), ahead))
+            for p in self._transports
         }
         self._chat_caps = {
-            p: claim_cap(self._config.chat_limits.get(p), half) for p in self._transports
+            p: claim_cap(self._config.chat_limits.get(p), ahead) for p in self._transports
         }
+        self._refills = {p: self._refill(limits.get(p)) for p in self._transports}
+        self._in_hand: dict[str, int] = defaultdict(int)
+        """Per platform, the messages claimed and not yet sent (or given up) by this sender."""
+        self._let_go_total: dict[str, int] = defaultdict(int)
+        self._seen_all: dict[str, tuple[int, int]] = {}
+        """Platforms whose last read saw every row it could take: `_let_go_total` and
+        `_in_hand` then (`_may_have_more`)."""
+        self._writes = 0
+        """How many times `run_forever` was woken because something was written."""
+        self._recheck = False
+        """A chat worker that ended may have left something to read (`_run_chat`)."""
+        self._held_back: dict[ChatKey, datetime] = {}
+        """Chats whose first message is not due, or claimed by another sender: left out of the
+        reads until then, or until `poll_seconds` passed (whichever comes first)."""
+        self._pending = pending_skipping(len(self._transports))
+        self.reads = 0
+        self.rows_read = 0
+        """What reading the queue cost: statements and rows (compared with what was sent)."""
 
     async def run_once(self) -> int:
         """Deliver everything due now, every chat concurrently; returns how many were sent."""
         try:
-            queue = await self._queue(exclude=set())
-            chats = (self._run_chat(messages) for messages in queue.due.values())
+            queue = await self._queue(exclude=set(), fresh=True)
+            chats = (
+                self._run_chat(messages, key in queue.behind) for key, messages in queue.due.items()
+            )
             return sum(await asyncio.gather(*chats))
         finally:
             await self._close()
@@ -234,15 +303,19 @@ class OutboxSender:
 
         Each chat with something due gets a worker that sends its messages in order; a chat
         already being worked is left to its worker, whose end wakes the loop again. Reads are
-        at least `read_gap_seconds` apart, so a burst of wake-ups costs one read.
+        at least `read_gap_seconds` apart, so a burst of wake-ups costs one read. A turn that
+        only a worker's end started reads a queue the last read saw all of only once a
+        refill's worth left the sender's hands (`_queue`); `wake`, and a wait that ran out,
+        always read.
         """
         active: dict[ChatKey, asyncio.Task[int]] = {}
+        ended = asyncio.Event()
 
         def finished(key: ChatKey, task: asyncio.Task[int]) -> None:
             active.pop(key, None)
             if not task.cancelled() and task.exception() is not None:
                 log.error("outbox chat worker failed", exc_info=task.exception())
-            wake.set()
+            ended.set()
 
         loop = asyncio.get_running_loop()
         last_read = -self._config.read_gap_seconds
@@ -252,23 +325,27 @@ class OutboxSender:
                 if gap > 0:
                     await asyncio.sleep(gap)
                 last_read = loop.time()
+                written = wake.is_set()
+                fresh = written or not ended.is_set()  # something written, or the wait ran out
+                self._writes += written
                 wake.clear()
+                ended.clear()
                 wait = self._config.poll_seconds
                 try:
-                    queue = await self._queue(exclude=set(active))
+                    queue = await self._queue(exclude=set(active), fresh=fresh)
                 except Exception:
                     log.exception("outbox: could not read the queue; trying again")
                     queue = _Queue({}, None)
                 for key, messages in queue.due.items():
-                    task = asyncio.create_task(self._run_chat(messages), name=f"outbox {key}")
+                    worker = self._run_chat(messages, key in queue.behind)
+                    task = asyncio.create_task(worker, name=f"outbox {key}")
                     active[key] = task
                     task.add_done_callback(functools.partial(finished, key))
                 if queue.next_due is not None:
                     seconds = (queue.next_due - self._clock()).total_seconds()
                     wait = min(wait, max(0.05, seconds))
                 self._limiter.forget_idle()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), wait)
+                await _either(wake, ended, wait)
         finally:
             for task in active.values():
                 task.cancel()
@@ -285,30 +362,66 @@ class OutboxSender:
         if recorder is not None and not recorder.done():
             await asyncio.gather(recorder, return_exceptions=True)
 
-    async def _queue(self, exclude: set[ChatKey]) -> _Queue:
+    def _refill(self, limit: RateLimit | None) -> float:
+        """How much room a platform needs before its queue is read again (`REFILL_SECONDS`)."""
+        if limit is None:
+            return 1.0
+        return max(1.0, min(limit.per_second * REFILL_SECONDS, float(self._config.batch_size)))
+
+    async def _queue(self, exclude: set[ChatKey], *, fresh: bool) -> _Queue:
         """Per chat, its due messages up to the first one not yet due or claimed by someone
         else, claimed for us; and when the earliest of those held back falls due (chats in
-        `exclude` are being sent by this sender already)."""
+        `exclude` are being sent by this sender already). A platform is read only when the
+        sender has room for a refill of it, and a read asks for no more rows than that room;
+        when chats it cannot take now filled it, it looks past them (`READS_PER_TURN`).
+
+        Not `fresh` (only a worker's end started the turn), a platform whose last read saw
+        all it could is read again only once a refill's worth of what the sender held then
+        has left its hands, or all of it: nothing new can have come but what those chats had
+        behind (a worker whose chat may have more asks for a fresh turn itself)."""
         now = self._clock()
-        pending = {"platforms": list(self._transports), "limit": self._config.batch_size}
-        if self._sqlite:
-            async with reading(self._session_factory, in_place=True) as session:
-                connection = await session.connection()
-                found = (await connection.execute(PENDING, pending)).all()
-        else:
-            async with self._writing() as connection:
-                found = (await connection.execute(PENDING, pending)).all()
-        wanted = self._due(found, now, exclude)
-        if not wanted.due:
-            return _Queue({}, wanted.next_due)
+        held_back = len(self._held_back)
+        self._held_back = {key: at for key, at in self._held_back.items() if at > now}
+        fresh = fresh or self._recheck or len(self._held_back) < held_back
+        self._recheck = False
+        budget = {
+            p: room
+            for p in self._transports
+            if (room := self._platform_caps[p] - self._in_hand[p]) >= self._refills[p]
+            and (fresh or self._may_have_more(p))
+        }
+        wanted: dict[ChatKey, list[int]] = {}
+        behind: set[ChatKey] = set()
+        seen_all: set[str] = set()
+        skip = set(exclude) | self._held_back.keys()
+        for _ in range(READS_PER_TURN if budget else 0):
+            platforms = [p for p, room in budget.items() if room >= 1]
+            if not platforms:
+                break
+            limit = math.ceil(
+                min(float(self._config.batch_size), sum(budget[p] for p in platforms))
+            )
+            found = await self._read(platforms, limit, skip)
+            self._due(found, now, budget, wanted, behind)
+            if len(found) < limit:
+                seen_all.update(platforms)
+                break
+            skip.update((platform, chat_id) for _, platform, chat_id, _, _ in found)
+        for platform in budget:
+            self._seen_all.pop(platform, None)
+        if not wanted:
+            self._mark_seen_all(seen_all)
+            return _Queue({}, self._next_held_back())
         lease = now + timedelta(seconds=self._config.claim_seconds)
-        ids = [i for chat in wanted.due.values() for i in chat]
+        ids = [i for chat in wanted.values() for i in chat]
         async with self._writing() as connection:
             rows = (await connection.execute(CLAIM, {"ids": ids, "now": now, "until": lease})).all()
         claimed = {row.id: row for row in rows}
+        if len(claimed) < len(ids):
+            seen_all.clear()  # taken by another sender meanwhile, or (PostgreSQL) locked
         due: dict[ChatKey, list[Outgoing]] = {}
         unused: list[int] = []
-        for key, chat in wanted.due.items():
+        for key, chat in wanted.items():
             messages: list[Outgoing] = []
             for message_id in chat:
                 row = claimed.get(message_id)
@@ -318,17 +431,60 @@ class OutboxSender:
             unused += [i for i in chat[len(messages) :] if i in claimed]
             if messages:
                 due[key] = messages
+                self._in_hand[key[0]] += len(messages)
         if unused:
             await self._release(unused, lease)
-        return _Queue(due, wanted.next_due)
+        self._mark_seen_all(seen_all)
+        return _Queue(due, self._next_held_back(), frozenset(behind & due.keys()))
 
-    def _due(self, found: Sequence[Any], now: datetime, exclude: set[ChatKey]) -> _Wanted:
-        """Per chat, the ids due now, in order, no more than the rate limits let out within
-        half a lease; held back from the first that is not due, or claimed by another sender."""
-        due: dict[ChatKey, list[int]] = defaultdict(list)
-        held: set[ChatKey] = set(exclude)
-        budget = dict(self._platform_caps)
-        next_due: datetime | None = None
+    def _mark_seen_all(self, platforms: set[str]) -> None:
+        for platform in platforms:
+            self._seen_all[platform] = (self._let_go_total[platform], self._in_hand[platform])
+
+    def _may_have_more(self, platform: str) -> bool:
+        """Whether the queue of the platform may hold something the last read did not see."""
+        mark = self._seen_all.get(platform)
+        if mark is None:
+            return True
+        let_go, held = mark
+        return self._let_go_total[platform] - let_go >= min(self._refills[platform], held)
+
+    async def _read(
+        self, platforms: list[str], limit: int, skip: Collection[ChatKey]
+    ) -> Sequence[Any]:
+        """The first `limit` pending rows of `platforms`, in order, none of the chats in `skip`."""
+        params: dict[str, Any] = {"platforms": platforms, "limit": limit}
+        for index, platform in enumerate(self._transports):
+            params[f"platform_{index}"] = platform
+            params[f"skip_{index}"] = [chat for p, chat in skip if p == platform]
+        if self._sqlite:
+            async with reading(self._session_factory, in_place=True) as session:
+                connection = await session.connection()
+                found = (await connection.execute(self._pending, params)).all()
+        else:
+            async with self._writing() as connection:
+                found = (await connection.execute(self._pending, params)).all()
+        self.reads += 1
+        self.rows_read += len(found)
+        return found
+
+    def _next_held_back(self) -> datetime | None:
+        return min(self._held_back.values(), default=None)
+
+    def _due(
+        self,
+        found: Sequence[Any],
+        now: datetime,
+        budget: dict[str, float],
+        wanted: dict[ChatKey, list[int]],
+        behind: set[ChatKey],
+    ) -> None:
+        """Adds to `wanted`, per chat, the ids due now, in order, within the sender's `budget`
+        for the platform (spent here) and what the chat's limit lets out within the lookahead;
+        held back from the first that is not due, or claimed by another sender (and that chat
+        left out of the next reads until it falls due, or for `poll_seconds`)."""
+        held: set[ChatKey] = set()
+        recheck = now + timedelta(seconds=self._config.poll_seconds)
         for message_id, platform, chat_id, next_attempt_at, claimed_until in found:
             key = (platform, chat_id)
             if key in held:
@@ -338,15 +494,15 @@ class OutboxSender:
                 waits_until = claimed_until
             if waits_until > now:
                 held.add(key)
-                next_due = waits_until if next_due is None else min(next_due, waits_until)
+                if key not in wanted and len(self._held_back) < self._config.batch_size:
+                    self._held_back[key] = min(waits_until, recheck)
                 continue
-            chat = due[key]
-            if budget[platform] < 1 or len(chat) >= self._chat_caps[platform]:
+            if budget[platform] < 1 or len(wanted.get(key, ())) >= self._chat_caps[platform]:
                 held.add(key)  # the next read, when the chat's worker is done, takes the rest
+                behind.add(key)
                 continue
-            chat.append(message_id)
+            wanted.setdefault(key, []).append(message_id)
             budget[platform] -= 1
-        return _Wanted({k: v for k, v in due.items() if v}, next_due)
 
     @contextlib.asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncConnection]:
@@ -380,22 +536,36 @@ class OutboxSender:
         async with self._writing() as connection:
             await connection.execute(RELEASE, {"ids": ids, "lease": lease})
 
-    async def _run_chat(self, messages: list[Outgoing]) -> int:
+    async def _run_chat(self, messages: list[Outgoing], more_behind: bool = False) -> int:
         """The chat's messages in order, each in one of the `concurrency` slots, each result
-        committed before the next leaves; a retry frees the rest at once for a later read."""
-        sent = 0
-        for index, message in enumerate(messages):
-            async with self._slots:  # until recorded: at most `concurrency` sent, unrecorded
-                result = await self._attempt(message)
-                await self._record(result)
-            if result.outcome is Outcome.SENT:
-                sent += 1
-            elif result.outcome is Outcome.RETRY:
-                rest = [m.id for m in messages[index + 1 :]]
-                if rest:
-                    await self._release(rest, message.claimed_until)
-                break
+        committed before the next leaves; a retry frees the rest at once for a later read.
+        Its end asks for a fresh look at the queue when the chat may have more there: it had
+        more due than it took, not all went, or something was written meanwhile."""
+        sent, left, platform = 0, len(messages), messages[0].platform
+        writes = self._writes
+        try:
+            for index, message in enumerate(messages):
+                async with self._slots:  # until recorded: at most `concurrency` sent, unrecorded
+                    result = await self._attempt(message)
+                    left -= 1
+                    self._let_go(platform, 1)
+                    await self._record(result)
+                if result.outcome is Outcome.SENT:
+                    sent += 1
+                elif result.outcome is Outcome.RETRY:
+                    rest = [m.id for m in messages[index + 1 :]]
+                    if rest:
+                        await self._release(rest, message.claimed_until)
+                    break
+        finally:
+            self._let_go(platform, left)  # released, or never to be sent by this worker
+            if more_behind or sent < len(messages) or self._writes != writes:
+                self._recheck = True
         return sent
+
+    def _let_go(self, platform: str, count: int) -> None:
+        self._in_hand[platform] -= count
+        self._let_go_total[platform] += count
 
     async def _record(self, result: _Result) -> None:
         """The outcome of one send, written with those of every send that finished meanwhile:
@@ -467,10 +637,14 @@ class OutboxSender:
         return _Result(message, Outcome.RETRY, attempts, last_error, now + delay)
 
 
-@dataclass(frozen=True)
-class _Wanted:
-    due: dict[ChatKey, list[int]]
-    next_due: datetime | None
+async def _either(first: asyncio.Event, second: asyncio.Event, seconds: float) -> None:
+    """Until either event is set, or `seconds` passed."""
+    waiters = [asyncio.ensure_future(first.wait()), asyncio.ensure_future(second.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 def _aware(moment: datetime) -> datetime:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.ext.asyncio import AsyncSession as AnyAsyncSession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .sqlite_in_place import (
@@ -133,17 +134,32 @@ _queues: weakref.WeakKeyDictionary[Engine, tuple[asyncio.AbstractEventLoop, Writ
 )
 
 
-def on_sqlite(factory: SessionFactory) -> bool:
-    """Whether the factory's sessions go to an SQLite engine: one writer, a thread per
-    connection, so writers queue and readers take turns."""
+def bound_engine(factory: SessionFactory) -> AsyncEngine | None:
+    """The engine the factory's sessions go to; None when they are bound to anything else."""
     bind = factory.kw.get("bind")
-    return isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite"
+    return bind if isinstance(bind, AsyncEngine) else None
+
+
+Database = SessionFactory | AnyAsyncSession | AsyncEngine | AsyncConnection | None
+"""Whatever a caller holds that leads to the database: its sessions' factory, a session, an
+engine or a connection (None: a factory bound to something other than an engine)."""
+
+
+def on_sqlite(database: Database) -> bool:
+    """Whether this goes to SQLite: one writer, a thread per connection, so writers queue,
+    readers take turns and rows are never locked. The one place that tells the databases apart
+    by their handle; a factory not bound to an engine is not SQLite (nothing queues for it)."""
+    if isinstance(database, async_sessionmaker):
+        database = bound_engine(database)
+    if isinstance(database, AnyAsyncSession):
+        return database.get_bind().dialect.name == "sqlite"
+    return database is not None and database.dialect.name == "sqlite"
 
 
 def writer_queue(factory: SessionFactory) -> WriterQueue | None:
     """The engine's queue on this event loop; None when the database has writers in parallel."""
-    bind = factory.kw.get("bind")
-    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+    bind = bound_engine(factory)
+    if bind is None or not on_sqlite(bind):
         return None
     loop = asyncio.get_running_loop()
     known = _queues.get(bind.sync_engine)
@@ -185,8 +201,8 @@ async def reading(
 
     `in_place` (SQLite): a short read, such as the sender's look at the outbox, runs on the event
     loop instead of aiosqlite's thread (a read in WAL mode waits for no lock)."""
-    bind = factory.kw.get("bind")
-    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+    bind = bound_engine(factory)
+    if bind is None or not on_sqlite(bind):
         async with factory() as session:
             yield session
         return
@@ -198,6 +214,13 @@ async def reading(
 
 Work = Callable[[AsyncSession], Awaitable[Any]]
 
+PARK_SECONDS = 5.0
+"""How long a `GroupCommit` lane's connection stays parked unused before it goes back to the
+pool. Parking saves a checkout and its ping per batch, which counts only while deliveries
+follow each other closely (a burst: milliseconds apart); after a few quiet seconds a new
+checkout costs nothing anyone notices, while 8 parked connections per worker, several workers
+behind a load balancer, would hold a good share of PostgreSQL's max_connections (100)."""
+
 
 class GroupCommit:
     """Units of work that arrive while a transaction is open wait and then share the next one.
@@ -208,14 +231,25 @@ class GroupCommit:
     once (one for SQLite, which has one writer anyway).
     """
 
-    def __init__(self, factory: SessionFactory, *, max_batch: int = 32, lanes: int = 1) -> None:
+    def __init__(
+        self,
+        factory: SessionFactory,
+        *,
+        max_batch: int = 32,
+        lanes: int = 1,
+        park_seconds: float = PARK_SECONDS,
+    ) -> None:
         self._factory = factory
         self._max_batch = max_batch
         self._lanes = lanes
+        self._park_seconds = park_seconds
         self._pending: list[tuple[Work, asyncio.Future[Any]]] = []
         self._draining: set[asyncio.Task[None]] = set()
-        self._idle: list[AsyncConnection] = []
+        self._idle: list[tuple[AsyncConnection, float]] = []
+        """Parked connections, each with the loop time it was parked at, oldest first."""
+        self._reaper: asyncio.Task[None] | None = None
         self._closed = False
+        self._closing = asyncio.Event()
         self.commits = 0
 
     @classmethod
@@ -245,7 +279,8 @@ class GroupCommit:
 
         On a database with writers in parallel (PostgreSQL) a lane runs its batches on one
         connection, and parks it for the next lane when it finds no more work, instead of
-        taking one from the pool (and pinging it) for every batch. A batch that fails on it
+        taking one from the pool (and pinging it) for every batch; one left unused for
+        `park_seconds` goes back to the pool (`_reap`). A batch that fails on it
         is run again unit by unit in transactions of their own, and the connection is let go:
         it may be what failed."""
         try:
@@ -262,7 +297,7 @@ class GroupCommit:
                 finally:
                     if connection is not None:
                         if healthy and not self._closed and len(self._idle) < self._lanes:
-                            self._idle.append(connection)
+                            self._park(connection)
                         else:
                             await close_quietly(connection)
         finally:
@@ -275,22 +310,45 @@ class GroupCommit:
         then each batch takes its own transaction, whose failure goes to its units (a lane
         that died here would leave them waiting)."""
         if self._idle:
-            return self._idle.pop()
-        bind = self._factory.kw.get("bind")
-        if not isinstance(bind, AsyncEngine) or bind.dialect.name == "sqlite":
+            return self._idle.pop()[0]
+        bind = bound_engine(self._factory)
+        if bind is None or on_sqlite(bind):
             return None
         try:
             return await bind.connect()
         except Exception:
             return None
 
+    def _park(self, connection: AsyncConnection) -> None:
+        """The next lane takes the connection parked last (`_take_connection`), so those parked
+        first are the ones that stay unused, and the reaper gives them back to the pool."""
+        self._idle.append((connection, asyncio.get_running_loop().time()))
+        if self._reaper is None or self._reaper.done():
+            self._reaper = asyncio.create_task(self._reap())
+
+    async def _reap(self) -> None:
+        """Give back each connection parked longer than `park_seconds`: a process whose lanes
+        went quiet holds none of them. Ends when nothing is parked; the next park starts it."""
+        loop = asyncio.get_running_loop()
+        while self._idle and not self._closed:
+            wait = self._idle[0][1] + self._park_seconds - loop.time()
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), wait)
+                continue
+            connection, _ = self._idle.pop(0)
+            await close_quietly(connection)
+
     async def close(self) -> None:
         """Let the connections go (before the engine is disposed): lanes under way finish
         their work, and no lane parks one any more."""
         self._closed = True
+        self._closing.set()
         await asyncio.gather(*self._draining, return_exceptions=True)
+        if self._reaper is not None:
+            await asyncio.gather(self._reaper, return_exceptions=True)  # not cut mid-close
         idle, self._idle = self._idle, []
-        for connection in idle:
+        for connection, _ in idle:
             await close_quietly(connection)
 
     @asynccontextmanager
