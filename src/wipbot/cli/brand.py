@@ -5,13 +5,23 @@ from __future__ import annotations
 import typer
 from rich.markup import escape
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.handlers.digest import valid_timezone
 from wipbot.store.brands import ROLES, brand_by_name, set_member, upsert_brand
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Brand, BrandMember
 
-from .common import JsonOption, console, fail, print_json, run, with_database
+from .common import (
+    JsonOption,
+    console,
+    fail,
+    not_blank,
+    print_json,
+    run,
+    with_database,
+    within_column,
+)
 
 app = typer.Typer(help="Brands, their Slack workspace and members.", no_args_is_help=True)
 
@@ -27,11 +37,21 @@ def add(
     ),
 ) -> None:
     """Create a brand, or update its Slack team, channels and timezone."""
+    within_column(not_blank(name, "NAME"), Brand.name, "NAME")
+    for value, column, option in (
+        (slack_team, Brand.slack_team_id, "--slack-team"),
+        (alerts_channel, Brand.alerts_channel, "--alerts-channel"),
+        (approvals_channel, Brand.approvals_channel, "--approvals-channel"),
+    ):
+        if value is not None:
+            within_column(not_blank(value, option), column, option)
     if timezone is not None and not valid_timezone(timezone):
         raise fail(f"unknown timezone {timezone!r}; use an IANA name such as Europe/Berlin")
 
     async def work(factory: SessionFactory) -> Brand:
         async with transaction(factory) as session:
+            if slack_team is not None:
+                await _team_is_free(session, slack_team, name)
             return await upsert_brand(
                 session,
                 name,
@@ -49,6 +69,14 @@ def add(
     )
 
 
+async def _team_is_free(session: AsyncSession, team: str, name: str) -> None:
+    """One Slack workspace belongs to one brand: its events are routed by the team id."""
+    query = select(Brand.name).where(Brand.slack_team_id == team, Brand.name != name)
+    other = (await session.exec(query)).first()
+    if other is not None:
+        raise fail(f"--slack-team: {team!r} is already the workspace of brand {other!r}")
+
+
 @app.command("member")
 def member(
     brand_name: str = typer.Argument(..., help="Brand name."),
@@ -59,6 +87,8 @@ def member(
     """Add a member to a brand or change their role."""
     if role not in ROLES:
         raise fail(f"--role: unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    within_column(not_blank(slack_user, "SLACK_USER"), BrandMember.slack_user_id, "SLACK_USER")
+    within_column(name, BrandMember.name, "--name")
 
     async def work(factory: SessionFactory) -> BrandMember | None:
         async with transaction(factory) as session:

@@ -14,7 +14,7 @@ from wipbot.handlers.onboarding import PLATFORMS, Invite, InviteError, create_in
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Contact, Factory
 
-from .common import JsonOption, console, fail, print_json, run, with_database
+from .common import JsonOption, console, fail, print_json, run, with_database, within_column
 
 app = typer.Typer(help="Factory contacts: invites and links.", no_args_is_help=True)
 
@@ -52,6 +52,7 @@ def invite(
     """Print a one-time invite: a deep link for Telegram, a wa.me link for WhatsApp."""
     if platform not in PLATFORMS:
         raise fail(f"--platform: expected one of {', '.join(PLATFORMS)}")
+    within_column(name, Contact.name, "--name")
 
     async def work(session_factory: SessionFactory) -> Invite:
         async with transaction(session_factory) as session:

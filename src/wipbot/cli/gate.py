@@ -18,9 +18,10 @@ from wipbot.handlers.gates import (
     tick_item,
 )
 from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.models import Gate, GateChecklistItem
 from wipbot.store.wip import resolve_brand
 
-from .common import JsonOption, console, fail, print_json, run, with_database
+from .common import JsonOption, console, fail, print_json, run, with_database, within_column
 
 app = typer.Typer(help="Sample-to-bulk gates: request, checklist.", no_args_is_help=True)
 
@@ -34,6 +35,7 @@ def request(
     brand: str | None = BrandOption,
 ) -> None:
     """Post the approval request to the brand's approvals channel (through the outbox)."""
+    within_column(by, Gate.requested_by, "--by")
 
     async def work(factory: SessionFactory) -> GateRequestResult:
         async with transaction(factory) as session:
@@ -54,6 +56,7 @@ def check(
     brand: str | None = BrandOption,
 ) -> None:
     """Tick (or untick) one checklist item; an open request's message is updated."""
+    within_column(by, GateChecklistItem.done_by, "--by")
     try:
         parsed = parse_item(item)
     except ValueError as error:

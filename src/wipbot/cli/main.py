@@ -8,6 +8,7 @@ server. The help lines below are what `wipbot --help` lists without importing an
 from __future__ import annotations
 
 import gc
+import re
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -78,6 +79,11 @@ class LazyCommands(TyperGroup):
 
     listing = False
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for arg in args:
+            refuse_unstorable(arg)
+        return list(super().parse_args(ctx, args))
+
     def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in COMMANDS if n not in self.commands)]
 
@@ -98,6 +104,22 @@ class LazyCommands(TyperGroup):
             super().format_help(ctx, formatter)
         finally:
             self.listing = False
+
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""NUL, which PostgreSQL refuses in text, and lone surrogates, which are bytes that are not UTF-8
+(Python keeps them so from argv) and which no database or terminal encodes."""
+
+
+def refuse_unstorable(arg: str) -> None:
+    """Refuse, before any command runs, an argument no command could keep or print."""
+    found = UNSTORABLE.search(arg)
+    if found is None:
+        return
+    what = "a NUL character" if found.group() == "\x00" else "bytes that are not UTF-8"
+    shown = ascii(arg[:40]) + ("…" if len(arg) > 40 else "")
+    typer.echo(f"error: the argument {shown} contains {what}", err=True)
+    raise typer.Exit(1)
 
 
 def load_command(name: str, lazy: LazyCommand) -> Any:

@@ -29,7 +29,7 @@ from wipbot.store.wip import (
     wip_board,
 )
 
-from .common import JsonOption, fail, print_json, run, show, with_database
+from .common import JsonOption, fail, print_json, run, show, with_database, within_calendar
 
 T = TypeVar("T")
 
@@ -347,6 +347,7 @@ def _day(value: str | None, option: str) -> date | None:
     from wipbot.store.importing.cells import parse_date  # the importers' date rules, when asked
 
     try:
-        return parse_date(value)
+        day = parse_date(value)
     except ValueError as error:
         raise fail(f"{option}: {error}") from None
+    return within_calendar(day, option, value)

@@ -25,11 +25,11 @@ from wipbot.handlers.qc import (
     record_inspection,
 )
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.importing.cells import parse_datetime
+from wipbot.store.importing.cells import MAX_COUNT, parse_datetime
 from wipbot.store.importing.checkins import to_utc
 from wipbot.store.wip import BrandNotFound, resolve_brand
 
-from .common import JsonOption, console, fail, print_json, run, with_database
+from .common import JsonOption, console, fail, print_json, run, with_database, within_calendar
 
 T = TypeVar("T")
 
@@ -77,6 +77,8 @@ def record_command(
     """
     found = _defects(defects)
     when = _when(at)
+    if lot > MAX_COUNT:
+        raise fail(f"--lot: {lot} is too large; at most {MAX_COUNT:,} pieces")
 
     async def work(factory: SessionFactory) -> QcResult:
         async with transaction(factory) as session:
@@ -312,9 +314,11 @@ def _when(value: str | None) -> datetime | date | None:
     if value is None:
         return None
     try:
-        return parse_datetime(value)
+        when = parse_datetime(value)
     except ValueError as error:
         raise fail(f"--at: {error}") from None
+    within_calendar(when.date() if isinstance(when, datetime) else when, "--at", value)
+    return when
 
 
 def _run(work: Callable[[SessionFactory], Awaitable[T]]) -> T:
