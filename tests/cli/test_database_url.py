@@ -1,0 +1,72 @@
+"""A DATABASE_URL that is malformed, names a driver wipbot cannot use, or a database that cannot
+be reached: every command says so in one line, without the password, and exits 1."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PG_ADMIN_DSN
+
+from .conftest import EXAMPLES, refused, use_database, wipbot
+
+COMMANDS = [
+    ["po", "list"],
+    ["po", "status", "PO-1031"],
+    ["db", "upgrade"],
+    ["import", "factories", str(EXAMPLES / "factories.csv")],
+    ["outbox"],
+    ["shell", "--contact", "Lan"],
+    ["demo"],
+    ["run"],
+]
+
+PG_BASE = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c[:2]))
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("nonsense", "DATABASE_URL: 'nonsense' is not a database URL"),
+        ("sqlite:///./x.db", "DATABASE_URL: cannot use sqlite:///./x.db"),
+        ("mysql://me:secret@db/x", "DATABASE_URL: cannot use mysql://me:***@db/x"),
+        ("foo://x", "DATABASE_URL: cannot use foo://x"),
+        (
+            "postgresql+asyncpg://me:secret@127.0.0.1:1/x",
+            "cannot open the database postgresql+asyncpg://me:***@127.0.0.1:1/x",
+        ),
+        (
+            "sqlite+aiosqlite:////nonexistent/folder/x.db",
+            "cannot open the database sqlite+aiosqlite:////nonexistent/folder/x.db",
+        ),
+    ],
+)
+def test_an_unusable_database_url_is_one_line(
+    url: str, expected: str, command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_database(url, tmp_path, monkeypatch)
+    line = refused(*command)
+    assert expected in line
+    assert "secret" not in line
+
+
+def test_a_postgresql_database_that_does_not_exist_is_named(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_database(f"{PG_BASE}/wipbot_no_such_database", tmp_path, monkeypatch)
+    line = refused("po", "list")
+    assert "wipbot_no_such_database" in line and "does not exist" in line
+
+
+def test_an_empty_database_is_migrated_and_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README: migrations are applied at every start; an empty file is a usable database."""
+    path = tmp_path / "empty.db"
+    use_database(f"sqlite+aiosqlite:///{path}", tmp_path, monkeypatch)
+    assert refused("po", "list") == "error: no brand yet; import a factories file first"
+    assert wipbot("db", "upgrade").code == 0
+    assert os.path.getsize(path) > 0
