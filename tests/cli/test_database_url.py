@@ -70,3 +70,24 @@ def test_an_empty_database_is_migrated_and_answers(
     assert refused("po", "list") == "error: no brand yet; import a factories file first"
     assert wipbot("db", "upgrade").code == 0
     assert os.path.getsize(path) > 0
+
+
+def test_a_database_at_a_revision_this_version_does_not_know(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newer wipbot's schema (or a restored backup of one): named, not a traceback."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from wipbot.store.db import make_engine
+
+    async def stamp() -> None:
+        engine = make_engine(database)
+        async with engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        await engine.dispose()
+
+    asyncio.run(stamp())
+    for command in (["po", "list"], ["db", "upgrade"], ["run"]):
+        assert "Can't locate revision identified by '9999'" in refused(*command)

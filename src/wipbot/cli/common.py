@@ -8,7 +8,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console, RenderableType
@@ -22,6 +22,9 @@ from wipbot.store.db import SessionFactory, make_engine, make_session_factory
 from wipbot.store.migrate import upgrade_on
 
 from .database_settings import DatabaseSettings, HasDatabaseUrl
+
+if TYPE_CHECKING:
+    from wipbot.bot.config import Settings
 
 T = TypeVar("T")
 
@@ -64,12 +67,48 @@ async def database(settings: HasDatabaseUrl | None = None) -> AsyncIterator[Sess
     try:
         try:
             await upgrade_on(engine)
-        except (SQLAlchemyError, OSError) as error:
+        except Exception as error:
+            if not _cannot_open(error):
+                raise
             shown = engine.url.render_as_string(hide_password=True)
             raise fail(f"cannot open the database {shown}: {_first_line(error)}") from None
         yield make_session_factory(engine)
     finally:
         await engine.dispose()
+
+
+def _cannot_open(error: Exception) -> bool:
+    """Unreachable, refused, not a database, or at a revision this version does not know (a
+    newer wipbot's schema: Alembic cannot find it)."""
+    from alembic.util import CommandError  # loaded by the migration that raised it, if any
+
+    return isinstance(error, SQLAlchemyError | OSError | CommandError)
+
+
+def load_settings() -> Settings:
+    """Every setting from the environment and .env; a malformed one is one line naming it."""
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from wipbot.bot.config import Settings
+
+    try:
+        return Settings()
+    except SettingsError as error:
+        raise fail(str(error)) from None
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}, got {_input(e)}"
+            for e in error.errors()
+        )
+        raise fail(problems) from None
+
+
+def _input(error: Any) -> str:
+    """The value that failed, unless its setting is a token or a secret: those are never shown."""
+    if any(word in str(error["loc"]).lower() for word in ("token", "secret")):
+        return "a value that is not shown"
+    return shown_value(str(error.get("input")))
 
 
 def open_engine(url: str) -> AsyncEngine:
