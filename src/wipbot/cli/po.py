@@ -29,7 +29,16 @@ from wipbot.store.wip import (
     wip_board,
 )
 
-from .common import JsonOption, fail, print_json, run, show, with_database, within_calendar
+from .common import (
+    JsonOption,
+    fail,
+    not_blank,
+    print_json,
+    run,
+    show,
+    with_database,
+    within_calendar,
+)
 
 T = TypeVar("T")
 
@@ -102,6 +111,8 @@ def list_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Every PO, most urgent first: projected vs committed ex-factory, milestone, progress."""
+    if factory_name is not None:
+        not_blank(factory_name, "--factory")
     day, known = _day(today, "--today") or date.today(), _day(as_of, "--as-of")
 
     async def work(factory: SessionFactory) -> list[PoStatus]:

@@ -19,7 +19,7 @@ from wipbot.production.defects import Rate
 from wipbot.store.db import SessionFactory
 from wipbot.store.wip import BrandNotFound, resolve_brand
 
-from .common import JsonOption, console, fail, print_json, run, with_database
+from .common import JsonOption, console, fail, not_blank, print_json, run, with_database
 
 app = typer.Typer(help="Reports for the brand's teams.", no_args_is_help=True)
 
@@ -49,6 +49,9 @@ def defects_command(
     """Defects per style, category and factory over the sampled pieces (defects per 100)."""
     if as_json and as_csv:
         raise fail("choose one of --json and --csv")
+    for value, option in ((season, "--season"), (style, "--style"), (factory, "--factory")):
+        if value is not None:
+            not_blank(value, option)
 
     async def work(sessions: SessionFactory) -> DefectReport:
         async with sessions() as session:
