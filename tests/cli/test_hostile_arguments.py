@@ -104,3 +104,18 @@ def test_bytes_that_are_not_utf8_on_the_real_command_line(examples: Path) -> Non
     assert done.returncode == 1
     assert b"Traceback" not in done.stderr
     assert done.stderr.decode().startswith("error: the argument '\\udcff\\udcfe' contains")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["po", "status", "P" * 100_000],
+        ["po", "list", "--factory", "F" * 100_000],
+        ["gate", "show", "G" * 100_000],
+        ["brand", "member", "B" * 100_000, "U1"],
+    ],
+    ids=["po status", "po list --factory", "gate show", "brand member"],
+)
+def test_a_long_unknown_value_is_named_not_repeated_whole(examples: Path, args: list[str]) -> None:
+    line = refused(*args)
+    assert "(100,000 characters)" in line and len(line) < 300

@@ -19,6 +19,7 @@ from .common import (
     not_blank,
     print_json,
     run,
+    shown_value,
     with_database,
     within_column,
 )
@@ -46,7 +47,9 @@ def add(
         if value is not None:
             within_column(not_blank(value, option), column, option)
     if timezone is not None and not valid_timezone(timezone):
-        raise fail(f"unknown timezone {timezone!r}; use an IANA name such as Europe/Berlin")
+        raise fail(
+            f"unknown timezone {shown_value(timezone)}; use an IANA name such as Europe/Berlin"
+        )
 
     async def work(factory: SessionFactory) -> Brand:
         async with transaction(factory) as session:
@@ -86,7 +89,7 @@ def member(
 ) -> None:
     """Add a member to a brand or change their role."""
     if role not in ROLES:
-        raise fail(f"--role: unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        raise fail(f"--role: unknown role {shown_value(role)}; expected one of {', '.join(ROLES)}")
     within_column(not_blank(slack_user, "SLACK_USER"), BrandMember.slack_user_id, "SLACK_USER")
     within_column(name, BrandMember.name, "--name")
 
@@ -99,7 +102,7 @@ def member(
 
     result = run(with_database(work))
     if result is None:
-        raise fail(f"no brand named {brand_name!r}; create it with `wipbot brand add`")
+        raise fail(f"no brand named {shown_value(brand_name)}; create it with `wipbot brand add`")
     console.print(f"{slack_user} is now {role} of {brand_name}")
 
 

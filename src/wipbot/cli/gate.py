@@ -21,7 +21,16 @@ from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Gate, GateChecklistItem
 from wipbot.store.wip import resolve_brand
 
-from .common import JsonOption, console, fail, print_json, run, with_database, within_column
+from .common import (
+    JsonOption,
+    console,
+    fail,
+    print_json,
+    run,
+    shown_value,
+    with_database,
+    within_column,
+)
 
 app = typer.Typer(help="Sample-to-bulk gates: request, checklist.", no_args_is_help=True)
 
@@ -112,7 +121,7 @@ async def _brand_id(session: AsyncSession, name: str | None) -> int:
 
 def _print(number: str, result: GateRequestResult) -> None:
     if result.outcome is RequestOutcome.NOT_FOUND:
-        raise fail(f"no production order or PO {number!r}")
+        raise fail(f"no production order or PO {shown_value(number)}")
     if result.outcome is RequestOutcome.AMBIGUOUS:
         raise fail(f"{number} has several production orders: {', '.join(result.choices)}")
     card = result.card

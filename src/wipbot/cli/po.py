@@ -36,6 +36,7 @@ from .common import (
     print_json,
     run,
     show,
+    shown_value,
     with_database,
     within_calendar,
 )
@@ -89,7 +90,7 @@ def status_command(
             if status is None:
                 matches = await close_matches(session, found.id, po_number)
                 hint = f"; did you mean {', '.join(matches)}?" if matches else ""
-                raise NotFound(f"no PO {po_number!r} for {found.name}{hint}")
+                raise NotFound(f"no PO {shown_value(po_number)} for {found.name}{hint}")
             return status
 
     status = _run(work)
@@ -122,7 +123,7 @@ def list_command(
             if factory_name is not None and not await matching_factories(
                 session, found.id, factory_name
             ):
-                raise NotFound(f"no factory matching {factory_name!r} for {found.name}")
+                raise NotFound(f"no factory matching {shown_value(factory_name)} for {found.name}")
             return await wip_board(
                 session, found.id, today=day, factory=factory_name, late_only=late, as_of=known
             )

@@ -13,7 +13,7 @@ import typer
 
 from wipbot.seasons import SeasonAssumptions, generate_season, write_season
 
-from .common import console, fail, within_calendar
+from .common import console, fail, shown_value, within_calendar
 
 app = typer.Typer(help="Simulated seasons for backtests and demos.", no_args_is_help=True)
 
@@ -61,7 +61,7 @@ def generate_command(
     try:
         first = date.fromisoformat(start)
     except ValueError:
-        raise fail(f"--start: {start!r} is not a date (YYYY-MM-DD)") from None
+        raise fail(f"--start: {shown_value(start)} is not a date (YYYY-MM-DD)") from None
     within_calendar(first, "--start", start)
     if out.exists() and not out.is_dir():
         raise fail(f"--out: {str(out)!r} is a file, not a directory")
