@@ -55,3 +55,12 @@ def test_contact_and_gate_names_are_checked_before_writing(database: str) -> Non
     assert "longer than 64 characters" in refused("gate", "request", "PO-1036-A", "--by", "b" * 65)
     line = refused("gate", "check", "PO-1036-A", "golden", "--by", "b" * 121)
     assert "--by:" in line and "longer than 120 characters" in line
+
+
+def test_brand_timezone_that_is_a_folder_or_too_long(database: str) -> None:
+    """`America` is a folder of the zone database (zoneinfo raised IsADirectoryError), and a
+    name past the file system's limit raised OSError, both as tracebacks."""
+    line = refused("brand", "add", "Acme", "--timezone", "America")
+    assert line == "error: unknown timezone 'America'; use an IANA name such as Europe/Berlin"
+    assert "--timezone:" in refused("brand", "add", "Acme", "--timezone", "x" * 300)
+    assert _brands() == []

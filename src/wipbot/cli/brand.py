@@ -46,7 +46,9 @@ def add(
     ):
         if value is not None:
             within_column(not_blank(value, option), column, option)
-    if timezone is not None and not valid_timezone(timezone):
+    if timezone is not None and not _known_timezone(
+        within_column(timezone, Brand.timezone, "--timezone")
+    ):
         raise fail(
             f"unknown timezone {shown_value(timezone)}; use an IANA name such as Europe/Berlin"
         )
@@ -70,6 +72,14 @@ def add(
         f"alerts {brand.alerts_channel or '-'}, approvals {brand.approvals_channel or '-'}, "
         f"timezone {brand.timezone}"
     )
+
+
+def _known_timezone(name: str) -> bool:
+    """A zone, not a folder of the zone database ("America") nor a name the system refuses."""
+    try:
+        return valid_timezone(name)
+    except OSError:
+        return False
 
 
 async def _team_is_free(session: AsyncSession, team: str, name: str) -> None:
