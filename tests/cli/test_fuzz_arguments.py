@@ -71,3 +71,34 @@ def test_any_text_where_a_po_or_a_name_goes(
         _answered_or_refused(*args[:-1], f"{args[-1]}={text}")
     else:
         _answered_or_refused(*args, "--", text)
+
+
+WRITES = st.sampled_from(
+    [
+        ["brand", "add", "--"],
+        ["brand", "add", "Northwind Apparel", "--slack-team"],
+        ["brand", "add", "Northwind Apparel", "--timezone"],
+        ["brand", "member", "Northwind Apparel", "--"],
+        ["brand", "member", "Northwind Apparel", "U1", "--name"],
+        ["contact", "invite", "--factory", "HCM1", "--platform", "console", "--name"],
+        ["contact", "invite", "--factory", "HCM1", "--name", "Lan", "--language"],
+        ["gate", "request", "PO-1036-A", "--by"],
+        ["gate", "check", "PO-1036-A", "golden", "--by"],
+        ["qc", "record", "PO-1031-A", "--lot", "100", "--inspector"],
+        ["qc", "record", "PO-1031-A", "--lot", "100", "--note"],
+        ["qc", "record", "PO-1031-A", "--lot", "100", "--defect"],
+        ["qc", "record", "PO-1031-A", "--lot", "100", "--at"],
+    ]
+)
+
+
+@pytest.mark.fuzz
+@FIXTURE_PER_TEST
+@given(text=ANY_TEXT | st.sampled_from(["x" * 33, "x" * 65, "x" * 121, "x" * 2001]), args=WRITES)
+def test_any_text_a_command_would_write(examples_anywhere: str, text: str, args: list[str]) -> None:
+    """What PostgreSQL refuses (a value wider than its column, NUL) and what SQLite would keep
+    whole is refused at the door; what fits is written."""
+    if args[-1] == "--":
+        _answered_or_refused(*args, text)
+    else:
+        _answered_or_refused(*args[:-1], f"{args[-1]}={text}")
