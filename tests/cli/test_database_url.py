@@ -19,7 +19,6 @@ COMMANDS = [
     ["import", "factories", str(EXAMPLES / "factories.csv")],
     ["outbox"],
     ["shell", "--contact", "Lan"],
-    ["demo"],
     ["run"],
 ]
 
@@ -51,6 +50,21 @@ def test_an_unusable_database_url_is_one_line(
     line = refused(*command)
     assert expected in line
     assert "secret" not in line
+
+
+def test_the_demo_refuses_a_database_it_cannot_copy_before_writing(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its by-the-clock act copies the SQLite file; on PostgreSQL it wrote five acts of sample
+    data into the database, left an empty file named after the database in the working folder
+    and ended in a traceback."""
+    if database.startswith("sqlite"):
+        use_database("sqlite+aiosqlite:////nonexistent/folder/x.db", tmp_path, monkeypatch)
+        assert "cannot open the database" in refused("demo")
+        return
+    assert "the demo runs on a SQLite file" in refused("demo")
+    assert wipbot("brand", "list", "--json").stdout.strip() == "[]"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_postgresql_database_that_does_not_exist_is_named(
