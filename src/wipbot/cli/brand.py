@@ -68,9 +68,9 @@ def add(
 
     brand = run(with_database(work))
     console.print(
-        f"brand [bold]{brand.name}[/bold]: team {brand.slack_team_id or '-'}, "
-        f"alerts {brand.alerts_channel or '-'}, approvals {brand.approvals_channel or '-'}, "
-        f"timezone {brand.timezone}"
+        f"brand [bold]{escape(brand.name)}[/bold]: team {escape(brand.slack_team_id or '-')}, "
+        f"alerts {escape(brand.alerts_channel or '-')}, "
+        f"approvals {escape(brand.approvals_channel or '-')}, timezone {escape(brand.timezone)}"
     )
 
 
@@ -113,7 +113,7 @@ def member(
     result = run(with_database(work))
     if result is None:
         raise fail(f"no brand named {shown_value(brand_name)}; create it with `wipbot brand add`")
-    console.print(f"{slack_user} is now {role} of {brand_name}")
+    console.print(f"{slack_user} is now {role} of {brand_name}", markup=False, highlight=False)
 
 
 @app.command("list")
@@ -145,8 +145,9 @@ def list_brands(as_json: bool = JsonOption) -> None:
         return
     for b in data:
         console.print(
-            f"[bold]{escape(str(b['name']))}[/bold] team={b['slack_team_id']} "
-            f"alerts={b['alerts_channel']} approvals={b['approvals_channel']}"
+            f"[bold]{escape(str(b['name']))}[/bold] team={escape(str(b['slack_team_id']))} "
+            f"alerts={escape(str(b['alerts_channel']))} "
+            f"approvals={escape(str(b['approvals_channel']))}"
         )
         for m in b["members"]:  # type: ignore[attr-defined]
             console.print(f"  {m['slack_user_id']} {m['name']} ({m['role']})", markup=False)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import typer
 from rich import box
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -134,7 +135,7 @@ def list_command(
     if as_json:
         print_json([inspection_to_json(i) for i in inspections])
         return
-    title = f"QC inspections · {number}" if number else "Latest QC inspections"
+    title = f"QC inspections · {escape(number)}" if number else "Latest QC inspections"
     console.print(inspections_table(inspections, title=title))
 
 
@@ -236,7 +237,7 @@ def inspections_table(
     for inspection in inspections:
         cells: list[RenderableType] = [
             inspection.local_time.strftime("%Y-%m-%d %H:%M" if wide else "%Y-%m-%d"),
-            inspection.order.number,
+            Text(inspection.order.number),
             inspection.kind.value,
             f"{inspection.lot_size:,}",
         ]
@@ -248,7 +249,7 @@ def inspections_table(
         ]
         cells += [
             Text("pass" if inspection.passed else "FAIL", style=RESULT_STYLE[inspection.passed]),
-            inspection.inspector,
+            Text(inspection.inspector),
         ]
         table.add_row(*cells)
     return table

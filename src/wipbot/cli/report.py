@@ -96,9 +96,9 @@ def report_view(report: DefectReport) -> RenderableType:
             table.add_column(column)
         for r in report.repeated:
             table.add_row(
-                f"{r.style} {r.style_name}".strip(),
-                r.category,
-                ", ".join(r.factories),
+                Text(f"{r.style} {r.style_name}".strip()),
+                Text(r.category),
+                Text(", ".join(r.factories)),
                 str(r.defects),
             )
         parts.append(table)
@@ -117,7 +117,12 @@ def _rates(title: str, rates: tuple[Rate, ...], *, yield_column: bool = True) ->
         table.add_column("First-pass yield", justify="right")
     for rate in rates:
         name = rate.key if rate.name in ("", rate.key) else f"{rate.key} {rate.name}"
-        row = [name, str(rate.inspections), str(rate.defects), str(rate.per_hundred)]
+        row: list[RenderableType] = [
+            Text(name),
+            str(rate.inspections),
+            str(rate.defects),
+            str(rate.per_hundred),
+        ]
         if yield_column:
             fpy = rate.first_pass_yield
             row.append(f"{fpy} %" if fpy is not None else "-")

@@ -87,4 +87,4 @@ def generate_command(
         highlight=False,
     )
     for path in paths:
-        console.print(f"  {path}", highlight=False)
+        console.print(f"  {path}", highlight=False, markup=False, soft_wrap=True)
