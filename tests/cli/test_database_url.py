@@ -105,3 +105,24 @@ def test_a_database_at_a_revision_this_version_does_not_know(
     asyncio.run(stamp())
     for command in (["po", "list"], ["db", "upgrade"], ["run"]):
         assert "Can't locate revision identified by '9999'" in refused(*command)
+
+
+def test_a_database_another_process_keeps_locked(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's busy timeout runs out while another program holds the write lock: one line
+    saying so (it was OperationalError's traceback), and nothing written."""
+    import sqlite3
+
+    use_database(sqlite_url, tmp_path, monkeypatch)
+    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite+aiosqlite:///"), isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        line = refused("brand", "add", "Acme")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert line == (
+        "error: the database did not answer (database is locked); nothing was changed, try again"
+    )
+    assert wipbot("brand", "list", "--json").stdout.strip() == "[]"

@@ -15,7 +15,7 @@ from rich.console import Console, RenderableType
 from rich.markup import escape
 from rich.measure import Measurement
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
@@ -56,6 +56,15 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         raise fail(f"the database refused the change: {_first_line(error.orig)}") from None
     except DataError as error:
         raise fail(f"the database refused a value: {_first_line(error.orig)}") from None
+    except (DBAPIError, OSError) as error:
+        from wipbot.bot.unavailable import is_unavailable  # only on this path: it is not small
+
+        if not is_unavailable(error):
+            raise
+        reason = _first_line(error.orig if isinstance(error, DBAPIError) else error)
+        raise fail(
+            f"the database did not answer ({reason}); nothing was changed, try again"
+        ) from None
 
 
 @asynccontextmanager
