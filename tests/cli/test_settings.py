@@ -3,6 +3,7 @@ one line naming the variable, before a port is bound or a table touched."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,24 @@ def test_run_refuses_settings_it_cannot_use(
 ) -> None:
     monkeypatch.setenv(variable, value)
     assert expected in refused("run")
+
+
+def test_run_refuses_an_address_it_cannot_listen_on(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by uvicorn only after the scheduler and the leader lock had started, whose
+    teardown then logged a cancelled job's traceback; and "listening on" was printed first."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("WIPBOT_PORT", str(port))
+        line = refused("run")
+    assert line == (
+        f"error: WIPBOT_HOST/WIPBOT_PORT: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )
+    monkeypatch.setenv("WIPBOT_HOST", "no-such-host.invalid")
+    assert "cannot listen on no-such-host.invalid:" in refused("run")
 
 
 def test_db_upgrade_names_a_malformed_setting(

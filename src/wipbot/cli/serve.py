@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import socket
 
 from wipbot.bot.config import ConfigError, Settings
 from wipbot.bot.runtime import serve
@@ -20,6 +21,7 @@ def run_command() -> None:
     try:
         settings = load_settings()
         _check_startable(settings)
+        _check_can_listen(settings.host, settings.port)
         run(_database_opens(settings))
         run(serve(settings, announce=console.print))
     except ConfigError as error:
@@ -37,6 +39,21 @@ def _check_startable(settings: Settings) -> None:
             raise fail(f"{field.alias}: {value} is not a finite number")
         if name.endswith("_hours") and value > MOST_HOURS:
             raise fail(f"{field.alias}: {value} hours is too long; at most {MOST_HOURS:,}")
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """The address is free and ours to take, asked before the channels, the scheduler and the
+    leader lock start (uvicorn finds out only after them, and they are then torn down in a
+    storm of cancelled jobs). Another process may still take it in between: uvicorn says so."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        for family, kind, proto, _, address in addresses:
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(address)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise fail(f"WIPBOT_HOST/WIPBOT_PORT: cannot listen on {host}:{port}: {reason}") from None
 
 
 async def _database_opens(settings: Settings) -> None:
