@@ -67,3 +67,14 @@ def test_slack_manifest_refuses_a_public_url_slack_cannot_call(
     assert "WIPBOT_PUBLIC_URL:" in refused("slack", "manifest")
     outcome = wipbot("slack", "manifest", "--public-url", "https://wipbot.example.com")
     assert outcome.code == 0 and "https://wipbot.example.com/slack/events" in outcome.stdout
+
+
+def test_an_env_file_that_is_not_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Saved as UTF-16 or Latin-1 by an editor: it was UnicodeDecodeError's traceback."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    (tmp_path / ".env").write_bytes("DATABASE_URL=sqlite+aiosqlite:///./é.db\n".encode("utf-16"))
+    expected = "error: .env: not UTF-8 text (byte 0xff at position 0); save it as UTF-8"
+    for command in (["po", "list"], ["db", "upgrade"], ["run"], ["slack", "manifest"]):
+        assert refused(*command) == expected
+    assert not list(tmp_path.glob("*.db"))

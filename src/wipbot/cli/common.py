@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
 from wipbot.store.migrate import upgrade_on
 
-from .database_settings import DatabaseSettings, HasDatabaseUrl
+from .database_settings import DatabaseSettings, EnvFileUnreadable, HasDatabaseUrl
 
 if TYPE_CHECKING:
     from wipbot.bot.config import Settings
@@ -71,7 +71,10 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 async def database(settings: HasDatabaseUrl | None = None) -> AsyncIterator[SessionFactory]:
     """A migrated database: commands never run against an old schema. A URL that names no
     usable database, or one that cannot be reached, is one line naming it (without password)."""
-    settings = settings or DatabaseSettings()
+    try:
+        settings = settings or DatabaseSettings()
+    except EnvFileUnreadable as error:
+        raise fail(str(error)) from None
     engine = open_engine(settings.database_url)
     try:
         try:
@@ -105,6 +108,8 @@ def load_settings() -> Settings:
         return Settings()
     except SettingsError as error:
         raise fail(str(error)) from None
+    except UnicodeDecodeError as error:
+        raise fail(str(EnvFileUnreadable(error))) from None
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}, got {_input(e)}"
