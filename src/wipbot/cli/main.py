@@ -8,13 +8,14 @@ server. The help lines below are what `wipbot --help` lists without importing an
 from __future__ import annotations
 
 import gc
-import re
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
+
+from wipbot.bot.request_body import UNSTORABLE
 
 
 @dataclass(frozen=True)
@@ -106,13 +107,10 @@ class LazyCommands(TyperGroup):
             self.listing = False
 
 
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-"""NUL, which PostgreSQL refuses in text, and lone surrogates, which are bytes that are not UTF-8
-(Python keeps them so from argv) and which no database or terminal encodes."""
-
-
 def refuse_unstorable(arg: str) -> None:
-    """Refuse, before any command runs, an argument no command could keep or print."""
+    """Refuse, before any command runs, an argument no command could keep or print: NUL, which
+    PostgreSQL refuses in text, or a lone surrogate, which is how Python keeps argv bytes that
+    are not UTF-8 and which no database or terminal encodes (the webhooks' UNSTORABLE)."""
     found = UNSTORABLE.search(arg)
     if found is None:
         return
