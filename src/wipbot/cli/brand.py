@@ -8,7 +8,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.handlers.digest import valid_timezone
-from wipbot.store.brands import ROLES, brand_by_name, set_member, upsert_brand
+from wipbot.store.brands import ROLES, brand_by_name, brand_by_team, set_member, upsert_brand
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Brand, BrandMember
 
@@ -84,10 +84,9 @@ def _known_timezone(name: str) -> bool:
 
 async def _team_is_free(session: AsyncSession, team: str, name: str) -> None:
     """One Slack workspace belongs to one brand: its events are routed by the team id."""
-    query = select(Brand.name).where(Brand.slack_team_id == team, Brand.name != name)
-    other = (await session.exec(query)).first()
-    if other is not None:
-        raise fail(f"--slack-team: {team!r} is already the workspace of brand {other!r}")
+    owner = await brand_by_team(session, team)
+    if owner is not None and owner.name != name:
+        raise fail(f"--slack-team: {team!r} is already the workspace of brand {owner.name!r}")
 
 
 @app.command("member")
