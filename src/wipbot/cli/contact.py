@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,16 @@ from wipbot.handlers.onboarding import PLATFORMS, Invite, InviteError, create_in
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import Contact, Factory
 
-from .common import JsonOption, console, fail, print_json, run, with_database
+from .common import (
+    JsonOption,
+    console,
+    fail,
+    print_json,
+    run,
+    shown_value,
+    with_database,
+    within_column,
+)
 
 app = typer.Typer(help="Factory contacts: invites and links.", no_args_is_help=True)
 
@@ -52,6 +62,10 @@ def invite(
     """Print a one-time invite: a deep link for Telegram, a wa.me link for WhatsApp."""
     if platform not in PLATFORMS:
         raise fail(f"--platform: expected one of {', '.join(PLATFORMS)}")
+    within_column(name, Contact.name, "--name")
+    if language is not None:
+        language = _language(language)
+    handle = _handle(platform, bot_username, whatsapp_number)
 
     async def work(session_factory: SessionFactory) -> Invite:
         async with transaction(session_factory) as session:
@@ -71,9 +85,6 @@ def invite(
         created = run(with_database(work))
     except InviteError as error:
         raise fail(str(error)) from None
-    handle = bot_username or default_bot_username()
-    if platform == "whatsapp":
-        handle = whatsapp_number or os.environ.get("WIPBOT_WHATSAPP_NUMBER", "")
     link = invite_link(platform, created.code, handle) if handle or platform == "console" else ""
     if as_json:
         print_json(
@@ -98,6 +109,45 @@ def invite(
     )
     if platform == "whatsapp" and not link:
         console.print("[dim]no --whatsapp-number: ask the contact to send the code above[/dim]")
+
+
+TELEGRAM_USERNAME = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{4,31}")
+"""Telegram's rule for usernames: 5 to 32 of a-z, 0-9 and _, starting with a letter."""
+WHATSAPP_DIGITS = range(7, 16)
+"""An international number without its +: E.164 allows at most 15 digits."""
+
+
+def _language(value: str) -> str:
+    from wipbot.store.importing.cells import parse_language  # the importers' rule, when asked
+
+    try:
+        tag = parse_language(value)
+    except ValueError as error:
+        raise fail(f"--language: {error}") from None
+    return within_column(tag, Contact.language, "--language")
+
+
+def _handle(platform: str, bot_username: str | None, whatsapp_number: str | None) -> str:
+    """The bot's username or the business number the link is made of, checked before the
+    invite is written: a link that leads nowhere is worse than none."""
+    if platform == "whatsapp":
+        number = whatsapp_number or os.environ.get("WIPBOT_WHATSAPP_NUMBER", "")
+        digits = sum(ch.isdigit() for ch in number)
+        if number and digits not in WHATSAPP_DIGITS:
+            option = "--whatsapp-number" if whatsapp_number else "WIPBOT_WHATSAPP_NUMBER"
+            raise fail(
+                f"{option}: {shown_value(number)} is not an international number "
+                "such as +84 90 123 4567"
+            )
+        return number
+    username = bot_username or default_bot_username()
+    if platform == "telegram" and not TELEGRAM_USERNAME.fullmatch(username):
+        option = "--bot-username" if bot_username else "WIPBOT_TELEGRAM_BOT_USERNAME"
+        raise fail(
+            f"{option}: {shown_value(username)} is not a Telegram username "
+            "(5 to 32 of a-z, 0-9 and _, starting with a letter)"
+        )
+    return username
 
 
 @app.command("list")

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 from rich import box
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -71,7 +72,7 @@ def cost_view(cost: PoLandedCost, width: int | None = None) -> RenderableType:
     table = _table(cost, kinds)
     for line in cost.lines:
         table.add_row(
-            f"{line.style} {line.colorway}",
+            Text(f"{line.style} {line.colorway}"),
             f"{line.units:,}",
             money(line.fob_unit_price),
             *_charge_cells(line.charges, line.charges_total, kinds),
@@ -130,7 +131,7 @@ def cost_view(cost: PoLandedCost, width: int | None = None) -> RenderableType:
 def _table(cost: PoLandedCost, kinds: list[ChargeKind]) -> Table:
     where = f"{cost.factory} · {cost.incoterm} · {cost.currency}"
     table = Table(
-        title=f"Landed cost · {cost.po_number} · {where}",
+        title=escape(f"Landed cost · {cost.po_number} · {where}"),
         title_justify="left",
         title_style="bold",
         header_style="bold",

@@ -26,8 +26,22 @@ def read_database_url() -> str:
     if found is None and Path(ENV_FILE).is_file():
         from dotenv import dotenv_values
 
-        found = _named(dotenv_values(ENV_FILE))
+        try:
+            found = _named(dotenv_values(ENV_FILE))
+        except UnicodeDecodeError as error:
+            raise EnvFileUnreadable(error) from None
     return DEFAULT_DATABASE_URL if found is None else found
+
+
+class EnvFileUnreadable(ValueError):
+    """The `.env` file is not UTF-8 text (both readers of it read UTF-8)."""
+
+    def __init__(self, error: UnicodeDecodeError) -> None:
+        byte = error.object[error.start : error.start + 1].hex()
+        super().__init__(
+            f"{ENV_FILE}: not UTF-8 text (byte 0x{byte} at position {error.start}); "
+            "save it as UTF-8"
+        )
 
 
 def _named(values: Mapping[str, str | None]) -> str | None:

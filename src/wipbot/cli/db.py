@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from wipbot.bot.config import Settings
-from wipbot.store.migrate import current_heads, upgrade
+from wipbot.store.migrate import current_heads
 
-from .common import console, run
+from .common import console, database, load_settings, run
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -15,7 +14,11 @@ app = typer.Typer(help="Database schema.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade_command() -> None:
     """Apply every pending migration."""
-    url = Settings().database_url
-    run(upgrade(url))
-    heads = ", ".join(sorted(run(current_heads(url))))
+    settings = load_settings()
+
+    async def upgraded() -> set[str]:
+        async with database(settings):
+            return await current_heads(settings.database_url)
+
+    heads = ", ".join(sorted(run(upgraded())))
     console.print(f"database at revision {heads}")

@@ -18,9 +18,19 @@ from wipbot.handlers.gates import (
     tick_item,
 )
 from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.models import Gate, GateChecklistItem
 from wipbot.store.wip import resolve_brand
 
-from .common import JsonOption, console, fail, print_json, run, with_database
+from .common import (
+    JsonOption,
+    console,
+    fail,
+    print_json,
+    run,
+    shown_value,
+    with_database,
+    within_column,
+)
 
 app = typer.Typer(help="Sample-to-bulk gates: request, checklist.", no_args_is_help=True)
 
@@ -34,6 +44,7 @@ def request(
     brand: str | None = BrandOption,
 ) -> None:
     """Post the approval request to the brand's approvals channel (through the outbox)."""
+    within_column(by, Gate.requested_by, "--by")
 
     async def work(factory: SessionFactory) -> GateRequestResult:
         async with transaction(factory) as session:
@@ -54,6 +65,7 @@ def check(
     brand: str | None = BrandOption,
 ) -> None:
     """Tick (or untick) one checklist item; an open request's message is updated."""
+    within_column(by, GateChecklistItem.done_by, "--by")
     try:
         parsed = parse_item(item)
     except ValueError as error:
@@ -109,7 +121,7 @@ async def _brand_id(session: AsyncSession, name: str | None) -> int:
 
 def _print(number: str, result: GateRequestResult) -> None:
     if result.outcome is RequestOutcome.NOT_FOUND:
-        raise fail(f"no production order or PO {number!r}")
+        raise fail(f"no production order or PO {shown_value(number)}")
     if result.outcome is RequestOutcome.AMBIGUOUS:
         raise fail(f"{number} has several production orders: {', '.join(result.choices)}")
     card = result.card

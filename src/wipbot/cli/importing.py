@@ -6,6 +6,7 @@ so it can be fixed in the spreadsheet and the file imported again. Re-importing 
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import typer
@@ -14,7 +15,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.importing import IMPORTERS, ImportFailed, ImportResult
+from wipbot.store.importing import IMPORTERS, ImportFailed, ImportResult, RowError
+from wipbot.store.importing.sheet import HEADER_LINE
 
 from .common import JsonOption, console, print_json, run, with_database
 
@@ -80,8 +82,27 @@ def summary_json(result: ImportResult) -> dict[str, object]:
     }
 
 
+def not_a_file(path: Path) -> ImportFailed | None:
+    """What the path is, when it is there but no file to read: a folder, a pipe or a device
+    (read, they would block or never end), or a name the system refuses (too long)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None  # the importer's own "no such file"
+    except OSError as error:
+        reason = (error.strerror or type(error).__name__).lower()
+    else:
+        if stat.S_ISREG(mode):
+            return None
+        reason = "a folder, not a file" if stat.S_ISDIR(mode) else "not a regular file"
+    return ImportFailed([RowError(str(path), HEADER_LINE, "file", reason)])
+
+
 def _import(kind: str, path: Path, brand: str | None, as_json: bool) -> None:
     async def work(session_factory: SessionFactory) -> ImportResult:
+        failed = not_a_file(path)
+        if failed is not None:
+            raise failed
         return await import_file(session_factory, kind, path, brand=brand)
 
     try:

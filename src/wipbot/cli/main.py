@@ -15,6 +15,8 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from wipbot.bot.request_body import UNSTORABLE
+
 
 @dataclass(frozen=True)
 class LazyCommand:
@@ -78,6 +80,11 @@ class LazyCommands(TyperGroup):
 
     listing = False
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for arg in args:
+            refuse_unstorable(arg)
+        return list(super().parse_args(ctx, args))
+
     def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in COMMANDS if n not in self.commands)]
 
@@ -98,6 +105,19 @@ class LazyCommands(TyperGroup):
             super().format_help(ctx, formatter)
         finally:
             self.listing = False
+
+
+def refuse_unstorable(arg: str) -> None:
+    """Refuse, before any command runs, an argument no command could keep or print: NUL, which
+    PostgreSQL refuses in text, or a lone surrogate, which is how Python keeps argv bytes that
+    are not UTF-8 and which no database or terminal encodes (the webhooks' UNSTORABLE)."""
+    found = UNSTORABLE.search(arg)
+    if found is None:
+        return
+    what = "a NUL character" if found.group() == "\x00" else "bytes that are not UTF-8"
+    shown = ascii(arg[:40]) + ("…" if len(arg) > 40 else "")
+    typer.echo(f"error: the argument {shown} contains {what}", err=True)
+    raise typer.Exit(1)
 
 
 def load_command(name: str, lazy: LazyCommand) -> Any:

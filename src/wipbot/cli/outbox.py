@@ -16,6 +16,8 @@ from wipbot.store.models import OutboxMessage
 from .common import JsonOption, console, print_json, run, show, with_database
 
 UNSENT = ("pending", "dead")
+MAX_LIMIT = 2**31 - 1
+"""What a database's LIMIT takes on both engines (SQLite refuses a wider integer outright)."""
 
 
 def delivery_state(message: OutboxMessage) -> str:
@@ -61,7 +63,9 @@ async def outbox_rows(
 
 def outbox_command(
     include_sent: bool = typer.Option(False, "--all", help="Also list messages already sent."),
-    limit: int = typer.Option(200, "--limit", min=1, help="At most this many, oldest first."),
+    limit: int = typer.Option(
+        200, "--limit", min=1, max=MAX_LIMIT, help="At most this many, oldest first."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Pending, retrying and dead-lettered messages (with --all, sent ones too)."""

@@ -29,7 +29,17 @@ from wipbot.store.wip import (
     wip_board,
 )
 
-from .common import JsonOption, fail, print_json, run, show, with_database
+from .common import (
+    JsonOption,
+    fail,
+    not_blank,
+    print_json,
+    run,
+    show,
+    shown_value,
+    with_database,
+    within_calendar,
+)
 
 T = TypeVar("T")
 
@@ -80,7 +90,7 @@ def status_command(
             if status is None:
                 matches = await close_matches(session, found.id, po_number)
                 hint = f"; did you mean {', '.join(matches)}?" if matches else ""
-                raise NotFound(f"no PO {po_number!r} for {found.name}{hint}")
+                raise NotFound(f"no PO {shown_value(po_number)} for {found.name}{hint}")
             return status
 
     status = _run(work)
@@ -102,6 +112,8 @@ def list_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Every PO, most urgent first: projected vs committed ex-factory, milestone, progress."""
+    if factory_name is not None:
+        not_blank(factory_name, "--factory")
     day, known = _day(today, "--today") or date.today(), _day(as_of, "--as-of")
 
     async def work(factory: SessionFactory) -> list[PoStatus]:
@@ -111,7 +123,7 @@ def list_command(
             if factory_name is not None and not await matching_factories(
                 session, found.id, factory_name
             ):
-                raise NotFound(f"no factory matching {factory_name!r} for {found.name}")
+                raise NotFound(f"no factory matching {shown_value(factory_name)} for {found.name}")
             return await wip_board(
                 session, found.id, today=day, factory=factory_name, late_only=late, as_of=known
             )
@@ -347,6 +359,7 @@ def _day(value: str | None, option: str) -> date | None:
     from wipbot.store.importing.cells import parse_date  # the importers' date rules, when asked
 
     try:
-        return parse_date(value)
+        day = parse_date(value)
     except ValueError as error:
         raise fail(f"{option}: {error}") from None
+    return within_calendar(day, option, value)

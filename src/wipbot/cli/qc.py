@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import typer
 from rich import box
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -25,11 +26,11 @@ from wipbot.handlers.qc import (
     record_inspection,
 )
 from wipbot.store.db import SessionFactory, transaction
-from wipbot.store.importing.cells import parse_datetime
+from wipbot.store.importing.cells import MAX_COUNT, parse_datetime
 from wipbot.store.importing.checkins import to_utc
 from wipbot.store.wip import BrandNotFound, resolve_brand
 
-from .common import JsonOption, console, fail, print_json, run, with_database
+from .common import JsonOption, console, fail, print_json, run, with_database, within_calendar
 
 T = TypeVar("T")
 
@@ -77,6 +78,8 @@ def record_command(
     """
     found = _defects(defects)
     when = _when(at)
+    if lot > MAX_COUNT:
+        raise fail(f"--lot: {lot} is too large; at most {MAX_COUNT:,} pieces")
 
     async def work(factory: SessionFactory) -> QcResult:
         async with transaction(factory) as session:
@@ -132,7 +135,7 @@ def list_command(
     if as_json:
         print_json([inspection_to_json(i) for i in inspections])
         return
-    title = f"QC inspections · {number}" if number else "Latest QC inspections"
+    title = f"QC inspections · {escape(number)}" if number else "Latest QC inspections"
     console.print(inspections_table(inspections, title=title))
 
 
@@ -234,7 +237,7 @@ def inspections_table(
     for inspection in inspections:
         cells: list[RenderableType] = [
             inspection.local_time.strftime("%Y-%m-%d %H:%M" if wide else "%Y-%m-%d"),
-            inspection.order.number,
+            Text(inspection.order.number),
             inspection.kind.value,
             f"{inspection.lot_size:,}",
         ]
@@ -246,7 +249,7 @@ def inspections_table(
         ]
         cells += [
             Text("pass" if inspection.passed else "FAIL", style=RESULT_STYLE[inspection.passed]),
-            inspection.inspector,
+            Text(inspection.inspector),
         ]
         table.add_row(*cells)
     return table
@@ -312,9 +315,11 @@ def _when(value: str | None) -> datetime | date | None:
     if value is None:
         return None
     try:
-        return parse_datetime(value)
+        when = parse_datetime(value)
     except ValueError as error:
         raise fail(f"--at: {error}") from None
+    within_calendar(when.date() if isinstance(when, datetime) else when, "--at", value)
+    return when
 
 
 def _run(work: Callable[[SessionFactory], Awaitable[T]]) -> T:

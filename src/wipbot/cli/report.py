@@ -19,7 +19,7 @@ from wipbot.production.defects import Rate
 from wipbot.store.db import SessionFactory
 from wipbot.store.wip import BrandNotFound, resolve_brand
 
-from .common import JsonOption, console, fail, print_json, run, with_database
+from .common import JsonOption, console, fail, not_blank, print_json, run, with_database
 
 app = typer.Typer(help="Reports for the brand's teams.", no_args_is_help=True)
 
@@ -49,6 +49,9 @@ def defects_command(
     """Defects per style, category and factory over the sampled pieces (defects per 100)."""
     if as_json and as_csv:
         raise fail("choose one of --json and --csv")
+    for value, option in ((season, "--season"), (style, "--style"), (factory, "--factory")):
+        if value is not None:
+            not_blank(value, option)
 
     async def work(sessions: SessionFactory) -> DefectReport:
         async with sessions() as session:
@@ -93,9 +96,9 @@ def report_view(report: DefectReport) -> RenderableType:
             table.add_column(column)
         for r in report.repeated:
             table.add_row(
-                f"{r.style} {r.style_name}".strip(),
-                r.category,
-                ", ".join(r.factories),
+                Text(f"{r.style} {r.style_name}".strip()),
+                Text(r.category),
+                Text(", ".join(r.factories)),
                 str(r.defects),
             )
         parts.append(table)
@@ -114,7 +117,12 @@ def _rates(title: str, rates: tuple[Rate, ...], *, yield_column: bool = True) ->
         table.add_column("First-pass yield", justify="right")
     for rate in rates:
         name = rate.key if rate.name in ("", rate.key) else f"{rate.key} {rate.name}"
-        row = [name, str(rate.inspections), str(rate.defects), str(rate.per_hundred)]
+        row: list[RenderableType] = [
+            Text(name),
+            str(rate.inspections),
+            str(rate.defects),
+            str(rate.per_hundred),
+        ]
         if yield_column:
             fpy = rate.first_pass_yield
             row.append(f"{fpy} %" if fpy is not None else "-")

@@ -13,16 +13,21 @@ import typer
 
 from wipbot.seasons import SeasonAssumptions, generate_season, write_season
 
-from .common import console, fail
+from .common import console, fail, shown_value, within_calendar
 
 app = typer.Typer(help="Simulated seasons for backtests and demos.", no_args_is_help=True)
+
+MAX_ORDERS = 100_000
+"""The benchmarks' largest season; a larger number only makes the command run for hours."""
 
 
 @app.command("generate")
 def generate_command(
     seed: int = typer.Option(..., "--seed", help="The same seed gives the same season."),
     out: Path = typer.Option(..., "--out", help="Directory for the four CSV files."),
-    orders: int = typer.Option(350, "--orders", min=1, help="Production orders in the season."),
+    orders: int = typer.Option(
+        350, "--orders", min=1, max=MAX_ORDERS, help="Production orders in the season."
+    ),
     start: str = typer.Option(
         SeasonAssumptions.start.isoformat(), "--start", help="First Monday of the season."
     ),
@@ -56,7 +61,10 @@ def generate_command(
     try:
         first = date.fromisoformat(start)
     except ValueError:
-        raise fail(f"--start: {start!r} is not a date (YYYY-MM-DD)") from None
+        raise fail(f"--start: {shown_value(start)} is not a date (YYYY-MM-DD)") from None
+    within_calendar(first, "--start", start)
+    if out.exists() and not out.is_dir():
+        raise fail(f"--out: {str(out)!r} is a file, not a directory")
     assumptions = SeasonAssumptions(
         start=first,
         production_orders=orders,
@@ -69,11 +77,14 @@ def generate_command(
     if legacy:
         assumptions = assumptions.for_today_importer()
     season = generate_season(seed, assumptions)
-    paths = write_season(season, out)
+    try:
+        paths = write_season(season, out)
+    except OSError as error:
+        raise fail(f"--out: cannot write to {str(out)!r}: {error.strerror}") from None
     console.print(
         f"Season {seed}: {len(season.purchase_orders)} POs, {len(season.orders)} production "
         f"orders, {len(season.checkins)} check-ins, {season.late_share:.0%} shipped late.",
         highlight=False,
     )
     for path in paths:
-        console.print(f"  {path}", highlight=False)
+        console.print(f"  {path}", highlight=False, markup=False, soft_wrap=True)

@@ -11,6 +11,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import typer
+from rich.markup import escape
 
 from wipbot.bot.console import ConsoleChat, deliver_waiting, render_reply, run_console
 from wipbot.handlers.onboarding import ContactNotFound, console_contact, find_contact
@@ -46,7 +47,8 @@ def shell_command(
         except ContactNotFound as error:
             raise fail(str(error)) from None
         console.print(
-            f"[dim]console chat as {contact}: /checkin to start, /help, /quit to leave[/dim]",
+            f"[dim]console chat as {escape(contact)}: /checkin to start, /help, /quit to "
+            "leave[/dim]",
             highlight=False,
         )
         chat = ConsoleChat(session_factory, chat_id)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import typer
 
-from wipbot.bot.config import Settings
 from wipbot.bot.slack.manifest import PLACEHOLDER_URL, manifest, manifest_yaml
 
-from .common import JsonOption, print_json
+from .common import JsonOption, fail, load_settings, print_json, shown_value
 
 app = typer.Typer(help="Slack app setup.", no_args_is_help=True)
 
@@ -23,7 +24,11 @@ def manifest_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Print the app manifest to paste at api.slack.com/apps -> Create New App."""
-    url = public_url or Settings().public_url or PLACEHOLDER_URL
+    url = public_url or load_settings().public_url or PLACEHOLDER_URL
+    where = urlsplit(url)
+    if where.scheme not in ("https", "http") or not where.hostname:
+        option = "--public-url" if public_url else "WIPBOT_PUBLIC_URL"
+        raise fail(f"{option}: {shown_value(url)} is not a URL such as https://wipbot.example.com")
     if as_json:
         print_json(manifest(url, socket_mode=socket_mode))
         return

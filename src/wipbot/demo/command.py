@@ -15,7 +15,7 @@ from rich.console import Console
 from sqlmodel import select
 
 from wipbot.bot.config import Settings
-from wipbot.cli.common import console, database, fail, run
+from wipbot.cli.common import console, database, fail, load_settings, run
 from wipbot.cli.importing import import_file, print_summary
 from wipbot.cli.po import board_table, show, status_view
 from wipbot.demo.clock_act import by_the_clock, demo_start
@@ -23,7 +23,7 @@ from wipbot.demo.console_act import act_factory_checkin
 from wipbot.demo.slack_act import act_slack
 from wipbot.production.names import key
 from wipbot.store.brands import upsert_brand
-from wipbot.store.db import SessionFactory, transaction
+from wipbot.store.db import SessionFactory, is_sqlite, transaction
 from wipbot.store.importing import ImportFailed
 from wipbot.store.models import Brand
 from wipbot.store.wip import po_status, wip_board
@@ -153,8 +153,18 @@ def demo_command(
     examples: Path | None = typer.Option(None, "--examples", hidden=True),
 ) -> None:
     """The whole loop on a fresh SQLite file, no tokens: import, check-ins, alerts, approvals."""
+    settings = load_settings()
+    if not is_sqlite(settings.database_url):
+        raise fail(
+            "the demo runs on a SQLite file (its by-the-clock act works on a copy of it): "
+            "DATABASE_URL=sqlite+aiosqlite:///./demo.db wipbot demo (or `make demo`)"
+        )
     try:
-        run(run_demo(Settings(), today=date.fromisoformat(today), examples=examples))
+        day = date.fromisoformat(today)
+    except ValueError:
+        raise fail(f"--today: {today!r} is not a date (YYYY-MM-DD)") from None
+    try:
+        run(run_demo(settings, today=day, examples=examples))
     except (DemoRefused, FileNotFoundError) as error:
         raise fail(str(error)) from None
     except ImportFailed as failed:
