@@ -119,3 +119,13 @@ def test_bytes_that_are_not_utf8_on_the_real_command_line(examples: Path) -> Non
 def test_a_long_unknown_value_is_named_not_repeated_whole(examples: Path, args: list[str]) -> None:
     line = refused(*args)
     assert "(100,000 characters)" in line and len(line) < 300
+
+
+@pytest.mark.parametrize("option", ["--from", "--to", "--train-from"])
+def test_backtest_days_past_the_calendar_are_refused(examples: Path, option: str) -> None:
+    line = refused("backtest", option, "9999-12-01")
+    assert f"{option}: '9999-12-01' is out of range" in line
+
+
+def test_backtest_lead_past_a_year_is_a_usage_error(examples: Path) -> None:
+    assert "--lead" in refused("backtest", "--lead", "2147483647", code=2)

@@ -13,6 +13,7 @@ from wipbot.store.db import SessionFactory
 from wipbot.store.models import Factory
 
 from .import_files import (
+    CHECKIN_HEADER,
     FACTORIES,
     FACTORY_HEADER,
     PO_HEADER,
@@ -21,6 +22,7 @@ from .import_files import (
     row_counts,
     run_import,
     seed,
+    write_csv,
 )
 
 
@@ -119,3 +121,35 @@ async def test_a_nul_between_utf8_letters_is_still_a_nul(
     path.write_bytes(csv_text(FACTORY_HEADER, ningbo("N\x00i\x00n\x00g\x00b\x00o")).encode())
     errors = await import_errors(session_factory, "factories", path)
     assert [e.reason for e in errors] == ["contains a NUL character; remove it"]
+
+
+async def test_a_day_outside_the_years_wipbot_accepts_is_refused_and_changes_nothing(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """A check-in dated 9999-12-31 was stored, and every `po list` after it overflowed the
+    calendar; one dated 0001-01-01 01:00 crashed the import turning it into UTC."""
+    await seed(session_factory, tmp_path)
+    before = await row_counts(session_factory)
+    for when in ("9999-12-31 10:00", "0001-01-01 01:00", "31/12/9999"):
+        path = write_csv(
+            tmp_path, "checkins.csv", CHECKIN_HEADER, [["PO-1-A", when, "cutting", "100", ""]]
+        )
+        [error] = await import_errors(session_factory, "checkins", path)
+        assert (error.line, error.field) == (2, "reported_at"), when
+        assert "out of range; give a date from 1900-01-01 to 2999-12-31" in error.reason
+    path = write_csv(tmp_path, "pos.csv", PO_HEADER, [[*POS[0][:9], "9999-12-31", ""]])
+    [error] = await import_errors(session_factory, "pos", path)
+    assert (error.line, error.field) == (2, "committed_exf")
+    assert await row_counts(session_factory) == before
+
+
+async def test_a_closure_of_centuries_is_refused(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    row = list(FACTORIES[1])
+    row[FACTORY_HEADER.index("closures")] = "1900-01-01..2999-12-31 forever"
+    path = write_csv(tmp_path, "factories.csv", FACTORY_HEADER, [FACTORIES[0], row])
+    [error] = await import_errors(session_factory, "factories", path)
+    assert (error.line, error.field) == (3, "closures")
+    assert "more than 366 days" in error.reason
+    assert sum((await row_counts(session_factory)).values()) == 0

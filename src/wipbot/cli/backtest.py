@@ -29,6 +29,8 @@ from wipbot.store.wip import BrandNotFound, OrderStatus, PoStatus, resolve_brand
 from .common import JsonOption, console, fail, print_json, run, with_database
 
 DEFAULT_LEAD_DAYS = 14
+MAX_LEAD_DAYS = 365
+"""A warning given more than a year ahead is no longer a lead a brand acts on."""
 FLAGGED = frozenset({RiskStatus.AT_RISK, RiskStatus.LATE})
 RULES: dict[str, Any] = {
     "wipbot at_risk|late": lambda o, _day: o.risk.status in FLAGGED,
@@ -51,7 +53,11 @@ def backtest_command(
         None, "--to", help="Last day judged (default: the last check-in)."
     ),
     lead: int = typer.Option(
-        DEFAULT_LEAD_DAYS, "--lead", min=0, help="Days before the committed date a flag counts."
+        DEFAULT_LEAD_DAYS,
+        "--lead",
+        min=0,
+        max=MAX_LEAD_DAYS,
+        help="Days before the committed date a flag counts.",
     ),
     brand: str | None = typer.Option(None, "--brand", help="Brand name; defaults to the only one."),
     train_from: str | None = typer.Option(

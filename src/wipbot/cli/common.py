@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from wipbot.production.day_range import out_of_range
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory
 from wipbot.store.migrate import upgrade_on
 
@@ -36,12 +37,6 @@ MAX_PIPED_WIDTH = 200
 
 JsonOption = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
 
-
-EARLIEST_DAY = date(1900, 1, 1)
-LATEST_DAY = date(2999, 12, 31)
-"""The days a command accepts. The engine adds weeks of stage times and windows to a day, which
-runs past Python's calendar (years 1 to 9999) near either end; no order is that old or that far
-ahead."""
 
 SHOWN_CHARACTERS = 40
 """How much of a bad value an error message repeats: enough to recognise it, never a screenful."""
@@ -181,12 +176,10 @@ def not_blank(value: str, option: str) -> str:
 
 
 def within_calendar(day: date, option: str, value: str) -> date:
-    """The day, if it lies in the years a command accepts (see EARLIEST_DAY)."""
-    if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise fail(
-            f"{option}: {shown_value(value)} is out of range; "
-            f"give a date from {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}"
-        )
+    """The day, if it lies in the years a command accepts (production/day_range.py)."""
+    reason = out_of_range(day)
+    if reason is not None:
+        raise fail(f"{option}: {shown_value(value)} is {reason}")
     return day
 
 

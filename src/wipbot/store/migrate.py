@@ -15,12 +15,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .db import READ_ONLY, make_engine
+from .db import READ_ONLY, make_engine, on_sqlite
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+LOCK_KEY = 0x7769_7062_6F74_0002
+"""The advisory lock migrations hold on PostgreSQL ("wipbot", 2; the leader lock is 1)."""
 _REVISION = re.compile(r"^revision(?:\s*:[^=\n]+)?\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
 _DOWN_REVISION = re.compile(r"^down_revision(?:\s*:[^=\n]+)?\s*=\s*(.+)$", re.MULTILINE)
 _QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
@@ -66,6 +68,12 @@ async def upgrade_on(engine: AsyncEngine, revision: str = "head") -> None:
         return
     url = engine.url.render_as_string(hide_password=False)
     async with engine.begin() as connection:
+        if not on_sqlite(engine):
+            # Processes started together on a new database (workers behind a load balancer,
+            # imports run side by side) would each create the tables; the lock lets one migrate
+            # while the others wait, then find the schema current. SQLite's transactions
+            # already take the write lock at BEGIN.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         await connection.run_sync(_upgrade_on, url, revision)
 
 

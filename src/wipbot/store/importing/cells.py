@@ -14,6 +14,7 @@ from functools import cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from wipbot.production.day_range import out_of_range
 from wipbot.production.milestones import parse_issue_flag
 from wipbot.production.progress import ReportedIssue
 
@@ -38,7 +39,19 @@ _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 def parse_date(value: str) -> date:
-    """ISO `2027-01-15` or the day-first `15/01/2027` most factories and Excel locales write."""
+    """ISO `2027-01-15` or the day-first `15/01/2027` most factories and Excel locales write,
+    in the years wipbot accepts (production/day_range.py)."""
+    return _in_range(value, _parse_date(value))
+
+
+def _in_range(value: str, day: date) -> date:
+    reason = out_of_range(day)
+    if reason is not None:
+        raise ValueError(f"{value!r} is {reason}")
+    return day
+
+
+def _parse_date(value: str) -> date:
     text = value.strip()
     if text.count("-") == 2 and " " not in text and "T" not in text:
         try:
@@ -56,7 +69,14 @@ def parse_date(value: str) -> date:
 
 
 def parse_datetime(value: str) -> datetime | date:
-    """A date alone, or a date and time; naive unless it carries an offset."""
+    """A date alone, or a date and time; naive unless it carries an offset. Its day must lie in
+    the years wipbot accepts, so that turning it into UTC cannot leave the calendar."""
+    found = _parse_datetime(value)
+    _in_range(value, found.date() if isinstance(found, datetime) else found)
+    return found
+
+
+def _parse_datetime(value: str) -> datetime | date:
     text = value.strip()
     if text[10:11] in (" ", "T") and text[4:5] == "-":  # ISO date and time, as most files have
         try:
@@ -64,13 +84,13 @@ def parse_datetime(value: str) -> datetime | date:
         except ValueError:
             pass
     try:
-        return parse_date(text)
+        return _parse_date(text)
     except ValueError:
         pass
     day_first, _, rest = text.partition(" ")
     if _DMY.match(day_first) and rest:
         try:
-            return datetime.combine(parse_date(day_first), time.fromisoformat(rest.strip()))
+            return datetime.combine(_parse_date(day_first), time.fromisoformat(rest.strip()))
         except ValueError:
             pass
     try:
@@ -222,6 +242,10 @@ def parse_issues(value: str) -> tuple[ReportedIssue, ...]:
     return tuple(issues)
 
 
+MAX_CLOSURE_DAYS = 366
+"""Every closed day is judged with; a span of centuries is a typing mistake, not a holiday."""
+
+
 def parse_closures(value: str) -> tuple[tuple[date, date, str], ...]:
     """`2027-02-05..2027-02-19 Chinese New Year; 2027-05-01 Labour Day`."""
     closures = []
@@ -238,6 +262,11 @@ def parse_closures(value: str) -> tuple[tuple[date, date, str], ...]:
             raise ValueError(f"{text!r}: {exc}; write START..END reason") from None
         if end < start:
             raise ValueError(f"{text!r}: the closure ends before it starts")
+        if (end - start).days >= MAX_CLOSURE_DAYS:
+            raise ValueError(
+                f"{text!r}: a closure of more than {MAX_CLOSURE_DAYS} days; a factory shut "
+                "that long is no longer making the order"
+            )
         closures.append((start, end, reason.strip()[:120]))
     return tuple(closures)
 
