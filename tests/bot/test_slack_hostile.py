@@ -8,6 +8,7 @@ at the door (400, nothing written) or answered in words, never logged as a failu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -244,6 +245,8 @@ async def test_a_button_this_version_does_not_have_says_it_is_no_longer_valid(
 ) -> None:
     response = await hostile.click("po_refresh_v0", "PO-1042", user=MERCHANDISER)
     assert response.status_code == 200
+    async with asyncio.timeout(5):  # the answer goes to the response_url after the ack
+        await hostile.fake.wait_for_call("response_url")
     [(_, answer)] = hostile.fake.responses
     assert "no longer valid" in answer["text"]
     assert not failures(caplog)
