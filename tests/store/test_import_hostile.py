@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tracemalloc
 from pathlib import Path
 
 from sqlmodel import select
@@ -153,3 +154,25 @@ async def test_a_closure_of_centuries_is_refused(
     assert (error.line, error.field) == (3, "closures")
     assert "more than 366 days" in error.reason
     assert sum((await row_counts(session_factory)).values()) == 0
+
+
+async def test_a_file_with_no_line_breaks_is_refused_without_reading_it_whole(
+    session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """A 50 MB one-line file took 466 MB to be refused cell by cell; now it stops at the line's
+    limit (4 Mi characters), which tracemalloc sees as the peak."""
+    await seed(session_factory, tmp_path)
+    before = await row_counts(session_factory)
+    path = tmp_path / "checkins.csv"
+    header = ",".join(CHECKIN_HEADER)
+    path.write_text(header + "\n" + "PO-1-A," * (50 * 1024 * 1024 // 7), encoding="utf-8")
+    tracemalloc.start()
+    try:
+        [error] = await import_errors(session_factory, "checkins", path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (error.line, error.field) == (2, "file")
+    assert "a line longer than 4 Mi characters" in error.reason
+    assert peak < 64 * 1024 * 1024
+    assert await row_counts(session_factory) == before

@@ -25,6 +25,8 @@ HEADER_LINE = 1
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 READ_BLOCK = 1 << 20
 MAX_CELL_BYTES = 128 * 1024
+MAX_LINE_CHARS = 4 * 1024 * 1024
+"""Room for a row of 30 cells at their largest; a longer line is no spreadsheet's."""
 CSV_FIELD_LIMIT = 64 * 1024 * 1024
 """The csv module stops at 128 Ki characters with an error that names no cell; its limit is
 raised so the size check below can name the cell instead."""
@@ -195,15 +197,28 @@ def _csv_lines(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _read_csv(text: io.TextIOBase, name: str) -> Iterator[tuple[int, list[str]]]:
-    first = text.readline()
+    first = text.readline(MAX_LINE_CHARS + 1)
     delimiter = max((",", ";", "\t"), key=first.count)
     text.seek(0)
-    reader = csv.reader(text, delimiter=delimiter)
+    reader = csv.reader(_bounded_lines(text, name), delimiter=delimiter)
     try:
         for number, values in enumerate(reader, start=1):
             yield number, list(map(str.strip, values))
     except csv.Error as error:
         raise ImportFailed([RowError(name, reader.line_num, "file", str(error))]) from None
+
+
+def _bounded_lines(text: io.TextIOBase, name: str) -> Iterator[str]:
+    """The file's lines, each read no further than MAX_LINE_CHARS: a file with no line breaks
+    (a binary or a one-line dump) is refused at that length instead of being read whole."""
+    number = 0
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            limit = MAX_LINE_CHARS // (1024 * 1024)
+            reason = f"a line longer than {limit} Mi characters; is this a CSV file?"
+            raise ImportFailed([RowError(name, number, "file", reason)])
+        yield line
 
 
 def _is_utf8(path: Path) -> bool:
