@@ -129,3 +129,14 @@ def test_backtest_days_past_the_calendar_are_refused(examples: Path, option: str
 
 def test_backtest_lead_past_a_year_is_a_usage_error(examples: Path) -> None:
     assert "--lead" in refused("backtest", "--lead", "2147483647", code=2)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize("command", [["--help"], ["po", "list"]])
+def test_output_to_a_full_disk_is_one_line(examples: Path, command: list[str]) -> None:
+    with Path("/dev/full").open("wb") as full:
+        done = subprocess.run(
+            [WIPBOT, *command], stdout=full, stderr=subprocess.PIPE, timeout=60, check=False
+        )
+    assert done.returncode == 1
+    assert done.stderr.decode() == "error: could not write the output: No space left on device\n"

@@ -7,7 +7,10 @@ server. The help lines below are what `wipbot --help` lists without importing an
 
 from __future__ import annotations
 
+import errno
 import gc
+import os
+import sys
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -181,9 +184,27 @@ STARTUP = StartupCollection()
 as the tests, keeps the collector as it is."""
 
 
+OUTPUT_ERRORS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+"""Errors writing to where the output goes (a closed pipe, a full disk): the command's work is
+done or refused already, so they are one line, not a traceback."""
+
+
 def main() -> None:
     STARTUP.pause()
     try:
         app()
+    except OSError as error:
+        if error.errno not in OUTPUT_ERRORS:
+            raise
+        _quiet_stdout()
+        if error.errno != errno.EPIPE:  # a reader that stopped reading (| head) wants no message
+            print(f"error: could not write the output: {error.strerror}", file=sys.stderr)
+        sys.exit(1)
     finally:
         STARTUP.exiting()
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush on exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
