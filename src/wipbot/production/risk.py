@@ -270,18 +270,15 @@ def _project(
             if late_start > 0
             else ()
         )
-        if current in RATE_STAGES:
-            measured = _rate_finish(inp.order_quantity, plan, reports, current, began)
-        elif current.quantity_field is not None:
-            measured = _planned_rate_finish(inp.order_quantity, plan, reports, current)
-        else:
-            measured = []
-        if measured:
-            m = measured[0]
-            candidates.append(_Expected(m.day, (*m.drivers, *late) if m.drivers else ()))
-        else:
+        # A quantity read inside the stage says where it stands more directly than the check-in
+        # window says when it began (the window's first day is the most favourable, not the
+        # likely one), so it replaces that estimate; a late start stays as its cause.
+        measured = _measured_finish(inp.order_quantity, plan, reports, current, began)
+        if measured is None:
             candidates.append(_Expected(began + timedelta(days=_need(plan, current)), late))
-            candidates.extend(measured)
+        else:
+            behind = (*measured.drivers, *late) if measured.drivers else ()
+            candidates.append(_Expected(measured.day, behind))
     # Overdue days count once a report dated after the plan proves the milestone not reached;
     # from then on it stays unreached until a report says otherwise, so the days run to the
     # judging day while the data is fresh. Past that the data is stale, and the days count only
@@ -434,6 +431,22 @@ def _rate_finish(
     return [_Expected(finish, (words,))]
 
 
+def _measured_finish(
+    order_quantity: int,
+    plan: Mapping[Milestone, date],
+    reports: Sequence[Report],
+    stage: Milestone,
+    began: date,
+) -> _Expected | None:
+    """Where the stage's quantity readings put its end (the pace between the last two in
+    sewing or finishing, else the rest at the planned pace); None without a reading."""
+    if stage in RATE_STAGES:
+        found = _rate_finish(order_quantity, plan, reports, stage, began)
+    else:
+        found = _planned_rate_finish(order_quantity, plan, reports, stage)
+    return found[0] if found else None
+
+
 def _planned_rate_finish(
     order_quantity: int,
     plan: Mapping[Milestone, date],
@@ -443,11 +456,11 @@ def _planned_rate_finish(
     """With one reading inside the stage its pace is unknown (the stage began somewhere in the
     week before), but the reading still says how much is left: the rest at the planned rate.
     An order that keeps its plan is then projected on its plan, whatever day it began; one that
-    has sewn less than the plan expects by then is as many days behind as the shortfall takes."""
+    has done less than the plan expects by then is as many days behind as the shortfall takes.
+    Stages without a quantity (materials in) have no reading."""
     reading = last_reading(reports, stage)
     upcoming = stage.next()
-    assert upcoming is not None
-    if reading is None:
+    if reading is None or upcoming is None:
         return []
     day, done = reading
     left = max(0.0, 1 - done / order_quantity) * _need(plan, stage)
