@@ -140,3 +140,16 @@ def test_previous_seasons_come_before_and_leave_the_current_one_as_it_was() -> N
     assert {o.factory.code for o in earlier} <= {f.code for f in SMALL.factories}
     assert max(o.committed for o in earlier) < max(o.committed for o in current)
     assert min(o.committed for o in earlier) < SMALL.start < min(o.committed for o in current)
+
+
+def test_no_two_seasons_share_a_po_number() -> None:
+    """Four seasons back numbered PO--999…; a season of 1,000 POs or more reached the numbers
+    of the season after it."""
+    many = generate_season(2, replace(SMALL, previous_seasons=4))
+    numbers = [po.po_number for po in many.purchase_orders]
+    assert len(numbers) == len(set(numbers))
+    assert all(n.startswith(("PO-1", "PO-2", "PO-S2-", "PO-S3-", "PO-S4-")) for n in numbers)
+    assert not any("--" in number for number in numbers)
+    large = generate_season(2, replace(SMALL, production_orders=1300, previous_seasons=1))
+    numbers = [po.po_number for po in large.purchase_orders]
+    assert len(numbers) == len(set(numbers))

@@ -27,6 +27,8 @@ COLORWAYS = ("Navy", "Black", "White", "Stone", "Olive", "Heather grey", "Rust",
 QUANTITY = (600, 4200)
 PREVIOUS_SEASON_DAYS = 182
 FIRST_PO_NUMBER = 2000
+SEASON_NUMBERS = 1000
+"""PO numbers a previous season has before it would reach the next season's."""
 
 
 @dataclass(frozen=True)
@@ -73,15 +75,28 @@ def generate_season(seed: int, assumptions: SeasonAssumptions | None = None) -> 
     for back in range(season.previous_seasons, -1, -1):
         rng = random.Random(seed) if back == 0 else random.Random(f"{seed}-previous-{back}")
         earlier = season.start - timedelta(days=PREVIOUS_SEASON_DAYS * back)
-        found_pos, found_orders = _orders(rng, season, earlier, FIRST_PO_NUMBER - 1000 * back)
+        prefix, first = po_numbering(back, season.production_orders)
+        found_pos, found_orders = _orders(rng, season, earlier, prefix, first)
         pos += found_pos
         orders += found_orders
         checkins += [row for order in found_orders for row in weekly_checkins(rng, season, order)]
     return Season(season, seed, tuple(pos), tuple(orders), tuple(checkins))
 
 
+def po_numbering(back: int, production_orders: int) -> tuple[str, int]:
+    """Each season's PO numbers as (prefix, the number before the first): PO-2001… for the
+    season, PO-1001… for the one before. A season further back, or any before a season of
+    1,000 POs or more, carries its distance in the number (PO-S2-1001…), so no two seasons
+    share a number however many there are."""
+    if back == 0:
+        return "PO-", FIRST_PO_NUMBER
+    if back == 1 and production_orders < SEASON_NUMBERS:
+        return "PO-", FIRST_PO_NUMBER - SEASON_NUMBERS
+    return f"PO-S{back}-", SEASON_NUMBERS
+
+
 def _orders(
-    rng: random.Random, season: SeasonAssumptions, start: date, number: int
+    rng: random.Random, season: SeasonAssumptions, start: date, prefix: str, number: int
 ) -> tuple[list[PurchaseOrderPlan], list[OrderTruth]]:
     """One season's POs and production orders, committed from `start` on."""
     factories = season.factories
@@ -100,7 +115,7 @@ def _orders(
         style = f"NW-{code}-{rng.randint(100, 999)}"
         lines = []
         for part in range(parts):
-            order_number = f"PO-{number}-{'AB'[part]}"
+            order_number = f"{prefix}{number}-{'AB'[part]}"
             colorways = rng.sample(COLORWAYS, rng.randint(1, 2))
             quantities = [rng.randrange(QUANTITY[0], QUANTITY[1], 100) for _ in colorways]
             lines += [
@@ -113,7 +128,7 @@ def _orders(
         first_materials = min(o.plan[Milestone.MATERIALS_IN] for o in orders[-parts:])
         pos.append(
             PurchaseOrderPlan(
-                po_number=f"PO-{number}",
+                po_number=f"{prefix}{number}",
                 factory=factory,
                 committed=committed,
                 in_dc=committed + timedelta(days=rng.randint(21, 35)),
