@@ -139,15 +139,7 @@ def stage_pace(reports: Sequence[Report], stage: Milestone, started: date) -> St
     average since the stage began (`started`), so one idle week does not make the stage look
     endless.
     """
-    field_name = stage.quantity_field
-    if field_name is None:
-        return None
-    ordered = sorted(reports, key=lambda r: r.reported_at)
-    readings = {
-        r.day: r.quantities[field_name]
-        for r in ordered
-        if field_name in r.quantities and r.stage_index >= stage.index
-    }
+    readings = stage_readings(reports, stage)
     if len(readings) < 2:
         return None
     days = sorted(readings)
@@ -161,14 +153,24 @@ def stage_pace(reports: Sequence[Report], stage: Milestone, started: date) -> St
 
 def last_reading(reports: Sequence[Report], stage: Milestone) -> tuple[date, int] | None:
     """The last reading of the stage's quantity taken inside the stage: its day and quantity."""
+    readings = stage_readings(reports, stage)
+    if not readings:
+        return None
+    last_day = max(readings)
+    return last_day, readings[last_day]
+
+
+def stage_readings(reports: Sequence[Report], stage: Milestone) -> dict[date, int]:
+    """The stage's quantity by day, read only from reports at or past the stage (a reading from
+    before it began says nothing about it); the day's last report wins."""
     field_name = stage.quantity_field
     if field_name is None:
-        return None
-    inside = [r for r in reports if field_name in r.quantities and r.stage_index >= stage.index]
-    if not inside:
-        return None
-    last = max(inside, key=lambda r: r.reported_at)
-    return last.day, last.quantities[field_name]
+        return {}
+    return {
+        r.day: r.quantities[field_name]
+        for r in sorted(reports, key=lambda r: r.reported_at)
+        if field_name in r.quantities and r.stage_index >= stage.index
+    }
 
 
 def percent_complete(

@@ -406,21 +406,22 @@ def _rate_finish(
     reports: Sequence[Report],
     stage: Milestone,
     began: date,
-) -> list[_Expected]:
-    """When the stage's quantity reaches the order at the pace measured inside the stage."""
+) -> _Expected | None:
+    """When the stage's quantity reaches the order at the pace measured inside the stage (the
+    rest at the planned pace while there is one reading)."""
     upcoming = stage.next()
     assert upcoming is not None
     planned_days = (plan[upcoming] - plan[stage]).days
     if planned_days <= 0:
-        return []
+        return None
     pace = stage_pace(reports, stage, began)
     if pace is None:
         return _planned_rate_finish(order_quantity, plan, reports, stage)
     if pace.units_per_day <= 0:
-        return []
+        return None
     remaining = order_quantity - pace.last_quantity
     if remaining <= 0:
-        return [_Expected(pace.last_day, ())]
+        return _Expected(pace.last_day, ())
     finish = pace.last_day + timedelta(days=math.ceil(remaining / pace.units_per_day))
     ratio = pace.units_per_day / (order_quantity / planned_days)
     words = (
@@ -428,7 +429,7 @@ def _rate_finish(
         if ratio < 1
         else f"{_label(stage)} output behind plan"
     )
-    return [_Expected(finish, (words,))]
+    return _Expected(finish, (words,))
 
 
 def _measured_finish(
@@ -441,10 +442,8 @@ def _measured_finish(
     """Where the stage's quantity readings put its end (the pace between the last two in
     sewing or finishing, else the rest at the planned pace); None without a reading."""
     if stage in RATE_STAGES:
-        found = _rate_finish(order_quantity, plan, reports, stage, began)
-    else:
-        found = _planned_rate_finish(order_quantity, plan, reports, stage)
-    return found[0] if found else None
+        return _rate_finish(order_quantity, plan, reports, stage, began)
+    return _planned_rate_finish(order_quantity, plan, reports, stage)
 
 
 def _planned_rate_finish(
@@ -452,7 +451,7 @@ def _planned_rate_finish(
     plan: Mapping[Milestone, date],
     reports: Sequence[Report],
     stage: Milestone,
-) -> list[_Expected]:
+) -> _Expected | None:
     """With one reading inside the stage its pace is unknown (the stage began somewhere in the
     week before), but the reading still says how much is left: the rest at the planned rate.
     An order that keeps its plan is then projected on its plan, whatever day it began; one that
@@ -461,19 +460,19 @@ def _planned_rate_finish(
     reading = last_reading(reports, stage)
     upcoming = stage.next()
     if reading is None or upcoming is None:
-        return []
+        return None
     day, done = reading
     left = max(0.0, 1 - done / order_quantity) * _need(plan, stage)
     finish = day + timedelta(days=round(left))
     behind = (finish - plan[upcoming]).days
     if behind <= 0:
-        return [_Expected(finish, ())]
+        return _Expected(finish, ())
     field_name = stage.quantity_field
     words = (
         f"{_label(stage)} {behind} d behind plan ({done:,} of {order_quantity:,} "
         f"{field_name} on {day.isoformat()})"
     )
-    return [_Expected(finish, (words,))]
+    return _Expected(finish, (words,))
 
 
 def _reached_on(
