@@ -1,4 +1,5 @@
-"""A quantity reading places a stage, and goods ready before a closure leave before it."""
+"""A quantity reading places a stage, goods ready before a closure leave before it, and a
+revised date stands until the factory's own reports overtake it."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -99,3 +100,67 @@ def test_work_that_runs_into_a_closure_waits_it_out() -> None:
     # Finishing ends 29 June, inspection takes 3 days: 2 of them after the reopening.
     assert (projected, status) == (d(7, 12), RiskStatus.LATE)
     assert drivers[-1] == "10 holidays before ex-factory"
+
+
+def test_goods_ready_before_a_closure_may_have_left_unreported() -> None:
+    """Judged inside the closure, goods the last report left ready for its eve are taken to
+    have left then: weekly check-ins report a shipment days late, so no report proves them
+    still at the factory."""
+    reports = [rep(d(5, 18), M.MATERIALS_IN), rep(d(6, 23), M.INSPECTION, packed=0)]
+    assert judge(reports, d(7, 2), d(7, 1), ROOMY, CLOSED) == (d(6, 27), RiskStatus.ON_TRACK, ())
+
+
+def test_work_the_last_report_leaves_unfinished_by_the_eve_still_waits_it_out() -> None:
+    reports = [rep(d(5, 18), M.MATERIALS_IN), rep(d(6, 26), M.FINISHING, finished=0)]
+    projected, status, _ = judge(reports, d(7, 2), d(7, 1), ROOMY, CLOSED)
+    assert projected > d(7, 10) and status is RiskStatus.LATE
+
+
+def revised(day: date, milestone: M, to: date) -> Report:
+    at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
+    return Report(at, milestone, {}, (), to)
+
+
+REVISED = [rep(d(5, 18), M.MATERIALS_IN), revised(d(5, 25), M.CUTTING, d(7, 12))]
+
+
+@pytest.mark.parametrize(
+    ("later", "today", "expected"),
+    [
+        pytest.param(
+            [],
+            d(5, 26),
+            (d(7, 12), RiskStatus.AT_RISK, ("factory revised ex-factory to 2025-07-12",)),
+            id="a-revision-stands-until-something-overtakes-it",
+        ),
+        pytest.param(
+            [rep(d(5, 30), M.SEWING, sewn=0)],
+            d(5, 31),
+            (d(6, 30), RiskStatus.ON_TRACK, ()),
+            id="sewing-reached-on-plan-after-it-overtakes-it",
+        ),
+        pytest.param(
+            [rep(d(6, 2), M.CUTTING), rep(d(6, 6), M.SEWING)],
+            d(6, 6),
+            (
+                d(7, 12),
+                RiskStatus.AT_RISK,
+                (
+                    "factory revised ex-factory to 2025-07-12",
+                    "sewing reached 4 d after plan",
+                ),
+            ),
+            id="a-milestone-reached-late-after-it-keeps-it",
+        ),
+        pytest.param(
+            [rep(d(5, 30), M.SEWING), revised(d(6, 6), M.SEWING, d(7, 14))],
+            d(6, 6),
+            (d(7, 14), RiskStatus.AT_RISK, ("factory revised ex-factory to 2025-07-14",)),
+            id="a-later-revision-stands-again",
+        ),
+    ],
+)
+def test_a_revised_date_stands_until_the_reports_overtake_it(
+    later: list[Report], today: date, expected: tuple[date, RiskStatus, tuple[str, ...]]
+) -> None:
+    assert judge([*REVISED, *later], today) == expected

@@ -159,7 +159,9 @@ def assess(inp: RiskInput, today: date) -> RiskAssessment:
     expected = _project(inp, latest, state, reports, today, estimates=True)
     seen = _project(inp, latest, state, reports, today, estimates=False)
     closed_days = inp.non_working_days
-    observed = _leaves_before_closure(seen.day, seen.ready, today, closed_days)
+    # The goods may have left any day since the last report that showed them still here.
+    since = reports[-1].day if reports else today
+    observed = _leaves_before_closure(seen.day, seen.ready, since, closed_days)
     projected, drivers = expected.day, list(expected.drivers)
     history = _history_days(inp.factory_slip_days, plan, state, today)
     ready = expected.ready
@@ -170,7 +172,7 @@ def assess(inp: RiskInput, today: date) -> RiskAssessment:
             projected += moved
             ready = ready + moved if ready is not None else None
             drivers.append(f"factory history {moved.days:+d} d")
-    projected = _leaves_before_closure(projected, ready, today, closed_days)
+    projected = _leaves_before_closure(projected, ready, since, closed_days)
 
     # The committed date was agreed with a factory that knows its own calendar, so only a slip
     # past the planned ex-factory runs into closures nobody planned for. Goods leave on a
@@ -186,8 +188,9 @@ def assess(inp: RiskInput, today: date) -> RiskAssessment:
     if reopens:
         reopened = f"reopens {projected.isoformat()}"
         drivers.append(f"factory closed on ex-factory {landed_on.isoformat()}, {reopened}")
-    if state.revised_exf is not None and state.revised_exf > projected:
-        projected = state.revised_exf
+    revised = state.revised_exf if drivers else _standing_revision(reports, plan)
+    if revised is not None and revised > projected:
+        projected = revised
         drivers.insert(0, f"factory revised ex-factory to {projected.isoformat()}")
     if projected > inp.committed_exf and not drivers:
         gap = (plan[Milestone.SHIPPED] - inp.committed_exf).days
@@ -310,8 +313,34 @@ def _project(
     return replace(expected, ready=ready)
 
 
+def _standing_revision(reports: Sequence[Report], plan: Mapping[Milestone, date]) -> date | None:
+    """The factory's last revised ex-factory date, unless its own later reports overtook it.
+
+    Called for an order that shows no lost days. A revised date is an estimate of lost days,
+    like an announced delay, and the real date a milestone is reached supersedes it the same
+    way: once a milestone first reported after the revision could have been reached on its
+    plan date (its check-in window opens on or before the plan), the order has caught up and
+    the revision no longer stands. A later revision stands again until overtaken in turn."""
+    given = [r for r in reports if r.revised_exf is not None]
+    if not given:
+        return None
+    revision = given[-1]
+    assert revision.revised_exf is not None
+    reached_by = revision.stage_index
+    previous = revision.day
+    for report in reports:
+        if report.day <= revision.day:
+            continue
+        for milestone in MILESTONES[reached_by + 1 : report.stage_index + 1]:
+            if previous + timedelta(days=1) <= plan[milestone]:
+                return None
+        reached_by = max(reached_by, report.stage_index)
+        previous = report.day
+    return revision.revised_exf
+
+
 def _leaves_before_closure(
-    projected: date, ready: date | None, today: date, closed: frozenset[date]
+    projected: date, ready: date | None, since: date, closed: frozenset[date]
 ) -> date:
     """Goods ready before a closure leave on its eve rather than wait it out: a factory whose
     ex-factory falls in Chinese New Year ships before the holiday if the work is done. Only
@@ -319,7 +348,7 @@ def _leaves_before_closure(
     if ready is None or projected not in closed:
         return projected
     day = projected
-    earliest = max(ready, today)
+    earliest = max(ready, since)
     while day in closed and day > earliest:
         day -= timedelta(days=1)
     return projected if day in closed else day
