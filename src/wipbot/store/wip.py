@@ -339,6 +339,7 @@ def _order_status(
         revised_exf=state.revised_exf,
         risk=risk,
         stands_until=judgement_stands_until(risk_input, judged_on),
+        risk_input=risk_input,
     )
 
 

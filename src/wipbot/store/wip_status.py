@@ -3,14 +3,14 @@ how it goes out as JSON."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from wipbot.production.milestones import IssueFlag, Milestone
-from wipbot.production.risk import RiskAssessment
+from wipbot.production.risk import RiskAssessment, RiskInput
 from wipbot.production.rollup import SEVERITY
 
 
@@ -70,6 +70,8 @@ class OrderStatus:
     risk: RiskAssessment
     stands_until: date | None = None
     """The first day the judgement may differ (production.judgement_horizon); not shown."""
+    risk_input: RiskInput | None = field(default=None, repr=False, compare=False)
+    """What `risk` was judged from, for analyses of the judgement (bench/); not shown."""
 
     @property
     def plan(self) -> dict[Milestone, date]:
@@ -123,9 +125,10 @@ def urgency(status: PoStatus) -> tuple[int, int, date, str]:
 
 def status_to_json(status: PoStatus) -> dict[str, Any]:
     """Plain JSON types: dates as ISO strings, money as strings so no digit is lost."""
-    data = _plain(asdict(status))
+    orders = tuple(replace(o, stands_until=None, risk_input=None) for o in status.orders)
+    data = _plain(asdict(replace(status, orders=orders)))
     for order in data["orders"]:
-        del order["stands_until"]
+        del order["stands_until"], order["risk_input"]
     data["styles"] = list(status.styles)
     data["colorways"] = list(status.colorways)
     return data
