@@ -33,6 +33,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "trouble x1.5": {"trouble_scale": 1.5},
     "trouble x0.6": {"trouble_scale": 0.6},
     "worry x3": {"worry_scale": 3.0},
+    # Lines that ramp up: output inside a stage follows a learning curve, not a straight line.
+    "ramp-up": {"ramp_up": 1.5},
     # Contacts who never hide a problem, never miss a check-in and never worry for nothing:
     # what weekly reports alone allow, with nothing held back.
     "candid": {"hide_scale": 0.0, "missed_scale": 0.0, "worry_scale": 0.0},

@@ -153,3 +153,17 @@ def test_no_two_seasons_share_a_po_number() -> None:
     large = generate_season(2, replace(SMALL, production_orders=1300, previous_seasons=1))
     numbers = [po.po_number for po in large.purchase_orders]
     assert len(numbers) == len(set(numbers))
+
+
+def test_a_ramp_up_changes_only_the_quantities_reported_inside_a_stage() -> None:
+    even = generate_season(5, SMALL)
+    ramping = generate_season(5, replace(SMALL, ramp_up=1.5))
+    assert [o.actual for o in even.orders] == [o.actual for o in ramping.orders]
+    pairs = [
+        (a.quantities.get("sewn"), b.quantities.get("sewn"))
+        for a, b in zip(even.checkins, ramping.checkins, strict=True)
+        if a.milestone is Milestone.SEWING
+    ]
+    inside = [(a, b) for a, b in pairs if a and b and a < max(o.quantity for o in even.orders)]
+    assert inside and all(b <= a for a, b in inside)
+    assert sum(b < a for a, b in inside) > len(inside) / 2

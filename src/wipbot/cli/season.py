@@ -43,6 +43,13 @@ def generate_command(
     worry: float = typer.Option(
         1.0, "--worry", min=0.0, help="Multiplier on worries that come to nothing."
     ),
+    ramp_up: float = typer.Option(
+        1.0,
+        "--ramp-up",
+        min=0.5,
+        max=3.0,
+        help="Output inside a stage follows time ** this: 1, evenly; 1.5, a learning curve.",
+    ),
     previous: int = typer.Option(
         0,
         "--previous-seasons",
@@ -72,6 +79,7 @@ def generate_command(
         hide_scale=hide,
         missed_scale=missed,
         worry_scale=worry,
+        ramp_up=ramp_up,
         previous_seasons=previous,
     )
     if legacy:

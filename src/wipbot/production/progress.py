@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -126,10 +126,15 @@ class StagePace:
 
     units_per_day: float
     last_day: date
-    last_quantity: int
+    last_quantity: float
 
 
-def stage_pace(reports: Sequence[Report], stage: Milestone, started: date) -> StagePace | None:
+def stage_pace(
+    reports: Sequence[Report],
+    stage: Milestone,
+    started: date,
+    as_even: Callable[[int], float] = float,
+) -> StagePace | None:
     """The pace between the last two readings of the stage's quantity taken inside the stage.
 
     Only reports at or past the stage count: a reading from before the stage began ("sewn 0"
@@ -137,9 +142,10 @@ def stage_pace(reports: Sequence[Report], stage: Milestone, started: date) -> St
     is not enough: the stage began somewhere in the week before it, so the days it took are
     unknown. When the last two readings show nothing (a quiet week) it falls back to the
     average since the stage began (`started`), so one idle week does not make the stage look
-    endless.
+    endless. `as_even` maps a quantity to the one even output would show by the same day (see
+    production/ramp.py), so the pace is measured in time, not in pieces.
     """
-    readings = stage_readings(reports, stage)
+    readings = {day: as_even(done) for day, done in stage_readings(reports, stage).items()}
     if len(readings) < 2:
         return None
     days = sorted(readings)

@@ -43,6 +43,7 @@ from wipbot.production.progress import (
     last_reading,
     stage_pace,
 )
+from wipbot.production.ramp import RAMP_BOUNDS, time_share
 from wipbot.production.tna import derive_plan, latest_plan
 
 RATE_STAGES = frozenset({Milestone.SEWING, Milestone.FINISHING})
@@ -104,10 +105,14 @@ class RiskInput:
     fastest_days_to_next: Mapping[Milestone, int] | None = None
     """The fastest plausible stage times of this factory (see production/stage_times.py), used
     to judge derived dates at their latest; None: the standard ones."""
+    ramp: float = 1.0
+    """How this factory's output grows inside a stage (production/ramp.py): 1, evenly."""
 
     def __post_init__(self) -> None:
         if self.order_quantity <= 0:
             raise ValueError(f"order quantity must be positive, got {self.order_quantity}")
+        if not RAMP_BOUNDS[0] <= self.ramp <= RAMP_BOUNDS[1]:
+            raise ValueError(f"ramp must lie within {RAMP_BOUNDS}, got {self.ramp}")
         if self.stale_after_days < 0:
             raise ValueError("stale_after_days must not be negative")
         announced, came_true = self.announced_delays
@@ -276,7 +281,7 @@ def _project(
         # A quantity read inside the stage says where it stands more directly than the check-in
         # window says when it began (the window's first day is the most favourable, not the
         # likely one), so it replaces that estimate; a late start stays as its cause.
-        measured = _measured_finish(inp.order_quantity, plan, reports, current, began)
+        measured = _measured_finish(inp, plan, reports, current, began)
         if measured is None:
             candidates.append(_Expected(began + timedelta(days=_need(plan, current)), late))
         else:
@@ -430,22 +435,28 @@ def _issue_delays(
 
 
 def _rate_finish(
-    order_quantity: int,
+    inp: RiskInput,
     plan: Mapping[Milestone, date],
     reports: Sequence[Report],
     stage: Milestone,
     began: date,
 ) -> _Expected | None:
     """When the stage's quantity reaches the order at the pace measured inside the stage (the
-    rest at the planned pace while there is one reading)."""
+    rest at the planned pace while there is one reading). The pace is measured on the
+    factory's output curve (production/ramp.py), so a line that ramps up is not read as slow."""
+    order_quantity = inp.order_quantity
     upcoming = stage.next()
     assert upcoming is not None
     planned_days = (plan[upcoming] - plan[stage]).days
     if planned_days <= 0:
         return None
-    pace = stage_pace(reports, stage, began)
+
+    def as_even(done: int) -> float:
+        return order_quantity * time_share(done, order_quantity, inp.ramp)
+
+    pace = stage_pace(reports, stage, began, as_even)
     if pace is None:
-        return _planned_rate_finish(order_quantity, plan, reports, stage)
+        return _planned_rate_finish(inp, plan, reports, stage)
     if pace.units_per_day <= 0:
         return None
     remaining = order_quantity - pace.last_quantity
@@ -462,7 +473,7 @@ def _rate_finish(
 
 
 def _measured_finish(
-    order_quantity: int,
+    inp: RiskInput,
     plan: Mapping[Milestone, date],
     reports: Sequence[Report],
     stage: Milestone,
@@ -471,12 +482,12 @@ def _measured_finish(
     """Where the stage's quantity readings put its end (the pace between the last two in
     sewing or finishing, else the rest at the planned pace); None without a reading."""
     if stage in RATE_STAGES:
-        return _rate_finish(order_quantity, plan, reports, stage, began)
-    return _planned_rate_finish(order_quantity, plan, reports, stage)
+        return _rate_finish(inp, plan, reports, stage, began)
+    return _planned_rate_finish(inp, plan, reports, stage)
 
 
 def _planned_rate_finish(
-    order_quantity: int,
+    inp: RiskInput,
     plan: Mapping[Milestone, date],
     reports: Sequence[Report],
     stage: Milestone,
@@ -485,13 +496,15 @@ def _planned_rate_finish(
     week before), but the reading still says how much is left: the rest at the planned rate.
     An order that keeps its plan is then projected on its plan, whatever day it began; one that
     has done less than the plan expects by then is as many days behind as the shortfall takes.
-    Stages without a quantity (materials in) have no reading."""
+    What is left is read on the factory's output curve (production/ramp.py). Stages without a
+    quantity (materials in) have no reading."""
+    order_quantity = inp.order_quantity
     reading = last_reading(reports, stage)
     upcoming = stage.next()
     if reading is None or upcoming is None:
         return None
     day, done = reading
-    left = max(0.0, 1 - done / order_quantity) * _need(plan, stage)
+    left = (1 - time_share(done, order_quantity, inp.ramp)) * _need(plan, stage)
     finish = day + timedelta(days=round(left))
     behind = (finish - plan[upcoming]).days
     if behind <= 0:

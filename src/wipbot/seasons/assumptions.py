@@ -164,6 +164,9 @@ class SeasonAssumptions:
     hide_scale: float = 1.0
     missed_scale: float = 1.0
     worry_scale: float = 1.0
+    ramp_up: float = 1.0
+    """Pieces done inside a stage follow the share of its time gone raised to this power: 1,
+    evenly; 1.5, a learning curve (a third of the time gone, a fifth of the pieces done)."""
     not_started_reports: bool = True
     """Write "not started yet" check-ins (blank milestone) before materials arrive."""
     shipped_on_column: bool = True

@@ -105,7 +105,7 @@ def _report(
         production_order=truth.number,
         reported_at=at,
         milestone=milestone,
-        quantities=_quantities(truth, day),
+        quantities=_quantities(truth, day, season.ramp_up),
         issues=tuple(issues),
         revised_exf=new_revised if new_revised != revised else None,
         shipped_on=truth.shipped_on if shipped and season.shipped_on_column else None,
@@ -143,8 +143,9 @@ def _revised(
     return max(day + timedelta(days=1), truth.plan[Milestone.SHIPPED] + timedelta(days=estimated))
 
 
-def _quantities(truth: OrderTruth, day: date) -> dict[str, int]:
-    """Pieces so far at each stage reached, growing evenly through the stage."""
+def _quantities(truth: OrderTruth, day: date, ramp_up: float = 1.0) -> dict[str, int]:
+    """Pieces so far at each stage reached: the share of the stage's time gone, raised to
+    `ramp_up` (1: evenly through the stage; above 1, a learning curve)."""
     found: dict[str, int] = {}
     for stage, name in STAGE_QUANTITIES.items():
         start = truth.actual[stage]
@@ -152,7 +153,7 @@ def _quantities(truth: OrderTruth, day: date) -> dict[str, int]:
         end = truth.actual[following]
         if day < start:
             break
-        share = 1.0 if day >= end else (day - start).days / max(1, (end - start).days)
+        share = 1.0 if day >= end else ((day - start).days / max(1, (end - start).days)) ** ramp_up
         found[name] = round(truth.quantity * share / 10) * 10
     if day >= truth.shipped_on:
         found["shipped"] = truth.quantity

@@ -34,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from wipbot.production.milestones import MILESTONES, Milestone
+from wipbot.production.ramp import learn_ramp
 from wipbot.production.stage_times import StageTimes, learn_stage_times
 from wipbot.production.tna import derive_plan, planned_ex_factory
 
@@ -47,6 +48,8 @@ SHIPPED_REPORTS_PER_ORDER = 3
 """Shipped check-ins an order usually has (the first, a correction, a last word): sizes the
 pages of the walk back through a factory's shipments."""
 SHIPPED = Milestone.SHIPPED.value
+STAGE_QUANTITIES = tuple(m.quantity_field for m in MILESTONES[1:-1] if m.quantity_field)
+"""The quantities read inside a stage: cut, sewn, finished, packed."""
 CANCELLED = "cancelled"
 
 
@@ -80,10 +83,15 @@ def estimated_ship_day(
 
 class _Reports(list[tuple[date, str | None, date | None]]):
     """One order's reports (local day, milestone, shipped_on) in the order they were made, with
-    whether one announced a delay and its latest shipped report's (reported_at, id)."""
+    whether one announced a delay, its latest shipped report's (reported_at, id), and the same
+    reports' quantities so far (for the factory's output curve, production/ramp.py)."""
 
     announcing: bool = False
     last_shipped: tuple[datetime, int] | tuple[()] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.readings: list[tuple[date, str | None, dict[str, int]]] = []
 
 
 @dataclass
@@ -95,6 +103,7 @@ class FactoryHistory:
     _slips: dict[int, tuple[int, ...]] = field(default_factory=dict)
     _announced: dict[int, tuple[int, int]] = field(default_factory=dict)
     _stage_times: dict[int, StageTimes | None] = field(default_factory=dict)
+    _ramps: dict[int, float] = field(default_factory=dict)
 
     async def slips(
         self, session: AsyncSession, factories: Sequence[Factory]
@@ -106,6 +115,7 @@ class FactoryHistory:
                     self._slips[factory.id],
                     self._announced[factory.id],
                     self._stage_times[factory.id],
+                    self._ramps[factory.id],
                 ) = await self._read(session, factory)
         return {f.id: self._slips[f.id] for f in factories if f.id is not None}
 
@@ -113,6 +123,11 @@ class FactoryHistory:
         """Of the finished orders in the record that announced a delay, how many and how many
         then shipped after plan (read by `slips`; (0, 0) before or without a record)."""
         return self._announced.get(factory_id, (0, 0))
+
+    def ramp(self, factory_id: int) -> float:
+        """How the output of the factory's finished orders in the record grew inside a stage
+        (production/ramp.py; read by `slips`; 1.0, even, before or without a record)."""
+        return self._ramps.get(factory_id, 1.0)
 
     def stage_times(self, factory_id: int) -> StageTimes | None:
         """How long the factory's finished orders in the record took over each stage (read by
@@ -127,10 +142,10 @@ class FactoryHistory:
 
     async def _read(
         self, session: AsyncSession, factory: Factory
-    ) -> tuple[tuple[int, ...], tuple[int, int], StageTimes | None]:
+    ) -> tuple[tuple[int, ...], tuple[int, int], StageTimes | None, float]:
         """Days each of the factory's last finished orders shipped after plan, oldest first;
-        of those that announced a delay, how many and how many shipped after plan; and the
-        stage times those orders took."""
+        of those that announced a delay, how many and how many shipped after plan; the stage
+        times those orders took; and how their output grew inside a stage."""
         zone = ZoneInfo(factory.timezone)
         cutoff = self._cutoff(zone)
         walk = self._shipments(factory, cutoff)
@@ -146,7 +161,7 @@ class FactoryHistory:
         ids = sorted(reports, key=lambda order_id: reports[order_id].last_shipped)
         ids = ids[-HISTORY_ORDERS:]
         if not ids:
-            return (), (0, 0), None
+            return (), (0, 0), None, 1.0
         planned, quantities = await self._planned_ship_days(session, ids)
         slips = []
         announced = came_true = 0
@@ -161,7 +176,8 @@ class FactoryHistory:
         times = learn_stage_times(
             [(quantities[i], [(day, name) for day, name, _ in reports[i]]) for i in ids]
         )
-        return tuple(slips), (announced, came_true), times
+        ramp = learn_ramp([(quantities[i], reports[i].readings) for i in ids])
+        return tuple(slips), (announced, came_true), times, ramp
 
     @staticmethod
     def _shipments(factory: Factory, cutoff: datetime | None) -> SelectOfScalar[int]:
@@ -219,14 +235,18 @@ class FactoryHistory:
             col(CheckIn.milestone),
             col(CheckIn.shipped_on),
             announces.label("announces"),
+            *(col(getattr(CheckIn, f"qty_{name}")) for name in STAGE_QUANTITIES),
         ).where(col(CheckIn.production_order_id).in_(orders))
         if cutoff is not None:
             query = query.where(col(CheckIn.reported_at) < cutoff)
         found: dict[int, _Reports] = defaultdict(_Reports)
         rows = await session.exec(query.order_by(col(CheckIn.reported_at), col(CheckIn.id)))
-        for checkin_id, order_id, reported_at, milestone, shipped_on, announcing in rows:
+        for checkin_id, order_id, reported_at, milestone, shipped_on, announcing, *done in rows:
             order = found[order_id]
-            order.append((reported_at.astimezone(zone).date(), milestone, shipped_on))
+            day = reported_at.astimezone(zone).date()
+            order.append((day, milestone, shipped_on))
+            quantities = {n: q for n, q in zip(STAGE_QUANTITIES, done, strict=True) if q}
+            order.readings.append((day, milestone, quantities))
             order.announcing = order.announcing or bool(announcing)
             if milestone == SHIPPED:
                 order.last_shipped = max(order.last_shipped, (reported_at, checkin_id))

@@ -143,6 +143,7 @@ async def _factory_inputs(
                 slips.get(f.id),
                 history.announced_delays(f.id),
                 history.stage_times(f.id),
+                history.ramp(f.id),
                 sorted(closures.get(f.id, [])),
             )
         )

@@ -200,6 +200,7 @@ async def judge_pos(
                     brand.buffer_days,
                     history.announced_delays(po.factory_id),
                     history.stage_times(po.factory_id),
+                    history.ramp(po.factory_id),
                 ),
                 judged_on,
             )
@@ -258,6 +259,7 @@ class RiskInputs:
     buffer_days: int
     announced_delays: tuple[int, int] = (0, 0)
     stage_times: StageTimes | None = None
+    ramp: float = 1.0
 
 
 def _plan(
@@ -309,6 +311,7 @@ def _order_status(
         fastest_days_to_next=(
             inputs.stage_times.fastest_to_next(order.quantity) if inputs.stage_times else None
         ),
+        ramp=inputs.ramp,
     )
     risk = assess(risk_input, judged_on)
     end_of_day = datetime.combine(judged_on, datetime.max.time(), tzinfo=ZoneInfo("UTC"))
