@@ -11,19 +11,24 @@ import argparse
 import asyncio
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from wipbot.cli.backtest import backtest
+from wipbot.production.backtest import mondays
 from wipbot.seasons import Season, SeasonAssumptions, generate_season, write_season
 from wipbot.seasons.assumptions import DEFAULT_FACTORIES
+from wipbot.store.backtest import History, boards_on, load_history, order_key
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
 from wipbot.store.importing import IMPORTERS
 from wipbot.store.migrate import upgrade
+from wipbot.store.wip import OrderStatus, resolve_brand
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
@@ -62,6 +67,29 @@ async def imported_season(season: Season, folder: Path) -> AsyncIterator[Session
         yield sessions
     finally:
         await engine.dispose()
+
+
+async def season_history(session: AsyncSession) -> tuple[int, History, list[date], date]:
+    """The imported season's brand, its history, the Mondays `wipbot backtest` judges, and the
+    last check-in's day."""
+    brand = await resolve_brand(session, None)
+    assert brand.id is not None
+    history = await load_history(session, brand.id)
+    assert history.first_checkin is not None and history.last_checkin is not None
+    last = history.last_checkin
+    return brand.id, history, mondays(history.first_checkin, last), last
+
+
+async def judged_at_lead(
+    session: AsyncSession, brand_id: int, days: Sequence[date], lead: int
+) -> AsyncIterator[tuple[date, str, OrderStatus]]:
+    """Every production order as judged on every Monday at least `lead` days before its
+    committed date, with its backtest key, from the boards `wipbot backtest` replays."""
+    async for day, board in boards_on(session, brand_id, days):
+        for status in board:
+            if day <= status.committed_exf - timedelta(days=lead):
+                for order in status.orders:
+                    yield day, order_key(status.po_number, order.number), order
 
 
 async def one(

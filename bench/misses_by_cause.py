@@ -29,14 +29,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.backtest_seasons import imported_season
+from bench.backtest_seasons import imported_season, judged_at_lead, season_history
 from wipbot.cli.backtest import RULES
-from wipbot.production.backtest import is_late, mondays, scored_orders
+from wipbot.production.backtest import is_late, scored_orders
 from wipbot.production.milestones import IssueFlag, Milestone
 from wipbot.seasons import Season, SeasonAssumptions, generate_season
 from wipbot.seasons.world import OrderTruth
-from wipbot.store.backtest import boards_on, load_history, order_key
-from wipbot.store.wip import resolve_brand
+from wipbot.store.backtest import order_key
 
 WIPBOT = "wipbot at_risk|late"
 PLAIN = "plain overdue rule"
@@ -140,21 +139,11 @@ async def count_season(seed: int, assumptions: SeasonAssumptions, lead: int) -> 
     first_flag: dict[str, dict[str, tuple[date, tuple[str, ...]]]] = {WIPBOT: {}, PLAIN: {}}
     with tempfile.TemporaryDirectory() as folder:
         async with imported_season(season, Path(folder)) as sessions, sessions() as session:
-            brand = await resolve_brand(session, None)
-            assert brand.id is not None
-            history = await load_history(session, brand.id)
-            assert history.first_checkin is not None and history.last_checkin is not None
-            days = mondays(history.first_checkin, history.last_checkin)
-            last = history.last_checkin
-            async for day, board in boards_on(session, brand.id, days):
-                for status in board:
-                    if day > status.committed_exf - timedelta(days=lead):
-                        continue
-                    for order in status.orders:
-                        key = order_key(status.po_number, order.number)
-                        for rule, flags in first_flag.items():
-                            if key not in flags and RULES[rule](order, day):
-                                flags[key] = (day, order.risk.drivers)
+            brand_id, history, days, last = await season_history(session)
+            async for day, key, order in judged_at_lead(session, brand_id, days, lead):
+                for rule, flags in first_flag.items():
+                    if key not in flags and RULES[rule](order, day):
+                        flags[key] = (day, order.risk.drivers)
     scored = scored_orders(history.outcomes, days[0], last, lead)
     late = {o.order for o in scored if is_late(o, last)}
     return tally([o.order for o in scored], late, truth, first_flag)

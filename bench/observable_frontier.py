@@ -28,20 +28,18 @@ import tempfile
 import time as clock
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from bench.backtest_seasons import VARIANTS, imported_season
+from bench.backtest_seasons import VARIANTS, imported_season, judged_at_lead, season_history
 from bench.misses_by_cause import driver_class
-from wipbot.production.backtest import is_late, mondays, scored_orders
+from wipbot.production.backtest import is_late, scored_orders
 from wipbot.production.milestones import MILESTONES, Milestone
 from wipbot.production.progress import derive_state
 from wipbot.production.risk import RiskInput, RiskStatus, assess
 from wipbot.production.tna import derive_plan
 from wipbot.seasons import SeasonAssumptions, generate_season
-from wipbot.store.backtest import boards_on, load_history, order_key
-from wipbot.store.wip import resolve_brand
 
 KINDS = (
     "a revised date",
@@ -136,27 +134,16 @@ async def judged_on_the_day(
         imported_season(generate_season(seed, assumptions), folder) as sessions,
         sessions() as session,
     ):
-        brand = await resolve_brand(session, None)
-        assert brand.id is not None
-        history = await load_history(session, brand.id)
-        assert history.first_checkin is not None and history.last_checkin is not None
-        days = mondays(history.first_checkin, history.last_checkin)
-        last = history.last_checkin
+        brand_id, history, days, last = await season_history(session)
         scored = scored_orders(history.outcomes, days[0], last, lead)
         late = {o.order for o in scored if is_late(o, last)}
         wanted = {o.order for o in scored}
         on_the_day: dict[str, Judged] = {}
-        async for day, board in boards_on(session, brand.id, days):
-            for status in board:
-                if day > status.committed_exf - timedelta(days=lead):
-                    continue
-                for order in status.orders:
-                    key = order_key(status.po_number, order.number)
-                    if key not in wanted or order.risk_input is None:
-                        continue
-                    flag = order.risk.status is not RiskStatus.ON_TRACK
-                    inputs = observed(order.risk_input, day)
-                    on_the_day[key] = Judged(seed, key, inputs, flag, key in late)
+        async for day, key, order in judged_at_lead(session, brand_id, days, lead):
+            if key in wanted and order.risk_input is not None:
+                flag = order.risk.status is not RiskStatus.ON_TRACK
+                inputs = observed(order.risk_input, day)
+                on_the_day[key] = Judged(seed, key, inputs, flag, key in late)
     return list(on_the_day.values())
 
 
