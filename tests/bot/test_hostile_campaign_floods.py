@@ -136,6 +136,7 @@ async def test_a_slack_flood_limit_of_any_shape_spends_no_attempt(
     order, answer = SLACK_STORMS[storm]
     bot.slack.scripted.script("chat.postMessage", answer, times=2)
     await cli(bot.env, bot.home, "gate", "request", order)
+
     def posted() -> list[Any]:
         return [m for m in bot.slack.channel_messages("C0APPROVE") if order in m.text]
 
