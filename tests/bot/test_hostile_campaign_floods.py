@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -21,8 +22,10 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from tests.fakes.graph_api import APP_SECRET
 from tests.fakes.telegram_api import User
 from tests.test_end_to_end import cli
+from wipbot.bot.whatsapp.signature import sign as whatsapp_signature
 
 from .hostile_campaign import Answer, Campaign, json_answer, running_wipbot
 
@@ -30,6 +33,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 DELIVERY_TIMEOUT = 20.0
 FLOOD_WAIT_CAP = timedelta(hours=1)
+ODD_OK_SETTLE = 3.0
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -149,3 +153,55 @@ async def test_a_slack_flood_limit_of_any_shape_spends_no_attempt(
     assert dead == [], (dead, bot.output[-3000:])
     assert len(posted()) == 1
     assert "Traceback" not in bot.output
+
+
+ODD_OK = {
+    "telegram: ok without a message": ("telegram", json_answer(200, {"ok": True, "result": True})),
+    "whatsapp: messages not a list": (
+        "whatsapp",
+        json_answer(200, {"messaging_product": "whatsapp", "messages": 5}),
+    ),
+    "whatsapp: messages a mapping": (
+        "whatsapp",
+        json_answer(200, {"messaging_product": "whatsapp", "messages": {"id": "wamid.X"}}),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ODD_OK))
+async def test_a_send_the_platform_accepted_oddly_is_not_sent_again(
+    bot: Campaign, case: str
+) -> None:
+    """A 2xx is the platform taking the message: one whose body lacks the id we would note
+    down was sent a second time."""
+    platform, answer = ODD_OK[case]
+    index = list(ODD_OK).index(case)
+    if platform == "telegram":
+        chat = str(5300000200 + index)
+        bot.telegram.scripted.script("sendMessage", answer)
+        await hello(bot, User(int(chat), "Stranger", "en"))
+        method, fake = "sendMessage", bot.telegram
+    else:
+        chat = f"49151123{index:05d}"
+        bot.graph.scripted.script("messages", answer)
+        notification = bot.graph.text_notification(chat, "hello", at=datetime.now(UTC))
+        body = json.dumps(notification).encode()
+        response = await bot.http.post(
+            f"{bot.url}/whatsapp/webhook",
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Hub-Signature-256": whatsapp_signature(APP_SECRET, body),
+            },
+        )
+        assert response.status_code == 200
+        method, fake = "messages", bot.graph
+    rows: list[dict[str, Any]] = []
+    async with asyncio.timeout(DELIVERY_TIMEOUT):
+        while not rows or rows[0]["state"] != "sent":
+            await asyncio.sleep(0.5)
+            rows = await rows_for(bot, chat)
+    await asyncio.sleep(ODD_OK_SETTLE)  # a retry, had there been one, comes within this
+    assert [row["state"] for row in await rows_for(bot, chat)] == ["sent"]
+    sends = [c for c in fake.calls_to(method) if chat in json.dumps(c.params)]
+    assert len(sends) == 1, sends
