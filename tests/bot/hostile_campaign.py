@@ -9,7 +9,9 @@ would send them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -32,7 +34,6 @@ from tests.fakes.telegram_api import TOKEN, FakeTelegramApi
 from tests.test_end_to_end import (
     Wipbot,
     child_environment,
-    cli,
     free_port,
     prepare_database,
     wipbot_command,
@@ -43,17 +44,22 @@ Answer = Callable[[], web.Response]
 
 
 class Scripted:
-    """Raw answers queued per method, served before the fake's own."""
+    """Raw answers queued per method, and per chat when given, served before the fake's own."""
 
     def __init__(self) -> None:
-        self.raw: dict[str, deque[Answer]] = defaultdict(deque)
+        self.raw: dict[tuple[str, str | None], deque[Answer]] = defaultdict(deque)
 
-    def script(self, method: str, answer: Answer, *, times: int = 1) -> None:
-        self.raw[method].extend([answer] * times)
+    def script(
+        self, method: str, answer: Answer, *, times: int = 1, chat: str | None = None
+    ) -> None:
+        self.raw[method, chat].extend([answer] * times)
 
-    def take(self, method: str) -> Answer | None:
-        queue = self.raw.get(method)
-        return queue.popleft() if queue else None
+    def take(self, method: str, chat: object) -> Answer | None:
+        for key in ((method, str(chat)), (method, None)):
+            queue = self.raw.get(key)
+            if queue:
+                return queue.popleft()
+        return None
 
 
 class ScriptedTelegram(FakeTelegramApi):
@@ -63,10 +69,11 @@ class ScriptedTelegram(FakeTelegramApi):
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["path"].partition("/")[2]
-        answer = self.scripted.take(method)
+        params = await _chat_params(request)
+        answer = self.scripted.take(method, params.get("chat_id"))
         if answer is None:
             return await super()._handle(request)
-        await self.record(Call(method, dict(await request.post())))
+        await self.record(Call(method, params))
         return answer()
 
 
@@ -77,10 +84,11 @@ class ScriptedSlack(FakeSlackApi):
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        answer = self.scripted.take(method)
+        params = await _chat_params(request)
+        answer = self.scripted.take(method, params.get("channel"))
         if answer is None:
             return await super()._handle(request)
-        await self.record(Call(method, {}))
+        await self.record(Call(method, params))
         return answer()
 
 
@@ -90,11 +98,22 @@ class ScriptedGraph(FakeGraphApi):
         self.scripted = Scripted()
 
     async def _messages(self, request: web.Request) -> web.Response:
-        answer = self.scripted.take("messages")
+        body = await request.json()
+        answer = self.scripted.take("messages", body.get("to"))
         if answer is None:
             return await super()._messages(request)
-        await self.record(Call("messages", await request.json()))
+        await self.record(Call("messages", body))
         return answer()
+
+
+async def _chat_params(request: web.Request) -> dict[str, Any]:
+    """What a call names its chat by: JSON or a form (the fake itself reads the body again)."""
+    if request.content_type == "application/json":
+        body = await request.json()
+        return body if isinstance(body, dict) else {}
+    if request.content_type == "application/x-www-form-urlencoded":
+        return dict(await request.post())
+    return {}
 
 
 def json_answer(status: int, body: Any, headers: dict[str, str] | None = None) -> Answer:
@@ -109,11 +128,16 @@ class Campaign(Wipbot):
     home: Path
     env: dict[str, str]
 
-    async def outbox(self) -> list[dict[str, Any]]:
-        """`wipbot outbox --all --json`, as an operator reads it."""
-        printed = await cli(self.env, self.home, "outbox", "--all", "--json")
-        rows: list[dict[str, Any]] = json.loads(printed)
-        return rows
+    async def outbox(self, chat_id: str | None = None) -> list[dict[str, Any]]:
+        """The outbox rows (of one chat), read from the database file as it stands."""
+        return await asyncio.to_thread(self._outbox, chat_id)
+
+    def _outbox(self, chat_id: str | None) -> list[dict[str, Any]]:
+        query = "SELECT * FROM outbox_message" + (" WHERE chat_id = ?" if chat_id else "")
+        with contextlib.closing(sqlite3.connect(self.home / "wipbot.db")) as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute(query + " ORDER BY id", (chat_id,) if chat_id else ()).fetchall()
+        return [dict(row) for row in rows]
 
 
 @asynccontextmanager
