@@ -454,7 +454,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         body: dict[str, Any] = await request.json()
         return body
-    form = await request.post() if request.can_read_body else request.query
+    form = await request.post() if request.body_exists else request.query
     params: dict[str, Any] = {}
     for key, value in {**request.query, **form}.items():
         text = value if isinstance(value, str) else str(value)

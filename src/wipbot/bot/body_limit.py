@@ -3,12 +3,17 @@
 Every route reads its whole body into memory and parses it; a signed multi-megabyte body kept a
 worker busy for seconds. A body past the limit is answered 413 as soon as its Content-Length says
 so, or as soon as the bytes streamed in pass it, and the route never runs.
+
+A client that hangs up before its body is complete (a truncated body, a malformed chunk) is
+owed no answer and gets none: starlette's ClientDisconnect escaped every route and uvicorn
+logged it as an "Exception in ASGI application" with a traceback, once per hostile request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -63,6 +68,8 @@ class BodyLimit:
             if started:
                 raise
             await _refuse(send, limit)
+        except ClientDisconnect:
+            return
 
 
 def _declared_length(scope: Scope) -> int:

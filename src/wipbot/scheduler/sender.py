@@ -201,11 +201,27 @@ def retry_delay(
     config: SenderConfig,
     jitter: Callable[[], float] = random.random,
 ) -> timedelta:
-    """Never sooner than the platform asked; otherwise exponential with jitter, capped."""
-    if retry_after is not None:
-        return timedelta(seconds=retry_after * (1 + 0.1 * jitter()))
+    """Never sooner than the platform asked (within reason); otherwise exponential with jitter,
+    capped."""
+    wait = platform_wait(retry_after)
+    if wait is not None:
+        return timedelta(seconds=wait * (1 + 0.1 * jitter()))
     step = min(config.backoff_cap_seconds, config.backoff_base_seconds * 2 ** max(0, attempts - 1))
     return timedelta(seconds=step / 2 + step / 2 * jitter())
+
+
+FLOOD_WAIT_CAP_SECONDS = 3600.0
+"""The longest wait a platform's answer may impose on one message before it is tried again (and
+told again to wait, at no attempt's cost). A Retry-After of a day made the message "too old" at
+once and dead-lettered it; one of 10^12 seconds overflowed the datetime, so the send raised,
+and the message went round again every claim, never sent and never given up."""
+
+
+def platform_wait(retry_after: float | None) -> float | None:
+    """The platform's hint as a wait we honour: NaN or infinity is no hint, below zero is now."""
+    if retry_after is None or not math.isfinite(retry_after):
+        return None
+    return min(max(retry_after, 0.0), FLOOD_WAIT_CAP_SECONDS)
 
 
 def claim_cap(limit: RateLimit | None, seconds: float) -> float:

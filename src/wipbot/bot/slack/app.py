@@ -10,16 +10,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from . import digest_listeners, gate_listeners, home_listeners, po_listeners, qc_listeners
 from .after_ack import STALE_BUTTON, ephemeral, tell_safely
 from .deps import SlackDeps
+from .rate_limit import BriefRateLimitRetry
 
 log = logging.getLogger("wipbot.slack")
 
@@ -41,13 +39,14 @@ logging.getLogger(f"slack_bolt.{AsyncApp.__name__}").addFilter(_SameTokenNotice(
 
 
 def listener_client(token: str, base_url: str) -> AsyncWebClient:
-    """For answers to a person (modals, ephemerals, Home): wait out one rate limit, then give up."""
+    """For answers to a person (modals, ephemerals, Home): wait out one brief rate limit, then
+    give up."""
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=1),
+            BriefRateLimitRetry(),
         ],
     )
 

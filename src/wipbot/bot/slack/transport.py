@@ -215,7 +215,10 @@ def _delivery_error(error: SlackApiError) -> RetryLater | PermanentFailure:
     status = error.response.status_code if error.response is not None else 0
     code = _error_code(error)
     if status == 429 or code == "ratelimited":
-        return RetryLater(f"slack ratelimited ({status})", retry_after=_retry_after(error))
+        # A flood limit even when Retry-After is missing or unreadable: it spends no attempt.
+        return RetryLater(
+            f"slack ratelimited ({status})", retry_after=_retry_after(error), flood=True
+        )
     if status >= 500 or code in TRANSIENT_ERRORS:
         return RetryLater(f"slack {status} {code}".strip())
     return PermanentFailure(f"slack {code or status}")

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
-from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,29 @@ def parse_answer(payload: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise TelegramError("Invalid server response")
     return data
+
+
+FLOOD_WAIT_UNKNOWN = 1
+"""Seconds to wait after a 429 that names no usable wait: Telegram's own smallest."""
+
+
+def flood_wait(payload: bytes, header: str | None) -> int:
+    """The wait a 429 asks for, in whole seconds. PTB raises RetryAfter only for a positive
+    `parameters.retry_after`; a 429 with 0, none, a string or a proxy's page became a plain
+    NetworkError, which the sender counts as a failed attempt and dead-letters after a few."""
+    try:
+        parameters = json.loads(payload.decode("utf-8", "replace")).get("parameters")
+        given: Any = parameters.get("retry_after")
+    except (ValueError, AttributeError):
+        given = None
+    for value in (given, header):
+        try:
+            seconds = float(value) if isinstance(value, int | float | str) else math.nan
+        except ValueError:
+            continue
+        if math.isfinite(seconds) and seconds >= 0:
+            return max(FLOOD_WAIT_UNKNOWN, math.ceil(min(seconds, 2**31)))
+    return FLOOD_WAIT_UNKNOWN
 
 
 class AiohttpRequest(BaseRequest):
@@ -98,6 +123,8 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
         # the URL carries the token: only the method's name is logged
         log.debug("Bot API: %s /%s %s", method, url.rpartition("/")[2], answer.status)
+        if answer.status == HTTPStatus.TOO_MANY_REQUESTS:
+            raise RetryAfter(flood_wait(body, answer.headers.get("Retry-After")))
         return answer.status, body
 
     def _timeout(self, read: Any, write: Any, connect: Any, pool: Any) -> aiohttp.ClientTimeout:

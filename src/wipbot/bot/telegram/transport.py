@@ -84,7 +84,7 @@ class TelegramTransport:
             raise delivery_error(error) from error
         except ValueError as error:
             raise PermanentFailure(str(error)) from error
-        return Delivered(str(sent))
+        return Delivered(None if sent is None else str(sent))
 
     async def _call(self, method: str, values: dict[str, Any]) -> object:
         """One Bot API call, its parameters encoded as the Bot's own methods encode them."""
@@ -92,7 +92,7 @@ class TelegramTransport:
         url = f"{self.bot.base_url}/{method}"
         return await self.bot.request.post(url, request_data=RequestData(parameters))
 
-    async def _reply(self, chat_id: str, payload: dict[str, Any]) -> int:
+    async def _reply(self, chat_id: str, payload: dict[str, Any]) -> int | None:
         reply = reply_from_payload(payload)
         text = fit_text(reply.text)
         markup = inline_keyboard(reply.buttons)
@@ -121,7 +121,9 @@ class TelegramTransport:
         )
         found = _message_id(sent)
         if found is None:
-            raise RetryLater(f"telegram answered sendMessage without a message id: {sent!r}")
+            # Telegram said ok: the message went. Sending it again for want of its id (nothing
+            # reads it back) put it in the chat twice.
+            log.warning("telegram: sendMessage answered ok without a message id: %.80r", sent)
         return found
 
 

@@ -250,11 +250,12 @@ def _graph_error(response: httpx.Response) -> dict[str, Any]:
 
 
 def _message_id(response: httpx.Response) -> str | None:
-    """The wamid of what was sent; None if Meta answered oddly (it was sent all the same)."""
+    """The wamid of what was sent; None if Meta answered oddly (it was sent all the same: an
+    odd body that raised here, such as `"messages": 5`, had the message sent again)."""
     try:
         messages = response.json().get("messages") or [{}]
         value = messages[0].get("id")
-    except (ValueError, AttributeError, IndexError):
+    except (ValueError, AttributeError, LookupError, TypeError):
         return None
     return str(value) if value else None
 
