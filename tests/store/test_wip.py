@@ -13,7 +13,8 @@ import pytest
 
 from wipbot.production.milestones import Milestone
 from wipbot.production.risk import RiskStatus
-from wipbot.store.db import SessionFactory, make_engine, make_session_factory
+from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
+from wipbot.store.models import Brand
 from wipbot.store.wip import (
     BrandNotFound,
     PoStatus,
@@ -338,3 +339,14 @@ async def _judge_po4(
         status = await po_status(session, found.id, "PO-4", today=date(2026, 11, 7))
     assert status is not None
     return status
+
+
+async def test_several_brands_are_named_on_one_line(sqlite_session_factory: SessionFactory) -> None:
+    async with transaction(sqlite_session_factory) as session:
+        session.add_all([Brand(name="Acme\u2028Outdoor"), Brand(name="Northwind\x85Apparel")])
+    async with sqlite_session_factory() as session:
+        with pytest.raises(BrandNotFound) as refused:
+            await resolve_brand(session, None)
+    message = str(refused.value)
+    assert len(message.splitlines()) == 1
+    assert "'Acme\\u2028Outdoor'" in message and "'Northwind\\x85Apparel'" in message

@@ -96,7 +96,8 @@ async def resolve_brand(session: AsyncSession, name: str | None) -> Brand:
         return brands[0]
     if not brands:
         raise BrandNotFound("no brand yet; import a factories file first")
-    names = ", ".join(b.name for b in brands)
+    # Quoted as the names are given to --brand, and on one line whatever they hold.
+    names = ", ".join(repr(b.name) for b in brands)
     raise BrandNotFound(f"several brands ({names}); choose one with --brand")
 
 
