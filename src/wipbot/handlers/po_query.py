@@ -9,6 +9,7 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.production.language import prepare_text
 from wipbot.production.milestones import Milestone
 from wipbot.production.risk import RiskStatus
 from wipbot.store.models import Factory
@@ -57,7 +58,8 @@ PoAnswer = PoHelp | PoCard | PoList | PoNotFound
 
 
 async def answer_po(session: AsyncSession, brand_id: int, text: str, *, today: date) -> PoAnswer:
-    words = text.split()
+    # Cleaned as chat text is: a phone keyboard's full-width "ＰＯ－１０４２" is PO-1042.
+    words = prepare_text(text).split()
     if not words or words[0].lower() in {"help", "?"}:
         return PoHelp()
     head = words[0].lower()
