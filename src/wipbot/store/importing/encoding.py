@@ -40,8 +40,13 @@ SAMPLE_BYTES = 64 * 1024
 are not ASCII (the lines that tell code pages apart). A file that fits is told from all of it; a
 longer one is read in the encoding so told, a line at a time, and each line is checked as the
 whole file used to be (`LineCheck`), so memory does not grow with the file."""
-BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"))
-BOMS += ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+"""Byte-order marks, the longer first (UTF-32's little-endian mark begins with UTF-16's)."""
 SEPARATORS = str.maketrans(',;\t"', "    ")
 """CSV's own separators, read as spaces: a token is then a word or a few, not a whole row."""
 PLAUSIBLE_CACHE = 4096
