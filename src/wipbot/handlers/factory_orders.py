@@ -184,44 +184,43 @@ _ISSUE_COLUMNS: list[Any] = [
     CheckInIssue.delay_days,
     CheckInIssue.note,
 ]
-_CHECKINS = (
-    core_select(*CHECKIN_COLUMNS)
+_REPORTS = (
+    core_select(*CHECKIN_COLUMNS, *_ISSUE_COLUMNS[1:])
+    .outerjoin(CheckInIssue, col(CheckInIssue.checkin_id) == col(CheckIn.id))
     .where(col(CheckIn.production_order_id).in_(bindparam("order_ids", expanding=True)))
-    .order_by(col(CheckIn.reported_at), col(CheckIn.id))
+    .order_by(col(CheckIn.reported_at), col(CheckIn.id), col(CheckInIssue.id))
 )
-_ISSUES = (
-    core_select(*_ISSUE_COLUMNS)
-    .where(col(CheckInIssue.checkin_id).in_(bindparam("checkin_ids", expanding=True)))
-    .order_by(col(CheckInIssue.id))
-)
-"""Built once and read as rows (ORM columns, so the session still flushes before them): a
-check-in step reads them on every tap, and building the statement and loading ORM objects cost
-several times what SQLite spends on them."""
+"""Check-ins with their issues, a row per issue (one with NULLs for a check-in without): one
+statement where a check-in and then its issues took two on every tap of a reported order.
+Built once and read as rows (ORM columns, so the session still flushes before them): building
+the statement and loading ORM objects cost several times what SQLite spends on them."""
+_FIRST_ISSUE_COLUMN = len(CHECKIN_COLUMNS)
 
 
 async def _reports_by_order(
     session: AsyncSession, production_order_ids: Sequence[int]
 ) -> dict[int, list[Report]]:
-    """Check-ins (oldest first) with their issues, for many orders in two queries."""
-    found = await session.exec(_CHECKINS, params={"order_ids": list(production_order_ids)})  # type: ignore[call-overload]
-    checkins: Sequence[Any] = found.all()
-    if not checkins:
-        return {}
-    issues = await session.exec(_ISSUES, params={"checkin_ids": [c.id for c in checkins]})  # type: ignore[call-overload]
+    """Check-ins (oldest first) with their issues, for many orders in one query."""
+    found = await session.exec(_REPORTS, params={"order_ids": list(production_order_ids)})  # type: ignore[call-overload]
+    rows: Sequence[Any] = found.all()
+    checkins: dict[int, Any] = {}
     by_checkin: dict[int, list[ReportedIssue]] = {}
-    for checkin_id, flag, delay_days, note in issues.all():
-        by_checkin.setdefault(checkin_id, []).append(
-            ReportedIssue(IssueFlag(flag), delay_days, note or None)
-        )
+    for row in rows:
+        checkins.setdefault(row.id, row)
+        flag, delay_days, note = row[_FIRST_ISSUE_COLUMN:]
+        if flag is not None:
+            by_checkin.setdefault(row.id, []).append(
+                ReportedIssue(IssueFlag(flag), delay_days, note or None)
+            )
     reports: dict[int, list[Report]] = {}
-    for checkin in checkins:
-        report = _report(checkin, tuple(by_checkin.get(checkin.id or 0, ())))
+    for checkin_id, checkin in checkins.items():
+        report = _report(checkin, tuple(by_checkin.get(checkin_id, ())))
         reports.setdefault(checkin.production_order_id, []).append(report)
     return reports
 
 
 def _report(checkin: Any, issues: Sequence[ReportedIssue]) -> Report:
-    """`checkin`: a CheckIn, or a row of its columns (`_CHECKINS`)."""
+    """`checkin`: a CheckIn, or a row of its columns (`_REPORTS`)."""
     quantities = {
         name: value
         for name, value in (

@@ -51,3 +51,13 @@ async def write(
         "details": details or {},
     }
     await (await session.connection()).execute(_ADD, entry)
+
+
+async def write_many(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
+    """`write` for several entries in one statement: each a mapping of `write`'s arguments."""
+    if entries:
+        rows = [
+            {"subject": "", "brand_id": None, **e, "details": e.get("details") or {}}
+            for e in entries
+        ]
+        await (await session.connection()).execute(_ADD, rows)

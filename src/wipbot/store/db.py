@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.ext.asyncio import AsyncSession as AnyAsyncSession
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .sqlite_in_place import (
@@ -37,6 +38,13 @@ from .sqlite_in_place import (
 )
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./wipbot.db"
+
+POOL_IDLE_SECONDS = 30.0
+"""How long a PostgreSQL engine's pool may go without a connection in use before it closes the
+connections it keeps (up to `pool_size`, 5). A burst of webhooks opens several; a worker that
+then sits idle behind a load balancer held them for good, a share of max_connections (100) per
+worker. 30 s outlasts the gaps within a burst and between the sender's polls, and a connection
+opened again afterwards costs a few milliseconds once."""
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -83,7 +91,14 @@ def _sqlite_begin(connection: Any) -> None:
         mark_in_place(driver_connection)
 
 
-def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> AsyncEngine:
+def make_engine(
+    url: str = DEFAULT_DATABASE_URL,
+    *,
+    pool_idle_seconds: float | None = POOL_IDLE_SECONDS,
+    **kwargs: Any,
+) -> AsyncEngine:
+    """PostgreSQL: pooled connections are closed once none was in use for `pool_idle_seconds`
+    (None: kept for good)."""
     if is_sqlite(url):
         engine = create_async_engine(url, **kwargs)
         args, options = engine.dialect.create_connect_args(engine.url)
@@ -95,7 +110,58 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if pool_idle_seconds is not None:
+        IdleRelease(engine, pool_idle_seconds)
+    return engine
+
+
+class IdleRelease:
+    """Closes the pooled connections of an engine none of whose connections was in use for
+    `seconds`: the pool is replaced by an empty one (as `Engine.dispose` does) and the old one
+    closed. SQLAlchemy's pool has no idle timeout of its own (`pool_recycle` acts only at the
+    next checkout, which an idle process never makes). A timer armed at a check-in does it, on
+    the loop that checked the connection in; nothing runs while no connection is pooled."""
+
+    def __init__(self, engine: AsyncEngine, seconds: float) -> None:
+        self._engine = weakref.ref(engine)
+        self._seconds = seconds
+        self._last = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+        self.releases = 0
+        event.listen(engine.sync_engine, "checkin", self._checked_in)
+
+    def _checked_in(self, *_: Any) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # checked in outside a loop (garbage collected): nothing to time
+            return
+        self._last = loop.time()
+        if self._timer is None:
+            self._timer = loop.call_later(self._seconds, self._due, loop)
+
+    def _due(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Swaps the pool in the same step as it sees none of its connections in use, so no
+        checkout can come between; closing the old pool's connections then takes a task."""
+        self._timer = None
+        engine = self._engine()
+        if engine is None:
+            return
+        pool = engine.sync_engine.pool
+        if pool.checkedout():  # type: ignore[attr-defined]
+            return  # its check-in arms the timer again
+        quiet = loop.time() - self._last
+        if quiet < self._seconds:
+            self._timer = loop.call_later(self._seconds - quiet, self._due, loop)
+            return
+        if not pool.checkedin():  # type: ignore[attr-defined]
+            return
+        engine.sync_engine.pool = pool.recreate()
+        self.releases += 1
+        task = loop.create_task(greenlet_spawn(pool.dispose))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -18,7 +18,9 @@ the thread, so long reads (`/po`, the board, a scan) never hold up the event loo
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,6 +31,9 @@ IN_PLACE = "wipbot_in_place"
 
 BUSY_TIMEOUT_MS = 10_000
 """The busy handler of a connection waiting in aiosqlite's thread (see `store.db`)."""
+
+STOP_WAIT_POLLS = 5000
+"""Milliseconds, at most, a connection that failed to open is given to stop its thread."""
 
 _QUICK = frozenset(
     {"cursor", "execute", "executemany", "fetchone", "fetchmany", "fetchall", "close"}
@@ -94,9 +99,25 @@ def connect_in_place(args: list[Any], options: Mapping[str, Any]) -> Callable[[]
     async def creator() -> aiosqlite.Connection:
         connection = InPlaceConnection(lambda: sqlite3.connect(*args, **options), 64)
         connection._thread.daemon = True  # as SQLAlchemy's own aiosqlite dialect does
-        return await connection
+        try:
+            return await connection
+        except BaseException:
+            await _stopped(connection._thread)
+            raise
 
     return creator
+
+
+async def _stopped(thread: threading.Thread) -> None:
+    """Wait for the thread of a connection that failed to open. aiosqlite (0.22) queues its stop
+    without waiting for it; a loop that ended meanwhile (a command's `asyncio.run`) left the
+    thread to answer a closed loop ("Event loop is closed", raised in the thread). The thread has
+    only its stop left to run, and answers the loop while it still runs (bounded all the same:
+    a connect cancelled while the file is still opening lets the thread finish that first)."""
+    for _ in range(STOP_WAIT_POLLS):
+        if not thread.is_alive():
+            return
+        await asyncio.sleep(0.001)
 
 
 def begin_in_place(driver_connection: Any) -> bool:

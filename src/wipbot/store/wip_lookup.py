@@ -85,7 +85,8 @@ class BrandNotFound(LookupError):
 
 
 async def resolve_brand(session: AsyncSession, name: str | None) -> Brand:
-    """The brand named, or the only brand there is; BrandNotFound says what to do otherwise."""
+    """The brand named, or the only brand there is; BrandNotFound says what to do otherwise
+    (naming the brands on one line: a name holding a line break or a control is quoted)."""
     if name is not None:
         brand = await find_brand(session, name)
         if brand is None:
@@ -96,8 +97,7 @@ async def resolve_brand(session: AsyncSession, name: str | None) -> Brand:
         return brands[0]
     if not brands:
         raise BrandNotFound("no brand yet; import a factories file first")
-    # Quoted as the names are given to --brand, and on one line whatever they hold.
-    names = ", ".join(repr(b.name) for b in brands)
+    names = ", ".join(b.name if b.name.isprintable() else repr(b.name) for b in brands)
     raise BrandNotFound(f"several brands ({names}); choose one with --brand")
 
 

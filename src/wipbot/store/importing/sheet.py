@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -183,24 +183,29 @@ def _column_name(header: list[str] | None, number: int) -> str:
 
 
 def _csv_lines(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:
-    """A UTF-8 file (checked a block at a time) is read as it streams, so a long history takes
-    little memory; any other is decoded whole by its detected encoding (encoding.py)."""
+    """Read as it streams, so a long history takes little memory: a UTF-8 file (checked a block
+    at a time) as it is, any other in the encoding told from a sample of it (encoding.py), each
+    of its lines checked to be in that encoding."""
     if csv.field_size_limit() < CSV_FIELD_LIMIT:
         csv.field_size_limit(CSV_FIELD_LIMIT)
     if _is_utf8(path):
         with path.open(encoding="utf-8-sig", newline="") as text:
             yield from _read_csv(text, name)
-    else:
-        from .encoding import decode_csv  # charset detection, only for files not in UTF-8
+        return
+    from .encoding import LineCheck, detect_encoding  # charset detection, only for non-UTF-8
 
-        yield from _read_csv(io.StringIO(decode_csv(path.read_bytes(), name), newline=""), name)
+    encoding = detect_encoding(path, name)
+    with path.open(encoding=encoding, errors="replace", newline="") as text:
+        yield from _read_csv(text, name, LineCheck(encoding))
 
 
-def _read_csv(text: io.TextIOBase, name: str) -> Iterator[tuple[int, list[str]]]:
+def _read_csv(
+    text: io.TextIOBase, name: str, check: Callable[[str], str | None] | None = None
+) -> Iterator[tuple[int, list[str]]]:
     first = text.readline(MAX_LINE_CHARS + 1)
     delimiter = max((",", ";", "\t"), key=first.count)
     text.seek(0)
-    reader = csv.reader(_bounded_lines(text, name), delimiter=delimiter)
+    reader = csv.reader(_bounded_lines(text, name, check), delimiter=delimiter)
     try:
         for number, values in enumerate(reader, start=1):
             yield number, list(map(str.strip, values))
@@ -208,9 +213,12 @@ def _read_csv(text: io.TextIOBase, name: str) -> Iterator[tuple[int, list[str]]]
         raise ImportFailed([RowError(name, reader.line_num, "file", str(error))]) from None
 
 
-def _bounded_lines(text: io.TextIOBase, name: str) -> Iterator[str]:
+def _bounded_lines(
+    text: io.TextIOBase, name: str, check: Callable[[str], str | None] | None = None
+) -> Iterator[str]:
     """The file's lines, each read no further than MAX_LINE_CHARS: a file with no line breaks
-    (a binary or a one-line dump) is refused at that length instead of being read whole."""
+    (a binary or a one-line dump) is refused at that length instead of being read whole.
+    `check` gives the reason a line is refused (not in the file's encoding), or None."""
     number = 0
     while line := text.readline(MAX_LINE_CHARS + 1):
         number += 1
@@ -218,6 +226,8 @@ def _bounded_lines(text: io.TextIOBase, name: str) -> Iterator[str]:
             limit = MAX_LINE_CHARS // (1024 * 1024)
             reason = f"a line longer than {limit} Mi characters; is this a CSV file?"
             raise ImportFailed([RowError(name, number, "file", reason)])
+        if check is not None and (refused := check(line)) is not None:
+            raise ImportFailed([RowError(name, number, "file", refused)])
         yield line
 
 

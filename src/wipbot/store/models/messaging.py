@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, UniqueConstraint
 
 from . import alert, factory, gate  # noqa: F401  (the tables our foreign keys name, defined first)
@@ -16,6 +17,12 @@ class OutboxMessage(TableModel, table=True):
     """Written in the same transaction as the change that caused it; sent by one sender task."""
 
     __tablename__ = "outbox_message"
+    __table_args__ = (
+        # The sender's read: the first pending rows by id, without walking those already sent.
+        # Migration 0011 makes it partial on PostgreSQL too; the model does not name that option,
+        # as naming it loads SQLAlchemy's PostgreSQL dialect in every command.
+        Index("ix_outbox_message_pending", "id", sqlite_where=text("status = 'pending'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16, index=True)
