@@ -40,6 +40,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "worry x3": {"worry_scale": 3.0},
     # Lines that ramp up: output inside a stage follows a learning curve, not a straight line.
     "ramp-up": {"ramp_up": 1.5},
+    # Check-ins every other week, or twice a week, instead of weekly.
+    "fortnightly": {"checkin_every_days": 14},
+    "twice weekly": {"checkin_every_days": 3},
     # Contacts who never hide a problem, never miss a check-in and never worry for nothing:
     # what weekly reports alone allow, with nothing held back.
     "candid": {"hide_scale": 0.0, "missed_scale": 0.0, "worry_scale": 0.0},

@@ -167,3 +167,15 @@ def test_a_ramp_up_changes_only_the_quantities_reported_inside_a_stage() -> None
     inside = [(a, b) for a, b in pairs if a and b and a < max(o.quantity for o in even.orders)]
     assert inside and all(b <= a for a, b in inside)
     assert sum(b < a for a, b in inside) > len(inside) / 2
+
+
+def test_check_ins_come_at_the_cadence_asked() -> None:
+    for every in (3, 7, 14):
+        season = generate_season(2, replace(SMALL, checkin_every_days=every))
+        gaps = [
+            (b.reported_at.date() - a.reported_at.date()).days
+            for a, b in zip(season.checkins, season.checkins[1:], strict=False)
+            if a.production_order == b.production_order and b.milestone is not Milestone.SHIPPED
+        ]
+        # A late check-in moves one report by a day; a missed one doubles a gap.
+        assert sorted(set(gaps))[:3] == [every - 1, every, every + 1], (every, sorted(set(gaps)))

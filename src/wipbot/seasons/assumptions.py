@@ -167,6 +167,8 @@ class SeasonAssumptions:
     ramp_up: float = 1.0
     """Pieces done inside a stage follow the share of its time gone raised to this power: 1,
     evenly; 1.5, a learning curve (a third of the time gone, a fifth of the pieces done)."""
+    checkin_every_days: int = 7
+    """Days between an order's check-ins: a week, as wipbot asks; other cadences test the engine."""
     not_started_reports: bool = True
     """Write "not started yet" check-ins (blank milestone) before materials arrive."""
     shipped_on_column: bool = True

@@ -76,7 +76,7 @@ def weekly_checkins(
                 rows.append(row)
         if done:
             return rows
-        slot += timedelta(days=7)
+        slot += timedelta(days=season.checkin_every_days)
 
 
 def _report(
