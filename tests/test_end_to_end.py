@@ -74,6 +74,38 @@ def child_environment(overrides: dict[str, str]) -> dict[str, str]:
     return {**kept, "PYTHONUNBUFFERED": "1", "COLUMNS": "200", **overrides}
 
 
+def run_environment(
+    database: dict[str, str],
+    port: int,
+    telegram: FakeTelegramApi,
+    slack: FakeSlackApi,
+    graph: FakeGraphApi,
+    telegram_secret: str = TELEGRAM_SECRET,
+    **settings: str,
+) -> dict[str, str]:
+    """`wipbot run`'s environment: every channel on, each against its fake on 127.0.0.1."""
+    return child_environment(
+        {
+            **database,
+            "WIPBOT_HOST": "127.0.0.1",
+            "WIPBOT_PORT": str(port),
+            "WIPBOT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_WEBHOOK_SECRET": telegram_secret,
+            "TELEGRAM_API_URL": telegram.api_url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
+            "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+            "WHATSAPP_APP_SECRET": APP_SECRET,
+            "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+            "WHATSAPP_API_URL": graph.url,
+            **settings,
+        }
+    )
+
+
 async def cli(env: dict[str, str], cwd: Path, *args: str) -> str:
     """One `wipbot ...` command in its own process; its output, after it succeeded."""
     process = await asyncio.create_subprocess_exec(
@@ -193,25 +225,8 @@ async def wipbot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Wipb
         FakeGraphApi() as graph,
         httpx.AsyncClient(timeout=10) as http,
     ):
-        env = child_environment(
-            {
-                **database,
-                "WIPBOT_HOST": "127.0.0.1",
-                "WIPBOT_PORT": str(port),
-                "WIPBOT_PUBLIC_URL": url,
-                "WIPBOT_LEADER_POLL_SECONDS": "0.5",
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-                "TELEGRAM_API_URL": telegram.api_url,
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": slack.api_url,
-                "WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
-                "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
-                "WHATSAPP_APP_SECRET": APP_SECRET,
-                "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
-                "WHATSAPP_API_URL": graph.url,
-            }
+        env = run_environment(
+            database, port, telegram, slack, graph, WIPBOT_LEADER_POLL_SECONDS="0.5"
         )
         process = await asyncio.create_subprocess_exec(
             *wipbot_command(),

@@ -23,19 +23,16 @@ from aiohttp import web
 
 from tests.fakes import Call
 from tests.fakes.graph_api import (
-    ACCESS_TOKEN,
-    APP_SECRET,
-    PHONE_NUMBER_ID,
-    VERIFY_TOKEN,
     FakeGraphApi,
 )
-from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlackApi
-from tests.fakes.telegram_api import TOKEN, FakeTelegramApi
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.telegram_api import FakeTelegramApi
 from tests.test_end_to_end import (
     Wipbot,
     child_environment,
     free_port,
     prepare_database,
+    run_environment,
     wipbot_command,
 )
 
@@ -153,26 +150,7 @@ async def running_wipbot(home: Path, **settings: str) -> AsyncIterator[Campaign]
         ScriptedGraph() as graph,
         httpx.AsyncClient(timeout=10) as http,
     ):
-        env = child_environment(
-            {
-                **database,
-                "WIPBOT_HOST": "127.0.0.1",
-                "WIPBOT_PORT": str(port),
-                "WIPBOT_PUBLIC_URL": url,
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-                "TELEGRAM_API_URL": telegram.api_url,
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": slack.api_url,
-                "WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
-                "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
-                "WHATSAPP_APP_SECRET": APP_SECRET,
-                "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
-                "WHATSAPP_API_URL": graph.url,
-                **settings,
-            }
-        )
+        env = run_environment(database, port, telegram, slack, graph, TELEGRAM_SECRET, **settings)
         process = await asyncio.create_subprocess_exec(
             *wipbot_command(),
             "run",
