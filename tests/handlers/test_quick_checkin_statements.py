@@ -5,19 +5,15 @@ last check-in's issues one statement at a time, and flushed each repeated check-
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from tests.rows import checkins
+from tests.statements import statements_run
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import AuditLog, Brand, CheckInIssue, Factory
 
 from .factory_seed import NOW, Chat, _order, seed, text
-
-CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 async def _more_orders(factory: SessionFactory, factory_id: int, count: int) -> None:
@@ -46,19 +42,8 @@ async def _week_then_same(factory: SessionFactory) -> tuple[int, str]:
         issue = False
     next_week = Chat(factory, now=first.now + timedelta(days=7))
     await next_week.say("/checkin")
-    engine = factory.kw["bind"]
-    assert isinstance(engine, AsyncEngine)
-    executed: list[str] = []
-
-    def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(CONTROL):
-            executed.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with statements_run(factory) as executed:
         done = await next_week.tap("a:same")
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
     return len(executed), text(done)
 
 

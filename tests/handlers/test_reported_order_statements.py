@@ -7,40 +7,28 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
-
+from tests.statements import statements_run
 from wipbot.handlers.inbound_pipeline import InboundPipeline
 from wipbot.handlers.messages import Inbound
 from wipbot.store.db import SessionFactory
 
 from .factory_seed import NOW, Chat, seed, text
 
-CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 STEPS = ("m:sewing", "q:all", "i:none", "x:keep")
 
 
 async def _step_counts(factory: SessionFactory, now: Any, tag: str) -> tuple[list[int], str]:
     pipeline = InboundPipeline(factory)
-    engine = factory.kw["bind"]
-    assert isinstance(engine, AsyncEngine)
-    executed: list[str] = []
-
-    def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(CONTROL):
-            executed.append(statement)
-
     counts = []
     replies = []
     try:
         await pipeline.handle(_inbound(f"{tag}-start", now, text="/checkin"))
-        event.listen(engine.sync_engine, "before_cursor_execute", record)
-        for number, step in enumerate(STEPS):
-            executed.clear()
-            replies = await pipeline.handle(_inbound(f"{tag}-{number}", now, choice=step))
-            counts.append(len(executed))
+        with statements_run(factory) as executed:
+            for number, step in enumerate(STEPS):
+                executed.clear()
+                replies = await pipeline.handle(_inbound(f"{tag}-{number}", now, choice=step))
+                counts.append(len(executed))
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
         await pipeline.close()
     return counts, text(replies)
 
