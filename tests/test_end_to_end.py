@@ -106,6 +106,18 @@ def run_environment(
     )
 
 
+async def start_run(env: dict[str, str], home: Path) -> asyncio.subprocess.Process:
+    """`wipbot run` in its own process, as a user starts it, its output on one pipe."""
+    return await asyncio.create_subprocess_exec(
+        *wipbot_command(),
+        "run",
+        env=env,
+        cwd=home,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
 async def cli(env: dict[str, str], cwd: Path, *args: str) -> str:
     """One `wipbot ...` command in its own process; its output, after it succeeded."""
     process = await asyncio.create_subprocess_exec(
@@ -228,14 +240,7 @@ async def wipbot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Wipb
         env = run_environment(
             database, port, telegram, slack, graph, WIPBOT_LEADER_POLL_SECONDS="0.5"
         )
-        process = await asyncio.create_subprocess_exec(
-            *wipbot_command(),
-            "run",
-            env=env,
-            cwd=home,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+        process = await start_run(env, home)
         running = Wipbot(process, url, http, telegram, slack, graph, invite_code)
         running.start_reading()
         try:

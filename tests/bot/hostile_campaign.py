@@ -33,7 +33,7 @@ from tests.test_end_to_end import (
     free_port,
     prepare_database,
     run_environment,
-    wipbot_command,
+    start_run,
 )
 
 TELEGRAM_SECRET = "campaign-Webhook_secret-0123456789"
@@ -151,14 +151,7 @@ async def running_wipbot(home: Path, **settings: str) -> AsyncIterator[Campaign]
         httpx.AsyncClient(timeout=10) as http,
     ):
         env = run_environment(database, port, telegram, slack, graph, TELEGRAM_SECRET, **settings)
-        process = await asyncio.create_subprocess_exec(
-            *wipbot_command(),
-            "run",
-            env=env,
-            cwd=home,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+        process = await start_run(env, home)
         running = Campaign(process, url, http, telegram, slack, graph, invite_code)
         running.home, running.env = home, env
         running.start_reading()

@@ -9,18 +9,14 @@ PostgreSQL takes one more a step, the conversation read after the chat's row loc
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.statements import statements_run
 from wipbot.handlers.inbound_pipeline import InboundPipeline
 from wipbot.handlers.messages import Inbound
 from wipbot.store.db import SessionFactory
 
 from .factory_seed import NOW, seed, text
-
-CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 STEPS: list[tuple[str, str, int]] = [
     # (kind, what, statements): the benchmark's check-in of one order
@@ -42,33 +38,26 @@ async def test_a_check_in_step_takes_the_statements_it_needs(
     pipeline = InboundPipeline(session_factory)
     engine = session_factory.kw["bind"]
     assert isinstance(engine, AsyncEngine)
-    executed: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(CONTROL):
-            executed.append(statement)
-
     counts: list[int] = []
     commits: list[int] = []
     replies = []
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
     try:
-        for number, (kind, what, _) in enumerate(STEPS):
-            inbound = Inbound(
-                platform="telegram",
-                chat_id="100",
-                inbound_id=f"step-{number}",
-                received_at=NOW,
-                text=what if kind == "text" else None,
-                choice=what if kind == "choice" else None,
-            )
-            executed.clear()
-            before = pipeline.commits
-            replies.append(await pipeline.handle(inbound))
-            counts.append(len(executed))
-            commits.append(pipeline.commits - before)
+        with statements_run(session_factory) as executed:
+            for number, (kind, what, _) in enumerate(STEPS):
+                inbound = Inbound(
+                    platform="telegram",
+                    chat_id="100",
+                    inbound_id=f"step-{number}",
+                    received_at=NOW,
+                    text=what if kind == "text" else None,
+                    choice=what if kind == "choice" else None,
+                )
+                executed.clear()
+                before = pipeline.commits
+                replies.append(await pipeline.handle(inbound))
+                counts.append(len(executed))
+                commits.append(pipeline.commits - before)
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
         await pipeline.close()
 
     assert "Saved: PO-1042-1" in text(replies[-1])
