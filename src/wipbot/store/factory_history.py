@@ -91,7 +91,11 @@ class _Reports(list[tuple[date, str | None, date | None]]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.readings: list[tuple[date, str | None, dict[str, int]]] = []
+        self.quantities: list[dict[str, int]] = []
+
+    def readings(self) -> list[tuple[date, str | None, dict[str, int]]]:
+        """Each report's (local day, milestone, quantities so far)."""
+        return [(day, name, q) for (day, name, _), q in zip(self, self.quantities, strict=True)]
 
 
 @dataclass
@@ -176,7 +180,7 @@ class FactoryHistory:
         times = learn_stage_times(
             [(quantities[i], [(day, name) for day, name, _ in reports[i]]) for i in ids]
         )
-        ramp = learn_ramp([(quantities[i], reports[i].readings) for i in ids])
+        ramp = learn_ramp([(quantities[i], reports[i].readings()) for i in ids])
         return tuple(slips), (announced, came_true), times, ramp
 
     @staticmethod
@@ -243,10 +247,10 @@ class FactoryHistory:
         rows = await session.exec(query.order_by(col(CheckIn.reported_at), col(CheckIn.id)))
         for checkin_id, order_id, reported_at, milestone, shipped_on, announcing, *done in rows:
             order = found[order_id]
-            day = reported_at.astimezone(zone).date()
-            order.append((day, milestone, shipped_on))
-            quantities = {n: q for n, q in zip(STAGE_QUANTITIES, done, strict=True) if q}
-            order.readings.append((day, milestone, quantities))
+            order.append((reported_at.astimezone(zone).date(), milestone, shipped_on))
+            order.quantities.append(
+                {n: q for n, q in zip(STAGE_QUANTITIES, done, strict=True) if q}
+            )
             order.announcing = order.announcing or bool(announcing)
             if milestone == SHIPPED:
                 order.last_shipped = max(order.last_shipped, (reported_at, checkin_id))
