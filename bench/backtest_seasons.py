@@ -40,7 +40,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "worry x3": {"worry_scale": 3.0},
     # Lines that ramp up: output inside a stage follows a learning curve, not a straight line.
     "ramp-up": {"ramp_up": 1.5},
-    # Check-ins every other week, or twice a week, instead of weekly.
+    # Weekly check-ins only, no mid-week one near the end: the world.
+    "weekly only": {"midweek_checkin_days": 0},
+    # Check-ins every other week, or every three days, for every order.
     "fortnightly": {"checkin_every_days": 14},
     "twice weekly": {"checkin_every_days": 3},
     # Contacts who never hide a problem, never miss a check-in and never worry for nothing:

@@ -6,8 +6,10 @@ import csv
 from dataclasses import replace
 from pathlib import Path
 
+from wipbot.production.checkin_cadence import MIDWEEK_WINDOW_DAYS
 from wipbot.production.milestones import Milestone
-from wipbot.seasons import SeasonAssumptions, generate_season, write_season
+from wipbot.seasons import Season, SeasonAssumptions, generate_season, write_season
+from wipbot.seasons.reports import CheckInRow
 from wipbot.store.importing import checkins, factories, pos
 
 SMALL = SeasonAssumptions(production_orders=120)
@@ -169,13 +171,40 @@ def test_a_ramp_up_changes_only_the_quantities_reported_inside_a_stage() -> None
     assert sum(b < a for a, b in inside) > len(inside) / 2
 
 
+def _gaps(season: Season) -> list[tuple[CheckInRow, int]]:
+    """Each report but an order's first with the days since the order's previous report."""
+    return [
+        (b, (b.reported_at.date() - a.reported_at.date()).days)
+        for a, b in zip(season.checkins, season.checkins[1:], strict=False)
+        if a.production_order == b.production_order and b.milestone is not Milestone.SHIPPED
+    ]
+
+
 def test_check_ins_come_at_the_cadence_asked() -> None:
     for every in (3, 7, 14):
-        season = generate_season(2, replace(SMALL, checkin_every_days=every))
-        gaps = [
-            (b.reported_at.date() - a.reported_at.date()).days
-            for a, b in zip(season.checkins, season.checkins[1:], strict=False)
-            if a.production_order == b.production_order and b.milestone is not Milestone.SHIPPED
-        ]
+        season = generate_season(
+            2, replace(SMALL, checkin_every_days=every, midweek_checkin_days=0)
+        )
+        gaps = {gap for _, gap in _gaps(season)}
         # A late check-in moves one report by a day; a missed one doubles a gap.
-        assert sorted(set(gaps))[:3] == [every - 1, every, every + 1], (every, sorted(set(gaps)))
+        assert sorted(gaps)[:3] == [every - 1, every, every + 1], (every, sorted(gaps))
+
+
+def test_orders_near_their_committed_date_are_asked_mid_week_too() -> None:
+    season = generate_season(2, SMALL)
+    committed = {t.number: t.committed for t in season.orders}
+    short = [
+        (committed[row.production_order] - row.reported_at.date()).days
+        for row, gap in _gaps(season)
+        if gap <= 4
+    ]
+    weekly = [
+        (committed[row.production_order] - row.reported_at.date()).days
+        for row, gap in _gaps(season)
+        if gap >= 6
+    ]
+    assert short and max(short) <= MIDWEEK_WINDOW_DAYS + 1  # a day late at most
+    assert max(weekly) > MIDWEEK_WINDOW_DAYS + 7
+    assert len(season.checkins) > len(
+        generate_season(2, replace(SMALL, midweek_checkin_days=0)).checkins
+    )

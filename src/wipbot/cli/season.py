@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from wipbot.production.checkin_cadence import MIDWEEK_WINDOW_DAYS
 from wipbot.seasons import SeasonAssumptions, generate_season, write_season
 
 from .common import console, fail, shown_value, within_calendar
@@ -50,6 +51,14 @@ def generate_command(
         max=3.0,
         help="Output inside a stage follows time ** this: 1, evenly; 1.5, a learning curve.",
     ),
+    midweek: int = typer.Option(
+        MIDWEEK_WINDOW_DAYS,
+        "--midweek-days",
+        min=0,
+        max=365,
+        help="Orders this near their committed date are asked mid-week too, as wipbot asks "
+        "(WIPBOT_MIDWEEK_CHECKIN_DAYS); 0, weekly check-ins only.",
+    ),
     previous: int = typer.Option(
         0,
         "--previous-seasons",
@@ -80,6 +89,7 @@ def generate_command(
         missed_scale=missed,
         worry_scale=worry,
         ramp_up=ramp_up,
+        midweek_checkin_days=midweek,
         previous_seasons=previous,
     )
     if legacy:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from wipbot.production.checkin_cadence import MIDWEEK_WINDOW_DAYS
+
 
 @dataclass(frozen=True)
 class Closure:
@@ -169,6 +171,9 @@ class SeasonAssumptions:
     evenly; 1.5, a learning curve (a third of the time gone, a fifth of the pieces done)."""
     checkin_every_days: int = 7
     """Days between an order's check-ins: a week, as wipbot asks; other cadences test the engine."""
+    midweek_checkin_days: int = MIDWEEK_WINDOW_DAYS
+    """With weekly check-ins, orders whose committed date is this near (or past) are asked
+    mid-week too, as wipbot asks (`WIPBOT_MIDWEEK_CHECKIN_DAYS`); 0, weekly only."""
     not_started_reports: bool = True
     """Write "not started yet" check-ins (blank milestone) before materials arrive."""
     shipped_on_column: bool = True

@@ -1,6 +1,7 @@
 """What the factory's contact says each week about an order, from what really happens to it.
 
-A contact answers on the factory's weekly slot (sometimes a day late, sometimes not at all),
+A contact answers when wipbot asks: on the factory's weekly slot, and mid-week too once the
+order's committed date is near (sometimes a day late, sometimes not at all),
 reports the milestone reached and the quantities so far truthfully, and mentions a problem from
 the day the factory learns of it until the stage it holds up is done, with an estimate of the
 days it costs, unless this contact keeps quiet about it. Some weeks bring a worry that comes to
@@ -10,9 +11,11 @@ nothing. Before materials arrive the answer is "not started yet", with its issue
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from wipbot.production.checkin_cadence import asked_midweek, midweek_day
 from wipbot.production.milestones import MILESTONES, IssueFlag, Milestone
 
 from .assumptions import SeasonAssumptions
@@ -20,6 +23,7 @@ from .world import OrderTruth, Problem
 
 FIRST_REPORT_BEFORE_MATERIALS_DAYS = 21
 REVISE_WHEN_DAYS_OVER_BUFFER = 3
+WEEK = 7
 STAGE_QUANTITIES: dict[Milestone, str] = {
     Milestone.CUTTING: "cut",
     Milestone.SEWING: "sewn",
@@ -57,12 +61,15 @@ def weekly_checkins(
     worries = min(0.9, factory.worries * season.worry_scale)
     hour, minute = (int(part) for part in factory.checkin_time.split(":"))
     first = truth.plan[Milestone.MATERIALS_IN] - timedelta(days=FIRST_REPORT_BEFORE_MATERIALS_DAYS)
-    slot = first + timedelta(days=(factory.checkin_weekday - first.weekday()) % 7)
     shipped = truth.shipped_on
     rows: list[CheckInRow] = []
     revised: date | None = None
     ad_hoc = rng.random() < season.ad_hoc_shipped
-    while True:
+    for slot in _slots(
+        first + timedelta(days=(factory.checkin_weekday - first.weekday()) % 7),
+        truth.committed,
+        season,
+    ):
         day = slot + timedelta(days=1) if rng.random() < season.late_checkin else slot
         at = datetime.combine(day, time(hour, minute)) + timedelta(minutes=rng.randint(0, 150))
         if ad_hoc and shipped < day:
@@ -76,6 +83,19 @@ def weekly_checkins(
                 rows.append(row)
         if done:
             return rows
+    raise AssertionError("the slots never end")
+
+
+def _slots(first: date, committed: date, season: SeasonAssumptions) -> Iterator[date]:
+    """The days wipbot asks about the order: its factory's weekly slot, and mid-week too once
+    the committed date is near (production/checkin_cadence.py); other cadences only their own."""
+    slot = first
+    while True:
+        yield slot
+        if season.checkin_every_days == WEEK and asked_midweek(
+            committed, midweek_day(slot), season.midweek_checkin_days
+        ):
+            yield midweek_day(slot)
         slot += timedelta(days=season.checkin_every_days)
 
 
