@@ -41,7 +41,8 @@ async def test_a_changed_slot_takes_effect_at_the_next_sweep(
     ctx = JobContext(session_factory, clock=clock)
     await sweep_job(ctx)
     async with session_factory() as session:
-        assert (await session.exec(select(ScheduledPrompt.sent_at))).all() in ([], [None])
+        weekly = select(ScheduledPrompt.sent_at).where(ScheduledPrompt.kind == "weekly")
+        assert (await session.exec(weekly)).all() in ([], [None])
     async with transaction(session_factory) as session:
         plant = await session.get(Factory, factory_id)
         assert plant is not None
@@ -51,7 +52,9 @@ async def test_a_changed_slot_takes_effect_at_the_next_sweep(
     async with session_factory() as session:
         round_ = (
             await session.exec(
-                select(ScheduledPrompt).where(ScheduledPrompt.week_of == date(2026, 3, 2))
+                select(ScheduledPrompt)
+                .where(ScheduledPrompt.week_of == date(2026, 3, 2))
+                .where(ScheduledPrompt.kind == "weekly")
             )
         ).one()
     assert round_.due_at == utc(2026, 3, 2, 3, 30)
