@@ -156,7 +156,7 @@ async def test_due_thursday_at_the_monday_slots_local_time_about_the_near_orders
 async def test_the_weekly_round_still_asks_about_every_open_order(
     sqlite_session_factory: SessionFactory,
 ) -> None:
-    factory_id, orders = await setup_factory(sqlite_session_factory)
+    _, orders = await setup_factory(sqlite_session_factory)
     ctx = JobContext(sqlite_session_factory, clock=ManualClock(utc(2026, 3, 2, 4, 0)))
     await sweep_job(ctx)
     intro = (await outbox(sqlite_session_factory, "prompt:"))[0]
@@ -311,7 +311,7 @@ async def test_a_weekly_prompt_pushed_to_thursday_stands_in_for_it(
     sqlite_session_factory: SessionFactory,
 ) -> None:
     closure = (MONDAY, date(2026, 3, 4), "power cut")
-    factory_id, _ = await setup_factory(sqlite_session_factory, closures=(closure,))
+    await setup_factory(sqlite_session_factory, closures=(closure,))
     ctx = JobContext(sqlite_session_factory, clock=ManualClock(utc(2026, 3, 5, 4, 0)))
     counts = await sweep_job(ctx)
     assert (counts.get("sent"), counts.get("nothing_to_ask")) == (1, 1)

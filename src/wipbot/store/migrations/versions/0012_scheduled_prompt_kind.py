@@ -26,6 +26,8 @@ depends_on: str | Sequence[str] | None = None
 
 TABLE = "scheduled_prompt"
 NEW = "uq_scheduled_prompt_round"
+OLD_POSTGRESQL = "scheduled_prompt_factory_id_week_of_key"
+"""The name PostgreSQL gave the constraint 0001 made; a downgrade restores it by this name."""
 NAMING = {"uq": "uq_%(table_name)s_%(column_0_name)s"}
 """What batch mode calls an unnamed unique constraint it reflected on SQLite."""
 
@@ -60,5 +62,5 @@ def downgrade() -> None:
     op.execute(sa.text(f"DELETE FROM {TABLE} WHERE kind <> 'weekly'"))
     with op.batch_alter_table(TABLE, schema=None) as batch_op:
         batch_op.drop_constraint(NEW, type_="unique")
-        batch_op.create_unique_constraint(None, ["factory_id", "week_of"])
+        batch_op.create_unique_constraint(OLD_POSTGRESQL, ["factory_id", "week_of"])
         batch_op.drop_column("kind")
