@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from wipbot.production.checkin_cadence import MIDWEEK_WINDOW_DAYS
-from wipbot.scheduler.config import RateLimit, SchedulerConfig, SenderConfig
+from wipbot.scheduler.config import MAX_MIDWEEK_DAYS, RateLimit, SchedulerConfig, SenderConfig
 from wipbot.store.db import DEFAULT_DATABASE_URL
 
 
@@ -66,7 +66,10 @@ class Settings(BaseSettings):
     prompt_grace_hours: float = Field(default=72, gt=0, alias="WIPBOT_PROMPT_GRACE_HOURS")
     # Orders due ex-factory within this many days (or late) are asked mid-week too; 0: off.
     midweek_checkin_days: int = Field(
-        default=MIDWEEK_WINDOW_DAYS, ge=0, alias="WIPBOT_MIDWEEK_CHECKIN_DAYS"
+        default=MIDWEEK_WINDOW_DAYS,
+        ge=0,
+        le=MAX_MIDWEEK_DAYS,
+        alias="WIPBOT_MIDWEEK_CHECKIN_DAYS",
     )
     risk_scan_hours: float = Field(default=6, gt=0, alias="WIPBOT_RISK_SCAN_HOURS")
     outbox_max_attempts: int = Field(default=8, ge=1, alias="WIPBOT_OUTBOX_MAX_ATTEMPTS")

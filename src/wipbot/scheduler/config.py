@@ -8,6 +8,9 @@ from datetime import timedelta
 
 from wipbot.production.checkin_cadence import MIDWEEK_WINDOW_DAYS
 
+MAX_MIDWEEK_DAYS = 366
+"""The widest mid-week window: a year ahead is every order a season holds."""
+
 
 @dataclass(frozen=True)
 class RateLimit:
@@ -85,8 +88,10 @@ class SchedulerConfig:
     def __post_init__(self) -> None:
         if not timedelta(0) < self.reminder_after <= self.escalate_after:
             raise ValueError("the reminder must come before the escalation, both after the prompt")
-        if self.midweek_days < 0:
-            raise ValueError(f"midweek_days must be 0 (off) or more, got {self.midweek_days}")
+        if not 0 <= self.midweek_days <= MAX_MIDWEEK_DAYS:
+            raise ValueError(
+                f"midweek_days must be 0 (off) to {MAX_MIDWEEK_DAYS}, got {self.midweek_days}"
+            )
         if self.midweek_grace <= timedelta(0):
             raise ValueError("midweek_grace must be positive")
 
