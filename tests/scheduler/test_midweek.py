@@ -368,3 +368,23 @@ async def test_a_shorter_window_asks_about_fewer_orders_and_zero_turns_it_off(
     tick = await prompt_job(short, factory_id, "midweek")
     assert tick is not None and tick.outcome is PromptOutcome.SENT
     assert await asked(sqlite_session_factory) == [late]
+
+
+async def test_a_restart_rebuilds_the_postponed_midweek_job(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    repair = (THURSDAY, THURSDAY, "generator repair")
+    factory_id, _ = await setup_factory(sqlite_session_factory, closures=(repair,))
+    await weekly_done(sqlite_session_factory, factory_id, MONDAY)
+    thursday = ManualClock(utc(2026, 3, 5, 4, 0))
+    tick = await prompt_job(
+        JobContext(sqlite_session_factory, clock=thursday), factory_id, "midweek"
+    )
+    assert tick is not None and tick.outcome is PromptOutcome.POSTPONED
+    assert (tick.wait_until, tick.postponed_because) == (utc(2026, 3, 8, 4), "generator repair")
+
+    scheduler = SimulatedScheduler(thursday)
+    await startup_jobs(JobContext(sqlite_session_factory, clock=thursday, scheduler=scheduler))
+    rebuilt = scheduler.get_job(f"midweek-due:{factory_id}")
+    assert rebuilt is not None and rebuilt.kwargs["kind"] == "midweek"
+    assert await outbox(sqlite_session_factory, "midweek:") == []

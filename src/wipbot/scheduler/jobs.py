@@ -103,10 +103,7 @@ async def prompt_job(
     """One factory's weekly slot or mid-week time (or a postponed due time) has come."""
     now = ctx.clock()
     round_kind = PromptKind(kind)
-    config = ctx.config
-    grace = (
-        config.midweek_expires_after if round_kind is PromptKind.MIDWEEK else config.prompt_grace
-    )
+    grace = _grace(ctx, round_kind)
 
     async def work(session: AsyncSession) -> PromptTick | None:
         factory = await session.get(Factory, factory_id)
@@ -118,7 +115,7 @@ async def prompt_job(
             now=now,
             grace=grace,
             kind=round_kind,
-            midweek_days=config.midweek_days,
+            midweek_days=ctx.config.midweek_days,
         )
 
     tick = await unit_of_work(ctx, work)
@@ -158,16 +155,13 @@ async def sweep_job(ctx: JobContext) -> dict[str, int]:
         for r in recent
         if r.kind == PromptKind.WEEKLY and r.sent_at is not None and r.answered_at is None
     }
-    kinds = [PromptKind.WEEKLY, *([PromptKind.MIDWEEK] if ctx.config.midweek_on else [])]
-    graces = {
-        PromptKind.WEEKLY: ctx.config.prompt_grace,
-        PromptKind.MIDWEEK: ctx.config.midweek_expires_after,
-    }
     counts: dict[str, int] = {}
     for factory_id, slot in sorted(slots.items()):
         try:
-            for kind in kinds:
-                if not needs_prompt(slot, latest[kind].get(factory_id), now, graces[kind], kind):
+            for kind in _kinds(ctx):
+                if not needs_prompt(
+                    slot, latest[kind].get(factory_id), now, _grace(ctx, kind), kind
+                ):
                     continue
                 tick = await prompt_job(ctx, factory_id, kind.value)
                 if tick is not None:
@@ -216,6 +210,18 @@ async def follow_up_factory(ctx: JobContext, factory_id: int) -> list[str]:
     if set(steps) - {RoundStep.WAITING.value}:
         ctx.wake_sender()
     return steps
+
+
+def _kinds(ctx: JobContext) -> list[PromptKind]:
+    """The rounds this process holds: weekly, and mid-week unless turned off."""
+    return [PromptKind.WEEKLY, *([PromptKind.MIDWEEK] if ctx.config.midweek_on else [])]
+
+
+def _grace(ctx: JobContext, kind: PromptKind) -> timedelta:
+    """How late a round of this kind may still go out."""
+    if kind is PromptKind.MIDWEEK:
+        return ctx.config.midweek_expires_after
+    return ctx.config.prompt_grace
 
 
 async def risk_scan_job(ctx: JobContext) -> ScanResult:
@@ -275,7 +281,7 @@ async def startup_jobs(ctx: JobContext) -> None:
         postponed = await unsent_future_rounds(session, ctx.clock())
     for prompt in postponed:
         kind = PromptKind(prompt.kind)
-        if kind is PromptKind.WEEKLY or ctx.config.midweek_on:
+        if kind in _kinds(ctx):
             schedule_due_prompt(ctx, prompt.factory_id, prompt.due_at, kind)
     await sweep_job(ctx)
     await risk_scan_job(ctx)
@@ -325,12 +331,11 @@ def sync_factory_jobs(ctx: JobContext, slots: dict[int, Slot] | None = None) -> 
     if ctx.scheduler is None:
         return
     wanted = slots if slots is not None else ctx.slots
-    kinds = [PromptKind.WEEKLY, *([PromptKind.MIDWEEK] if ctx.config.midweek_on else [])]
     for factory_id in set(ctx.slots) - set(wanted):
         for kind in PromptKind:
             _remove(ctx, _job_id(kind, factory_id))
     for factory_id, slot in wanted.items():
-        for kind in kinds:
+        for kind in _kinds(ctx):
             job_id = _job_id(kind, factory_id)
             if ctx.slots.get(factory_id) == slot and ctx.scheduler.get_job(job_id) is not None:
                 continue
