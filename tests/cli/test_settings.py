@@ -20,6 +20,17 @@ from .conftest import refused, wipbot
         ("WIPBOT_REMINDER_HOURS", "-5", "WIPBOT_REMINDER_HOURS: Input should be greater than 0"),
         ("WIPBOT_REMINDER_HOURS", "inf", "WIPBOT_REMINDER_HOURS: inf is not a finite number"),
         ("WIPBOT_OUTBOX_MAX_AGE_HOURS", "1e300", "WIPBOT_OUTBOX_MAX_AGE_HOURS: 1e+300 hours"),
+        (
+            "WIPBOT_MIDWEEK_CHECKIN_DAYS",
+            "-1",
+            "WIPBOT_MIDWEEK_CHECKIN_DAYS: Input should be greater",
+        ),
+        (
+            "WIPBOT_MIDWEEK_CHECKIN_DAYS",
+            "1e9",
+            "WIPBOT_MIDWEEK_CHECKIN_DAYS: Input should be a valid",
+        ),
+        ("WIPBOT_MIDWEEK_CHECKIN_DAYS", "400", "WIPBOT_MIDWEEK_CHECKIN_DAYS: Input should be less"),
         ("WHATSAPP_TEMPLATE_LANGUAGES", "not json", '"whatsapp_template_languages"'),
     ],
 )

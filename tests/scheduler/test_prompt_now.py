@@ -41,7 +41,8 @@ async def test_a_changed_slot_takes_effect_at_the_next_sweep(
     ctx = JobContext(session_factory, clock=clock)
     await sweep_job(ctx)
     async with session_factory() as session:
-        assert (await session.exec(select(ScheduledPrompt.sent_at))).all() in ([], [None])
+        weekly = select(ScheduledPrompt.sent_at).where(ScheduledPrompt.kind == "weekly")
+        assert (await session.exec(weekly)).all() in ([], [None])
     async with transaction(session_factory) as session:
         plant = await session.get(Factory, factory_id)
         assert plant is not None
@@ -51,7 +52,9 @@ async def test_a_changed_slot_takes_effect_at_the_next_sweep(
     async with session_factory() as session:
         round_ = (
             await session.exec(
-                select(ScheduledPrompt).where(ScheduledPrompt.week_of == date(2026, 3, 2))
+                select(ScheduledPrompt)
+                .where(ScheduledPrompt.week_of == date(2026, 3, 2))
+                .where(ScheduledPrompt.kind == "weekly")
             )
         ).one()
     assert round_.due_at == utc(2026, 3, 2, 3, 30)
@@ -97,3 +100,64 @@ def test_prompt_send_to_an_unknown_contact_names_the_known_ones(cli_database: st
     assert result.exit_code == 1
     assert "no linked contact to prompt at DHK1" in result.stderr
     assert asyncio.run(outbox_for(cli_database)) == []
+
+
+async def seeded_far(url: str) -> None:
+    """A factory whose only order is due ex-factory well beyond the mid-week window."""
+    engine = make_engine(url)
+    async with transaction(make_session_factory(engine)) as session:
+        brand = await builders.brand(session)
+        plant = await builders.factory(session, brand)
+        await builders.contact(session, plant)
+        far = datetime.now(UTC).date() + timedelta(days=120)
+        await builders.order(session, brand, plant, committed_exf=far)
+    await engine.dispose()
+
+
+async def rounds_in(url: str) -> list[ScheduledPrompt]:
+    engine = make_engine(url)
+    try:
+        async with make_session_factory(engine)() as session:
+            return list((await session.exec(select(ScheduledPrompt))).all())
+    finally:
+        await engine.dispose()
+
+
+def test_prompt_send_midweek_asks_about_the_near_orders_now(cli_database: str) -> None:
+    asyncio.run(seeded(cli_database))  # its one order is past its committed date: asked
+    result = CliRunner().invoke(app, ["prompt", "send", "--factory", "DHK1", "--midweek"])
+    assert result.exit_code == 0, result.output
+    assert "mid-week check-in queued for 1 contact(s) at DHK1" in result.stdout
+    sent = asyncio.run(outbox_for(cli_database))
+    assert {m.chat_id for m in sent} == {"1001"}
+    assert str(sent[0].payload["text"]).startswith("Mid-week check for DHK1 Garments")
+    assert all((m.dedupe_key or "").startswith("midweek:") for m in sent)
+    [done] = asyncio.run(rounds_in(cli_database))
+    assert done.kind == "midweek" and done.sent_at is not None
+
+
+def test_prompt_send_midweek_with_no_order_near_sends_nothing(cli_database: str) -> None:
+    asyncio.run(seeded_far(cli_database))
+    result = CliRunner().invoke(app, ["prompt", "send", "--factory", "DHK1", "--midweek"])
+    assert result.exit_code == 0, result.output
+    assert "no open order at DHK1 is due ex-factory within 42 days" in result.stdout
+    assert asyncio.run(outbox_for(cli_database)) == []
+    assert asyncio.run(rounds_in(cli_database)) == []
+
+
+def test_prompt_send_midweek_when_turned_off(
+    cli_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asyncio.run(seeded(cli_database))
+    monkeypatch.setenv("WIPBOT_MIDWEEK_CHECKIN_DAYS", "0")
+    result = CliRunner().invoke(app, ["prompt", "send", "--factory", "DHK1", "--midweek"])
+    assert result.exit_code == 1
+    assert "mid-week check-ins are off" in result.stderr
+    assert asyncio.run(outbox_for(cli_database)) == []
+
+
+def test_prompt_send_help_names_the_midweek_option() -> None:
+    result = CliRunner().invoke(app, ["prompt", "send", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "--midweek" in result.stdout
+    assert "WIPBOT_MIDWEEK_CHECKIN_DAYS" in result.stdout

@@ -61,9 +61,13 @@ async def outbox(factory: SessionFactory, prefix: str = "") -> list[OutboxMessag
     return [m for m in rows if (m.dedupe_key or "").startswith(prefix)]
 
 
-async def rounds(factory: SessionFactory) -> list[ScheduledPrompt]:
+async def rounds(factory: SessionFactory, kind: str = "weekly") -> list[ScheduledPrompt]:
     async with factory() as session:
-        found = await session.exec(select(ScheduledPrompt).order_by(col(ScheduledPrompt.week_of)))
+        found = await session.exec(
+            select(ScheduledPrompt)
+            .where(ScheduledPrompt.kind == kind)
+            .order_by(col(ScheduledPrompt.week_of))
+        )
         return list(found.all())
 
 

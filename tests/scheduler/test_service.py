@@ -32,7 +32,7 @@ async def test_jobs_on_a_real_scheduler_coalesce_with_a_generous_grace(
         install_jobs(ctx)
         sync_factory_jobs(ctx, {7: Slot(0, time(10), "America/New_York")})
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"sweep", "risk_scan", "checkin_followup", "prompt:7"}
+        assert set(jobs) == {"sweep", "risk_scan", "checkin_followup", "prompt:7", "midweek:7"}
         for job in jobs.values():
             assert job.coalesce is True
             assert job.max_instances == 1
@@ -42,12 +42,19 @@ async def test_jobs_on_a_real_scheduler_coalesce_with_a_generous_grace(
         assert isinstance(prompt.trigger, CronTrigger)
         local = prompt.next_run_time.astimezone(ZoneInfo("America/New_York"))
         assert (local.weekday(), local.hour, local.minute) == (0, 10, 0)
+        midweek = jobs["midweek:7"].next_run_time.astimezone(ZoneInfo("America/New_York"))
+        assert (midweek.weekday(), midweek.hour, midweek.minute) == (3, 10, 0)
 
         sync_factory_jobs(ctx, {7: Slot(2, time(8, 30), "America/New_York")})
         moved = scheduler.get_job("prompt:7").next_run_time.astimezone(ZoneInfo("America/New_York"))
         assert (moved.weekday(), moved.hour, moved.minute) == (2, 8, 30)
+        midweek = scheduler.get_job("midweek:7").next_run_time.astimezone(
+            ZoneInfo("America/New_York")
+        )
+        assert (midweek.weekday(), midweek.hour, midweek.minute) == (5, 8, 30)
         sync_factory_jobs(ctx, {})
         assert scheduler.get_job("prompt:7") is None
+        assert scheduler.get_job("midweek:7") is None
     finally:
         scheduler.shutdown(wait=False)
 

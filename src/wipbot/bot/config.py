@@ -8,7 +8,8 @@ from functools import cached_property
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from wipbot.scheduler.config import RateLimit, SchedulerConfig, SenderConfig
+from wipbot.production.checkin_cadence import MIDWEEK_WINDOW_DAYS
+from wipbot.scheduler.config import MAX_MIDWEEK_DAYS, RateLimit, SchedulerConfig, SenderConfig
 from wipbot.store.db import DEFAULT_DATABASE_URL
 
 
@@ -63,6 +64,13 @@ class Settings(BaseSettings):
     reminder_hours: float = Field(default=24, gt=0, alias="WIPBOT_REMINDER_HOURS")
     escalate_hours: float = Field(default=48, gt=0, alias="WIPBOT_ESCALATE_HOURS")
     prompt_grace_hours: float = Field(default=72, gt=0, alias="WIPBOT_PROMPT_GRACE_HOURS")
+    # Orders due ex-factory within this many days (or late) are asked mid-week too; 0: off.
+    midweek_checkin_days: int = Field(
+        default=MIDWEEK_WINDOW_DAYS,
+        ge=0,
+        le=MAX_MIDWEEK_DAYS,
+        alias="WIPBOT_MIDWEEK_CHECKIN_DAYS",
+    )
     risk_scan_hours: float = Field(default=6, gt=0, alias="WIPBOT_RISK_SCAN_HOURS")
     outbox_max_attempts: int = Field(default=8, ge=1, alias="WIPBOT_OUTBOX_MAX_ATTEMPTS")
     outbox_concurrency: int = Field(default=8, ge=1, alias="WIPBOT_OUTBOX_CONCURRENCY")
@@ -80,6 +88,7 @@ class Settings(BaseSettings):
             reminder_after=timedelta(hours=self.reminder_hours),
             escalate_after=timedelta(hours=self.escalate_hours),
             prompt_grace=timedelta(hours=self.prompt_grace_hours),
+            midweek_days=self.midweek_checkin_days,
             risk_scan_every=timedelta(hours=self.risk_scan_hours),
             sender=SenderConfig(
                 max_attempts=self.outbox_max_attempts,

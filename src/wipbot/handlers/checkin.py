@@ -1,12 +1,15 @@
-"""Starting, resuming and steering the weekly check-in of one factory contact.
+"""Starting, resuming and steering the check-in of one factory contact.
 
-`start_checkin` is what the weekly scheduler calls (it enqueues the replies to the contact);
-`factory_chat.handle_inbound` routes each button and message here. The step functions live in
-`checkin_prompts` (what to ask) and `checkin_answers` (how an answer moves it on).
+`start_checkin` is what the weekly scheduler calls (it enqueues the replies to the contact), and
+`start_midweek_checkin` what the mid-week one calls; `factory_chat.handle_inbound` routes each
+button and message here. The step functions live in `checkin_prompts` (what to ask) and
+`checkin_answers` (how an answer moves it on). Both rounds ask the same steps; the mid-week one
+asks only about the orders near their ex-factory date, with an intro of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,16 +17,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from wipbot.store.models import Contact
 
 from .chat_state import Flow
-from .chat_turn import Turn, begin_turn, end_turn
+from .chat_turn import Turn, begin_turn, end_turn, local_today
 from .checkin_answers import CHOICES, NOTE_MAX, TEXTS
 from .checkin_corrections import correction
 from .checkin_draft import DraftAnswers
 from .checkin_prompts import ask_current, order_moved_on
 from .checkin_quick import SAME_AS_LAST_WEEK, all_as_last_week, quick_offer
 from .checkin_state import CheckinState, CheckinStep, checkin_step
-from .factory_orders import orders_to_check_in
+from .factory_orders import RoundOrder, orders_to_check_in
 from .freetext_shortcut import free_text_example, try_shortcut
-from .i18n import format_number
+from .i18n import format_date, format_number
 from .messages import Reply, one_full_stop
 
 # A conversation untouched this long is last week's: a new prompt or /checkin starts afresh, with
@@ -44,10 +47,19 @@ async def start_checkin(
 async def begin_or_resume(turn: Turn, *, reminder: bool = False) -> list[Reply]:
     _ = turn._
     prefix = [Reply(_("Reminder: your weekly check-in is waiting."))] if reminder else []
-    if turn.active and (reminder or turn.now - turn.state.updated_at < STALE_AFTER):
-        resumed = [*prefix, Reply(_("Let's continue where you left off."))]
-        return await ask_current(turn, resumed)
+    if resumable(turn, reminder=reminder):
+        return await resume(turn, prefix)
     return await begin(turn, prefix)
+
+
+def resumable(turn: Turn, *, reminder: bool = False) -> bool:
+    """A check-in under way and recent (a reminder resumes any): a new prompt continues it."""
+    return turn.active and (reminder or turn.now - turn.state.updated_at < STALE_AFTER)
+
+
+async def resume(turn: Turn, prefix: list[Reply]) -> list[Reply]:
+    resumed = [*prefix, Reply(turn._("Let's continue where you left off."))]
+    return await ask_current(turn, resumed)
 
 
 async def begin(turn: Turn, prefix: list[Reply]) -> list[Reply]:
@@ -63,6 +75,17 @@ async def begin(turn: Turn, prefix: list[Reply]) -> list[Reply]:
                 )
             ),
         ]
+    intro = _("Weekly check-in for {factory}. Production orders to update: {count}.").format(
+        factory=turn.factory.name, count=format_number(len(orders), turn.language)
+    )
+    return await begin_round(turn, prefix, orders, intro)
+
+
+async def begin_round(
+    turn: Turn, prefix: list[Reply], orders: Sequence[RoundOrder], intro: str
+) -> list[Reply]:
+    """A fresh check-in about `orders` (not empty), opened by `intro`; the quick answer is
+    offered when every order has a check-in to repeat."""
     queue = [o.id for o in orders]
     turn.reports.update((o.id, o.reports) for o in orders)
     turn.chat.restart(
@@ -70,16 +93,47 @@ async def begin(turn: Turn, prefix: list[Reply]) -> list[Reply]:
     )
     turn.go(CheckinStep.MILESTONE, flow=Flow.CHECKIN)
     quick = quick_offer(turn) if all(o.reported for o in orders) else None
-    intro = Reply(
-        one_full_stop(
-            _("Weekly check-in for {factory}. Production orders to update: {count}.").format(
-                factory=turn.factory.name, count=format_number(len(orders), turn.language)
-            ),
-            turn.factory.name,
-        ),
-        (quick,) if quick else (),
-    )
-    return await ask_current(turn, [*prefix, intro])
+    opening = Reply(one_full_stop(intro, turn.factory.name), (quick,) if quick else ())
+    return await ask_current(turn, [*prefix, opening])
+
+
+async def midweek_orders(
+    session: AsyncSession, factory_id: int, *, now: datetime, timezone: str, window_days: int
+) -> list[RoundOrder]:
+    """The orders the factory's mid-week check-in asks about now: open, not fully shipped,
+    committed within `window_days` of the factory's own day (or late), the most urgent first."""
+    today = local_today(now, timezone)
+    return await orders_to_check_in(session, factory_id, now, midweek=(today, window_days))
+
+
+async def start_midweek_checkin(
+    session: AsyncSession,
+    contact: Contact,
+    *,
+    now: datetime,
+    orders: Sequence[RoundOrder],
+    window_days: int,
+) -> list[Reply]:
+    """The mid-week check-in about `orders` (`midweek_orders`, read once for the factory): a
+    check-in under way is resumed, not replaced. Nothing at all when no order is near: the
+    contact is not written to about nothing."""
+    if not orders:
+        return []
+    turn = await begin_turn(session, contact, now=now)
+    if resumable(turn):
+        replies = await resume(turn, [])
+    else:
+        _ = turn._
+        by = format_date(turn.today + timedelta(days=window_days), turn.language)
+        intro = _(
+            "Mid-week check for {factory}: the orders due to leave the factory by {date}. "
+            "Production orders to update: {count}."
+        ).format(
+            factory=turn.factory.name, date=by, count=format_number(len(orders), turn.language)
+        )
+        replies = await begin_round(turn, [], orders, intro)
+    await end_turn(turn)
+    return replies
 
 
 async def on_choice(turn: Turn, value: str) -> list[Reply]:

@@ -16,6 +16,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.production.checkin_cadence import asked_midweek
 from wipbot.production.gates import GateStatus
 from wipbot.production.milestones import IssueFlag, Milestone
 from wipbot.production.progress import (
@@ -93,24 +94,38 @@ class RoundOrder:
     them again."""
 
 
-_OPEN_ORDER_COLUMNS: list[Any] = [ProductionOrder.id, ProductionOrder.quantity]
+_OPEN_ORDER_COLUMNS: list[Any] = [
+    ProductionOrder.id,
+    ProductionOrder.quantity,
+    PurchaseOrder.committed_exf,
+]
 _OPEN_ORDER_ROWS = _open_of_factory(core_select(*_OPEN_ORDER_COLUMNS))
 """`open_orders` as rows of what a round needs: built once, read on every /checkin."""
 
 
 async def orders_to_check_in(
-    session: AsyncSession, factory_id: int, now: datetime
+    session: AsyncSession,
+    factory_id: int,
+    now: datetime,
+    *,
+    midweek: tuple[date, int] | None = None,
 ) -> list[RoundOrder]:
     """Open orders still in the works, the most urgent first: one reported fully shipped has
     nothing left to ask. Only what the round needs (ids, and whether each has a check-in to
-    repeat); the question about each order reads its own view."""
+    repeat); the question about each order reads its own view.
+
+    `midweek`: (the factory's day of the round, the window in days): only the orders the
+    mid-week check-in asks about that day (`checkin_cadence.asked_midweek`)."""
     found = await session.exec(_OPEN_ORDER_ROWS, params={"factory_id": factory_id})
     rows: Sequence[Any] = found.all()
+    if midweek is not None:
+        on, window_days = midweek
+        rows = [row for row in rows if asked_midweek(row[2], on, window_days)]
     if not rows:
         return []
-    reports = await _reports_by_order(session, [order_id for order_id, _ in rows])
+    reports = await _reports_by_order(session, [order_id for order_id, _, _ in rows])
     round_orders = []
-    for order_id, quantity in rows:
+    for order_id, quantity, _ in rows:
         own = reports.get(order_id, [])
         state = _state(quantity, own, now)
         if not (state.milestone is Milestone.SHIPPED and state.percent_complete >= 100):

@@ -1,8 +1,10 @@
-"""The weekly check-in round of one factory: prompted, reminded, escalated, answered.
+"""The check-in rounds of one factory: prompted, reminded, escalated, answered.
 
-A round (ScheduledPrompt) counts as answered once any contact of the factory reports a check-in
-after it was sent. Until then its contacts get one reminder, and later the brand's alerts channel
-gets a missed-check-in alert, which is resolved by the answer, however late it comes.
+A weekly round (ScheduledPrompt) counts as answered once any contact of the factory reports a
+check-in after it was sent. Until then its contacts get one reminder, and later the brand's
+alerts channel gets a missed-check-in alert, which is resolved by the answer, however late it
+comes. A mid-week round is the short one, about the orders near their ex-factory date: it is
+sent once, or found to have nothing to ask, and that is all (no reminder, no alert).
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.store.alerts import AlertKind, raise_alert, resolve_alert
 from wipbot.store.models import CheckIn, Contact, Factory, ScheduledPrompt
+from wipbot.store.models.messaging import PromptKind
 from wipbot.store.outbox import enqueue
 
-from .checkin import start_checkin
+from .checkin import midweek_orders, start_checkin, start_midweek_checkin
 from .factory_orders import open_orders
 from .messages import Reply, reply_to_payload
 from .onboarding import CONTACT_ROLE
@@ -103,6 +106,39 @@ async def send_prompt(
     return len(contacts)
 
 
+async def send_midweek_prompt(
+    session: AsyncSession,
+    factory: Factory,
+    prompt: ScheduledPrompt,
+    *,
+    now: datetime,
+    window_days: int,
+) -> int | None:
+    """Start the mid-week check-in with every linked contact; returns how many were prompted,
+    or None when no order is near its ex-factory date: then nobody is written to and the round
+    is done. With nobody linked (0) the round stays unsent, as a weekly one does."""
+    assert factory.id is not None and prompt.id is not None
+    if prompt.sent_at is not None:
+        return 0
+    near = await midweek_orders(
+        session, factory.id, now=now, timezone=factory.timezone, window_days=window_days
+    )
+    if not near:
+        prompt.sent_at = now
+        session.add(prompt)
+        return None
+    contacts = await linked_contacts(session, factory.id)
+    for contact in contacts:
+        replies = await start_midweek_checkin(
+            session, contact, now=now, orders=near, window_days=window_days
+        )
+        enqueue_replies(session, contact, replies, f"midweek:{prompt.id}", now)
+    if contacts:
+        prompt.sent_at = now
+        session.add(prompt)
+    return len(contacts)
+
+
 async def first_answer(session: AsyncSession, factory_id: int, since: datetime) -> datetime | None:
     """When a contact of the factory first reported a check-in at or after `since`."""
     return (
@@ -126,9 +162,12 @@ async def follow_up(
 ) -> RoundStep:
     """Move a sent round on by what the clock and the check-ins say; safe to repeat.
 
-    Only the latest round reminds: once a newer prompt is out, an older reminder is noise.
+    Only the latest round reminds: once a newer prompt is out, an older reminder is noise. A
+    mid-week round is not followed up at all.
     """
     assert factory.id is not None
+    if prompt.kind != PromptKind.WEEKLY:
+        return RoundStep.WAITING
     if prompt.sent_at is None or prompt.answered_at is not None:
         return RoundStep.WAITING
     answered = await first_answer(session, factory.id, prompt.sent_at)

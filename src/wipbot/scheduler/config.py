@@ -6,6 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from wipbot.production.checkin_cadence import MIDWEEK_WINDOW_DAYS
+
+MAX_MIDWEEK_DAYS = 366
+"""The widest mid-week window: a year ahead is every order a season holds."""
+
 
 @dataclass(frozen=True)
 class RateLimit:
@@ -63,11 +68,18 @@ class SenderConfig:
 
 @dataclass(frozen=True)
 class SchedulerConfig:
-    """When to remind, when to escalate, how late a missed prompt may still go out."""
+    """When to remind, when to escalate, how late a missed prompt may still go out, and which
+    orders the mid-week check-in asks about."""
 
     reminder_after: timedelta = timedelta(hours=24)
     escalate_after: timedelta = timedelta(hours=48)
     prompt_grace: timedelta = timedelta(hours=72)
+    midweek_days: int = MIDWEEK_WINDOW_DAYS
+    """Orders whose committed ex-factory date is at most this many days away (or past) are
+    asked mid-week too; 0 turns the mid-week check-in off."""
+    midweek_grace: timedelta = timedelta(hours=24)
+    """How late a missed mid-week prompt may still go out (never later than `prompt_grace`,
+    nor after the next weekly slot): it is the short one, and the weekly round is near."""
     sweep_every: timedelta = timedelta(hours=1)
     risk_scan_every: timedelta = timedelta(hours=6)
     followup_every: timedelta = timedelta(minutes=1)
@@ -76,3 +88,18 @@ class SchedulerConfig:
     def __post_init__(self) -> None:
         if not timedelta(0) < self.reminder_after <= self.escalate_after:
             raise ValueError("the reminder must come before the escalation, both after the prompt")
+        if not 0 <= self.midweek_days <= MAX_MIDWEEK_DAYS:
+            raise ValueError(
+                f"midweek_days must be 0 (off) to {MAX_MIDWEEK_DAYS}, got {self.midweek_days}"
+            )
+        if self.midweek_grace <= timedelta(0):
+            raise ValueError("midweek_grace must be positive")
+
+    @property
+    def midweek_on(self) -> bool:
+        return self.midweek_days > 0
+
+    @property
+    def midweek_expires_after(self) -> timedelta:
+        """The mid-week round's grace: its own, and never more than the weekly round's."""
+        return min(self.midweek_grace, self.prompt_grace)

@@ -34,6 +34,7 @@ from wipbot.handlers.risk_scan import (
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import CheckIn, Factory, ProductionOrder, ScheduledPrompt
+from wipbot.store.models.messaging import PromptKind
 
 from .config import SchedulerConfig
 from .prompts import (
@@ -96,15 +97,26 @@ async def unit_of_work(ctx: JobContext, work: Callable[[AsyncSession], Awaitable
         return await work(session)
 
 
-async def prompt_job(ctx: JobContext, factory_id: int) -> PromptTick | None:
-    """One factory's weekly slot (or its postponed due time) has come."""
+async def prompt_job(
+    ctx: JobContext, factory_id: int, kind: str = PromptKind.WEEKLY.value
+) -> PromptTick | None:
+    """One factory's weekly slot or mid-week time (or a postponed due time) has come."""
     now = ctx.clock()
+    round_kind = PromptKind(kind)
+    grace = _grace(ctx, round_kind)
 
     async def work(session: AsyncSession) -> PromptTick | None:
         factory = await session.get(Factory, factory_id)
         if factory is None:
             return None
-        return await prompt_factory(session, factory, now=now, grace=ctx.config.prompt_grace)
+        return await prompt_factory(
+            session,
+            factory,
+            now=now,
+            grace=grace,
+            kind=round_kind,
+            midweek_days=ctx.config.midweek_days,
+        )
 
     tick = await unit_of_work(ctx, work)
     if tick is None:
@@ -112,14 +124,16 @@ async def prompt_job(ctx: JobContext, factory_id: int) -> PromptTick | None:
     if tick.outcome is PromptOutcome.SENT:
         ctx.wake_sender()
     if tick.wait_until is not None:
-        schedule_due_prompt(ctx, factory_id, tick.wait_until)
+        schedule_due_prompt(ctx, factory_id, tick.wait_until, round_kind)
     return tick
 
 
 async def sweep_job(ctx: JobContext) -> dict[str, int]:
-    """Hourly: new factories get their slot job, due rounds go out, open rounds move on.
+    """Hourly: new factories get their slot jobs, due rounds go out, open rounds move on.
 
-    One read decides which factories have anything to do; only those get a transaction.
+    One read decides which factories have anything to do; only those get a transaction. The
+    weekly round of a factory is looked at before its mid-week one, which stands down when the
+    weekly prompt has only just gone out.
     """
     slots = await load_slots(ctx)
     sync_factory_jobs(ctx, slots)
@@ -133,16 +147,26 @@ async def sweep_job(ctx: JobContext) -> dict[str, int]:
                 .order_by(col(ScheduledPrompt.week_of))
             )
         ).all()
-    latest = {r.factory_id: r for r in recent}
-    waiting = {r.factory_id for r in recent if r.sent_at is not None and r.answered_at is None}
+    latest = {
+        kind: {r.factory_id: r for r in recent if r.kind == kind.value} for kind in PromptKind
+    }
+    waiting = {
+        r.factory_id
+        for r in recent
+        if r.kind == PromptKind.WEEKLY and r.sent_at is not None and r.answered_at is None
+    }
     counts: dict[str, int] = {}
     for factory_id, slot in sorted(slots.items()):
         try:
-            if needs_prompt(slot, latest.get(factory_id), now, ctx.config.prompt_grace):
-                tick = await prompt_job(ctx, factory_id)
+            for kind in _kinds(ctx):
+                if not needs_prompt(
+                    slot, latest[kind].get(factory_id), now, _grace(ctx, kind), kind
+                ):
+                    continue
+                tick = await prompt_job(ctx, factory_id, kind.value)
                 if tick is not None:
                     counts[tick.outcome.value] = counts.get(tick.outcome.value, 0) + 1
-                    if tick.outcome is PromptOutcome.SENT:
+                    if tick.outcome is PromptOutcome.SENT and kind is PromptKind.WEEKLY:
                         waiting.add(factory_id)
             if factory_id in waiting:
                 for step in await follow_up_factory(ctx, factory_id):
@@ -153,7 +177,8 @@ async def sweep_job(ctx: JobContext) -> dict[str, int]:
 
 
 async def follow_up_factory(ctx: JobContext, factory_id: int) -> list[str]:
-    """Answered, reminder, escalation: each sent round of the last weeks, in one transaction."""
+    """Answered, reminder, escalation: each sent weekly round of the last weeks, in one
+    transaction (a mid-week round is not followed up)."""
     now = ctx.clock()
 
     async def work(session: AsyncSession) -> list[str]:
@@ -161,11 +186,12 @@ async def follow_up_factory(ctx: JobContext, factory_id: int) -> list[str]:
         factory = await session.get(Factory, factory_id)
         if factory is None:
             return steps
-        latest = await latest_round(session, factory_id)
+        latest = await latest_round(session, factory_id, PromptKind.WEEKLY)
         rounds = (
             await session.exec(
                 select(ScheduledPrompt)
                 .where(ScheduledPrompt.factory_id == factory_id)
+                .where(ScheduledPrompt.kind == PromptKind.WEEKLY.value)
                 .where(col(ScheduledPrompt.sent_at).is_not(None))
                 .where(ScheduledPrompt.answered_at == None)  # noqa: E711
                 .where(ScheduledPrompt.week_of >= (now - timedelta(weeks=FOLLOW_UP_WEEKS)).date())
@@ -184,6 +210,18 @@ async def follow_up_factory(ctx: JobContext, factory_id: int) -> list[str]:
     if set(steps) - {RoundStep.WAITING.value}:
         ctx.wake_sender()
     return steps
+
+
+def _kinds(ctx: JobContext) -> list[PromptKind]:
+    """The rounds this process holds: weekly, and mid-week unless turned off."""
+    return [PromptKind.WEEKLY, *([PromptKind.MIDWEEK] if ctx.config.midweek_on else [])]
+
+
+def _grace(ctx: JobContext, kind: PromptKind) -> timedelta:
+    """How late a round of this kind may still go out."""
+    if kind is PromptKind.MIDWEEK:
+        return ctx.config.midweek_expires_after
+    return ctx.config.prompt_grace
 
 
 async def risk_scan_job(ctx: JobContext) -> ScanResult:
@@ -242,7 +280,9 @@ async def startup_jobs(ctx: JobContext) -> None:
         ctx.last_checkin_id = (await session.exec(select(func.max(CheckIn.id)))).first() or 0
         postponed = await unsent_future_rounds(session, ctx.clock())
     for prompt in postponed:
-        schedule_due_prompt(ctx, prompt.factory_id, prompt.due_at)
+        kind = PromptKind(prompt.kind)
+        if kind in _kinds(ctx):
+            schedule_due_prompt(ctx, prompt.factory_id, prompt.due_at, kind)
     await sweep_job(ctx)
     await risk_scan_job(ctx)
 
@@ -250,10 +290,12 @@ async def startup_jobs(ctx: JobContext) -> None:
 # The triggers.
 
 
-def prompt_trigger(slot: Slot) -> CronTrigger:
-    """The factory's local weekday and time; APScheduler keeps it right across DST changes."""
+def prompt_trigger(slot: Slot, kind: PromptKind = PromptKind.WEEKLY) -> CronTrigger:
+    """The factory's local weekday (the mid-week one's, for that round) and time; APScheduler
+    keeps it right across DST changes."""
+    weekday = slot.midweek_weekday if kind is PromptKind.MIDWEEK else slot.weekday
     return CronTrigger(
-        day_of_week=WEEKDAY_NAMES[slot.weekday],
+        day_of_week=WEEKDAY_NAMES[weekday],
         hour=slot.at.hour,
         minute=slot.at.minute,
         timezone=slot.zone,
@@ -284,30 +326,42 @@ async def load_slots(ctx: JobContext) -> dict[int, Slot]:
 
 
 def sync_factory_jobs(ctx: JobContext, slots: dict[int, Slot] | None = None) -> None:
-    """One weekly job per factory; added, moved or removed when the Factory rows change."""
+    """One weekly job per factory, and one mid-week job unless mid-week check-ins are off;
+    added, moved or removed when the Factory rows change."""
     if ctx.scheduler is None:
         return
     wanted = slots if slots is not None else ctx.slots
     for factory_id in set(ctx.slots) - set(wanted):
-        _remove(ctx, f"prompt:{factory_id}")
+        for kind in PromptKind:
+            _remove(ctx, _job_id(kind, factory_id))
     for factory_id, slot in wanted.items():
-        job_id = f"prompt:{factory_id}"
-        if ctx.slots.get(factory_id) == slot and ctx.scheduler.get_job(job_id) is not None:
-            continue
-        _add(ctx, job_id, prompt_job, prompt_trigger(slot), {"factory_id": factory_id})
+        for kind in _kinds(ctx):
+            job_id = _job_id(kind, factory_id)
+            if ctx.slots.get(factory_id) == slot and ctx.scheduler.get_job(job_id) is not None:
+                continue
+            kwargs = {"factory_id": factory_id, "kind": kind.value}
+            _add(ctx, job_id, prompt_job, prompt_trigger(slot, kind), kwargs)
     ctx.slots = dict(wanted)
 
 
-def schedule_due_prompt(ctx: JobContext, factory_id: int, due_at: datetime) -> None:
+def _job_id(kind: PromptKind, factory_id: int, *, due: bool = False) -> str:
+    """`prompt:7` and `midweek:7` at the slots; `prompt-due:7`, `midweek-due:7` when postponed."""
+    name = "prompt" if kind is PromptKind.WEEKLY else kind.value
+    return f"{name}{'-due' if due else ''}:{factory_id}"
+
+
+def schedule_due_prompt(
+    ctx: JobContext, factory_id: int, due_at: datetime, kind: PromptKind = PromptKind.WEEKLY
+) -> None:
     """A one-off job at a postponed prompt's due time (precise, where the sweep is hourly)."""
     if ctx.scheduler is None:
         return
     _add(
         ctx,
-        f"prompt-due:{factory_id}",
+        _job_id(kind, factory_id, due=True),
         prompt_job,
         DateTrigger(run_date=due_at.astimezone(UTC)),
-        {"factory_id": factory_id},
+        {"factory_id": factory_id, "kind": kind.value},
     )
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from wipbot.production.calendar import Closure, WorkCalendar
+from wipbot.production.checkin_cadence import MIDWEEK_OFFSET_DAYS, midweek_day
 from wipbot.store.models import Factory, FactoryClosure
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -53,6 +54,23 @@ class Slot:
         week = monday_of(now.astimezone(self.zone).date())
         return week if self.nominal(week) <= now else week - timedelta(days=7)
 
+    @property
+    def midweek_weekday(self) -> int:
+        """The weekday of the mid-week check-in (Thursday for a Monday slot)."""
+        return (self.weekday + MIDWEEK_OFFSET_DAYS) % 7
+
+    def midweek_nominal(self, week_of: date) -> datetime:
+        """The mid-week check-in of the week whose weekly slot is in `week_of`: a few days
+        after that slot, at the same local time (it may fall in the next calendar week)."""
+        return self.local(midweek_day(week_of + timedelta(days=self.weekday)))
+
+    def latest_midweek_week(self, now: datetime) -> date:
+        """The Monday of the week whose mid-week check-in came last at or before `now`."""
+        week = monday_of(now.astimezone(self.zone).date())
+        while self.midweek_nominal(week) > now:
+            week -= timedelta(days=7)
+        return week
+
 
 def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
@@ -68,7 +86,16 @@ class Due:
 
 def compute_due(slot: Slot, week_of: date, calendar: WorkCalendar) -> Due:
     """The slot day, or the next working day at the slot time when the slot day is closed."""
-    day = week_of + timedelta(days=slot.weekday)
+    return due_on(slot, week_of + timedelta(days=slot.weekday), calendar)
+
+
+def compute_midweek_due(slot: Slot, week_of: date, calendar: WorkCalendar) -> Due:
+    """The week's mid-week day, moved off holidays and closures as the weekly slot is."""
+    return due_on(slot, midweek_day(week_of + timedelta(days=slot.weekday)), calendar)
+
+
+def due_on(slot: Slot, day: date, calendar: WorkCalendar) -> Due:
+    """`day` at the slot time, or the next working day at that time when `day` is closed."""
     reason = calendar.closed_reason(day)
     if reason is None:
         return Due(slot.local(day))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, text
@@ -70,15 +71,28 @@ class SeenInbound(TableModel, table=True):
     seen_at: datetime = created_at_field()
 
 
+class PromptKind(StrEnum):
+    """Which check-in round: the weekly one about every open order, or the mid-week one about
+    the orders near their ex-factory date (production/checkin_cadence.py)."""
+
+    WEEKLY = "weekly"
+    MIDWEEK = "midweek"
+
+
 class ScheduledPrompt(TableModel, table=True):
-    """One weekly check-in round of one factory: when due, sent, reminded and escalated."""
+    """One check-in round of one factory and week, of one kind: when due, sent, reminded and
+    escalated. A mid-week round is never reminded, escalated or marked answered; its `sent_at`
+    is when it was done: prompted, or found nothing to ask."""
 
     __tablename__ = "scheduled_prompt"
-    __table_args__ = (UniqueConstraint("factory_id", "week_of"),)
+    __table_args__ = (
+        UniqueConstraint("factory_id", "week_of", "kind", name="uq_scheduled_prompt_round"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     factory_id: int = Field(foreign_key="factory.id", index=True)
     week_of: date
+    kind: str = Field(default=PromptKind.WEEKLY.value, max_length=8)
     due_at: datetime
     sent_at: datetime | None = None
     reminded_at: datetime | None = None
