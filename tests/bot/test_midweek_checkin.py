@@ -119,3 +119,21 @@ async def test_whatsapp_midweek_prompt_lists_the_near_orders_and_the_answer_is_s
         "sewing",
         "whatsapp",
     )
+
+
+async def test_whatsapp_midweek_template_counts_only_the_orders_it_asks_about(
+    whatsapp: wa.Bot, session_factory: SessionFactory
+) -> None:
+    """Outside the 24-hour window the check-in template stands in for the prompt: its {{2}} is
+    the one order due soon, not the two open ones."""
+    seeded = await wa.seed(session_factory)
+    last_wrote = WHATSAPP_SATURDAY - timedelta(days=6)
+    await wa.linked_contact(session_factory, seeded, wa.KEMAL, last_inbound_at=last_wrote)
+    whatsapp.clock.now = WHATSAPP_SATURDAY
+    await midweek_round(session_factory, seeded.factory_id, whatsapp.clock)
+    await whatsapp.flush()
+
+    (template,) = whatsapp.fake.messages(wa.KEMAL)
+    assert template.kind == "template"
+    parameters = template.body["template"]["components"][0]["parameters"]
+    assert [p["text"] for p in parameters] == ["Kemal", "1"]

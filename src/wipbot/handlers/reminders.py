@@ -70,15 +70,26 @@ async def linked_contacts(session: AsyncSession, factory_id: int) -> Sequence[Co
 
 
 def enqueue_replies(
-    session: AsyncSession, contact: Contact, replies: Sequence[Reply], key: str, now: datetime
+    session: AsyncSession,
+    contact: Contact,
+    replies: Sequence[Reply],
+    key: str,
+    now: datetime,
+    *,
+    orders_asked: int | None = None,
 ) -> int:
+    """`orders_asked`: how many orders a prompt asks about when it is not every open one (the
+    mid-week check-in), for a template that stands in for it outside WhatsApp's window."""
     assert contact.chat_id is not None
     for index, reply in enumerate(replies):
+        payload = reply_to_payload(reply)
+        if orders_asked is not None:
+            payload["orders_asked"] = orders_asked
         enqueue(
             session,
             contact.platform,
             contact.chat_id,
-            reply_to_payload(reply),
+            payload,
             dedupe_key=f"{key}:{contact.id}:{index}",
             not_before=now,
         )
@@ -132,7 +143,9 @@ async def send_midweek_prompt(
         replies = await start_midweek_checkin(
             session, contact, now=now, orders=near, window_days=window_days
         )
-        enqueue_replies(session, contact, replies, f"midweek:{prompt.id}", now)
+        enqueue_replies(
+            session, contact, replies, f"midweek:{prompt.id}", now, orders_asked=len(near)
+        )
     if contacts:
         prompt.sent_at = now
         session.add(prompt)

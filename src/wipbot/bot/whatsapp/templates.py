@@ -2,7 +2,8 @@
 
 Templates are created in Meta's WhatsApp Manager and approved per language before use; their
 names and our language -> WhatsApp language-code mapping come from the settings. Both templates
-take two body parameters: {{1}} the contact's name, {{2}} how many orders are open.
+take two body parameters: {{1}} the contact's name, {{2}} how many orders the prompt asks about
+(every open one, or for the mid-week check-in those due to leave soon).
 """
 
 from __future__ import annotations

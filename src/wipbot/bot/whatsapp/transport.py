@@ -48,6 +48,7 @@ FLOOD_GRAPH_CODES = frozenset({4, 80007, 130429, 131056})
 # Payload keys this transport reads besides the reply itself:
 #   "template": "checkin" | "reminder" | None  (see templates.template_kind)
 #   "in_reply_to_at": ISO time of the inbound a reply answers; it opened the window
+#   "orders_asked": how many orders a prompt asks about, when not every open one (mid-week)
 #   "page_offset": first option to show, for a later page of a long list
 
 # The other parts of a prompt that follow its template within this time are covered by it.
@@ -150,8 +151,12 @@ class GraphTransport:
             since = max(since, closed)
         if await self._sent_since(message, since):
             return Delivered(None)
-        async with self._session_factory() as session:
-            open_count = len(await open_orders(session, recipient.factory_id))
+        asked = payload.get("orders_asked")
+        if isinstance(asked, int) and not isinstance(asked, bool):
+            open_count = asked
+        else:
+            async with self._session_factory() as session:
+                open_count = len(await open_orders(session, recipient.factory_id))
         body = template_message(
             to=message.chat_id,
             name=self._config.templates[kind],
