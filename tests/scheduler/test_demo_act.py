@@ -56,6 +56,10 @@ async def test_alerts_appear_update_and_clear(
     assert positions == sorted(positions)
     assert text.count("NEW missed_checkin") == 1
     assert text.count("weekly prompt → Rahim") == 3
+    # PO-1044 is due 15 January: within six weeks from the second week on, so Wei is asked
+    # mid-week too; PO-1035 (18 February) never comes that near in these three weeks.
+    assert "mid-week prompt → Wei (NGB1)" in text, text
+    assert "mid-week prompt → Rahim" not in text
 
     async with sqlite_session_factory() as session:
         assert (await session.exec(select(func.count()).select_from(Alert))).one() == 0

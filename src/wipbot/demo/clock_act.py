@@ -57,6 +57,12 @@ DEMO_CONFIG = SchedulerConfig(
 )
 
 Write = Callable[[str], None]
+PROMPT_ICONS = {
+    "prompt": "📨 weekly prompt",
+    "midweek": "📨 mid-week prompt",
+    "reminder": "⏰ reminder",
+}
+"""The first message of each kind of prompt, by its outbox key's prefix."""
 
 
 @dataclass(frozen=True)
@@ -133,10 +139,10 @@ class Narrator:
                 f"{when}  🔔 #alerts {change.upper()} {alert.kind} {alert.subject} "
                 f"({alert.severity}): {detail}"
             )
-        elif key.endswith(":0") and key.split(":")[0] in ("prompt", "reminder"):
+        elif key.endswith(":0") and key.split(":")[0] in PROMPT_ICONS:
             who = self.contacts.get((message.platform, message.chat_id), message.chat_id)
             first_line = str(message.payload.get("text", "")).splitlines()[0]
-            icon = "⏰ reminder" if key.startswith("reminder") else "📨 weekly prompt"
+            icon = PROMPT_ICONS[key.split(":")[0]]
             self.write(f"{when}  {icon} → {who}: “{first_line}”")
 
 
