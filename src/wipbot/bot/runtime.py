@@ -23,6 +23,7 @@ from .channel import Channel, ChannelContext
 from .config import Settings
 from .media import media_routes_for
 from .slack import build_slack_channel
+from .slow_clients import ConnectionLimits, guarded_protocol, open_file_ceiling
 from .telegram import build_telegram_channel
 from .web import build_web_app
 from .whatsapp import build_whatsapp_channel
@@ -91,6 +92,26 @@ class GracefulServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+def server_config(app: Starlette, settings: Settings, max_connections: int) -> uvicorn.Config:
+    """uvicorn as `wipbot run` serves: every connection under the deadlines and the cap of
+    bot/slow_clients.py; no WebSocket upgrades (no route takes one, and an upgraded connection
+    would escape the deadlines)."""
+    limits = ConnectionLimits(
+        head_seconds=settings.head_timeout_seconds,
+        body_seconds=settings.body_timeout_seconds,
+        max_connections=max_connections,
+    )
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        http=guarded_protocol(limits),
+        ws="none",
+        timeout_keep_alive=settings.keep_alive_seconds,
+    )
+
+
 async def serve(settings: Settings, announce: Callable[[str], None] = print) -> None:
     await upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -99,9 +120,13 @@ async def serve(settings: Settings, announce: Callable[[str], None] = print) -> 
         announce(f"{name}: {mode}")
     for channel in runtime.channels:
         await channel.start()
-    server = GracefulServer(
-        uvicorn.Config(runtime.app, host=settings.host, port=settings.port, log_level="info")
-    )
+    max_connections = open_file_ceiling(settings.max_connections)
+    if max_connections < settings.max_connections:
+        announce(
+            f"WIPBOT_MAX_CONNECTIONS: {settings.max_connections} is more than the open-file "
+            f"limit allows; at most {max_connections} connections"
+        )
+    server = GracefulServer(server_config(runtime.app, settings, max_connections))
     duties = asyncio.create_task(scheduler_service(runtime, announce).run())
     duties.add_done_callback(lambda _: setattr(server, "should_exit", True))
     announce(f"listening on http://{settings.host}:{settings.port}")

@@ -1,0 +1,246 @@
+"""Deadlines for a request's head and body, and a cap on open connections, for `wipbot run`.
+
+uvicorn 0.54 arms a timer on a connection only once a response has gone out (its keep-alive), and
+cancels it at the first byte received: a client that sends its request head a byte every few
+seconds, or declares a body and trickles it, kept its socket and its task for ever, and a few
+thousand of them exhausted the file descriptors. Here each connection has one timer, for the
+phase it is in:
+
+- waiting for a request head, since the connection opened or the previous response went out:
+  closed when `head_seconds` pass (uvicorn's own keep-alive still closes a silent one sooner);
+- the head is in but not the whole declared body: answered 408 and closed when `body_seconds`
+  pass, and the app's `receive` says the client is gone rather than waiting for ever;
+- the request is in and the app is answering: no deadline from here.
+
+And at most `max_connections` are open. A newcomer beyond that makes room by closing the
+connection that has waited longest without delivering a request (a head first, then a body);
+only when every open connection has a whole request in the app's hands is it refused, with a 503
+that the platforms retry. uvicorn's `limit_concurrency` is not used: it counts connections that
+never sent a head, so a few slow clients would have had every honest request answered 503, and it
+closes nothing, so it bounds no file descriptors.
+
+The hook is a subclass of each of uvicorn's HTTP protocols, handed to it as `Config(http=...)`.
+Both keep the request in flight as `cycle`; the phase is read from it after every event that can
+move it on (bytes in, a response out), so nothing of the parsers is touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+from typing import Protocol as Shape
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+DEFAULT_HEAD_SECONDS = 10.0
+"""A platform sends its request head in one packet; ten seconds is a hundred round trips on a bad
+link, and what a slowloris client can hold a connection for."""
+DEFAULT_BODY_SECONDS = 30.0
+"""Webhook bodies are a few kilobytes (media come by id, fetched by us), so 30 s lets one in at
+about 100 bytes a second, a WhatsApp callback on a very bad link, while a trickle ends."""
+DEFAULT_KEEP_ALIVE_SECONDS = 5
+"""uvicorn's own default: an idle connection after a response, silent all along, is closed."""
+DEFAULT_MAX_CONNECTIONS = 512
+"""Eight times the 64 requests in flight the webhook bench drives, and above what the platforms
+open (Telegram at most 100 webhook connections, 40 by default); far below the open-file limit."""
+FD_RESERVE = 128
+"""Descriptors kept for everything but inbound connections: the database pool, the clients to the
+platforms, the listening socket, log and SQLite files."""
+
+REQUEST_TIMEOUT = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 26\r\nconnection: close\r\n\r\nrequest body took too long"
+)
+SERVICE_UNAVAILABLE = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 20\r\nretry-after: 1\r\nconnection: close\r\n\r\ntoo many connections"
+)
+
+Phase = Literal["head", "body", "app"]
+
+log = logging.getLogger("uvicorn.error")
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    head_seconds: float = DEFAULT_HEAD_SECONDS
+    body_seconds: float = DEFAULT_BODY_SECONDS
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+
+
+def open_file_ceiling(wanted: int) -> int:
+    """`wanted` connections, or fewer if this process may not open that many files (with the
+    reserve kept): past the limit, accept() fails and asyncio stops accepting for a second."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Unix
+        return wanted
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(1, min(wanted, soft - FD_RESERVE))
+
+
+class _Cycle(Shape):
+    """What both uvicorn protocols keep of the request in flight, and all that is read of it."""
+
+    response_started: bool
+    response_complete: bool
+    more_body: bool
+    disconnected: bool
+    message_event: asyncio.Event
+
+
+class Watch:
+    """One connection's deadline: the phase it is in, since when, and the timer that ends it."""
+
+    def __init__(
+        self,
+        transport: asyncio.Transport,
+        loop: asyncio.AbstractEventLoop,
+        limits: ConnectionLimits,
+    ) -> None:
+        self.transport = transport
+        self.limits = limits
+        self.loop = loop
+        self.phase: Phase = "app"
+        self.cycle: _Cycle | None = None
+        self.since = self.loop.time()
+        self.timer: asyncio.TimerHandle | None = None
+
+    def follow(self, cycle: _Cycle | None) -> None:
+        """After anything that may have moved the connection on: start the new phase's clock."""
+        phase: Phase
+        if cycle is None or cycle.response_complete:
+            phase = "head"
+        elif cycle.more_body:
+            phase = "body"
+        else:
+            phase = "app"
+        if phase == self.phase and cycle is self.cycle:
+            return
+        self.cancel()
+        self.phase, self.cycle, self.since = phase, cycle, self.loop.time()
+        if self.transport.is_closing():
+            return
+        if phase == "head":
+            self.timer = self.loop.call_later(self.limits.head_seconds, self.expire)
+        elif phase == "body":
+            self.timer = self.loop.call_later(self.limits.body_seconds, self.expire)
+
+    def expire(self) -> None:
+        """The phase ran out (or the connection is evicted): a body is owed a 408, a head not."""
+        self.cancel()
+        cycle = self.cycle
+        if self.phase == "body" and cycle is not None:
+            if not cycle.response_started:
+                self.transport.write(REQUEST_TIMEOUT)
+            cycle.disconnected = True  # what connection_lost would say, said before it runs
+            cycle.message_event.set()
+        self.transport.close()
+
+    def refuse(self) -> None:
+        self.cancel()
+        self.transport.write(SERVICE_UNAVAILABLE)
+        self.transport.close()
+
+    def cancel(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    @property
+    def waiting(self) -> bool:
+        """Delivered no whole request yet: may be closed to let a newcomer in."""
+        return self.phase != "app" and not self.transport.is_closing()
+
+
+def _make_room(newcomer: Watch, connections: Collection[object]) -> None:
+    """Keep at most `max_connections` open: close the one that has waited longest for its
+    request (an idle or slow head before a slow body), or refuse the newcomer if none waits."""
+    cap = newcomer.limits.max_connections
+    if len(connections) <= cap:
+        return
+    watches = [w for c in connections if (w := _watch_of(c)) is not None and w is not newcomer]
+    if sum(not w.transport.is_closing() for w in watches) < cap:
+        return
+    waiting = [w for w in watches if w.waiting]
+    if not waiting:
+        log.warning("Refused a connection: all %d are busy (WIPBOT_MAX_CONNECTIONS).", cap)
+        newcomer.refuse()
+        return
+    min(waiting, key=lambda w: (w.phase != "head", w.since)).expire()
+
+
+def _watch_of(connection: object) -> Watch | None:
+    watch = getattr(connection, "watch", None)
+    return watch if isinstance(watch, Watch) else None
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline per phase and a share of `max_connections`."""
+
+    limits: ClassVar[ConnectionLimits] = ConnectionLimits()
+    watch: Watch
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.watch = Watch(transport, self.loop, self.limits)
+        self.watch.follow(self.cycle)
+        _make_room(self.watch, self.connections)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self.watch.follow(self.cycle)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self.watch.follow(self.cycle)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.watch.cancel()
+        super().connection_lost(exc)
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """The same as GuardedH11Protocol over httptools: uvicorn's "auto" choice, and wipbot's."""
+
+    limits: ClassVar[ConnectionLimits] = ConnectionLimits()
+    watch: Watch
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.watch = Watch(transport, self.loop, self.limits)
+        self.watch.follow(self.cycle)
+        _make_room(self.watch, self.connections)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self.watch.follow(self.cycle)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self.watch.follow(self.cycle)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.watch.cancel()
+        super().connection_lost(exc)
+
+
+Implementation = Literal["auto", "h11", "httptools"]
+
+
+def guarded_protocol(
+    limits: ConnectionLimits, implementation: Implementation = "auto"
+) -> type[asyncio.Protocol]:
+    """The class for `uvicorn.Config(http=...)` with these limits: httptools for "auto", as
+    uvicorn chooses when it is installed (a dependency of wipbot), or the one named."""
+    base: type[asyncio.Protocol] = (
+        GuardedH11Protocol if implementation == "h11" else GuardedHttpToolsProtocol
+    )
+    guarded: type[asyncio.Protocol] = type(base.__name__, (base,), {"limits": limits})
+    return guarded

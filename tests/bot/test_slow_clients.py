@@ -1,0 +1,241 @@
+"""bot/slow_clients.py under uvicorn, over both of its HTTP parsers: httptools (what `wipbot run`
+uses) and h11. A probe app records what each request's `receive` said, so that a body cut off
+at its deadline is seen to reach the app as a disconnect and not as a hang. Deadlines are short
+here (a second or so); the clients are raw sockets sending a byte at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+import uvicorn
+from starlette.types import Receive, Scope, Send
+
+from tests.fakes import listening_socket
+from wipbot.bot.slow_clients import (
+    FD_RESERVE,
+    ConnectionLimits,
+    Implementation,
+    guarded_protocol,
+)
+
+from .slow_sockets import closed_by_server, open_partial, read_to_close, trickle
+
+HEAD = 1.0
+BODY = 1.5
+KEEP_ALIVE = 1
+LATE = 0.6
+"""How far past its deadline a connection may still be closed (a loaded machine's scheduling)."""
+EARLY = 0.1
+IMPLEMENTATIONS = pytest.mark.parametrize("implementation", ["httptools", "h11"])
+PARTIAL_HEAD = b"POST /webhook HTTP/1.1\r\nHost: wipbot\r\n"
+
+
+@dataclass
+class Probe:
+    """Answers 200 once it has read the whole body; /hold waits for `release` first."""
+
+    received: list[list[str]] = field(default_factory=list)
+    finished: int = 0
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def until(self, done: Callable[[], bool]) -> None:
+        async with asyncio.timeout(2), self.changed:
+            await self.changed.wait_for(done)
+
+    async def _note(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert scope["type"] == "http"
+        messages: list[str] = []
+        self.received.append(messages)
+        await self._note()
+        while True:
+            message = await receive()
+            messages.append(message["type"])
+            if message["type"] == "http.disconnect" or not message.get("more_body"):
+                break
+        if scope["path"] == "/hold":
+            await self.release.wait()
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]}
+        )
+        await send({"type": "http.response.body", "body": b"ok"})
+        self.finished += 1
+        await self._note()
+
+
+@dataclass
+class Served:
+    port: int
+    probe: Probe
+    http: httpx.AsyncClient
+
+    clients: list[asyncio.StreamWriter] = field(default_factory=list)
+
+    async def honest(self, path: str = "/webhook") -> httpx.Response:
+        return await self.http.post(f"http://127.0.0.1:{self.port}{path}", content=b'{"ok": 1}')
+
+    async def partial(self, data: bytes) -> asyncio.StreamReader:
+        """A connection that sent `data` and then nothing; closed when the server stops."""
+        reader, writer = await open_partial(self.port, data)
+        self.clients.append(writer)
+        return reader
+
+
+@asynccontextmanager
+async def serving(
+    implementation: Implementation, max_connections: int = 64
+) -> AsyncIterator[Served]:
+    limits = ConnectionLimits(head_seconds=HEAD, body_seconds=BODY, max_connections=max_connections)
+    probe = Probe()
+    sock = listening_socket()
+    config = uvicorn.Config(
+        probe,
+        http=guarded_protocol(limits, implementation),
+        timeout_keep_alive=KEEP_ALIVE,
+        log_level="warning",
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    clients: list[asyncio.StreamWriter] = []
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with httpx.AsyncClient(
+            timeout=5, limits=httpx.Limits(max_keepalive_connections=0)
+        ) as http:
+            yield Served(sock.getsockname()[1], probe, http, clients)
+    finally:
+        for writer in clients:  # uvicorn waits for them: a failed test must not hang
+            writer.close()
+        probe.release.set()  # a test that failed must not leave uvicorn waiting on /hold
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@IMPLEMENTATIONS
+async def test_a_trickled_head_is_closed_at_its_deadline_while_others_are_answered(
+    implementation: Implementation,
+) -> None:
+    async with serving(implementation) as served:
+        slow = asyncio.create_task(
+            trickle(served.port, b"P", PARTIAL_HEAD[1:] + b"X-Pad: aaaa\r\n")
+        )
+        await asyncio.sleep(0.3)
+        response = await served.honest()
+        assert response.status_code == 200
+        assert not slow.done()  # answered while the slow one was still being held
+        closed = await slow
+    assert HEAD - EARLY <= closed.seconds <= HEAD + LATE
+    assert closed.answer == b""
+    assert served.probe.received == [["http.request"]]  # the slow one never reached the app
+
+
+@IMPLEMENTATIONS
+async def test_a_trickled_body_gets_408_and_the_app_sees_a_disconnect(
+    implementation: Implementation,
+) -> None:
+    head = PARTIAL_HEAD + b"Content-Length: 200\r\n\r\n"
+    async with serving(implementation) as served:
+        closed = await trickle(served.port, head, b'{"a": 1}')
+        await served.probe.until(lambda: served.probe.finished == 1)
+    assert BODY - EARLY <= closed.seconds <= BODY + LATE
+    assert closed.answer.startswith(b"HTTP/1.1 408 ")
+    assert b"connection: close" in closed.answer
+    [messages] = served.probe.received
+    assert messages[-1] == "http.disconnect"
+    assert set(messages[:-1]) == {"http.request"}
+    assert served.probe.finished == 1  # it returned: no task left waiting for the rest
+
+
+@IMPLEMENTATIONS
+async def test_a_head_trickled_after_a_response_is_closed_at_the_head_deadline(
+    implementation: Implementation,
+) -> None:
+    """uvicorn's keep-alive timer stops at the first byte; the head deadline does not."""
+    request = b"GET /status HTTP/1.1\r\nHost: wipbot\r\n\r\n"
+    async with serving(implementation) as served:
+        closed = await trickle(served.port, request, PARTIAL_HEAD, every=0.1)
+    assert closed.answer.startswith(b"HTTP/1.1 200 ")
+    assert b"HTTP/1.1" not in closed.answer[10:]  # one answer: the second head never finished
+    assert HEAD - EARLY <= closed.seconds <= HEAD + LATE
+
+
+@IMPLEMENTATIONS
+async def test_past_the_cap_the_longest_waiting_connections_make_room(
+    implementation: Implementation,
+) -> None:
+    cap = 6
+    async with serving(implementation, max_connections=cap) as served:
+        slow = [await served.partial(PARTIAL_HEAD) for _ in range(cap + 3)]
+        response = await served.honest()
+        assert response.status_code == 200
+        closed = await asyncio.gather(*(closed_by_server(reader, 0.3) for reader in slow))
+    # well before their head deadline: the 3 oldest for the 3 past the cap, the next for ours
+    assert closed == [True] * 4 + [False] * (cap - 1)
+
+
+@IMPLEMENTATIONS
+async def test_a_slow_body_gives_way_only_when_no_slow_head_can(
+    implementation: Implementation,
+) -> None:
+    cap = 2
+    async with serving(implementation, max_connections=cap) as served:
+        body = await served.partial(PARTIAL_HEAD + b"Content-Length: 10\r\n\r\n{")
+        await served.probe.until(lambda: len(served.probe.received) == 1)
+        head = await served.partial(PARTIAL_HEAD)
+        await served.partial(PARTIAL_HEAD)
+        assert await closed_by_server(head, 0.3)  # younger than the body, but a head
+        assert not await closed_by_server(body, 0.1)
+        served.clients[-1].close()
+        await asyncio.sleep(0.1)
+        held = asyncio.create_task(served.honest("/hold"))  # a whole request: never evicted
+        await served.probe.until(lambda: len(served.probe.received) == 2)
+        await served.partial(PARTIAL_HEAD)
+        answer = await asyncio.wait_for(read_to_close(body), 0.3)
+        served.probe.release.set()
+        assert (await held).status_code == 200
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert served.probe.received == [["http.request", "http.disconnect"], ["http.request"]]
+
+
+@IMPLEMENTATIONS
+async def test_when_every_connection_has_a_request_in_hand_a_newcomer_gets_503(
+    implementation: Implementation,
+) -> None:
+    cap = 3
+    async with serving(implementation, max_connections=cap) as served:
+        held = [asyncio.create_task(served.honest("/hold")) for _ in range(cap)]
+        await served.probe.until(lambda: len(served.probe.received) == cap)
+        reader = await served.partial(b"GET / HTTP/1.1\r\nHost: w\r\n\r\n")
+        refused = await asyncio.wait_for(read_to_close(reader), 1.0)
+        served.probe.release.set()
+        answers = [(await task).status_code for task in held]
+    assert refused.startswith(b"HTTP/1.1 503 ")
+    assert b"retry-after: 1" in refused
+    assert answers == [200] * cap  # the requests in hand were finished, not dropped
+
+
+def test_the_cap_stays_under_the_open_file_limit() -> None:
+    """In a child process: lowering this process's limit would starve the other tests."""
+    script = (
+        "import resource\n"
+        "_, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (400, hard))\n"
+        "from wipbot.bot.slow_clients import open_file_ceiling\n"
+        "print(open_file_ceiling(512), open_file_ceiling(100))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=30
+    )
+    assert done.stdout.split() == [str(400 - FD_RESERVE), "100"]
