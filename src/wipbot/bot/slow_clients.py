@@ -30,7 +30,7 @@ import asyncio
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 from typing import Protocol as Shape
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -181,54 +181,42 @@ def _watch_of(connection: object) -> Watch | None:
     return watch if isinstance(watch, Watch) else None
 
 
-class GuardedH11Protocol(H11Protocol):
+class _Guarded:
+    """The deadlines and the cap, for either of uvicorn's HTTP protocols: listed first among the
+    bases, so that each method runs around the protocol's own."""
+
+    limits: ClassVar[ConnectionLimits] = ConnectionLimits()
+    watch: Watch
+    # The protocol's own, typed there.
+    cycle: Any
+    loop: asyncio.AbstractEventLoop
+    connections: Any
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self.watch = Watch(cast(asyncio.Transport, transport), self.loop, self.limits)
+        self.watch.follow(self.cycle)
+        _make_room(self.watch, self.connections)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)  # type: ignore[misc]
+        self.watch.follow(self.cycle)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # type: ignore[misc]
+        self.watch.follow(self.cycle)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.watch.cancel()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+
+class GuardedH11Protocol(_Guarded, H11Protocol):
     """uvicorn's h11 protocol with a deadline per phase and a share of `max_connections`."""
 
-    limits: ClassVar[ConnectionLimits] = ConnectionLimits()
-    watch: Watch
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.watch = Watch(transport, self.loop, self.limits)
-        self.watch.follow(self.cycle)
-        _make_room(self.watch, self.connections)
-
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        self.watch.follow(self.cycle)
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        self.watch.follow(self.cycle)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.watch.cancel()
-        super().connection_lost(exc)
-
-
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    """The same as GuardedH11Protocol over httptools: uvicorn's "auto" choice, and wipbot's."""
-
-    limits: ClassVar[ConnectionLimits] = ConnectionLimits()
-    watch: Watch
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.watch = Watch(transport, self.loop, self.limits)
-        self.watch.follow(self.cycle)
-        _make_room(self.watch, self.connections)
-
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        self.watch.follow(self.cycle)
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        self.watch.follow(self.cycle)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.watch.cancel()
-        super().connection_lost(exc)
+class GuardedHttpToolsProtocol(_Guarded, HttpToolsProtocol):
+    """The same over httptools: uvicorn's "auto" choice, and wipbot's."""
 
 
 Implementation = Literal["auto", "h11", "httptools"]
