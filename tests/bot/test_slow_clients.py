@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from tests.fakes import listening_socket
 from wipbot.bot.slow_clients import (
     FD_RESERVE,
+    MAX_HEAD_BYTES,
     ConnectionLimits,
     Implementation,
     guarded_protocol,
@@ -169,6 +171,59 @@ async def test_a_head_trickled_after_a_response_is_closed_at_the_head_deadline(
     assert closed.answer.startswith(b"HTTP/1.1 200 ")
     assert b"HTTP/1.1" not in closed.answer[10:]  # one answer: the second head never finished
     assert HEAD - EARLY <= closed.seconds <= HEAD + LATE
+
+
+@IMPLEMENTATIONS
+async def test_a_head_that_grows_past_the_limit_gets_431_long_before_its_deadline(
+    implementation: Implementation,
+) -> None:
+    """Sent fast, an unfinished head would otherwise be kept whole until the head deadline."""
+    async with serving(implementation) as served:
+        reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+        started = time.monotonic()
+        try:
+            writer.write(PARTIAL_HEAD + b"X-Big: " + b"a" * (4 * MAX_HEAD_BYTES))
+            await writer.drain()
+        except ConnectionError:
+            pass  # refused while still sending
+        async with asyncio.timeout(HEAD):
+            answer = await read_to_close(reader)
+        writer.close()
+        assert time.monotonic() - started < HEAD
+        response = await served.honest()
+    assert response.status_code == 200
+    # h11 refuses such a head by itself (with its own 431 or 400); httptools only with the guard.
+    assert answer.startswith((b"HTTP/1.1 431 ", b"HTTP/1.1 400 ")), answer[:80]
+    if implementation == "httptools":
+        assert answer.startswith(b"HTTP/1.1 431 ")
+    assert served.probe.received == [["http.request"]]  # the big head never reached the app
+
+
+@IMPLEMENTATIONS
+async def test_heads_under_the_limit_and_bodies_sent_with_their_head_are_answered(
+    implementation: Implementation,
+) -> None:
+    """Bytes read with the head that finish it belong to the body: never counted as head."""
+    body = b"x" * (5 * MAX_HEAD_BYTES)
+    h11_limit = 16 * 1024
+    big_header = b"X-Pad: " + b"a" * (
+        (h11_limit if implementation == "h11" else MAX_HEAD_BYTES) - 2048
+    )
+    async with serving(implementation) as served:
+        for head_extra, content in ((big_header + b"\r\n", b"{}"), (b"", body)):
+            reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+            writer.write(
+                PARTIAL_HEAD
+                + head_extra
+                + f"Content-Length: {len(content)}\r\nConnection: close\r\n\r\n".encode()
+                + content
+            )
+            await writer.drain()
+            async with asyncio.timeout(HEAD + BODY):
+                answer = await read_to_close(reader)
+            writer.close()
+            assert answer.startswith(b"HTTP/1.1 200 "), answer[:80]
+        assert served.probe.finished == 2
 
 
 @IMPLEMENTATIONS

@@ -12,6 +12,12 @@ phase it is in:
   pass, and the app's `receive` says the client is gone rather than waiting for ever;
 - the request is in and the app is answering: no deadline from here.
 
+A request head may also not grow past `MAX_HEAD_BYTES`: uvicorn's httptools parser keeps every
+header byte it is sent, so within the head deadline one fast client could make the process hold
+a hundred megabytes (108 MB for 79 MB of one header, measured) and a few hundred such clients
+all of its memory. A head still unfinished past the limit is answered 431 and closed (h11 stops
+at 16 KiB by itself; the platforms send a few).
+
 And at most `max_connections` are open. A newcomer beyond that makes room by closing the
 connection that has waited longest without delivering a request (a head first, then a body);
 only when every open connection has a whole request in the app's hands is it refused, with a 503
@@ -47,6 +53,8 @@ DEFAULT_KEEP_ALIVE_SECONDS = 5
 DEFAULT_MAX_CONNECTIONS = 512
 """Eight times the 64 requests in flight the webhook bench drives, and above what the platforms
 open (Telegram at most 100 webhook connections, 40 by default); far below the open-file limit."""
+MAX_HEAD_BYTES = 64 * 1024
+"""The most a request head may take before it is refused: four times h11's own limit."""
 FD_RESERVE = 128
 """Descriptors kept for everything but inbound connections: the database pool, the clients to the
 platforms, the listening socket, log and SQLite files."""
@@ -54,6 +62,10 @@ platforms, the listening socket, log and SQLite files."""
 REQUEST_TIMEOUT = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
     b"content-length: 26\r\nconnection: close\r\n\r\nrequest body took too long"
+)
+HEAD_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 23\r\nconnection: close\r\n\r\nrequest head too large"
 )
 SERVICE_UNAVAILABLE = (
     b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
@@ -111,6 +123,7 @@ class Watch:
         self.cycle: _Cycle | None = None
         self.since = self.loop.time()
         self.timer: asyncio.TimerHandle | None = None
+        self.head_bytes = 0
 
     def follow(self, cycle: _Cycle | None) -> None:
         """After anything that may have moved the connection on: start the new phase's clock."""
@@ -125,6 +138,7 @@ class Watch:
             return
         self.cancel()
         self.phase, self.cycle, self.since = phase, cycle, self.loop.time()
+        self.head_bytes = 0
         if self.transport.is_closing():
             return
         if phase == "head":
@@ -142,6 +156,16 @@ class Watch:
             cycle.disconnected = True  # what connection_lost would say, said before it runs
             cycle.message_event.set()
         self.transport.close()
+
+    def received(self, size: int) -> None:
+        """Bytes read while the head is still unfinished all belong to it: past the limit, 431."""
+        if self.phase != "head" or self.transport.is_closing():
+            return
+        self.head_bytes += size
+        if self.head_bytes > MAX_HEAD_BYTES:
+            self.cancel()
+            self.transport.write(HEAD_TOO_LARGE)
+            self.transport.close()
 
     def refuse(self) -> None:
         self.cancel()
@@ -201,6 +225,7 @@ class _Guarded:
     def data_received(self, data: bytes) -> None:
         super().data_received(data)  # type: ignore[misc]
         self.watch.follow(self.cycle)
+        self.watch.received(len(data))
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # type: ignore[misc]
