@@ -8,16 +8,15 @@ from typing import Any
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 
 from tests import builders
+from tests.store.test_schema import schema_drift
 from wipbot.store.db import SessionFactory, make_engine, transaction
 from wipbot.store.migrate import alembic_config, upgrade
-from wipbot.store.models import ScheduledPrompt, load_all
+from wipbot.store.models import ScheduledPrompt
 
 SENT = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 
@@ -76,16 +75,7 @@ async def test_existing_rounds_become_weekly_and_a_midweek_one_fits_beside_them(
             session.add(
                 ScheduledPrompt(factory_id=factory_id, week_of=date(2026, 3, 2), due_at=SENT)
             )
-    load_all()
-    engine = make_engine(db_url)
-    try:
-        async with engine.connect() as conn:
-            diff = await conn.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), SQLModel.metadata)
-            )
-    finally:
-        await engine.dispose()
-    assert diff == []
+    assert await schema_drift(db_url) == []
 
 
 async def test_the_downgrade_keeps_the_weekly_rounds(
