@@ -132,6 +132,8 @@ def test_prompt_send_midweek_asks_about_the_near_orders_now(cli_database: str) -
     assert {m.chat_id for m in sent} == {"1001"}
     assert str(sent[0].payload["text"]).startswith("Mid-week check for DHK1 Garments")
     assert all((m.dedupe_key or "").startswith("midweek:") for m in sent)
+    # A WhatsApp template standing in for it counts the one order it asks about.
+    assert {m.payload.get("orders_asked") for m in sent} == {1}
     [done] = asyncio.run(rounds_in(cli_database))
     assert done.kind == "midweek" and done.sent_at is not None
 

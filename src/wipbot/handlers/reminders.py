@@ -25,7 +25,7 @@ from wipbot.store.models.messaging import PromptKind
 from wipbot.store.outbox import enqueue
 
 from .checkin import midweek_orders, start_checkin, start_midweek_checkin
-from .factory_orders import open_orders
+from .factory_orders import RoundOrder, open_orders
 from .messages import Reply, reply_to_payload
 from .onboarding import CONTACT_ROLE
 
@@ -139,17 +139,31 @@ async def send_midweek_prompt(
         session.add(prompt)
         return None
     contacts = await linked_contacts(session, factory.id)
-    for contact in contacts:
-        replies = await start_midweek_checkin(
-            session, contact, now=now, orders=near, window_days=window_days
-        )
-        enqueue_replies(
-            session, contact, replies, f"midweek:{prompt.id}", now, orders_asked=len(near)
-        )
+    await enqueue_midweek(
+        session, contacts, near, f"midweek:{prompt.id}", now=now, window_days=window_days
+    )
     if contacts:
         prompt.sent_at = now
         session.add(prompt)
     return len(contacts)
+
+
+async def enqueue_midweek(
+    session: AsyncSession,
+    contacts: Sequence[Contact],
+    near: Sequence[RoundOrder],
+    key: str,
+    *,
+    now: datetime,
+    window_days: int,
+) -> None:
+    """The mid-week check-in about `near` (`midweek_orders`), queued to each contact under
+    `key`, with how many orders it asks about for a template that stands in for it."""
+    for contact in contacts:
+        replies = await start_midweek_checkin(
+            session, contact, now=now, orders=near, window_days=window_days
+        )
+        enqueue_replies(session, contact, replies, key, now, orders_asked=len(near))
 
 
 async def first_answer(session: AsyncSession, factory_id: int, since: datetime) -> datetime | None:

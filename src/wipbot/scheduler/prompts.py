@@ -22,8 +22,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from wipbot.handlers.checkin import midweek_orders, start_checkin, start_midweek_checkin
-from wipbot.handlers.reminders import enqueue_replies, send_midweek_prompt, send_prompt
+from wipbot.handlers.checkin import midweek_orders, start_checkin
+from wipbot.handlers.reminders import (
+    enqueue_midweek,
+    enqueue_replies,
+    send_midweek_prompt,
+    send_prompt,
+)
 from wipbot.production.checkin_cadence import MIDWEEK_OFFSET_DAYS, MIDWEEK_WINDOW_DAYS
 from wipbot.store.models import Contact, Factory, FactoryClosure, ScheduledPrompt
 from wipbot.store.models.messaging import PromptKind
@@ -234,16 +239,14 @@ async def send_prompt_now(
     week = monday_of(now.astimezone(Slot.of(factory).zone).date())
     prompt, _ = await ensure_round(session, factory, week, kind)
     await session.flush()
-    prefix = "midweek" if near is not None else "prompt"
-    key = f"{prefix}:{prompt.id}:now:{now.isoformat()}"
-    for contact in contacts:
-        if near is not None:
-            replies = await start_midweek_checkin(
-                session, contact, now=now, orders=near, window_days=midweek_days
-            )
-        else:
+    if near is not None:
+        key = f"midweek:{prompt.id}:now:{now.isoformat()}"
+        await enqueue_midweek(session, contacts, near, key, now=now, window_days=midweek_days)
+    else:
+        for contact in contacts:
             replies = await start_checkin(session, contact, now=now)
-        enqueue_replies(session, contact, replies, key, now)
+            key = f"prompt:{prompt.id}:now:{now.isoformat()}"
+            enqueue_replies(session, contact, replies, key, now)
     if contacts and prompt.sent_at is None:
         prompt.sent_at = now
         session.add(prompt)
