@@ -46,8 +46,16 @@ class Slot:
         """`day` at the slot time, as an aware UTC datetime; correct on either side of DST."""
         return datetime.combine(day, self.at, tzinfo=self.zone).astimezone(UTC)
 
+    def day(self, week_of: date) -> date:
+        """The slot's day in the week beginning on Monday `week_of`."""
+        return week_of + timedelta(days=self.weekday)
+
+    def midweek(self, week_of: date) -> date:
+        """The mid-week check-in's day of that week's round (it may fall in the next week)."""
+        return midweek_day(self.day(week_of))
+
     def nominal(self, week_of: date) -> datetime:
-        return self.local(week_of + timedelta(days=self.weekday))
+        return self.local(self.day(week_of))
 
     def latest_week(self, now: datetime) -> date:
         """The Monday of the week whose slot came last at or before `now`."""
@@ -62,7 +70,7 @@ class Slot:
     def midweek_nominal(self, week_of: date) -> datetime:
         """The mid-week check-in of the week whose weekly slot is in `week_of`: a few days
         after that slot, at the same local time (it may fall in the next calendar week)."""
-        return self.local(midweek_day(week_of + timedelta(days=self.weekday)))
+        return self.local(self.midweek(week_of))
 
     def latest_midweek_week(self, now: datetime) -> date:
         """The Monday of the week whose mid-week check-in came last at or before `now`."""
@@ -86,12 +94,12 @@ class Due:
 
 def compute_due(slot: Slot, week_of: date, calendar: WorkCalendar) -> Due:
     """The slot day, or the next working day at the slot time when the slot day is closed."""
-    return due_on(slot, week_of + timedelta(days=slot.weekday), calendar)
+    return due_on(slot, slot.day(week_of), calendar)
 
 
 def compute_midweek_due(slot: Slot, week_of: date, calendar: WorkCalendar) -> Due:
     """The week's mid-week day, moved off holidays and closures as the weekly slot is."""
-    return due_on(slot, midweek_day(week_of + timedelta(days=slot.weekday)), calendar)
+    return due_on(slot, slot.midweek(week_of), calendar)
 
 
 def due_on(slot: Slot, day: date, calendar: WorkCalendar) -> Due:
