@@ -163,13 +163,12 @@ class Watch:
             return
         self.head_bytes += size
         if self.head_bytes > MAX_HEAD_BYTES:
-            self.cancel()
-            self.transport.write(HEAD_TOO_LARGE)
-            self.transport.close()
+            self.close_with(HEAD_TOO_LARGE)
 
-    def refuse(self) -> None:
+    def close_with(self, response: bytes) -> None:
+        """Answer before any request reached the app, and close."""
         self.cancel()
-        self.transport.write(SERVICE_UNAVAILABLE)
+        self.transport.write(response)
         self.transport.close()
 
     def cancel(self) -> None:
@@ -195,7 +194,7 @@ def _make_room(newcomer: Watch, connections: Collection[object]) -> None:
     waiting = [w for w in watches if w.waiting]
     if not waiting:
         log.warning("Refused a connection: all %d are busy (WIPBOT_MAX_CONNECTIONS).", cap)
-        newcomer.refuse()
+        newcomer.close_with(SERVICE_UNAVAILABLE)
         return
     min(waiting, key=lambda w: (w.phase != "head", w.since)).expire()
 
