@@ -139,10 +139,9 @@ class Narrator:
                 f"{when}  🔔 #alerts {change.upper()} {alert.kind} {alert.subject} "
                 f"({alert.severity}): {detail}"
             )
-        elif key.endswith(":0") and key.split(":")[0] in PROMPT_ICONS:
+        elif key.endswith(":0") and (icon := PROMPT_ICONS.get(key.split(":")[0])):
             who = self.contacts.get((message.platform, message.chat_id), message.chat_id)
             first_line = str(message.payload.get("text", "")).splitlines()[0]
-            icon = PROMPT_ICONS[key.split(":")[0]]
             self.write(f"{when}  {icon} → {who}: “{first_line}”")
 
 
