@@ -92,10 +92,10 @@ def _slots(first: date, committed: date, season: SeasonAssumptions) -> Iterator[
     slot = first
     while True:
         yield slot
-        if season.checkin_every_days == WEEK and asked_midweek(
-            committed, midweek_day(slot), season.midweek_checkin_days
-        ):
-            yield midweek_day(slot)
+        midweek = midweek_day(slot)
+        weekly = season.checkin_every_days == WEEK
+        if weekly and asked_midweek(committed, midweek, season.midweek_checkin_days):
+            yield midweek
         slot += timedelta(days=season.checkin_every_days)
 
 
