@@ -14,8 +14,11 @@ from tests import builders
 from wipbot.cli.main import app
 from wipbot.demo.clock import ManualClock
 from wipbot.scheduler.jobs import JobContext, sweep_job
+from wipbot.scheduler.prompts import send_prompt_now
+from wipbot.scheduler.workdays import Slot
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
-from wipbot.store.models import Factory, OutboxMessage, ScheduledPrompt
+from wipbot.store.models import Contact, Factory, OutboxMessage, ScheduledPrompt
+from wipbot.store.models.messaging import PromptKind
 
 
 def utc(*args: int) -> datetime:
@@ -59,6 +62,88 @@ async def test_a_changed_slot_takes_effect_at_the_next_sweep(
         ).one()
     assert round_.due_at == utc(2026, 3, 2, 3, 30)
     assert round_.sent_at == clock()
+
+
+SATURDAY = 5
+
+
+@pytest.mark.parametrize(
+    ("weekday", "command_at", "weeks"),
+    [
+        # Slot Saturday 9 May: its mid-week day is Tuesday 12 May, in the next calendar week.
+        (SATURDAY, utc(2026, 5, 12, 3, 0), (date(2026, 5, 4), date(2026, 5, 11))),
+        (SATURDAY, utc(2026, 5, 12, 5, 0), (date(2026, 5, 4), date(2026, 5, 11))),
+        (SATURDAY, utc(2026, 5, 11, 5, 0), (date(2026, 5, 4), date(2026, 5, 11))),
+        # Slot Monday 4 May: sent on the Tuesday, it stands in for Thursday's.
+        (0, utc(2026, 5, 5, 5, 0), (date(2026, 5, 4), date(2026, 5, 11))),
+    ],
+    ids=["sat-slot-tue-before-its-time", "sat-slot-tue-after", "sat-slot-mon", "mon-slot-tue"],
+)
+async def test_a_midweek_prompt_sent_now_is_the_round_the_scheduler_sends(
+    session_factory: SessionFactory,
+    weekday: int,
+    command_at: datetime,
+    weeks: tuple[date, date],
+) -> None:
+    """The operator's mid-week prompt takes the place of its weekly round's: the scheduler
+    neither sends that round again nor stands down the next week's, whichever calendar week
+    the mid-week day falls in."""
+    async with transaction(session_factory) as session:
+        brand = await builders.brand(session)
+        plant = await builders.factory(session, brand, weekday=weekday)  # 10:00 in Dhaka
+        await builders.contact(session, plant)
+        await builders.order(session, brand, plant, committed_exf=date(2026, 5, 29))
+    this_week, next_week = weeks
+    clock = ManualClock(Slot.of(plant).nominal(this_week))
+    ctx = JobContext(session_factory, clock=clock)
+    await sweep_job(ctx)  # the weekly prompt at its slot
+
+    clock.set(command_at)
+    async with transaction(session_factory) as session:
+        at = await session.get(Factory, plant.id)
+        contacts = (await session.exec(select(Contact))).all()
+        assert at is not None
+        prompted = await send_prompt_now(
+            session, at, now=clock(), contacts=contacts, kind=PromptKind.MIDWEEK
+        )
+    assert prompted == 1
+    slot = Slot.of(plant)
+    for moment in (
+        slot.midweek_nominal(this_week),
+        slot.midweek_nominal(this_week) + timedelta(hours=2),
+        slot.nominal(next_week),
+        slot.midweek_nominal(next_week),
+    ):
+        clock.set(max(moment, command_at))
+        await sweep_job(ctx)
+
+    async with session_factory() as session:
+        rounds = (
+            await session.exec(
+                select(ScheduledPrompt)
+                .where(ScheduledPrompt.kind == "midweek")
+                .where(ScheduledPrompt.week_of >= this_week)  # not the one before, left to expire
+                .order_by(col(ScheduledPrompt.week_of))
+            )
+        ).all()
+    assert [(r.week_of, r.sent_at) for r in rounds] == [
+        (this_week, command_at),
+        (next_week, slot.midweek_nominal(next_week)),
+    ]
+    by_round: dict[str, set[str]] = {}
+    for message in await outbox_for_sessions(session_factory):
+        key = message.dedupe_key or ""
+        if key.startswith("midweek:"):
+            round_id, _, how = key.removeprefix("midweek:").partition(":")
+            sender = "command" if how.startswith("now:") else "scheduler"
+            by_round.setdefault(round_id, set()).add(sender)
+    assert by_round == {str(rounds[0].id): {"command"}, str(rounds[1].id): {"scheduler"}}
+
+
+async def outbox_for_sessions(sessions: SessionFactory) -> list[OutboxMessage]:
+    async with sessions() as session:
+        rows = await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))
+        return list(rows.all())
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """`wipbot prompt send`: this week's check-in to a factory (or one contact) now, not at the slot;
-with `--midweek`, the mid-week one about the orders near their ex-factory date."""
+with `--midweek`, the mid-week one of the weekly round under way, about the orders near their
+ex-factory date."""
 
 from __future__ import annotations
 
@@ -35,8 +36,9 @@ def send_command(
         False,
         "--midweek",
         help=(
-            "Send this week's mid-week check-in instead: only the open orders due ex-factory "
-            "within WIPBOT_MIDWEEK_CHECKIN_DAYS (or late); nothing is sent when there are none."
+            "Send the mid-week check-in of the weekly round under way instead (it then does "
+            "not go out at its time): only the open orders due ex-factory within "
+            "WIPBOT_MIDWEEK_CHECKIN_DAYS (or late); nothing is sent when there are none."
         ),
     ),
 ) -> None:

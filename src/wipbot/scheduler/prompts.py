@@ -74,6 +74,17 @@ def round_week(slot: Slot, now: datetime, kind: PromptKind) -> date:
     return slot.latest_week(now)
 
 
+def command_week(slot: Slot, now: datetime, kind: PromptKind) -> date:
+    """The round an operator's prompt sent `now` stands in for. A weekly one: the calendar
+    week's, before or after its slot. A mid-week one: the weekly round the scheduler has under
+    way (`round_week`), whose mid-week prompt has just gone out or is still to come. The
+    calendar week would not do: from a Friday slot on, the mid-week day falls in the next
+    calendar week, whose round's mid-week prompt would then stand down unsent."""
+    if kind is PromptKind.MIDWEEK:
+        return round_week(slot, now, PromptKind.WEEKLY)
+    return monday_of(now.astimezone(slot.zone).date())
+
+
 def too_late(slot: Slot, prompt: ScheduledPrompt, grace: timedelta, now: datetime) -> bool:
     """Whether the round may no longer go out: more than `grace` after its due time, and for a
     mid-week round also once the next week's weekly slot has come (it would only repeat it)."""
@@ -226,8 +237,9 @@ async def send_prompt_now(
     midweek_days: int = MIDWEEK_WINDOW_DAYS,
 ) -> int:
     """This week's check-in of this kind, now, to these linked contacts (an operator's
-    command, e.g. on onboarding day): the round of the week is opened if needed and counts as
-    sent. A mid-week one with no order near its ex-factory date prompts nobody (0)."""
+    command, e.g. on onboarding day): the round is opened if needed and counts as sent, so
+    the scheduler does not send it again. A mid-week one with no order near its ex-factory
+    date prompts nobody (0)."""
     assert factory.id is not None
     near = None
     if kind is PromptKind.MIDWEEK:
@@ -236,8 +248,9 @@ async def send_prompt_now(
         )
         if not near:
             return 0
-    week = monday_of(now.astimezone(Slot.of(factory).zone).date())
-    prompt, _ = await ensure_round(session, factory, week, kind)
+    prompt, _ = await ensure_round(
+        session, factory, command_week(Slot.of(factory), now, kind), kind
+    )
     await session.flush()
     if near is not None:
         key = f"midweek:{prompt.id}:now:{now.isoformat()}"
