@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -47,6 +48,23 @@ def port_of(bot: Campaign) -> int:
     return int(bot.url.rsplit(":", 1)[1])
 
 
+async def closed_counts(bot: Campaign) -> dict[str, int]:
+    """`wipbot_connections_closed_total` by reason, from /metrics."""
+    response = await bot.http.get(f"{bot.url}/metrics", headers={"Connection": "close"})
+    assert response.status_code == 200
+    found = re.findall(
+        r'^wipbot_connections_closed_total\{reason="(\w+)"\} (\d+)$', response.text, re.M
+    )
+    return {reason: int(count) for reason, count in found}
+
+
+async def closed_since(bot: Campaign, before: dict[str, int]) -> dict[str, int]:
+    """The reasons counted since `before`, with how many."""
+    after = await closed_counts(bot)
+    assert after.keys() == before.keys()
+    return {reason: n - before[reason] for reason, n in after.items() if n != before[reason]}
+
+
 async def honest_update(bot: Campaign, user: User) -> int:
     """A signed Telegram update on a connection of its own; its status."""
     body = json.dumps(bot.telegram.text_update(user, "hello")).encode()
@@ -61,6 +79,8 @@ async def honest_update(bot: Campaign, user: User) -> int:
 async def test_a_head_sent_a_byte_at_a_time_is_closed_while_webhooks_are_answered(
     bot: Campaign,
 ) -> None:
+    before = await closed_counts(bot)
+    assert set(before) == {"head_timeout", "body_timeout", "evicted", "refused", "head_too_large"}
     slow = asyncio.create_task(trickle(port_of(bot), b"P", TELEGRAM_HEAD[1:] + b"X-Pad: a\r\n"))
     await asyncio.sleep(0.5)
     assert await honest_update(bot, User(5600000001, "Honest", "en")) == 200
@@ -68,6 +88,7 @@ async def test_a_head_sent_a_byte_at_a_time_is_closed_while_webhooks_are_answere
     closed = await slow
     assert closed.answer == b""
     assert HEAD - EARLY <= closed.seconds <= HEAD + LATE
+    assert await closed_since(bot, before) == {"head_timeout": 1}
 
 
 async def test_a_body_sent_a_byte_at_a_time_gets_408(bot: Campaign) -> None:
@@ -77,23 +98,28 @@ async def test_a_body_sent_a_byte_at_a_time_gets_408(bot: Campaign) -> None:
         f"X-Hub-Signature-256: {whatsapp_signature(APP_SECRET, body)}\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode()
+    before = await closed_counts(bot)
     closed = await trickle(port_of(bot), head, body)
     assert closed.answer.startswith(b"HTTP/1.1 408 ")
     assert BODY - EARLY <= closed.seconds <= BODY + LATE
     assert await honest_update(bot, User(5600000002, "After", "en")) == 200
     assert "Exception in ASGI application" not in bot.output
+    assert await closed_since(bot, before) == {"body_timeout": 1}
 
 
 async def test_an_idle_connection_after_a_response_is_closed(bot: Campaign) -> None:
+    before = await closed_counts(bot)
     closed = await trickle(port_of(bot), b"GET /healthz HTTP/1.1\r\nHost: wipbot\r\n\r\n", b"")
     assert closed.answer.startswith(b"HTTP/1.1 200 ")
     assert KEEP_ALIVE - EARLY <= closed.seconds <= KEEP_ALIVE + LATE
+    assert await closed_since(bot, before) == {}  # uvicorn's keep-alive, not a slow head
 
 
 async def test_more_slow_connections_than_the_cap_do_not_keep_a_webhook_out(
     bot: Campaign,
 ) -> None:
     port = port_of(bot)
+    before = await closed_counts(bot)
     slow = [await open_partial(port, TELEGRAM_HEAD) for _ in range(CAP + 8)]
     try:
         assert await honest_update(bot, User(5600000003, "Crowded", "en")) == 200
@@ -105,3 +131,6 @@ async def test_more_slow_connections_than_the_cap_do_not_keep_a_webhook_out(
     # (and perhaps 1 for the test client's kept-alive connection, if it was not closed yet)
     assert closed[:9] == [True] * 9
     assert closed[-(CAP - 2) :] == [False] * (CAP - 2)
+    counted = await closed_since(bot, before)
+    assert set(counted) == {"evicted"}  # none refused: every one of them only waited
+    assert counted["evicted"] >= 9

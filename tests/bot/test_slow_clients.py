@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx
 import pytest
@@ -23,6 +23,7 @@ from wipbot.bot.slow_clients import (
     FD_RESERVE,
     MAX_HEAD_BYTES,
     ConnectionLimits,
+    ConnectionStats,
     Implementation,
     guarded_protocol,
 )
@@ -81,6 +82,7 @@ class Served:
     port: int
     probe: Probe
     http: httpx.AsyncClient
+    stats: ConnectionStats
 
     clients: list[asyncio.StreamWriter] = field(default_factory=list)
 
@@ -100,10 +102,11 @@ async def serving(
 ) -> AsyncIterator[Served]:
     limits = ConnectionLimits(head_seconds=HEAD, body_seconds=BODY, max_connections=max_connections)
     probe = Probe()
+    stats = ConnectionStats()
     sock = listening_socket()
     config = uvicorn.Config(
         probe,
-        http=guarded_protocol(limits, implementation),
+        http=guarded_protocol(limits, implementation, stats),
         timeout_keep_alive=KEEP_ALIVE,
         log_level="warning",
         lifespan="off",
@@ -115,7 +118,7 @@ async def serving(
         async with httpx.AsyncClient(
             timeout=5, limits=httpx.Limits(max_keepalive_connections=0)
         ) as http:
-            yield Served(sock.getsockname()[1], probe, http, clients)
+            yield Served(sock.getsockname()[1], probe, http, stats, clients)
     finally:
         for writer in clients:  # uvicorn waits for them: a failed test must not hang
             writer.close()
@@ -141,6 +144,7 @@ async def test_a_trickled_head_is_closed_at_its_deadline_while_others_are_answer
     assert HEAD - EARLY <= closed.seconds <= HEAD + LATE
     assert closed.answer == b""
     assert served.probe.received == [["http.request"]]  # the slow one never reached the app
+    assert served.stats == ConnectionStats(head_timeouts=1)
 
 
 @IMPLEMENTATIONS
@@ -158,6 +162,7 @@ async def test_a_trickled_body_gets_408_and_the_app_sees_a_disconnect(
     assert messages[-1] == "http.disconnect"
     assert set(messages[:-1]) == {"http.request"}
     assert served.probe.finished == 1  # it returned: no task left waiting for the rest
+    assert served.stats == ConnectionStats(body_timeouts=1)
 
 
 @IMPLEMENTATIONS
@@ -171,6 +176,7 @@ async def test_a_head_trickled_after_a_response_is_closed_at_the_head_deadline(
     assert closed.answer.startswith(b"HTTP/1.1 200 ")
     assert b"HTTP/1.1" not in closed.answer[10:]  # one answer: the second head never finished
     assert HEAD - EARLY <= closed.seconds <= HEAD + LATE
+    assert served.stats == ConnectionStats(head_timeouts=1)
 
 
 @IMPLEMENTATIONS
@@ -196,6 +202,9 @@ async def test_a_head_that_grows_past_the_limit_gets_431_long_before_its_deadlin
     assert answer.startswith((b"HTTP/1.1 431 ", b"HTTP/1.1 400 ")), answer[:80]
     if implementation == "httptools":
         assert answer.startswith(b"HTTP/1.1 431 ")
+        assert served.stats == ConnectionStats(head_too_large=1)
+    else:
+        assert served.stats == ConnectionStats()  # h11's own answer, not the guard's
     assert served.probe.received == [["http.request"]]  # the big head never reached the app
 
 
@@ -224,6 +233,7 @@ async def test_heads_under_the_limit_and_bodies_sent_with_their_head_are_answere
             writer.close()
             assert answer.startswith(b"HTTP/1.1 200 "), answer[:80]
         assert served.probe.finished == 2
+        assert served.stats == ConnectionStats()
 
 
 @IMPLEMENTATIONS
@@ -236,8 +246,10 @@ async def test_past_the_cap_the_longest_waiting_connections_make_room(
         response = await served.honest()
         assert response.status_code == 200
         closed = await asyncio.gather(*(closed_by_server(reader, 0.3) for reader in slow))
+        stats = replace(served.stats)
     # well before their head deadline: the 3 oldest for the 3 past the cap, the next for ours
     assert closed == [True] * 4 + [False] * (cap - 1)
+    assert stats == ConnectionStats(evicted=4)
 
 
 @IMPLEMENTATIONS
@@ -262,6 +274,8 @@ async def test_a_slow_body_gives_way_only_when_no_slow_head_can(
         assert (await held).status_code == 200
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert served.probe.received == [["http.request", "http.disconnect"], ["http.request"]]
+    assert served.stats.evicted == 2  # the head, then the body (its 408 is not a timeout)
+    assert (served.stats.body_timeouts, served.stats.refused) == (0, 0)
 
 
 @IMPLEMENTATIONS
@@ -279,6 +293,7 @@ async def test_when_every_connection_has_a_request_in_hand_a_newcomer_gets_503(
     assert refused.startswith(b"HTTP/1.1 503 ")
     assert b"retry-after: 1" in refused
     assert answers == [200] * cap  # the requests in hand were finished, not dropped
+    assert served.stats == ConnectionStats(refused=1)
 
 
 def test_the_cap_stays_under_the_open_file_limit() -> None:

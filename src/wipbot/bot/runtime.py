@@ -7,7 +7,7 @@ import contextlib
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import uvicorn
 from starlette.applications import Starlette
@@ -23,7 +23,7 @@ from .channel import Channel, ChannelContext
 from .config import Settings
 from .media import media_routes_for
 from .slack import build_slack_channel
-from .slow_clients import ConnectionLimits, guarded_protocol, open_file_ceiling
+from .slow_clients import ConnectionLimits, ConnectionStats, guarded_protocol, open_file_ceiling
 from .telegram import build_telegram_channel
 from .web import build_web_app
 from .whatsapp import build_whatsapp_channel
@@ -47,6 +47,7 @@ class Runtime:
     app: Starlette
     wake: asyncio.Event
     inbound: InboundPipeline | None = None
+    connections: ConnectionStats = field(default_factory=ConnectionStats)
 
     @property
     def transports(self) -> dict[str, Transport]:
@@ -58,8 +59,11 @@ def build_runtime(settings: Settings, session_factory: SessionFactory) -> Runtim
     context = ChannelContext(settings, session_factory, wake_sender=wake.set)
     channels = [channel for build in channel_builders() if (channel := build(context)) is not None]
     media = media_routes_for(settings, session_factory)
-    app = build_web_app(session_factory, channels, context.inbound, extra_routes=media)
-    return Runtime(settings, session_factory, channels, app, wake, context.inbound)
+    connections = ConnectionStats()
+    app = build_web_app(
+        session_factory, channels, context.inbound, extra_routes=media, connections=connections
+    )
+    return Runtime(settings, session_factory, channels, app, wake, context.inbound, connections)
 
 
 def scheduler_service(runtime: Runtime, announce: Callable[[str], None]) -> SchedulerService:
@@ -92,10 +96,13 @@ class GracefulServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-def server_config(app: Starlette, settings: Settings, max_connections: int) -> uvicorn.Config:
+def server_config(
+    app: Starlette, settings: Settings, max_connections: int, connections: ConnectionStats
+) -> uvicorn.Config:
     """uvicorn as `wipbot run` serves: every connection under the deadlines and the cap of
-    bot/slow_clients.py; no WebSocket upgrades (no route takes one, and an upgraded connection
-    would escape the deadlines)."""
+    bot/slow_clients.py, counted into `connections` (the app's /metrics shows them); no
+    WebSocket upgrades (no route takes one, and an upgraded connection would escape the
+    deadlines)."""
     limits = ConnectionLimits(
         head_seconds=settings.head_timeout_seconds,
         body_seconds=settings.body_timeout_seconds,
@@ -106,7 +113,7 @@ def server_config(app: Starlette, settings: Settings, max_connections: int) -> u
         host=settings.host,
         port=settings.port,
         log_level="info",
-        http=guarded_protocol(limits),
+        http=guarded_protocol(limits, stats=connections),
         ws="none",
         timeout_keep_alive=settings.keep_alive_seconds,
     )
@@ -126,7 +133,9 @@ async def serve(settings: Settings, announce: Callable[[str], None] = print) -> 
             f"WIPBOT_MAX_CONNECTIONS: {settings.max_connections} is more than the open-file "
             f"limit allows; at most {max_connections} connections"
         )
-    server = GracefulServer(server_config(runtime.app, settings, max_connections))
+    server = GracefulServer(
+        server_config(runtime.app, settings, max_connections, runtime.connections)
+    )
     duties = asyncio.create_task(scheduler_service(runtime, announce).run())
     duties.add_done_callback(lambda _: setattr(server, "should_exit", True))
     announce(f"listening on http://{settings.host}:{settings.port}")

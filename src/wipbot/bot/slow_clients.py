@@ -25,6 +25,9 @@ that the platforms retry. uvicorn's `limit_concurrency` is not used: it counts c
 never sent a head, so a few slow clients would have had every honest request answered 503, and it
 closes nothing, so it bounds no file descriptors.
 
+Each way a connection is closed or refused here is counted (`ConnectionStats`, on /metrics as
+`wipbot_connections_closed_total`), so that a campaign shows up before it exhausts anything.
+
 The hook is a subclass of each of uvicorn's HTTP protocols, handed to it as `Config(http=...)`.
 Both keep the request in flight as `cycle`; the phase is read from it after every event that can
 move it on (bytes in, a response out), so nothing of the parsers is touched.
@@ -84,6 +87,23 @@ class ConnectionLimits:
     max_connections: int = DEFAULT_MAX_CONNECTIONS
 
 
+@dataclass
+class ConnectionStats:
+    """What /metrics shows of the connections closed or refused here, by reason; one per
+    process, shared by every connection."""
+
+    head_timeouts: int = 0
+    """No whole request head within `head_seconds`: closed without an answer."""
+    body_timeouts: int = 0
+    """The declared body not all in within `body_seconds`: answered 408 and closed."""
+    evicted: int = 0
+    """Closed at the cap to make room for a newcomer (a body in progress answered 408)."""
+    refused: int = 0
+    """Newcomers answered 503 at the cap: every open connection had a request in the app."""
+    head_too_large: int = 0
+    """Heads still unfinished past `MAX_HEAD_BYTES`: answered 431 and closed."""
+
+
 def open_file_ceiling(wanted: int) -> int:
     """`wanted` connections, or fewer if this process may not open that many files (with the
     reserve kept): past the limit, accept() fails and asyncio stops accepting for a second."""
@@ -115,9 +135,11 @@ class Watch:
         transport: asyncio.Transport,
         loop: asyncio.AbstractEventLoop,
         limits: ConnectionLimits,
+        stats: ConnectionStats,
     ) -> None:
         self.transport = transport
         self.limits = limits
+        self.stats = stats
         self.loop = loop
         self.phase: Phase = "app"
         self.cycle: _Cycle | None = None
@@ -142,9 +164,22 @@ class Watch:
         if self.transport.is_closing():
             return
         if phase == "head":
-            self.timer = self.loop.call_later(self.limits.head_seconds, self.expire)
+            self.timer = self.loop.call_later(self.limits.head_seconds, self.time_out)
         elif phase == "body":
-            self.timer = self.loop.call_later(self.limits.body_seconds, self.expire)
+            self.timer = self.loop.call_later(self.limits.body_seconds, self.time_out)
+
+    def time_out(self) -> None:
+        """The phase's deadline passed."""
+        if self.phase == "head":
+            self.stats.head_timeouts += 1
+        else:
+            self.stats.body_timeouts += 1
+        self.expire()
+
+    def evict(self) -> None:
+        """Closed at the cap, for a newcomer."""
+        self.stats.evicted += 1
+        self.expire()
 
     def expire(self) -> None:
         """The phase ran out (or the connection is evicted): a body is owed a 408, a head not."""
@@ -163,6 +198,7 @@ class Watch:
             return
         self.head_bytes += size
         if self.head_bytes > MAX_HEAD_BYTES:
+            self.stats.head_too_large += 1
             self.close_with(HEAD_TOO_LARGE)
 
     def close_with(self, response: bytes) -> None:
@@ -194,9 +230,10 @@ def _make_room(newcomer: Watch, connections: Collection[object]) -> None:
     waiting = [w for w in watches if w.waiting]
     if not waiting:
         log.warning("Refused a connection: all %d are busy (WIPBOT_MAX_CONNECTIONS).", cap)
+        newcomer.stats.refused += 1
         newcomer.close_with(SERVICE_UNAVAILABLE)
         return
-    min(waiting, key=lambda w: (w.phase != "head", w.since)).expire()
+    min(waiting, key=lambda w: (w.phase != "head", w.since)).evict()
 
 
 def _watch_of(connection: object) -> Watch | None:
@@ -209,6 +246,7 @@ class _Guarded:
     bases, so that each method runs around the protocol's own."""
 
     limits: ClassVar[ConnectionLimits] = ConnectionLimits()
+    stats: ClassVar[ConnectionStats] = ConnectionStats()
     watch: Watch
     # The protocol's own, typed there.
     cycle: Any
@@ -217,7 +255,7 @@ class _Guarded:
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
-        self.watch = Watch(cast(asyncio.Transport, transport), self.loop, self.limits)
+        self.watch = Watch(cast(asyncio.Transport, transport), self.loop, self.limits, self.stats)
         self.watch.follow(self.cycle)
         _make_room(self.watch, self.connections)
 
@@ -247,12 +285,16 @@ Implementation = Literal["auto", "h11", "httptools"]
 
 
 def guarded_protocol(
-    limits: ConnectionLimits, implementation: Implementation = "auto"
+    limits: ConnectionLimits,
+    implementation: Implementation = "auto",
+    stats: ConnectionStats | None = None,
 ) -> type[asyncio.Protocol]:
-    """The class for `uvicorn.Config(http=...)` with these limits: httptools for "auto", as
-    uvicorn chooses when it is installed (a dependency of wipbot), or the one named."""
+    """The class for `uvicorn.Config(http=...)` with these limits, counting into `stats` (its
+    own if not given): httptools for "auto", as uvicorn chooses when it is installed (a
+    dependency of wipbot), or the one named."""
     base: type[asyncio.Protocol] = (
         GuardedH11Protocol if implementation == "h11" else GuardedHttpToolsProtocol
     )
-    guarded: type[asyncio.Protocol] = type(base.__name__, (base,), {"limits": limits})
+    own = {"limits": limits, "stats": stats if stats is not None else ConnectionStats()}
+    guarded: type[asyncio.Protocol] = type(base.__name__, (base,), own)
     return guarded

@@ -26,6 +26,7 @@ from wipbot.store.models import OutboxMessage
 
 from .body_limit import BodyLimit
 from .channel import Channel
+from .slow_clients import ConnectionStats
 
 DATABASE_TIMEOUT_SECONDS = 2.0
 
@@ -86,14 +87,32 @@ def inbound_lines(inbound: InboundPipeline) -> list[str]:
     ]
 
 
+def connection_lines(stats: ConnectionStats) -> list[str]:
+    reasons = {
+        "head_timeout": stats.head_timeouts,
+        "body_timeout": stats.body_timeouts,
+        "evicted": stats.evicted,
+        "refused": stats.refused,
+        "head_too_large": stats.head_too_large,
+    }
+    return [
+        "# HELP wipbot_connections_closed_total connections closed or refused before their "
+        "request reached the app, or cut off in its body",
+        "# TYPE wipbot_connections_closed_total counter",
+        *(f'wipbot_connections_closed_total{{reason="{r}"}} {n}' for r, n in reasons.items()),
+    ]
+
+
 def build_web_app(
     session_factory: SessionFactory,
     channels: Sequence[Channel],
     inbound: InboundPipeline | None = None,
     clock: Clock = system_clock,
     extra_routes: Sequence[BaseRoute] = (),
+    connections: ConnectionStats | None = None,
 ) -> Starlette:
-    """`extra_routes` are the process's own beyond the channels', such as signed photo links."""
+    """`extra_routes` are the process's own beyond the channels', such as signed photo links;
+    `connections` is what the server's guard (bot/slow_clients.py) counts, for /metrics."""
 
     async def healthz(_: Request) -> Response:
         up = await database_up(session_factory)
@@ -108,6 +127,8 @@ def build_web_app(
 
     async def metrics(_: Request) -> Response:
         lines = inbound_lines(inbound) if inbound is not None else []
+        if connections is not None:
+            lines += connection_lines(connections)
         try:
             lines += await outbox_lines(session_factory, clock())
             up = 1
