@@ -180,10 +180,11 @@ def _rows(
     together (ImportFailed), so nothing of such a file is kept. The cells of `ignored` columns
     are dropped unseen."""
     errors: list[RowError] = []
-    named = all(header)
+    whole = all(header)
+    named = whole and not ignored
     width = len(header)
-    kept = [column not in ignored for column in header]
-    skip = frozenset(number for number, keep in enumerate(kept, start=1) if not keep)
+    kept = [bool(column) and column not in ignored for column in header]
+    skip = frozenset(number for number, column in enumerate(header, start=1) if column in ignored)
     for line, values in lines:
         unstorable = _unstorable(name, line, header, values, skip)
         if unstorable:
@@ -192,14 +193,12 @@ def _rows(
         if not any(values):
             continue
         if named and len(values) <= width:  # the common row: every cell under a named column
-            pairs = zip(header, values, strict=False)
-            yield SheetRow(line, dict(compress(pairs, kept) if skip else pairs))
+            yield SheetRow(line, dict(zip(header, values, strict=False)))
             continue
-        cells = {
-            column: value
-            for column, value in zip(header, values, strict=False)
-            if column and column not in ignored
-        }
+        cells = dict(compress(zip(header, values, strict=False), kept))
+        if whole and len(values) <= width:  # every cell under a named column, some ignored
+            yield SheetRow(line, cells)
+            continue
         extra = tuple(
             (number, value)
             for number, value in enumerate(values, start=1)
