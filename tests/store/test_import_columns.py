@@ -5,6 +5,8 @@ ignoring it would lose its data."""
 from __future__ import annotations
 
 import tracemalloc
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlmodel import col, select
@@ -166,6 +168,27 @@ async def test_a_blank_header_cell_is_no_column_and_a_value_under_it_is_refused(
     assert [(e.line, e.field, e.reason) for e in errors] == [
         (3, "column 3", "'oops' is in a column without a header")
     ]
+
+
+async def test_an_xlsx_file_ignores_its_other_columns_too(
+    sqlite_session_factory: SessionFactory, tmp_path: Path
+) -> None:
+    """Typed cells (a date, a number) under an ignored column, and cells past the header, which
+    a workbook's rows carry as wide as its widest."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Updated", *FACTORY_HEADER[:3], "Fob", *FACTORY_HEADER[3:]])
+    for n, row in enumerate(FACTORIES):
+        sheet.append([datetime(2026, 11, 2, 9, 30), *row[:3], Decimal("6.85") * n, *row[3:]])
+    sheet.cell(row=5, column=len(FACTORY_HEADER) + 4, value=None)
+    path = tmp_path / "factories.xlsx"
+    book.save(path)
+    result = await run_import(sqlite_session_factory, "factories", path)
+    assert result.ignored == ("updated", "fob")
+    assert (result.rows, result.tallies["factories"].created) == (2, 2)
 
 
 def test_ignored_cells_never_reach_a_row_and_memory_stays_flat(tmp_path: Path) -> None:
