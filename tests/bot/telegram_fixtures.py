@@ -179,13 +179,15 @@ async def running_bot(
     clock: Clock,
     *,
     webhook: bool = True,
+    **settings: Any,
 ) -> AsyncIterator[Bot]:
-    """Build and start the channel like `wipbot run` does, serve the web app on a real port."""
+    """Build and start the channel like `wipbot run` does, serve the web app on a real port;
+    `settings` adds or overrides environment variables."""
     sock = listening_socket()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     woken = asyncio.Event()
     context = ChannelContext(
-        settings_for(fake, url if webhook else None),
+        settings_for(fake, url if webhook else None, **settings),
         session_factory,
         wake_sender=woken.set,
         clock=clock,

@@ -12,13 +12,13 @@ from sqlmodel import select
 from telegram import Bot as PtbBot
 
 from tests.bot.telegram_fixtures import Bot, Clock, running_bot
-from tests.fakes.telegram_api import FakeTelegramApi
+from tests.fakes.telegram_api import TOKEN, FakeTelegramApi
 from wipbot.bot.telegram.sender_request import AiohttpRequest
 from wipbot.bot.telegram.transport import TelegramTransport
 from wipbot.handlers.messages import Button, Reply, reply_to_payload
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage
-from wipbot.store.outbox import Outgoing, RetryLater, enqueue
+from wipbot.store.outbox import Outgoing, RetryLater, Unconfirmed, enqueue
 
 CHAT = "5102938476"
 
@@ -187,27 +187,135 @@ def outgoing(text: str) -> Outgoing:
     )
 
 
-async def test_a_bot_api_that_is_unreachable_or_silent_is_retried_later() -> None:
-    """The sender's own HTTP client (aiohttp under PTB's request interface) maps a refused
-    connection and a read timeout to PTB's NetworkError and TimedOut, which the sender retries."""
-    silent = await asyncio.start_server(lambda reader, writer: None, "127.0.0.1", 0)
-    port = silent.sockets[0].getsockname()[1]
+async def test_a_send_that_never_reached_telegram_is_retried_later() -> None:
+    """A refused connection, and a wait for a free pooled connection that ran out, happen before
+    the request is written: the sender's own HTTP client maps them to PTB's NetworkError and
+    TimedOut, which the sender retries."""
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
     refused_port = closed.getsockname()[1]
     closed.close()
+    request = AiohttpRequest(read_timeout=5)
+    transport = TelegramTransport(
+        PtbBot("123:abc", base_url=f"http://127.0.0.1:{refused_port}/bot", request=request)
+    )
     try:
-        for url, expected in (
-            (f"http://127.0.0.1:{refused_port}/bot", "NetworkError|aiohttp"),
-            (f"http://127.0.0.1:{port}/bot", "Timed out"),
-        ):
-            request = AiohttpRequest(read_timeout=0.2)
-            transport = TelegramTransport(PtbBot("123:abc", base_url=url, request=request))
-            try:
-                with pytest.raises(RetryLater, match=expected) as raised:
-                    await transport.deliver(outgoing("hello"))
-                assert not raised.value.permanent and raised.value.retry_after is None
-            finally:
-                await request.shutdown()
+        with pytest.raises(RetryLater, match=r"NetworkError|aiohttp") as raised:
+            await transport.deliver(outgoing("hello"))
+        assert not raised.value.permanent and raised.value.retry_after is None
     finally:
+        await request.shutdown()
+
+    async with FakeTelegramApi() as fake:
+        fake.answer_late("sendMessage", 1.0)
+        request = AiohttpRequest(
+            connection_pool_size=1, read_timeout=5, connect_timeout=0.1, pool_timeout=0.1
+        )
+        transport = TelegramTransport(PtbBot(TOKEN, base_url=fake.api_url, request=request))
+        try:
+            slow = asyncio.create_task(transport.deliver(outgoing("first")))
+            async with asyncio.timeout(5):
+                await fake.wait_for_call("sendMessage")  # holds the only connection for 1 s
+            with pytest.raises(RetryLater, match=r"^Timed out$"):
+                await transport.deliver(outgoing("second"))
+            await slow
+        finally:
+            await request.shutdown()
+        assert [m.text for m in fake.messages(CHAT)] == ["first"]
+
+
+async def test_a_send_telegram_never_answers_may_have_been_delivered() -> None:
+    """A server that takes the request and says nothing: the read timeout ends it, after the
+    request was written, so it is unconfirmed rather than worth another try."""
+    silent = await asyncio.start_server(lambda reader, writer: None, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    request = AiohttpRequest(read_timeout=0.2)
+    transport = TelegramTransport(
+        PtbBot("123:abc", base_url=f"http://127.0.0.1:{port}/bot", request=request)
+    )
+    try:
+        with pytest.raises(Unconfirmed, match=r"no answer within 0\.2 s"):
+            await transport.deliver(outgoing("hello"))
+    finally:
+        await request.shutdown()
         silent.close()
+
+
+async def test_a_send_answered_after_the_timeout_reaches_the_chat_once(
+    fake: FakeTelegramApi, sqlite_session_factory: SessionFactory
+) -> None:
+    """Telegram delivered it but answered after WIPBOT_TELEGRAM_SEND_TIMEOUT_SECONDS: the row
+    is unconfirmed (sent, not confirmed), never sent again, and the chat goes on."""
+    async with running_bot(
+        fake, sqlite_session_factory, Clock(), WIPBOT_TELEGRAM_SEND_TIMEOUT_SECONDS=1
+    ) as bot:
+        fake.answer_late("sendMessage", 1.5)
+        slow = await put(bot, Reply("Which stage has it reached?"))
+        later = await put(bot, Reply("And PO-1002?"))
+        assert await bot.flush() == 1
+
+        unconfirmed = await row(bot, slow)
+        assert (unconfirmed.status, unconfirmed.attempts) == ("unconfirmed", 1)
+        assert "no answer within 1.0 s" in unconfirmed.last_error
+        assert unconfirmed.sent_at is not None and unconfirmed.platform_message_id is None
+        assert unconfirmed.claimed_until is None
+        assert (await row(bot, later)).status == "sent"
+
+        bot.clock.advance(hours=2)  # past any retry's wait
+        assert await bot.flush() == 0
+        assert [m.text for m in fake.messages(CHAT)] == [
+            "Which stage has it reached?",
+            "And PO-1002?",
+        ]
+        assert len(fake.calls_to("sendMessage")) == 2
+        assert (await row(bot, slow)).status == "unconfirmed"
+
+
+async def test_a_send_that_could_not_reach_telegram_is_retried_and_delivered_once(
+    fake: FakeTelegramApi, sqlite_session_factory: SessionFactory
+) -> None:
+    async with running_bot(
+        fake, sqlite_session_factory, Clock(), WIPBOT_TELEGRAM_SEND_TIMEOUT_SECONDS=1
+    ) as bot:
+        await fake.stop()  # Telegram unreachable: connections refused
+        message_id = await put(bot, Reply("Which stage has it reached?"))
+        assert await bot.flush() == 0
+        waiting = await row(bot, message_id)
+        assert (waiting.status, waiting.attempts) == ("pending", 1)
+        assert "Connect" in waiting.last_error
+
+        await fake.start()  # back on the same port
+        bot.clock.advance(hours=1)
+        assert await bot.flush() == 1
+        assert [m.text for m in fake.messages(CHAT)] == ["Which stage has it reached?"]
+        sent = await row(bot, message_id)
+        assert sent.status == "sent"
+        assert sent.platform_message_id == str(fake.last_message(CHAT).message_id)
+
+
+async def test_an_edit_answered_after_the_timeout_is_tried_again(
+    fake: FakeTelegramApi, sqlite_session_factory: SessionFactory
+) -> None:
+    """An edit is idempotent: done twice it changes the message once (Telegram answers "not
+    modified" the second time), so a lost answer is worth another try, and no message is sent."""
+    async with running_bot(
+        fake, sqlite_session_factory, Clock(), WIPBOT_TELEGRAM_SEND_TIMEOUT_SECONDS=1
+    ) as bot:
+        await put(bot, Reply("Any issues?", (Button("Fabric late", "i:fabric_late"),)))
+        assert await bot.flush() == 1
+        original = fake.last_message(CHAT)
+
+        fake.answer_late("editMessageText", 1.5)
+        marked = Reply(
+            "Any issues?", (Button("Fabric late", "i:fabric_late", selected=True),), True
+        )
+        edit = await put(bot, marked, message_id=original.message_id)
+        assert await bot.flush() == 0
+        assert (await row(bot, edit)).status == "pending"
+        assert original.labels == ["✓ Fabric late"]
+
+        bot.clock.advance(hours=1)
+        assert await bot.flush() == 1
+        assert (await row(bot, edit)).platform_message_id == str(original.message_id)
+        assert len(fake.calls_to("editMessageText")) == 2
+        assert fake.messages(CHAT) == [original] and original.edits == 1

@@ -21,12 +21,16 @@ from tests.bot.whatsapp_fixtures import (
     outbox,
     running_bot,
     seed,
+    settings_for,
 )
 from tests.fakes.graph_api import FakeGraphApi
 from tests.rows import checkins
+from wipbot.bot.whatsapp import graph_config
 from wipbot.bot.whatsapp.render import MORE_PREFIX
+from wipbot.bot.whatsapp.transport import GraphTransport
 from wipbot.handlers.messages import Button, Reply, reply_to_payload
 from wipbot.handlers.reminders import send_prompt
+from wipbot.scheduler.sender import send_due
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import (
     CheckInIssue,
@@ -348,6 +352,32 @@ async def test_long_reply_is_split_and_a_retry_sends_only_what_is_missing(
     assert all(line in shown for line in lines)
     (row,) = await outbox(db)
     assert row.platform_message_id == sent[1].id
+
+
+async def test_a_part_answered_after_the_timeout_is_not_sent_again(
+    bot: Bot, db: SessionFactory
+) -> None:
+    """Meta sent the first part of a split reply but answered after the transport's timeout: it
+    counts as sent, the second part still goes, and the row is unconfirmed, never sent again."""
+    seeded = await seed(db)
+    await linked_contact(db, seeded, KEMAL, last_inbound_at=START)
+    lines = [f"PO-{n:04d}: sewing, 1200 of 1500 pieces, ex-factory 20 Jan" for n in range(40)]
+    await enqueue_reply(db, KEMAL, Reply("\n".join(lines), (Button("Yes", "y"),)))
+    bot.fake.answer_late("messages", 1.5)
+    quick = GraphTransport(graph_config(settings_for(bot.fake)), db, clock=bot.clock, timeout=1.0)
+    try:
+        for _ in range(2):
+            sent = await send_due(db, {"whatsapp": quick}, clock=bot.clock, sleep=bot.clock.sleep)
+            assert sent == 0
+            bot.clock.advance(hours=1)  # past any retry's wait, within the 24-hour window
+    finally:
+        await quick.aclose()
+
+    assert [m.kind for m in bot.fake.messages(KEMAL)] == ["text", "interactive"]
+    assert len(bot.fake.calls_to("messages")) == 2
+    (row,) = await outbox(db)
+    assert (row.status, row.attempts) == ("unconfirmed", 1)
+    assert "ReadTimeout" in row.last_error and row.sent_at is not None
 
 
 async def test_a_free_form_reply_just_before_the_window_closed_covers_no_prompt(

@@ -17,14 +17,14 @@ from typing import Any, Self
 from aiohttp import web
 
 
-def listening_socket(backlog: int = 64) -> socket.socket:
-    """Bound to a free port on 127.0.0.1 and listening, for a server that is handed the socket
-    (so its URL is known before it starts). The protocol is named because asyncio sets
-    TCP_NODELAY only on sockets whose proto is TCP: without it every response waits ~40 ms for a
-    delayed ACK."""
+def listening_socket(backlog: int = 64, port: int = 0) -> socket.socket:
+    """Bound to a free port (or `port`) on 127.0.0.1 and listening, for a server that is handed
+    the socket (so its URL is known before it starts). The protocol is named because asyncio
+    sets TCP_NODELAY only on sockets whose proto is TCP: without it every response waits ~40 ms
+    for a delayed ACK."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     sock.listen(backlog)
     return sock
 
@@ -51,6 +51,7 @@ class FakeApi:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
+        self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._runner: web.AppRunner | None = None
         self._called = asyncio.Condition()
         self.port = 0
@@ -63,11 +64,12 @@ class FakeApi:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> Self:
+        """On a free port, or on the one it had before `stop` (an outage: its state is kept)."""
         app = web.Application()
         app.add_routes(self.routes())
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        sock = listening_socket()
+        sock = listening_socket(port=self.port)
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
         return self
@@ -104,6 +106,19 @@ class FakeApi:
     def take_failure(self, method: str) -> Failure | None:
         queue = self._failures.get(method)
         return queue.popleft() if queue else None
+
+    def answer_late(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Carry out the next `times` calls of `method` at once but answer each only `seconds`
+        later, as a platform under load does: the message is delivered whether or not the
+        client is still waiting for the answer."""
+        for _ in range(times):
+            self._delays[method].append(seconds)
+
+    async def delay_answer(self, method: str) -> None:
+        """Wait before answering a call already carried out, if `answer_late` asked to."""
+        queue = self._delays.get(method)
+        if queue:
+            await asyncio.sleep(queue.popleft())
 
     async def record(self, call: Call) -> None:
         self.calls.append(call)

@@ -237,6 +237,7 @@ class FakeGraphApi(FakeApi):
             return _error(400, 131009, "(#131009) Parameter value is not valid", details=problem)
         message = SentMessage(f"wamid.OUT{next(self._ids):08d}", str(body["to"]), body)
         self.sent.append(message)
+        await self.delay_answer("messages")
         return web.json_response(
             {
                 "messaging_product": "whatsapp",

@@ -340,6 +340,7 @@ class FakeTelegramApi(FakeApi):
         if answer is None:
             return _error(404, "Not Found: method not found")
         result = await answer(params)
+        await self.delay_answer(method)
         if isinstance(result, web.Response):
             return result
         return web.json_response({"ok": True, "result": result})

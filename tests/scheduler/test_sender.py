@@ -16,7 +16,7 @@ from wipbot.scheduler.ratelimit import CHAT_MARGIN
 from wipbot.scheduler.sender import OutboxSender
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage
-from wipbot.store.outbox import PermanentFailure, RetryLater, enqueue
+from wipbot.store.outbox import PermanentFailure, RetryLater, Unconfirmed, enqueue
 
 from .fake_transport import ScriptedTransport
 
@@ -141,6 +141,28 @@ async def test_a_failure_never_stops_other_chats(
     assert "fine" in transport.texts
     # a dead message cannot hold its chat back; one that will be retried does
     assert ("after" in transport.texts) is (expected == "dead")
+
+
+async def test_an_unconfirmed_send_is_recorded_once_and_never_sent_again(
+    session_factory: SessionFactory, clock: ManualClock
+) -> None:
+    """The platform may have delivered it (its answer timed out): at most once, and the chat's
+    later messages go on."""
+    transport = ScriptedTransport("telegram", clock)
+    transport.fail("slow", Unconfirmed("sendMessage: Timed out: no answer within 20.0 s"))
+    await put(session_factory, clock, ("A", "slow"), ("A", "after"))
+    run = sender(session_factory, transport, clock)
+
+    assert await run.run_once() == 1
+    slow = (await rows(session_factory))["slow"]
+    assert (slow.status, slow.attempts, slow.sent_at) == ("unconfirmed", 1, T0)
+    assert slow.last_error == "Unconfirmed: sendMessage: Timed out: no answer within 20.0 s"
+    assert slow.platform_message_id is None and slow.claimed_until is None
+
+    clock.advance(timedelta(days=2))
+    assert await run.run_once() == 0
+    assert transport.texts == ["after"]
+    assert (await rows(session_factory))["slow"].status == "unconfirmed"
 
 
 async def test_platform_without_transport_waits(

@@ -12,6 +12,13 @@ from wipbot.production.checkin_cadence import MIDWEEK_WINDOW_DAYS
 from wipbot.scheduler.config import MAX_MIDWEEK_DAYS, RateLimit, SchedulerConfig, SenderConfig
 from wipbot.store.db import DEFAULT_DATABASE_URL
 
+TELEGRAM_SEND_TIMEOUT_SECONDS = 20.0
+"""How long the outbox sender waits for Telegram's answer to a message it sent. With PTB's 5 s,
+an answer slower than that, for a message Telegram had delivered, had it sent again; 20 s leaves
+a slow Telegram room while a send still ends well inside the sender's 60 s lease on its row.
+Past it the message is recorded `unconfirmed` and not sent again (`store.outbox.Unconfirmed`);
+meanwhile the send holds one of the sender's `WIPBOT_OUTBOX_CONCURRENCY` slots."""
+
 
 class ConfigError(RuntimeError):
     """A setting that makes a channel unsafe or unusable; `wipbot run` says which and stops."""
@@ -83,6 +90,14 @@ class Settings(BaseSettings):
     outbox_max_age_hours: float = Field(default=24, gt=0, alias="WIPBOT_OUTBOX_MAX_AGE_HOURS")
     telegram_rate: float = Field(default=30, gt=0, alias="WIPBOT_TELEGRAM_RATE")
     telegram_chat_rate: float = Field(default=1, gt=0, alias="WIPBOT_TELEGRAM_CHAT_RATE")
+    # At most half the sender's lease on a row: a send still waiting for its answer must not be
+    # claimed, and sent again, by another sender.
+    telegram_send_timeout_seconds: float = Field(
+        default=TELEGRAM_SEND_TIMEOUT_SECONDS,
+        gt=0,
+        le=SenderConfig.claim_seconds / 2,
+        alias="WIPBOT_TELEGRAM_SEND_TIMEOUT_SECONDS",
+    )
     slack_channel_rate: float = Field(default=1, gt=0, alias="WIPBOT_SLACK_CHANNEL_RATE")
     whatsapp_rate: float = Field(default=80, gt=0, alias="WIPBOT_WHATSAPP_RATE")
     whatsapp_chat_rate: float = Field(default=1, gt=0, alias="WIPBOT_WHATSAPP_CHAT_RATE")

@@ -1,4 +1,5 @@
-"""`wipbot outbox`: what is waiting to be sent, what keeps failing, and what gave up."""
+"""`wipbot outbox`: what is waiting to be sent, what keeps failing, what gave up, and what went
+without the platform confirming it (`unconfirmed`: not sent again, see `store.outbox`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from wipbot.store.models import OutboxMessage
 
 from .common import JsonOption, console, print_json, run, show, with_database
 
-UNSENT = ("pending", "dead")
+NOT_SURELY_SENT = ("pending", "unconfirmed", "dead")
 MAX_LIMIT = 2**31 - 1
 """What a database's LIMIT takes on both engines (SQLite refuses a wider integer outright)."""
 
@@ -55,7 +56,7 @@ async def outbox_rows(
 ) -> list[dict[str, Any]]:
     query = select(OutboxMessage).order_by(col(OutboxMessage.id))
     if not include_sent:
-        query = query.where(col(OutboxMessage.status).in_(UNSENT))
+        query = query.where(col(OutboxMessage.status).in_(NOT_SURELY_SENT))
     async with session_factory() as session:
         messages = (await session.exec(query.limit(limit))).all()
     return [message_row(m) for m in messages]
@@ -68,7 +69,7 @@ def outbox_command(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Pending, retrying and dead-lettered messages (with --all, sent ones too)."""
+    """Pending, retrying, unconfirmed and dead-lettered messages (with --all, sent ones too)."""
 
     async def work(factory: SessionFactory) -> list[dict[str, Any]]:
         return await outbox_rows(factory, include_sent=include_sent, limit=limit)

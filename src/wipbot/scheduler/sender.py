@@ -6,6 +6,12 @@ Guarantees, and their limits:
 - That makes delivery at-least-once: a SIGKILL between the platform's answer and the commit sends
   those few messages again (at most `concurrency` of them). Telegram and Slack offer no idempotency
   key for sending, so this cannot be closed from our side; edits ("update") are idempotent anyway.
+- One exception, chosen: a send whose request reached the platform but whose answer did not come
+  in time (`Unconfirmed`, a read timeout) is recorded `unconfirmed` with its `sent_at`, and not
+  sent again. It may well have been delivered, and a resend put it in the chat twice; for that
+  case delivery is at most once, and a loss shows in `wipbot outbox` and `/metrics`. What
+  surely never left (a refused connection, a connect timeout) is retried as before, and the
+  chat's later messages go on after an unconfirmed one.
 - Within one chat, messages go out strictly in the order they were written: a message waiting for
   a retry, or claimed by another sender, holds back the later ones of its chat. Different chats go
   out concurrently.
@@ -59,7 +65,7 @@ from wipbot.store.db import (
     transaction,
 )
 from wipbot.store.models import OutboxMessage
-from wipbot.store.outbox import DeliveryError, Outgoing, Transport
+from wipbot.store.outbox import DeliveryError, Outgoing, Transport, Unconfirmed
 
 from .config import RateLimit, SenderConfig
 from .ratelimit import RateLimiter, Sleep
@@ -168,6 +174,8 @@ class Outcome(Enum):
     SENT = "sent"
     RETRY = "retry"
     DEAD = "dead"
+    UNCONFIRMED = "unconfirmed"
+    """Sent, its answer lost: never sent again (`Unconfirmed`)."""
 
 
 @dataclass(slots=True)
@@ -616,6 +624,8 @@ class OutboxSender:
         attempts = message.attempts + 1
         try:
             delivered = await self._transports[message.platform].deliver(message)
+        except Unconfirmed as error:
+            return self._unconfirmed(message, attempts, error)
         except DeliveryError as error:
             if error.flood:
                 attempts -= 1
@@ -633,6 +643,22 @@ class OutboxSender:
             message.next_attempt_at,
             sent_at=self._clock(),
             platform_message_id=delivered.platform_message_id,
+        )
+
+    def _unconfirmed(self, message: Outgoing, attempts: int, error: Unconfirmed) -> _Result:
+        log.warning(
+            "outbox %s: %s may have delivered it, not sending it again: %s",
+            message.id,
+            message.platform,
+            error,
+        )
+        return _Result(
+            message,
+            Outcome.UNCONFIRMED,
+            attempts,
+            f"{type(error).__name__}: {error}"[:1000],
+            message.next_attempt_at,
+            sent_at=self._clock(),
         )
 
     def _failed(

@@ -95,6 +95,20 @@ class PermanentFailure(DeliveryError):
     permanent = True
 
 
+class Unconfirmed(DeliveryError):
+    """The request reached the platform, but its answer did not come back in time (a read
+    timeout after the whole request was written): the message may well have been delivered.
+
+    The sender records it as `unconfirmed` and does not send it again. That makes this one case
+    at most once: Telegram's and WhatsApp's send methods take no idempotency key, and a bot
+    cannot read a chat back to check, so no wait tells a lost request from a lost answer, and a
+    resend after a slow answer put the message in the chat twice. The loss it risks instead is
+    visible (`wipbot outbox`, `/metrics`) and bounded: a prompt nobody answers is followed by
+    its reminder. A transport raises it only for non-idempotent calls whose request was
+    written; what surely did not leave (a refused connection, a connect or pool timeout) is
+    `RetryLater`, and an edit, which is idempotent, is retried whatever its answer."""
+
+
 @dataclass(frozen=True)
 class Delivered:
     platform_message_id: str | None

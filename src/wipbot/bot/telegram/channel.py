@@ -12,7 +12,7 @@ from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
 from wipbot.bot.channel import Channel, ChannelContext
-from wipbot.bot.config import ConfigError
+from wipbot.bot.config import TELEGRAM_SEND_TIMEOUT_SECONDS, ConfigError
 
 from .commands import register_commands
 from .dispatch import Dispatcher
@@ -73,13 +73,15 @@ def build_application(token: str, api_url: str, *, polling: bool) -> TelegramApp
     return builder.build()
 
 
-def sender_bot(token: str, api_url: str) -> Bot:
+def sender_bot(
+    token: str, api_url: str, read_timeout: float = TELEGRAM_SEND_TIMEOUT_SECONDS
+) -> Bot:
     """The outbox sender's Bot: the same API, its own small pool of kept-alive connections."""
     return Bot(
         token,
         base_url=api_url,
         base_file_url=file_url(api_url),
-        request=AiohttpRequest(connection_pool_size=CONNECTION_POOL),
+        request=AiohttpRequest(connection_pool_size=CONNECTION_POOL, read_timeout=read_timeout),
     )
 
 
@@ -122,7 +124,9 @@ def build_telegram_channel(ctx: ChannelContext) -> Channel | None:
     dispatcher = Dispatcher(ctx.inbound, platform_redelivers=webhook_url is not None)
     application.add_handlers(listeners(dispatcher, ctx.clock))
     application.add_error_handler(on_error)
-    outbox_bot = sender_bot(token, settings.telegram_api_url)
+    outbox_bot = sender_bot(
+        token, settings.telegram_api_url, read_timeout=settings.telegram_send_timeout_seconds
+    )
 
     async def start() -> None:
         await application.initialize()

@@ -20,9 +20,17 @@ from telegram.request._requestparameter import RequestParameter  # what Bot._pos
 from telegram.warnings import PTBDeprecationWarning
 
 from wipbot.handlers.messages import reply_from_payload
-from wipbot.store.outbox import Delivered, DeliveryError, Outbound, PermanentFailure, RetryLater
+from wipbot.store.outbox import (
+    Delivered,
+    DeliveryError,
+    Outbound,
+    PermanentFailure,
+    RetryLater,
+    Unconfirmed,
+)
 
 from .keyboards import inline_keyboard
+from .sender_request import AnswerTimedOut
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +50,8 @@ def fit_text(text: str) -> str:
 
 
 def delivery_error(error: TelegramError) -> DeliveryError:
-    """429 and network trouble are worth another try; what Telegram refused stays refused."""
+    """429 and network trouble are worth another try; what Telegram refused stays refused. A
+    sendMessage whose answer timed out is not tried again (`_reply`)."""
     if isinstance(error, RetryAfter):
         with warnings.catch_warnings():  # an int today, a timedelta later: both are fine here
             warnings.simplefilter("ignore", PTBDeprecationWarning)
@@ -116,9 +125,14 @@ class TelegramTransport:
                 log.info("telegram: cannot edit message %s, sending a new one", target)
             else:
                 return _message_id(edited) or target
-        sent = await self._call(
-            "sendMessage", {"chat_id": chat_id, "text": text, "reply_markup": markup}
-        )
+        try:
+            sent = await self._call(
+                "sendMessage", {"chat_id": chat_id, "text": text, "reply_markup": markup}
+            )
+        except AnswerTimedOut as error:
+            # sent, answer lost: most likely in the chat already, so not sent again. An edit
+            # above that timed out is retried instead: repeating it changes nothing.
+            raise Unconfirmed(f"sendMessage: {error}") from error
         found = _message_id(sent)
         if found is None:
             # Telegram said ok: the message went. Sending it again for want of its id (nothing

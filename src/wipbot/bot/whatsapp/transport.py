@@ -27,7 +27,7 @@ from wipbot.handlers.messages import reply_from_payload
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.db import SessionFactory
 from wipbot.store.models import Contact, Factory, OutboxMessage
-from wipbot.store.outbox import Delivered, Outbound, PermanentFailure, RetryLater
+from wipbot.store.outbox import Delivered, Outbound, PermanentFailure, RetryLater, Unconfirmed
 
 from .notifications import PLATFORM
 from .render import render_reply
@@ -186,10 +186,13 @@ class GraphTransport:
 
     async def _send_parts(self, message: Outbound, bodies: list[dict[str, Any]]) -> Delivered:
         """Send in order. The parts already sent of a split reply are remembered (in memory, so a
-        restart in between sends them again: at least once) and skipped when it is retried."""
+        restart in between sends them again: at least once) and skipped when it is retried. A
+        part whose answer was lost counts as sent, the rest still go, and the whole is then
+        `Unconfirmed`."""
         assert message.id is not None
         done = self._parts_sent.get(message.id, 0)
         message_id: str | None = None
+        unconfirmed: Unconfirmed | None = None
         for index, body in enumerate(bodies):
             if index < done:
                 continue
@@ -198,8 +201,12 @@ class GraphTransport:
             except PermanentFailure:
                 self._parts_sent.pop(message.id, None)
                 raise
+            except Unconfirmed as error:
+                unconfirmed = error
             self._parts_sent[message.id] = index + 1
         self._parts_sent.pop(message.id, None)
+        if unconfirmed is not None:
+            raise unconfirmed
         return Delivered(message_id)
 
     async def _recipient(self, chat_id: str) -> Recipient | None:
@@ -225,6 +232,11 @@ class GraphTransport:
         url = f"{self._config.phone_number_id}/messages"
         try:
             response = await self._client.post(url, json=body)
+        except httpx.ReadTimeout as error:
+            # written, answer lost: Meta may have sent it, and a resend would show twice
+            raise Unconfirmed(
+                f"graph api did not answer in time: {type(error).__name__}"
+            ) from error
         except httpx.TransportError as error:
             raise RetryLater(f"graph api unreachable: {type(error).__name__}") from error
         if response.status_code < 400:
