@@ -90,11 +90,21 @@ CASES: list[tuple[str, str, list[str], list[list[str]], Expected]] = [
         [(3, "brand", "differs from 'Northwind Apparel' on line 2")],
     ),
     (
-        "unknown-and-missing-columns",
+        "misspelt-and-missing-columns",
         "factories",
-        ["brand", "code", "name", "country", "colour"],
-        [[BRAND, "X1", "X", "BD", "red"]],
-        [(1, "colour", "unknown column"), (1, "timezone", "missing column")],
+        ["brand", "code", "name", "country", "colour", "langauge"],
+        [[BRAND, "X1", "X", "BD", "red", "bn"]],
+        [
+            (1, "langauge", "unknown column; did you mean language?"),
+            (1, "timezone", "missing column"),
+        ],
+    ),
+    (
+        "repeated-column",
+        "factories",
+        [*FACTORY_HEADER, "code"],
+        [[*factory(code="X1"), "X2"]],
+        [(1, "code", "column appears twice")],
     ),
     (
         "closure-backwards",

@@ -2,6 +2,8 @@
 
 Each file is imported whole or not at all; every bad row is printed as `file:line: field: reason`
 so it can be fixed in the spreadsheet and the file imported again. Re-importing updates.
+Columns a kind of file does not know are ignored and named in the summary; one that looks like a
+misspelt known column is refused.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ def print_summary(result: ImportResult, out: Console = console) -> None:
     )
     for name, tally in result.tallies.items():
         out.print(f"  {name}: {tally.describe()}", highlight=False)
+    if result.ignored:
+        out.print(f"  ignored columns: {escape(', '.join(result.ignored))}", highlight=False)
 
 
 def summary_json(result: ImportResult) -> dict[str, object]:
@@ -79,6 +83,7 @@ def summary_json(result: ImportResult) -> dict[str, object]:
             }
             for name, t in result.tallies.items()
         },
+        "ignored_columns": list(result.ignored),
     }
 
 

@@ -17,7 +17,7 @@ from wipbot.store.models import Brand, Factory, ProductionOrder, PurchaseOrder
 
 from .cells import Row
 from .errors import ImportFailed, RowError
-from .sheet import HEADER_LINE, Sheet, SheetRow, check_columns, read_sheet, stream_sheet
+from .sheet import HEADER_LINE, Sheet, SheetRow, SheetStream, check_columns, stream_sheet
 from .summary import ImportResult, Tally
 
 BRAND_MAX_LENGTH = 120
@@ -102,6 +102,8 @@ class OpenedSheet:
     errors: list[RowError]
     """Collects every bad row; the importer raises ImportFailed with it before writing."""
     choice: BrandChoice | None
+    ignored: tuple[str, ...] = ()
+    """Columns of the file that mean nothing to its kind, left unread."""
 
     @property
     def brand(self) -> Brand | None:
@@ -118,13 +120,24 @@ async def open_sheet(
     file: str | None,
     may_create: bool = False,
 ) -> OpenedSheet:
-    """Every import starts alike: read the file, check its header, pick its one brand."""
-    sheet = read_sheet(path, file=file)
-    errors = check_columns(sheet, required, optional)
-    if errors:
-        raise ImportFailed(errors)
+    """Every import starts alike: check the file's header, read its rows, pick its one brand."""
+    stream = _checked_stream(path, required, optional, file)
+    sheet = Sheet(stream.file, stream.columns, tuple(stream.rows))
+    errors: list[RowError] = []
     choice = await choose_brand(session, sheet, errors, wanted=wanted, may_create=may_create)
-    return OpenedSheet(sheet, errors, choice)
+    return OpenedSheet(sheet, errors, choice, stream.ignored)
+
+
+def _checked_stream(
+    path: Path, required: Sequence[str], optional: Sequence[str], file: str | None
+) -> SheetStream:
+    """The file's rows without the columns its kind ignores, once its header was found sound:
+    a bad header refuses the file before any row is read."""
+    stream = stream_sheet(path, file=file)
+    checked = check_columns(stream, required, optional)
+    if checked.errors:
+        raise ImportFailed(checked.errors)
+    return stream.ignoring(checked.ignored)
 
 
 @dataclass
@@ -139,6 +152,8 @@ class OpenedStream:
     choice: BrandChoice | None
     total: int
     """Lines in the file less the header: the rows to expect, for progress only."""
+    ignored: tuple[str, ...] = ()
+    """Columns of the file that mean nothing to its kind, left unread."""
     _first_brand: tuple[str, int] | None = None
 
     @property
@@ -183,11 +198,8 @@ async def open_stream(
     file: str | None,
 ) -> OpenedStream:
     """As open_sheet, for a file read one row at a time."""
-    stream = stream_sheet(path, file=file)
-    head = Sheet(stream.file, stream.columns, ())
-    errors = check_columns(head, required, optional)
-    if errors:
-        raise ImportFailed(errors)
+    stream = _checked_stream(path, required, optional, file)
+    errors: list[RowError] = []
     first = next(stream.rows, None)
     rows = stream.rows if first is None else itertools.chain((first,), stream.rows)
     head = Sheet(stream.file, stream.columns, (first,) if first is not None else ())
@@ -197,7 +209,14 @@ async def open_stream(
         value = " ".join(first.cells.get("brand", "").split())
         first_brand = (value, first.line) if value else None
     return OpenedStream(
-        stream.file, stream.columns, rows, errors, choice, _line_count(path) - 1, first_brand
+        stream.file,
+        stream.columns,
+        rows,
+        errors,
+        choice,
+        _line_count(path) - 1,
+        stream.ignored,
+        first_brand,
     )
 
 
@@ -232,18 +251,20 @@ async def import_done(
     counts: dict[str, Tally],
     **details: int,
 ) -> ImportResult:
-    """Every import ends alike: an audit row naming the file, and the tallies to print."""
+    """Every import ends alike: an audit row naming the file (and the columns it ignored), and
+    the tallies to print."""
     if isinstance(opened, OpenedSheet):
         file, rows = opened.sheet.file, len(opened.sheet.rows)
     else:
         file, rows = opened.file, details.pop("rows")
+    ignored = {"ignored": list(opened.ignored)} if opened.ignored else {}
     record(
         session,
         actor="import",
         action=f"import.{kind}",
         subject=file,
         brand_id=brand.id,
-        details={"rows": rows, **details},
+        details={"rows": rows, **details, **ignored},
     )
     await session.flush()
-    return ImportResult(kind, file, brand.name, rows, counts)
+    return ImportResult(kind, file, brand.name, rows, counts, opened.ignored)

@@ -11,10 +11,12 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from difflib import get_close_matches
+from itertools import compress
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,6 +32,10 @@ MAX_LINE_CHARS = 4 * 1024 * 1024
 CSV_FIELD_LIMIT = 64 * 1024 * 1024
 """The csv module stops at 128 Ki characters with an error that names no cell; its limit is
 raised so the size check below can name the cell instead."""
+NEAR_MISS = 0.8
+"""difflib similarity from which an unknown column is taken for a misspelt known one: a slip or
+two in a word (`shiped_on`, `po_nubmer`, `notes` for `note`), not a word added to it
+(`amount_usd`, `season_code`), which is another column."""
 
 
 class SheetRow(NamedTuple):
@@ -56,6 +62,35 @@ class SheetStream:
     file: str
     columns: tuple[str, ...]
     rows: Iterator[SheetRow]
+    ignored: tuple[str, ...] = ()
+    """Columns left out of `columns` and of every row (see `ignoring`)."""
+    _source: tuple[list[str], Iterator[tuple[int, list[str]]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """The whole header and the lines after it, while no row was read and nothing ignored."""
+
+    def ignoring(self, columns: Collection[str]) -> SheetStream:
+        """The same file without `columns`: their cells are skipped as each row is split, so
+        they cost no check and take no memory. Only before the first row is read."""
+        if not columns:
+            return self
+        if self._source is None:
+            raise ValueError("columns can be ignored only once, before any row is read")
+        header, lines = self._source
+        dropped = frozenset(columns)
+        kept = tuple(column for column in self.columns if column not in dropped)
+        ignored = tuple(dict.fromkeys(c for c in self.columns if c in dropped))
+        return SheetStream(self.file, kept, _rows(self.file, header, lines, dropped), ignored)
+
+
+@dataclass(frozen=True)
+class ColumnCheck:
+    """What a header means to one kind of file."""
+
+    errors: list[RowError]
+    """Unknown columns that look like a misspelt known one, missing and repeated columns."""
+    ignored: tuple[str, ...]
+    """Columns that mean nothing to this kind of file, as the header names them."""
 
 
 def normalise_column(name: str) -> str:
@@ -82,30 +117,40 @@ def stream_sheet(path: Path, *, file: str | None = None) -> SheetStream:
 
 
 def check_columns(
-    sheet: Sheet, required: Sequence[str], optional: Sequence[str] = ()
-) -> list[RowError]:
-    """Unknown and missing columns, reported on the header line."""
-    known = set(required) | set(optional)
-    errors = [
-        RowError(sheet.file, HEADER_LINE, column, f"unknown column; expected {_names(known)}")
-        for column in sheet.columns
-        if column not in known
-    ]
+    sheet: Sheet | SheetStream, required: Sequence[str], optional: Sequence[str] = ()
+) -> ColumnCheck:
+    """Problems of the header, reported on the header line, and the columns to ignore.
+
+    ERP and spreadsheet exports carry columns of their own (buyer, colour, remarks): those are
+    ignored. An unknown column close to a known one the file lacks is refused instead, since
+    ignoring a misspelt `shiped_on` would lose its dates; close to a known column the file has
+    (`po_number_2` beside `po_number`), it is another column. A column without a name is no
+    column: a value under it is refused on its row (`_rows`)."""
+    absent = [column for column in (*required, *optional) if column not in sheet.columns]
+    known = frozenset((*required, *optional))
+    errors: list[RowError] = []
+    ignored: list[str] = []
+    for column in dict.fromkeys(sheet.columns):
+        if not column or column in known:
+            continue
+        meant = get_close_matches(column, absent, n=1, cutoff=NEAR_MISS)
+        if meant:
+            reason = f"unknown column; did you mean {meant[0]}?"
+            errors.append(RowError(sheet.file, HEADER_LINE, column, reason))
+        else:
+            ignored.append(column)
     errors += [
         RowError(sheet.file, HEADER_LINE, column, "missing column")
         for column in required
         if column not in sheet.columns
     ]
+    unread = {"", *ignored}  # twice or not, a nameless or an ignored column is never read
     seen: set[str] = set()
     for column in sheet.columns:
-        if column in seen:
+        if column in seen and column not in unread:
             errors.append(RowError(sheet.file, HEADER_LINE, column, "column appears twice"))
         seen.add(column)
-    return errors
-
-
-def _names(columns: Iterable[str]) -> str:
-    return ", ".join(sorted(columns))
+    return ColumnCheck(errors, tuple(ignored))
 
 
 def _stream(name: str, lines: Iterator[tuple[int, list[str]]]) -> SheetStream:
@@ -121,19 +166,27 @@ def _stream(name: str, lines: Iterator[tuple[int, list[str]]]) -> SheetStream:
     header = [normalise_column(v) for v in values]
     while header and not header[-1]:
         header.pop()
-    return SheetStream(name, tuple(header), _rows(name, header, lines))
+    rows = _rows(name, header, lines)
+    return SheetStream(name, tuple(header), rows, _source=(header, lines))
 
 
 def _rows(
-    name: str, header: list[str], lines: Iterator[tuple[int, list[str]]]
+    name: str,
+    header: list[str],
+    lines: Iterator[tuple[int, list[str]]],
+    ignored: frozenset[str] = frozenset(),
 ) -> Iterator[SheetRow]:
     """Rows with an unstorable cell are held back; once every row was read they are reported
-    together (ImportFailed), so nothing of such a file is kept."""
+    together (ImportFailed), so nothing of such a file is kept. The cells of `ignored` columns
+    are dropped unseen."""
     errors: list[RowError] = []
-    named = all(header)
+    whole = all(header)
+    named = whole and not ignored
     width = len(header)
+    kept = [bool(column) and column not in ignored for column in header]
+    skip = frozenset(number for number, column in enumerate(header, start=1) if column in ignored)
     for line, values in lines:
-        unstorable = _unstorable(name, line, header, values)
+        unstorable = _unstorable(name, line, header, values, skip)
         if unstorable:
             errors += unstorable
             continue
@@ -142,7 +195,10 @@ def _rows(
         if named and len(values) <= width:  # the common row: every cell under a named column
             yield SheetRow(line, dict(zip(header, values, strict=False)))
             continue
-        cells = {column: value for column, value in zip(header, values, strict=False) if column}
+        cells = dict(compress(zip(header, values, strict=False), kept))
+        if whole and len(values) <= width:  # every cell under a named column, some ignored
+            yield SheetRow(line, cells)
+            continue
         extra = tuple(
             (number, value)
             for number, value in enumerate(values, start=1)
@@ -154,16 +210,21 @@ def _rows(
 
 
 def _unstorable(
-    name: str, line: int, header: list[str] | None, values: list[str]
+    name: str,
+    line: int,
+    header: list[str] | None,
+    values: list[str],
+    skip: frozenset[int] = frozenset(),
 ) -> list[RowError]:
     """Cells no database keeps as given: a NUL character (PostgreSQL refuses it), or a size
-    that is surely a mistake (a whole document pasted into one cell)."""
+    that is surely a mistake (a whole document pasted into one cell). The cells of the columns
+    numbered in `skip` are not kept, so they are never refused."""
     joined = "".join(values)
     if "\x00" not in joined and len(joined) * 4 <= MAX_CELL_BYTES:  # no cell can be too large
         return []
     errors = []
     for number, value in enumerate(values, start=1):
-        if "\x00" not in value and len(value) * 4 <= MAX_CELL_BYTES:
+        if number in skip or ("\x00" not in value and len(value) * 4 <= MAX_CELL_BYTES):
             continue
         field = _column_name(header, number)
         if "\x00" in value:

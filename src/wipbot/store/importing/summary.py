@@ -44,6 +44,8 @@ class ImportResult:
     brand: str
     rows: int
     tallies: dict[str, Tally] = field(default_factory=dict)
+    ignored: tuple[str, ...] = ()
+    """Columns of the file that mean nothing to its kind: named so nobody thinks them read."""
 
     @property
     def created(self) -> int:
@@ -55,7 +57,8 @@ class ImportResult:
 
     def describe(self) -> str:
         kinds = "; ".join(f"{name}: {tally.describe()}" for name, tally in self.tallies.items())
-        return f"{self.file}: {self.rows} rows for {self.brand}. {kinds}"
+        ignored = f". Ignored columns: {', '.join(self.ignored)}" if self.ignored else ""
+        return f"{self.file}: {self.rows} rows for {self.brand}. {kinds}{ignored}"
 
 
 def tallies(*names: str) -> dict[str, Tally]:
