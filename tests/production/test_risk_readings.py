@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from wipbot.production.milestones import Milestone as M
-from wipbot.production.progress import Report
+from wipbot.production.milestones import IssueFlag
+from wipbot.production.progress import Report, ReportedIssue
 from wipbot.production.risk import RiskInput, RiskStatus, assess
 from wipbot.production.tna import derive_plan
 
@@ -164,3 +165,34 @@ def test_a_revised_date_stands_until_the_reports_overtake_it(
     later: list[Report], today: date, expected: tuple[date, RiskStatus, tuple[str, ...]]
 ) -> None:
     assert judge([*REVISED, *later], today) == expected
+
+
+def capacity_short(day: date, **quantities: int) -> Report:
+    at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
+    return Report(at, M.SEWING, quantities, (ReportedIssue(IssueFlag.CAPACITY, 6),))
+
+
+@pytest.mark.parametrize(
+    ("reports", "expected"),
+    [
+        pytest.param(
+            [CUTTING_ON_PLAN, rep(d(6, 2), M.SEWING, sewn=300), capacity_short(d(6, 9), sewn=1000)],
+            (ON_TIME, RiskStatus.ON_TRACK, ()),
+            id="a-pace-measured-on-plan-outweighs-the-announced-shortfall",
+        ),
+        pytest.param(
+            [CUTTING_ON_PLAN, rep(d(6, 2), M.SEWING, sewn=300), capacity_short(d(6, 9), sewn=700)],
+            (d(7, 14), RiskStatus.LATE, ("sewing at 57 % of the planned rate",)),
+            id="a-slow-pace-is-counted-once-as-measured",
+        ),
+        pytest.param(
+            [CUTTING_ON_PLAN, capacity_short(d(6, 9), sewn=1000)],
+            (d(7, 6), RiskStatus.AT_RISK, ("capacity short +6 d",)),
+            id="one-reading-measures-no-pace-so-the-announcement-stands",
+        ),
+    ],
+)
+def test_a_measured_pace_supersedes_a_delay_announced_for_its_stage(
+    reports: list[Report], expected: tuple[date, RiskStatus, tuple[str, ...]]
+) -> None:
+    assert judge(reports, d(6, 9), committed=ON_TIME) == expected

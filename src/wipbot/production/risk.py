@@ -42,6 +42,7 @@ from wipbot.production.progress import (
     derive_state,
     last_reading,
     stage_pace,
+    stage_readings,
 )
 from wipbot.production.ramp import RAMP_BOUNDS, time_share
 from wipbot.production.tna import derive_plan, latest_plan
@@ -282,6 +283,10 @@ def _project(
         # window says when it began (the window's first day is the most favourable, not the
         # likely one), so it replaces that estimate; a late start stays as its cause.
         measured = _measured_finish(inp, plan, reports, current, began)
+        if upcoming in holds and _paced(reports, current):
+            # The pace measured inside the stage places its end; a delay announced for that end
+            # is the factory's estimate of the same pace, superseded by the measurement.
+            holds = {m: hold for m, hold in holds.items() if m is not upcoming}
         if measured is None:
             candidates.append(_Expected(began + timedelta(days=_need(plan, current)), late))
         else:
@@ -470,6 +475,11 @@ def _rate_finish(
         else f"{_label(stage)} output behind plan"
     )
     return _Expected(finish, (words,))
+
+
+def _paced(reports: Sequence[Report], stage: Milestone) -> bool:
+    """Whether the stage's pace is measured: two readings inside sewing or finishing."""
+    return stage in RATE_STAGES and len(stage_readings(reports, stage)) >= 2
 
 
 def _measured_finish(
