@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from wipbot.production.milestones import Milestone as M
 from wipbot.production.milestones import IssueFlag
+from wipbot.production.milestones import Milestone as M
 from wipbot.production.progress import Report, ReportedIssue
 from wipbot.production.risk import RiskInput, RiskStatus, assess
 from wipbot.production.tna import derive_plan

@@ -8,9 +8,17 @@ from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import models
+from .models.audit import NAME_CHARS
 
 if TYPE_CHECKING:
     from .models import AuditLog
+
+
+def fitted(name: str) -> str:
+    """An actor or subject within its column: the end kept, where a file path or a long name
+    says most, behind an ellipsis. A record too long to store must not fail the decision it
+    records (a file imported from a deep folder, say)."""
+    return name if len(name) <= NAME_CHARS else "…" + name[-(NAME_CHARS - 1) :]
 
 
 def record(
@@ -23,7 +31,11 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditLog:
     entry = models.AuditLog(
-        brand_id=brand_id, actor=actor, action=action, subject=subject, details=details or {}
+        brand_id=brand_id,
+        actor=fitted(actor),
+        action=action,
+        subject=fitted(subject),
+        details=details or {},
     )
     session.add(entry)
     return entry
@@ -45,9 +57,9 @@ async def write(
     other rows without the ORM's unit of work."""
     entry = {
         "brand_id": brand_id,
-        "actor": actor,
+        "actor": fitted(actor),
         "action": action,
-        "subject": subject,
+        "subject": fitted(subject),
         "details": details or {},
     }
     await (await session.connection()).execute(_ADD, entry)
@@ -57,7 +69,13 @@ async def write_many(session: AsyncSession, entries: list[dict[str, Any]]) -> No
     """`write` for several entries in one statement: each a mapping of `write`'s arguments."""
     if entries:
         rows = [
-            {"subject": "", "brand_id": None, **e, "details": e.get("details") or {}}
+            {
+                "brand_id": None,
+                **e,
+                "actor": fitted(e["actor"]),
+                "subject": fitted(e.get("subject", "")),
+                "details": e.get("details") or {},
+            }
             for e in entries
         ]
         await (await session.connection()).execute(_ADD, rows)

@@ -11,13 +11,17 @@ from . import brand  # noqa: F401  (the tables our foreign keys name, defined fi
 from ._base import TableModel, created_at_field, json_field
 
 
+NAME_CHARS = 120
+"""The longest actor and subject stored; store/audit.py shortens longer ones."""
+
+
 class AuditLog(TableModel, table=True):
     __tablename__ = "audit_log"
 
     id: int | None = Field(default=None, primary_key=True)
     brand_id: int | None = Field(default=None, foreign_key="brand.id", index=True)
     at: datetime = created_at_field()
-    actor: str = Field(max_length=120)
+    actor: str = Field(max_length=NAME_CHARS)
     action: str = Field(max_length=48)
-    subject: str = Field(default="", max_length=120)
+    subject: str = Field(default="", max_length=NAME_CHARS)
     details: dict[str, Any] = json_field()
