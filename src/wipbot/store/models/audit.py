@@ -10,7 +10,6 @@ from sqlmodel import Field
 from . import brand  # noqa: F401  (the tables our foreign keys name, defined first)
 from ._base import TableModel, created_at_field, json_field
 
-
 NAME_CHARS = 120
 """The longest actor and subject stored; store/audit.py shortens longer ones."""
 
