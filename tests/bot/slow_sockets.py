@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 HOLD_LIMIT = 15.0
@@ -71,3 +73,44 @@ async def closed_by_server(reader: asyncio.StreamReader, within: float = 0.5) ->
     except TimeoutError:
         return False
     return True
+
+
+SMALL_RECEIVE_BUFFER = 4096
+"""A client's receive buffer (Linux doubles it): the server's write buffer fills past its
+high-water mark after a few hundred kilobytes, not the megabytes loopback would take in."""
+
+
+async def request_reading_nothing(port: int, request: bytes) -> socket.socket:
+    """A connection that sent `request` through a small receive buffer, and reads nothing until
+    told to: the server's answer piles up in its own write buffer."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SMALL_RECEIVE_BUFFER)  # before connect
+    sock.setblocking(False)
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    await loop.sock_sendall(sock, request)
+    return sock
+
+
+async def read_slowly(sock: socket.socket, size: int, every: float) -> bytes:
+    """At most `size` bytes every `every` seconds, until the server closes or resets."""
+    loop = asyncio.get_running_loop()
+    received = b""
+    try:
+        while chunk := await loop.sock_recv(sock, size):
+            received += chunk
+            await asyncio.sleep(every)
+    except ConnectionError:
+        pass
+    return received
+
+
+async def eventually(done: Callable[[], bool], within: float = 3.0) -> float:
+    """Poll `done` (the server's state, which no event announces) until it holds; the seconds
+    it took."""
+    started = time.monotonic()
+    while not done():
+        if time.monotonic() - started > within:
+            raise TimeoutError(f"not done within {within} s")
+        await asyncio.sleep(0.01)
+    return time.monotonic() - started

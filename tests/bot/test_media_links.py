@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +19,7 @@ from pydantic import SecretStr
 from sqlmodel import col, select
 
 from tests.bot.slack_fixtures import NOW, VIEWER, seed, slack_app
+from tests.bot.slow_sockets import eventually, read_slowly, request_reading_nothing
 from tests.clock import SettableClock
 from tests.fakes import listening_socket
 from tests.fakes.graph_api import ACCESS_TOKEN, PHONE_NUMBER_ID, FakeGraphApi
@@ -26,7 +28,9 @@ from tests.fakes.telegram_api import TOKEN, FakeTelegramApi
 from wipbot.bot.config import Settings
 from wipbot.bot.media import media_routes_for
 from wipbot.bot.media_links import PhotoLinks, photo_links
+from wipbot.bot.runtime import server_config
 from wipbot.bot.slack.text import blocks_to_text
+from wipbot.bot.slow_clients import ConnectionStats
 from wipbot.bot.web import build_web_app
 from wipbot.handlers.qc import PhotoRef, record_inspection
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
@@ -272,3 +276,58 @@ async def test_a_signed_link_to_an_id_past_the_column_is_not_found(
             await serving
             sock.close()
     assert response.status_code == 404
+
+
+async def test_a_photo_its_client_never_reads_is_aborted_at_the_send_deadline(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    """Served as `wipbot run` serves (`server_config`): a large photo requested by a client
+    that then reads nothing does not keep its connection and its buffered megabytes; the
+    /metrics counter says why, and the other platform's photo is served meanwhile."""
+    photo = JPEG[:16] + bytes(4 * 1024 * 1024)
+    photos = await store_inspection_with_photos(sqlite_session_factory)
+    clock = SettableClock(NOW)
+    sock = listening_socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16 * 1024)  # inherited when accepted
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    async with FakeTelegramApi() as telegram, FakeGraphApi() as graph:
+        telegram.put_file("AgACAgQ-seam", photo)
+        graph.put_media("1122334455", PNG, "image/png")
+        settings = settings_for(telegram, graph, url).model_copy(
+            update={"send_timeout_seconds": 0.5}
+        )
+        links = photo_links(settings, clock)
+        assert links is not None
+        connections = ConnectionStats()
+        routes = media_routes_for(settings, sqlite_session_factory, clock)
+        app = build_web_app(
+            sqlite_session_factory, [], extra_routes=routes, connections=connections
+        )
+        config = server_config(app, settings, 64, connections)
+        config.lifespan = "off"
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        try:
+            async with httpx.AsyncClient(timeout=10) as http:
+                path = urlsplit(links(PhotoRef("telegram", "", photos["telegram"])) or "")
+                request = f"GET {path.path}?{path.query} HTTP/1.1\r\nHost: wipbot\r\n\r\n"
+                reader = await request_reading_nothing(int(sock.getsockname()[1]), request.encode())
+                try:
+                    whatsapp = links(PhotoRef("whatsapp", "", photos["whatsapp"]))
+                    other = await http.get(whatsapp or "")
+                    assert connections.slow_readers == 0
+                    await eventually(lambda: connections.slow_readers == 1)
+                    metrics = (await http.get(f"{url}/metrics")).text
+                    answer = await asyncio.wait_for(read_slowly(reader, 65536, 0), 2)
+                finally:
+                    reader.close()
+        finally:
+            server.should_exit = True
+            await serving
+            sock.close()
+    assert other.status_code == 200
+    assert other.content == PNG
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert len(answer) < len(photo)
+    assert 'wipbot_connections_closed_total{reason="slow_reader"} 1' in metrics.splitlines()
+    assert connections == ConnectionStats(slow_readers=1)

@@ -1,17 +1,21 @@
 """bot/slow_clients.py under uvicorn, over both of its HTTP parsers: httptools (what `wipbot run`
 uses) and h11. A probe app records what each request's `receive` said, so that a body cut off
 at its deadline is seen to reach the app as a disconnect and not as a hang. Deadlines are short
-here (a second or so); the clients are raw sockets sending a byte at a time."""
+here (a second or so); the clients are raw sockets sending a byte at a time, or reading their
+answer slowly or not at all through a small receive buffer."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -25,24 +29,40 @@ from wipbot.bot.slow_clients import (
     ConnectionLimits,
     ConnectionStats,
     Implementation,
+    Watch,
     guarded_protocol,
 )
 
-from .slow_sockets import closed_by_server, open_partial, read_to_close, trickle
+from .slow_sockets import (
+    closed_by_server,
+    eventually,
+    open_partial,
+    read_slowly,
+    read_to_close,
+    request_reading_nothing,
+    trickle,
+)
 
 HEAD = 1.0
 BODY = 1.5
+SEND = 0.5
+SERVER_SEND_BUFFER = 16 * 1024
 KEEP_ALIVE = 1
 LATE = 0.6
 """How far past its deadline a connection may still be closed (a loaded machine's scheduling)."""
 EARLY = 0.1
 IMPLEMENTATIONS = pytest.mark.parametrize("implementation", ["httptools", "h11"])
+CHUNKS = pytest.mark.parametrize("chunk", [0, 64 * 1024], ids=["one-write", "streamed"])
+"""A large answer written at once (all of it in the write buffer, the response complete at
+once), or streamed in 64 KiB pieces (the app waits on the buffer between writes, as /media/qc
+does; Starlette's FileResponse writes pieces of that size)."""
 PARTIAL_HEAD = b"POST /webhook HTTP/1.1\r\nHost: wipbot\r\n"
 
 
 @dataclass
 class Probe:
-    """Answers 200 once it has read the whole body; /hold waits for `release` first."""
+    """Answers 200 once it has read the whole body; /hold waits for `release` first, /large
+    answers `size` bytes, in one write or (`chunk`) in writes of that many."""
 
     received: list[list[str]] = field(default_factory=list)
     finished: int = 0
@@ -69,10 +89,20 @@ class Probe:
                 break
         if scope["path"] == "/hold":
             await self.release.wait()
+        query = {k: int(v) for k, [v] in parse_qs(scope["query_string"].decode()).items()}
+        body = b"ok" if scope["path"] != "/large" else b"x" * query["size"]
+        chunk = query.get("chunk") or len(body)
         await send(
-            {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]}
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", str(len(body)).encode())],
+            }
         )
-        await send({"type": "http.response.body", "body": b"ok"})
+        for start in range(0, len(body), chunk):
+            more = start + chunk < len(body)
+            piece = body[start : start + chunk]
+            await send({"type": "http.response.body", "body": piece, "more_body": more})
         self.finished += 1
         await self._note()
 
@@ -83,6 +113,7 @@ class Served:
     probe: Probe
     http: httpx.AsyncClient
     stats: ConnectionStats
+    server: uvicorn.Server
 
     clients: list[asyncio.StreamWriter] = field(default_factory=list)
 
@@ -98,12 +129,17 @@ class Served:
 
 @asynccontextmanager
 async def serving(
-    implementation: Implementation, max_connections: int = 64
+    implementation: Implementation, max_connections: int = 64, send: float = SEND
 ) -> AsyncIterator[Served]:
-    limits = ConnectionLimits(head_seconds=HEAD, body_seconds=BODY, max_connections=max_connections)
+    limits = ConnectionLimits(
+        head_seconds=HEAD, body_seconds=BODY, send_seconds=send, max_connections=max_connections
+    )
     probe = Probe()
     stats = ConnectionStats()
     sock = listening_socket()
+    # Inherited by every accepted socket: loopback would otherwise let the kernel take in
+    # megabytes of an answer before uvicorn's write buffer holds any of it.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SERVER_SEND_BUFFER)
     config = uvicorn.Config(
         probe,
         http=guarded_protocol(limits, implementation, stats),
@@ -118,7 +154,7 @@ async def serving(
         async with httpx.AsyncClient(
             timeout=5, limits=httpx.Limits(max_keepalive_connections=0)
         ) as http:
-            yield Served(sock.getsockname()[1], probe, http, stats, clients)
+            yield Served(sock.getsockname()[1], probe, http, stats, server, clients)
     finally:
         for writer in clients:  # uvicorn waits for them: a failed test must not hang
             writer.close()
@@ -309,3 +345,127 @@ def test_the_cap_stays_under_the_open_file_limit() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=30
     )
     assert done.stdout.split() == [str(400 - FD_RESERVE), "100"]
+
+
+def large(size: int, chunk: int, close: bool = False) -> bytes:
+    """A request for /large; `close` asks the server to close once it has answered."""
+    head = f"GET /large?size={size}&chunk={chunk} HTTP/1.1\r\nHost: wipbot\r\n"
+    return (head + ("Connection: close\r\n" if close else "") + "\r\n").encode()
+
+
+def watches(served: Served) -> list[Watch]:
+    return [c.watch for c in served.server.server_state.connections if hasattr(c, "watch")]
+
+
+class Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def server_log() -> Iterator[list[logging.LogRecord]]:
+    """What uvicorn's error logger (the guard's) says meanwhile."""
+    kept = Kept()
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(kept)
+    try:
+        yield kept.records
+    finally:
+        logger.removeHandler(kept)
+
+
+@IMPLEMENTATIONS
+@CHUNKS
+async def test_an_answer_left_unread_is_aborted_at_the_send_deadline_while_others_are_answered(
+    implementation: Implementation, chunk: int
+) -> None:
+    size = 1_000_000
+    async with serving(implementation) as served:
+        with server_log() as logged:
+            sock = await request_reading_nothing(served.port, large(size, chunk))
+            started = time.monotonic()
+            try:
+                response = await served.honest()
+                assert response.status_code == 200
+                assert served.stats.slow_readers == 0  # answered while the reader was held
+                await eventually(lambda: served.stats.slow_readers == 1)
+                seconds = time.monotonic() - started
+                await served.probe.until(lambda: served.probe.finished == 2)
+                answer = await asyncio.wait_for(read_slowly(sock, 65536, 0), 2)
+            finally:
+                sock.close()
+        stats = replace(served.stats)
+    assert SEND - EARLY <= seconds <= SEND * 1.25 + LATE
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert len(answer) < size  # cut off: what the kernels held, not the rest
+    assert stats == ConnectionStats(slow_readers=1)  # not a head timeout as well
+    [warning] = [r for r in logged if r.levelno >= logging.WARNING]
+    assert "WIPBOT_SEND_TIMEOUT_SECONDS" in warning.getMessage()
+    assert warning.exc_info is None
+
+
+@IMPLEMENTATIONS
+@CHUNKS
+async def test_a_slow_but_steady_reader_gets_the_whole_answer(
+    implementation: Implementation, chunk: int
+) -> None:
+    """8 KiB every 0.1 s: the answer sits above the high-water mark for several send deadlines
+    in all, yet the buffer keeps shrinking, so the clock keeps starting again."""
+    size = 128 * 1024
+    stuck = 0.0
+    reading = True
+
+    async def time_stuck(served: Served) -> None:
+        nonlocal stuck
+        while reading:
+            await asyncio.sleep(0.02)
+            stuck += 0.02 * any(w.write_paused for w in watches(served))
+
+    async with serving(implementation) as served:
+        sock = await request_reading_nothing(served.port, large(size, chunk, close=True))
+        timing = asyncio.create_task(time_stuck(served))
+        try:
+            answer = await asyncio.wait_for(read_slowly(sock, 8192, 0.1), 4)
+        finally:
+            reading = False
+            sock.close()
+        await timing
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert answer.endswith(b"\r\n\r\n" + b"x" * size)
+    assert stuck > 2 * SEND
+    assert served.stats == ConnectionStats()
+    assert served.probe.finished == 1
+
+
+@IMPLEMENTATIONS
+@CHUNKS
+async def test_at_the_cap_an_unread_answer_gives_way_after_the_waiting_heads(
+    implementation: Implementation, chunk: int
+) -> None:
+    """Even closing (the client asked for it), a connection with its answer stuck in the buffer
+    holds a socket: it counts against the cap, and is aborted to make room."""
+    cap = 3
+    async with serving(implementation, max_connections=cap, send=10) as served:
+        sock = await request_reading_nothing(served.port, large(1_000_000, chunk, close=True))
+        try:
+            await eventually(lambda: any(w.stalled_since is not None for w in watches(served)))
+            held = [asyncio.create_task(served.honest("/hold"))]
+            await served.probe.until(lambda: len(served.probe.received) == 2)
+            head = await served.partial(PARTIAL_HEAD)
+            held.append(asyncio.create_task(served.honest("/hold")))
+            await served.probe.until(lambda: len(served.probe.received) == 3)
+            assert await closed_by_server(head, 0.3)  # a waiting head went first
+            assert served.stats == ConnectionStats(evicted=1)
+            await served.partial(PARTIAL_HEAD)  # now only the unread answer waits on its client
+            answer = await asyncio.wait_for(read_slowly(sock, 65536, 0), 1)
+        finally:
+            sock.close()
+        served.probe.release.set()
+        assert [(await task).status_code for task in held] == [200, 200]
+    assert len(answer) < 1_000_000
+    assert served.stats == ConnectionStats(evicted=2)  # aborted by the cap, not the deadline
+    assert served.probe.finished == 3

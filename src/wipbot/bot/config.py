@@ -31,9 +31,11 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", alias="WIPBOT_HOST")
     port: int = Field(default=8000, alias="WIPBOT_PORT")
     # Slow or hostile clients (bot/slow_clients.py): a request's head and body must arrive in
-    # time, an idle kept-alive connection is closed, and only so many connections are open.
+    # time, its answer must be read, an idle kept-alive connection is closed, and only so many
+    # connections are open.
     head_timeout_seconds: float = Field(default=10, gt=0, alias="WIPBOT_HEAD_TIMEOUT_SECONDS")
     body_timeout_seconds: float = Field(default=30, gt=0, alias="WIPBOT_BODY_TIMEOUT_SECONDS")
+    send_timeout_seconds: float = Field(default=30, gt=0, alias="WIPBOT_SEND_TIMEOUT_SECONDS")
     keep_alive_seconds: int = Field(default=5, ge=1, alias="WIPBOT_KEEP_ALIVE_SECONDS")
     max_connections: int = Field(default=512, ge=1, alias="WIPBOT_MAX_CONNECTIONS")
     public_url: str | None = Field(default=None, alias="WIPBOT_PUBLIC_URL")

@@ -10,7 +10,15 @@ phase it is in:
   closed when `head_seconds` pass (uvicorn's own keep-alive still closes a silent one sooner);
 - the head is in but not the whole declared body: answered 408 and closed when `body_seconds`
   pass, and the app's `receive` says the client is gone rather than waiting for ever;
-- the request is in and the app is answering: no deadline from here.
+- the request is in and the app is answering: no deadline for the app itself, but
+- the answer must leave: while the transport's write buffer is above its high-water mark
+  (asyncio's `pause_writing`), or holds what is left of a finished response, it must shrink at
+  least once every `send_seconds`, or the connection is aborted. A client that sends a request
+  and never reads the answer (its TCP window shut) otherwise kept the socket, the response
+  buffered in memory and, for a streamed one, the app's task and its upstream download, for ever:
+  a graceful close waits on that same buffer, so uvicorn's keep-alive and the head deadline
+  could not end it either. Any progress restarts the clock (as nginx's `send_timeout`), so a
+  slow but steady reader is never cut, whatever the size of the response.
 
 A request head may also not grow past `MAX_HEAD_BYTES`: uvicorn's httptools parser keeps every
 header byte it is sent, so within the head deadline one fast client could make the process hold
@@ -19,18 +27,23 @@ all of its memory. A head still unfinished past the limit is answered 431 and cl
 at 16 KiB by itself; the platforms send a few).
 
 And at most `max_connections` are open. A newcomer beyond that makes room by closing the
-connection that has waited longest without delivering a request (a head first, then a body);
-only when every open connection has a whole request in the app's hands is it refused, with a 503
-that the platforms retry. uvicorn's `limit_concurrency` is not used: it counts connections that
-never sent a head, so a few slow clients would have had every honest request answered 503, and it
-closes nothing, so it bounds no file descriptors.
+connection that has waited longest on its client: without delivering a request (a head first,
+then a body), or else the one whose answer has been stuck longest in its write buffer (aborted:
+its client was not reading). Only when every open connection has a whole request in the app's
+hands and its answer moving is the newcomer refused, with a 503 that the platforms retry. A
+connection closing with its answer still unsent counts against the cap until it is gone.
+uvicorn's `limit_concurrency` is not used: it counts connections that never sent a head, so a few
+slow clients would have had every honest request answered 503, and it closes nothing, so it bounds
+no file descriptors.
 
 Each way a connection is closed or refused here is counted (`ConnectionStats`, on /metrics as
 `wipbot_connections_closed_total`), so that a campaign shows up before it exhausts anything.
 
 The hook is a subclass of each of uvicorn's HTTP protocols, handed to it as `Config(http=...)`.
 Both keep the request in flight as `cycle`; the phase is read from it after every event that can
-move it on (bytes in, a response out), so nothing of the parsers is touched.
+move it on (bytes in, a response out), so nothing of the parsers is touched; the write buffer is
+followed through the protocol's `pause_writing`/`resume_writing` and the transport's
+`get_write_buffer_size()`.
 """
 
 from __future__ import annotations
@@ -51,6 +64,14 @@ link, and what a slowloris client can hold a connection for."""
 DEFAULT_BODY_SECONDS = 30.0
 """Webhook bodies are a few kilobytes (media come by id, fetched by us), so 30 s lets one in at
 about 100 bytes a second, a WhatsApp callback on a very bad link, while a trickle ends."""
+DEFAULT_SEND_SECONDS = 30.0
+"""A reader that takes in nothing of its answer for this long is gone or hostile: a phone on a
+very bad link still acknowledges a TCP segment within a few seconds."""
+SEND_CHECKS = 4
+"""How often per `send_seconds` a stuck write buffer is looked at: a client is cut between one
+and one and a quarter deadlines after it last read."""
+CLOCK_SLACK = 0.001
+"""asyncio runs a timer up to its clock's resolution early: a check due at the deadline is it."""
 DEFAULT_KEEP_ALIVE_SECONDS = 5
 """uvicorn's own default: an idle connection after a response, silent all along, is closed."""
 DEFAULT_MAX_CONNECTIONS = 512
@@ -84,6 +105,7 @@ log = logging.getLogger("uvicorn.error")
 class ConnectionLimits:
     head_seconds: float = DEFAULT_HEAD_SECONDS
     body_seconds: float = DEFAULT_BODY_SECONDS
+    send_seconds: float = DEFAULT_SEND_SECONDS
     max_connections: int = DEFAULT_MAX_CONNECTIONS
 
 
@@ -102,6 +124,8 @@ class ConnectionStats:
     """Newcomers answered 503 at the cap: every open connection had a request in the app."""
     head_too_large: int = 0
     """Heads still unfinished past `MAX_HEAD_BYTES`: answered 431 and closed."""
+    slow_readers: int = 0
+    """Answers whose write buffer did not shrink within `send_seconds`: aborted."""
 
 
 def open_file_ceiling(wanted: int) -> int:
@@ -128,7 +152,8 @@ class _Cycle(Shape):
 
 
 class Watch:
-    """One connection's deadline: the phase it is in, since when, and the timer that ends it."""
+    """One connection's deadlines: the phase it is in, since when, and the timer that ends it;
+    and, apart from the phase, whether its answer is leaving (`stalled_since`, `send_timer`)."""
 
     def __init__(
         self,
@@ -146,6 +171,12 @@ class Watch:
         self.since = self.loop.time()
         self.timer: asyncio.TimerHandle | None = None
         self.head_bytes = 0
+        self.write_paused = False
+        self.stalled_since: float | None = None
+        """Since when the write buffer has not shrunk, while it is watched; None otherwise."""
+        self.unsent = 0
+        """The write buffer's size when it last shrank (or the watch began)."""
+        self.send_timer: asyncio.TimerHandle | None = None
 
     def follow(self, cycle: _Cycle | None) -> None:
         """After anything that may have moved the connection on: start the new phase's clock."""
@@ -161,9 +192,12 @@ class Watch:
         self.cancel()
         self.phase, self.cycle, self.since = phase, cycle, self.loop.time()
         self.head_bytes = 0
+        if self.unread:
+            self.watch_send()  # a finished answer still to leave: a graceful close would wait
         if self.transport.is_closing():
             return
-        if phase == "head":
+        if phase == "head" and self.stalled_since is None:
+            # The next head is awaited once the previous answer has left (`send_done`).
             self.timer = self.loop.call_later(self.limits.head_seconds, self.time_out)
         elif phase == "body":
             self.timer = self.loop.call_later(self.limits.body_seconds, self.time_out)
@@ -182,7 +216,8 @@ class Watch:
         self.expire()
 
     def expire(self) -> None:
-        """The phase ran out (or the connection is evicted): a body is owed a 408, a head not."""
+        """The phase ran out (or the connection is evicted): a body is owed a 408, a head not;
+        an answer stuck unsent is dropped, since a close would wait for it to leave."""
         self.cancel()
         cycle = self.cycle
         if self.phase == "body" and cycle is not None:
@@ -190,7 +225,11 @@ class Watch:
                 self.transport.write(REQUEST_TIMEOUT)
             cycle.disconnected = True  # what connection_lost would say, said before it runs
             cycle.message_event.set()
-        self.transport.close()
+        if self.unread:
+            self.forget()
+            self.transport.abort()
+        else:
+            self.transport.close()
 
     def received(self, size: int) -> None:
         """Bytes read while the head is still unfinished all belong to it: past the limit, 431."""
@@ -212,20 +251,113 @@ class Watch:
             self.timer.cancel()
             self.timer = None
 
+    def paused(self) -> None:
+        """The write buffer went above its high-water mark: from now on it must keep shrinking."""
+        self.write_paused = True
+        self.watch_send(restart=True)
+
+    def resumed(self) -> None:
+        """It fell below the low-water mark: the client read, so the clock starts again."""
+        self.write_paused = False
+        self.watch_send(restart=True)
+        self.check_send()  # an empty buffer ends the watch now, not a check later
+
+    def watch_send(self, restart: bool = False) -> None:
+        """Start watching the write buffer, or (`restart`) count from now and its size now."""
+        if self.stalled_since is None or restart:
+            self.stalled_since = self.loop.time()
+            self.unsent = self.transport.get_write_buffer_size()
+        if self.send_timer is None:
+            self.send_timer = self.loop.call_later(
+                self.limits.send_seconds / SEND_CHECKS, self.check_send
+            )
+
+    def check_send(self) -> None:
+        """Has the buffer shrunk since it was last looked at? If not for `send_seconds`, abort.
+        Watched while writes are paused (the app waits on the client), or while what is left of
+        a finished answer leaves (no write adds to it then, so shrinking is the client reading)."""
+        if self.stalled_since is None:
+            return
+        unsent = self.transport.get_write_buffer_size()
+        if not self.write_paused and (unsent == 0 or self.writing):
+            self.send_done()
+            return
+        now = self.loop.time()
+        if unsent < self.unsent:
+            self.stalled_since, self.unsent = now, unsent
+        remaining = self.stalled_since + self.limits.send_seconds - now
+        if remaining <= CLOCK_SLACK:
+            self.stats.slow_readers += 1
+            log.warning(
+                "Aborted a connection whose client read none of its answer for %.1f s, %d bytes "
+                "unsent (WIPBOT_SEND_TIMEOUT_SECONDS).",
+                now - self.stalled_since,
+                unsent,
+            )
+            self.cancel()
+            self.forget()
+            self.transport.abort()
+            return
+        if self.send_timer is not None:
+            self.send_timer.cancel()
+        step = self.limits.send_seconds / SEND_CHECKS
+        self.send_timer = self.loop.call_later(min(step, remaining), self.check_send)
+
+    def send_done(self) -> None:
+        """The answer has left (or the app is writing again): the next head may be awaited."""
+        self.forget()
+        if self.phase == "head" and self.timer is None and not self.transport.is_closing():
+            self.since = self.loop.time()
+            self.timer = self.loop.call_later(self.limits.head_seconds, self.time_out)
+
+    def forget(self) -> None:
+        """Stop watching the write buffer."""
+        self.stalled_since = None
+        if self.send_timer is not None:
+            self.send_timer.cancel()
+            self.send_timer = None
+
+    @property
+    def writing(self) -> bool:
+        """The app may still add to the answer: a buffer that grows or stays is not stuck."""
+        return self.phase == "app" and not self.transport.is_closing()
+
+    @property
+    def unread(self) -> bool:
+        """Its answer waits on the client: writes paused, or what is left of an answer that no
+        more will be added to still in the buffer. Only an abort ends such a connection."""
+        if self.write_paused:
+            return True
+        return not self.writing and self.transport.get_write_buffer_size() > 0
+
+    @property
+    def gone(self) -> bool:
+        """Closing with nothing left to send: its slot is as good as free."""
+        return self.transport.is_closing() and not self.unread
+
     @property
     def waiting(self) -> bool:
-        """Delivered no whole request yet: may be closed to let a newcomer in."""
-        return self.phase != "app" and not self.transport.is_closing()
+        """Waiting on its client, for a whole request or to read its answer: may be closed to
+        let a newcomer in."""
+        return not self.gone and (self.phase != "app" or self.unread)
+
+    @property
+    def rank(self) -> tuple[int, float]:
+        """Which waiting connection gives way first: a head, then a body, then an answer stuck
+        in its buffer; each the one that has waited longest."""
+        if self.unread:
+            return (2, self.since if self.stalled_since is None else self.stalled_since)
+        return (0 if self.phase == "head" else 1, self.since)
 
 
 def _make_room(newcomer: Watch, connections: Collection[object]) -> None:
-    """Keep at most `max_connections` open: close the one that has waited longest for its
-    request (an idle or slow head before a slow body), or refuse the newcomer if none waits."""
+    """Keep at most `max_connections` open: close the one that has waited longest on its client
+    (`Watch.rank`), or refuse the newcomer if none waits."""
     cap = newcomer.limits.max_connections
     if len(connections) <= cap:
         return
     watches = [w for c in connections if (w := _watch_of(c)) is not None and w is not newcomer]
-    if sum(not w.transport.is_closing() for w in watches) < cap:
+    if sum(not w.gone for w in watches) < cap:
         return
     waiting = [w for w in watches if w.waiting]
     if not waiting:
@@ -233,7 +365,7 @@ def _make_room(newcomer: Watch, connections: Collection[object]) -> None:
         newcomer.stats.refused += 1
         newcomer.close_with(SERVICE_UNAVAILABLE)
         return
-    min(waiting, key=lambda w: (w.phase != "head", w.since)).evict()
+    min(waiting, key=lambda w: w.rank).evict()
 
 
 def _watch_of(connection: object) -> Watch | None:
@@ -268,8 +400,17 @@ class _Guarded:
         super().on_response_complete()  # type: ignore[misc]
         self.watch.follow(self.cycle)
 
+    def pause_writing(self) -> None:
+        super().pause_writing()  # type: ignore[misc]
+        self.watch.paused()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()  # type: ignore[misc]
+        self.watch.resumed()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self.watch.cancel()
+        self.watch.forget()
         super().connection_lost(exc)  # type: ignore[misc]
 
 

@@ -94,10 +94,11 @@ def connection_lines(stats: ConnectionStats) -> list[str]:
         "evicted": stats.evicted,
         "refused": stats.refused,
         "head_too_large": stats.head_too_large,
+        "slow_reader": stats.slow_readers,
     }
     return [
         "# HELP wipbot_connections_closed_total connections closed or refused before their "
-        "request reached the app, or cut off in its body",
+        "request reached the app, cut off in its body, or aborted with their answer unread",
         "# TYPE wipbot_connections_closed_total counter",
         *(f'wipbot_connections_closed_total{{reason="{r}"}} {n}' for r, n in reasons.items()),
     ]
