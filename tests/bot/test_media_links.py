@@ -294,7 +294,7 @@ async def test_a_photo_its_client_never_reads_is_aborted_at_the_send_deadline(
         telegram.put_file("AgACAgQ-seam", photo)
         graph.put_media("1122334455", PNG, "image/png")
         settings = settings_for(telegram, graph, url).model_copy(
-            update={"send_timeout_seconds": 0.5}
+            update={"response_timeout_seconds": 0.5}
         )
         links = photo_links(settings, clock)
         assert links is not None

@@ -404,7 +404,7 @@ async def test_an_answer_left_unread_is_aborted_at_the_send_deadline_while_other
     assert len(answer) < size  # cut off: what the kernels held, not the rest
     assert stats == ConnectionStats(slow_readers=1)  # not a head timeout as well
     [warning] = [r for r in logged if r.levelno >= logging.WARNING]
-    assert "WIPBOT_SEND_TIMEOUT_SECONDS" in warning.getMessage()
+    assert "WIPBOT_RESPONSE_TIMEOUT_SECONDS" in warning.getMessage()
     assert warning.exc_info is None
 
 

@@ -35,7 +35,9 @@ class Settings(BaseSettings):
     # connections are open.
     head_timeout_seconds: float = Field(default=10, gt=0, alias="WIPBOT_HEAD_TIMEOUT_SECONDS")
     body_timeout_seconds: float = Field(default=30, gt=0, alias="WIPBOT_BODY_TIMEOUT_SECONDS")
-    send_timeout_seconds: float = Field(default=30, gt=0, alias="WIPBOT_SEND_TIMEOUT_SECONDS")
+    response_timeout_seconds: float = Field(
+        default=30, gt=0, alias="WIPBOT_RESPONSE_TIMEOUT_SECONDS"
+    )
     keep_alive_seconds: int = Field(default=5, ge=1, alias="WIPBOT_KEEP_ALIVE_SECONDS")
     max_connections: int = Field(default=512, ge=1, alias="WIPBOT_MAX_CONNECTIONS")
     public_url: str | None = Field(default=None, alias="WIPBOT_PUBLIC_URL")

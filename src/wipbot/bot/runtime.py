@@ -106,7 +106,7 @@ def server_config(
     limits = ConnectionLimits(
         head_seconds=settings.head_timeout_seconds,
         body_seconds=settings.body_timeout_seconds,
-        send_seconds=settings.send_timeout_seconds,
+        send_seconds=settings.response_timeout_seconds,
         max_connections=max_connections,
     )
     return uvicorn.Config(

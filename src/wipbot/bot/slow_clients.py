@@ -290,7 +290,7 @@ class Watch:
             self.stats.slow_readers += 1
             log.warning(
                 "Aborted a connection whose client read none of its answer for %.1f s, %d bytes "
-                "unsent (WIPBOT_SEND_TIMEOUT_SECONDS).",
+                "unsent (WIPBOT_RESPONSE_TIMEOUT_SECONDS).",
                 now - self.stalled_since,
                 unsent,
             )
