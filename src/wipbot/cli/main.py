@@ -40,8 +40,8 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "outbox": LazyCommand(
         "outbox",
-        "outbox_command",
-        "Pending, retrying and dead-lettered messages (with --all, sent ones too).",
+        "app",
+        "Pending, retrying, unconfirmed and dead-lettered messages; `resend ID...` re-queues.",
     ),
     "cost": LazyCommand(
         "cost",

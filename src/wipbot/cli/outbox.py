@@ -1,5 +1,6 @@
 """`wipbot outbox`: what is waiting to be sent, what keeps failing, what gave up, and what went
-without the platform confirming it (`unconfirmed`: not sent again, see `store.outbox`)."""
+without the platform confirming it (`unconfirmed`: not sent again, see `store.outbox`);
+`wipbot outbox resend` puts those last two back in the queue once their cause is fixed."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from rich.table import Table
 from rich.text import Text
 from sqlmodel import col, select
 
-from wipbot.store.db import SessionFactory
+from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage
+from wipbot.store.outbox import RESENDABLE, NotResendable, resend
 
-from .common import JsonOption, console, print_json, run, show, with_database
+from .common import JsonOption, console, fail, print_json, run, show, with_database
 
 NOT_SURELY_SENT = ("pending", "unconfirmed", "dead")
 MAX_LIMIT = 2**31 - 1
@@ -62,14 +64,22 @@ async def outbox_rows(
     return [message_row(m) for m in messages]
 
 
+app = typer.Typer(add_completion=False)
+
+
+@app.callback(invoke_without_command=True)
 def outbox_command(
+    ctx: typer.Context,
     include_sent: bool = typer.Option(False, "--all", help="Also list messages already sent."),
     limit: int = typer.Option(
         200, "--limit", min=1, max=MAX_LIMIT, help="At most this many, oldest first."
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Pending, retrying, unconfirmed and dead-lettered messages (with --all, sent ones too)."""
+    """Pending, retrying, unconfirmed and dead-lettered messages (with --all, sent ones too);
+    `wipbot outbox resend ID...` sends dead or unconfirmed ones again."""
+    if ctx.invoked_subcommand is not None:
+        return
 
     async def work(factory: SessionFactory) -> list[dict[str, Any]]:
         return await outbox_rows(factory, include_sent=include_sent, limit=limit)
@@ -83,6 +93,53 @@ def outbox_command(
         return
     console.print(_summary(rows))
     show(_table(rows))
+
+
+RESEND_HELP = (
+    "Send dead or unconfirmed messages again once their cause is fixed: back to pending, due "
+    "now, with a fresh retry budget (the last error is kept until a new attempt replaces it); "
+    "one older than WIPBOT_OUTBOX_MAX_AGE_HOURS gets a single attempt."
+    "\n\nAny other id (pending, sent, unknown) refuses the whole command: nothing changes. "
+    "An unconfirmed message may have arrived: resend it when its contact says it did not."
+    "\n\nIt goes out in its chat's order, before the chat's newer pending messages; if "
+    "those were sent already, it simply goes next."
+)
+
+
+@app.command(
+    "resend",
+    help=RESEND_HELP,
+    short_help="Send dead or unconfirmed messages again (all or nothing).",
+    no_args_is_help=True,
+)
+def resend_command(
+    ids: list[int] = typer.Argument(..., metavar="ID", help="Outbox ids, as listed."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Dead and unconfirmed messages back to the queue, one transaction for all the ids."""
+
+    async def work(factory: SessionFactory) -> list[dict[str, Any]]:
+        async with transaction(factory) as session:
+            messages = await resend(session, ids, actor="cli", now=datetime.now(UTC))
+            return [message_row(m) for m in messages]
+
+    try:
+        rows = run(with_database(work))
+    except NotResendable as error:
+        allowed = " or ".join(RESENDABLE)
+        raise fail(
+            f"cannot resend outbox {error}: only {allowed} messages can be; nothing was changed"
+        ) from None
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        console.print(
+            f"outbox {row['id']} ({row['platform']} {row['chat_id']}) queued again",
+            markup=False,
+            highlight=False,
+        )
+    console.print(f"{len(rows)} message(s) pending; `wipbot run` sends them", markup=False)
 
 
 def _summary(rows: list[dict[str, Any]]) -> str:

@@ -9,9 +9,10 @@ Guarantees, and their limits:
 - One exception, chosen: a send whose request reached the platform but whose answer did not come
   in time (`Unconfirmed`, a read timeout) is recorded `unconfirmed` with its `sent_at`, and not
   sent again. It may well have been delivered, and a resend put it in the chat twice; for that
-  case delivery is at most once, and a loss shows in `wipbot outbox` and `/metrics`. What
-  surely never left (a refused connection, a connect timeout) is retried as before, and the
-  chat's later messages go on after an unconfirmed one.
+  case delivery is at most once, and a loss shows in `wipbot outbox` and `/metrics` (an
+  operator sends it again, as a dead one, with `wipbot outbox resend`). What surely never left
+  (a refused connection, a connect timeout) is retried as before, and the chat's later
+  messages go on after an unconfirmed one.
 - Within one chat, messages go out strictly in the order they were written: a message waiting for
   a retry, or claimed by another sender, holds back the later ones of its chat. Different chats go
   out concurrently.

@@ -13,8 +13,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import insert
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from . import audit
 from .models import OutboxMessage
 from .models._base import utcnow
 
@@ -68,6 +70,70 @@ async def enqueue_sends(
     rows = [{**due, "payload": payload} for payload in payloads]
     connection = await session.connection()
     await connection.execute(_ADD_SENDS, rows)
+
+
+RESENDABLE = ("dead", "unconfirmed")
+"""The ends an operator may send again (`wipbot outbox resend`): the sender never will."""
+
+LARGEST_ID = 2**31 - 1
+"""The widest id either database's integer key holds: a wider one names no message."""
+
+
+class NotResendable(Exception):
+    """Some of the ids asked for are not dead or unconfirmed; `refused` names each with its
+    state (None: no such message)."""
+
+    def __init__(self, refused: list[tuple[int, str | None]]) -> None:
+        self.refused = refused
+        super().__init__(", ".join(f"{i} ({state or 'no such message'})" for i, state in refused))
+
+
+async def resend(
+    session: AsyncSession, ids: Sequence[int], *, actor: str, now: datetime
+) -> list[OutboxMessage]:
+    """Put dead and unconfirmed messages back as pending, due `now`, with a fresh retry budget;
+    all of them or, if any id is anything else, none (NotResendable, raised before any change).
+
+    The last error stays for the record until a new attempt writes its own; `sent_at` of an
+    unconfirmed send goes (the message is not sent now) and is kept in the audit record. The
+    rows are locked (PostgreSQL) so two operators cannot both re-queue one."""
+    wanted = list(dict.fromkeys(ids))
+    storable = [i for i in wanted if 0 < i <= LARGEST_ID]
+    found = (
+        await session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(storable))
+            .order_by(col(OutboxMessage.id))
+            .with_for_update()
+        )
+    ).all()
+    by_id = {m.id: m for m in found}
+    refused = [
+        (i, by_id[i].status if i in by_id else None)
+        for i in wanted
+        if i not in by_id or by_id[i].status not in RESENDABLE
+    ]
+    if refused:
+        raise NotResendable(refused)
+    for message in found:
+        audit.record(
+            session,
+            actor=actor,
+            action="outbox.resend",
+            subject=f"outbox:{message.id}",
+            details={
+                "previous_status": message.status,
+                "attempts": message.attempts,
+                "last_error": message.last_error,
+                "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+            },
+        )
+        message.status = "pending"
+        message.attempts = 0
+        message.next_attempt_at = now
+        message.sent_at = None
+        message.claimed_until = None
+    return list(found)
 
 
 class DeliveryError(Exception):
