@@ -36,6 +36,7 @@ async def fill(url: str) -> dict[str, int]:
         async with transaction(make_session_factory(engine)) as session:
             dead = enqueue(session, "telegram", "200", reply_to_payload(Reply("gave up")))
             dead.status, dead.attempts, dead.last_error = "dead", 8, DEAD_ERROR
+            dead.created_at = datetime.now(UTC) - timedelta(days=3)  # past the 24 h max age
             later = enqueue(session, "telegram", "200", reply_to_payload(Reply("went out")))
             later.status, later.attempts, later.sent_at = "sent", 1, earlier
             unsure = enqueue(session, "telegram", "201", reply_to_payload(Reply("slow")))
@@ -119,13 +120,17 @@ def test_dead_and_unconfirmed_go_back_to_pending_and_are_sent_once(
     rows, audit = asyncio.run(snapshot(db_url))
     by_id = {row["id"]: row for row in rows}
     for key in ("gave up", "slow"):
-        due = by_id[ids[key]]["next_attempt_at"]
-        assert before <= (due if due.tzinfo else due.replace(tzinfo=UTC)) <= datetime.now(UTC)
+        for field in ("next_attempt_at", "created_at"):  # its age counts from the resend
+            moment = by_id[ids[key]][field]
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            assert before <= moment <= datetime.now(UTC), (key, field)
     assert [(a.actor, a.action, a.subject, a.details["previous_status"]) for a in audit] == [
         ("cli", "outbox.resend", f"outbox:{ids['gave up']}", "dead"),
         ("cli", "outbox.resend", f"outbox:{ids['slow']}", "unconfirmed"),
     ]
     assert audit[1].details["last_error"] == UNCONFIRMED_ERROR
+    first_written = datetime.fromisoformat(audit[0].details["created_at"])
+    assert datetime.now(UTC) - first_written.replace(tzinfo=UTC) > timedelta(days=2)
 
     sent, fake = asyncio.run(send_twice(db_url))
     assert sent == [2, 0]  # "waiting" is not due yet; nothing goes twice

@@ -97,8 +97,8 @@ def outbox_command(
 
 RESEND_HELP = (
     "Send dead or unconfirmed messages again once their cause is fixed: back to pending, due "
-    "now, with a fresh retry budget (the last error is kept until a new attempt replaces it); "
-    "one older than WIPBOT_OUTBOX_MAX_AGE_HOURS gets a single attempt."
+    "now, with a fresh retry budget counted from the resend, WIPBOT_OUTBOX_MAX_AGE_HOURS too (the "
+    "last error is kept until a new attempt replaces it)."
     "\n\nAny other id (pending, sent, unknown) refuses the whole command: nothing changes. "
     "An unconfirmed message may have arrived: resend it when its contact says it did not."
     "\n\nIt goes out in its chat's order, before the chat's newer pending messages; if "

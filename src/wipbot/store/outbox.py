@@ -95,8 +95,11 @@ async def resend(
     all of them or, if any id is anything else, none (NotResendable, raised before any change).
 
     The last error stays for the record until a new attempt writes its own; `sent_at` of an
-    unconfirmed send goes (the message is not sent now) and is kept in the audit record. The
-    rows are locked (PostgreSQL) so two operators cannot both re-queue one."""
+    unconfirmed send goes (the message is not sent now) and is kept in the audit record. So is
+    `created_at`: it becomes `now`, since the sender's max age measures how long a message has
+    been waiting to go, and a resent one waits from its resend (a day-old message resent after a
+    flood storm would otherwise be dead-lettered at its first failure). The rows are locked
+    (PostgreSQL) so two operators cannot both re-queue one."""
     wanted = list(dict.fromkeys(ids))
     storable = [i for i in wanted if 0 < i <= LARGEST_ID]
     found = (
@@ -126,6 +129,7 @@ async def resend(
                 "attempts": message.attempts,
                 "last_error": message.last_error,
                 "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+                "created_at": message.created_at.isoformat(),
             },
         )
         message.status = "pending"
@@ -133,6 +137,7 @@ async def resend(
         message.next_attempt_at = now
         message.sent_at = None
         message.claimed_until = None
+        message.created_at = now
     return list(found)
 
 
