@@ -20,7 +20,7 @@ from wipbot.handlers.messages import Button, Reply, reply_to_payload
 from wipbot.handlers.onboarding import console_contact, find_contact
 from wipbot.production.clock import fixed_clock
 from wipbot.store.db import SessionFactory, make_engine, make_session_factory, transaction
-from wipbot.store.models import CheckIn, Contact, OutboxMessage
+from wipbot.store.models import CheckIn, CheckInPhoto, Contact, OutboxMessage
 from wipbot.store.outbox import enqueue
 
 
@@ -184,3 +184,33 @@ async def test_not_started_yet_in_the_terminal(sqlite_session_factory: SessionFa
     async with sqlite_session_factory() as session:
         saved = (await session.exec(select(CheckIn))).all()
     assert [(c.milestone, c.source) for c in saved] == [(None, "console")]
+
+
+@pytest.mark.parametrize(
+    ("note", "photo", "saved_note", "photos"),
+    [
+        ("seam fix", "a.jpg", "seam fix", ["a.jpg"]),
+        ("seam\x00fix", "a.jpg", "seam\ufffdfix", ["a.jpg"]),
+        ("seam\udcfffix", "a.jpg", "seam\ufffdfix", ["a.jpg"]),
+        ("seam fix", "F" * 300, "seam fix", []),
+    ],
+    ids=["plain", "nul", "bytes-not-utf8", "photo-name-past-its-column"],
+)
+async def test_what_the_terminal_types_is_kept_as_a_webhook_would_keep_it(
+    session_factory: SessionFactory, note: str, photo: str, saved_note: str, photos: list[str]
+) -> None:
+    """A NUL in a note, and a photo's name past its column, failed the check-in on PostgreSQL
+    (a traceback out of `wipbot shell`); a lone surrogate on both databases."""
+    await seed(session_factory)
+    chat = await console_chat(session_factory)
+    printed: list[str] = []
+    lines = ["/checkin", "4", "800", "8", "9", "3", note, "1", f"/photo {photo}", "1", "/quit"]
+    try:
+        await run_console(chat, scripted(lines), printed.append)
+    finally:
+        await chat.pipeline.close()
+    assert "Saved: PO-1042-1. Thank you!" in "\n".join(printed)
+    async with session_factory() as session:
+        [saved] = (await session.exec(select(CheckIn))).all()
+        kept = (await session.exec(select(CheckInPhoto.file_id))).all()
+    assert (saved.qty_sewn, saved.note, list(kept)) == (800, saved_note, photos)

@@ -15,19 +15,27 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
+from slack_sdk.socket_mode.request import SocketModeRequest
+from sqlmodel import select
 
 from tests.bot.slack_fixtures import (
     ADMIN,
     APPROVALS,
     APPROVER,
     MERCHANDISER,
+    NOW,
     SlackHarness,
     form,
     seed,
     slack_app,
+    slack_settings,
 )
 from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
 from tests.rows import counts
+from wipbot.bot.channel import ChannelContext
+from wipbot.bot.slack.channel import SlackChannel, build_slack_channel
+from wipbot.production.clock import fixed_clock
 from wipbot.store.db import SessionFactory
 from wipbot.store.models import AuditLog, DigestSubscription, Gate, SeenInbound
 
@@ -270,3 +278,64 @@ async def test_a_modal_this_app_did_not_open_is_acknowledged(
     }
     response = await hostile.interact(payload)
     assert response.status_code == 200
+
+
+class SocketAcks:
+    """Stands in for slack_sdk's websocket client, which the Socket Mode handler acknowledges
+    each envelope through: what it acknowledged."""
+
+    def __init__(self) -> None:
+        self.logger = logging.getLogger("tests.socket_mode")
+        self.acks: list[Any] = []
+
+    async def send_socket_mode_response(self, response: Any) -> None:
+        self.acks.append(response)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "refused"),
+    [
+        ("text", "on", False),
+        ("channel_id", "C" + "9" * 40, True),
+        ("user_id", "U" + "9" * 40, True),
+        ("text", "on\x00", True),
+    ],
+    ids=["well-formed", "channel-past-its-column", "user-past-its-column", "nul"],
+)
+async def test_socket_mode_refuses_what_the_http_route_refuses(
+    fake: FakeSlackApi,
+    session_factory: SessionFactory,
+    caplog: pytest.LogCaptureFixture,
+    field: str,
+    value: str,
+    refused: bool,
+) -> None:
+    """Socket Mode skipped the route's check: a channel id past its column reached the digest
+    subscription, which PostgreSQL refused (and SQLite kept)."""
+    await seed(session_factory)
+    settings = slack_settings(fake, SLACK_APP_TOKEN=SecretStr("xapp-1-fake-app-token"))
+    channel = build_slack_channel(ChannelContext(settings, session_factory, clock=fixed_clock(NOW)))
+    assert isinstance(channel, SlackChannel) and channel.socket_mode is not None
+    fields = {
+        "command": "/digest",
+        "text": "on",
+        "user_id": ADMIN,
+        "team_id": TEAM_ID,
+        "channel_id": "C0DIGEST",
+        "response_url": fake.response_url("digest"),
+        "trigger_id": "1.1.trigger",
+    }
+    fields[field] = value
+    envelope = SocketModeRequest(type="slash_commands", envelope_id="e-1", payload=fields)
+    socket = SocketAcks()
+    try:
+        await channel.socket_mode.handle(socket, envelope)  # type: ignore[arg-type]
+        await channel.deps.work.wait_idle()
+        async with session_factory() as session:
+            subscribed = (await session.exec(select(DigestSubscription.channel))).all()
+    finally:
+        await channel.stop()
+    assert len(socket.acks) == (0 if refused else 1)
+    assert subscribed == ([] if refused else ["C0DIGEST"])
+    assert [key for key, _ in fake.responses] == ([] if refused else ["digest"])
+    assert not failures(caplog)

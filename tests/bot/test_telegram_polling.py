@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 from tests.bot.telegram_fixtures import LAN, STRANGER, Clock, running_bot, seed
-from tests.fakes.telegram_api import FakeTelegramApi
-from tests.rows import checkins
+from tests.fakes.telegram_api import FakeTelegramApi, payload
+from tests.rows import all_of, checkins
 from wipbot.store.db import SessionFactory
+from wipbot.store.models import CheckInPhoto
+
+PHOTO_FILE_ID_SENT = max(
+    payload("message_photo")["message"]["photo"], key=lambda size: size["width"]
+)["file_id"]
 
 
 async def test_long_polling_consumes_updates_and_confirms_them(
@@ -50,3 +59,57 @@ async def test_long_polling_consumes_updates_and_confirms_them(
         assert webhook_post.status_code == 404
     assert await checkins(sqlite_session_factory) == []
     assert fake.last_message(LAN.id).text.startswith("✓ Shipped\n")
+
+
+def _long_file_id(update: dict[str, Any]) -> dict[str, Any]:
+    for size in update["message"]["photo"]:
+        size["file_id"] = "F" * 300
+    return update
+
+
+@pytest.mark.parametrize(
+    ("odd", "answered", "note"),
+    [
+        (lambda fake: fake.photo_update(LAN, "seam\x00fix"), True, "seam\ufffdfix"),
+        (lambda fake: fake.photo_update(LAN, "seam\ud800fix"), True, "seam\ufffdfix"),
+        (lambda fake: _long_file_id(fake.photo_update(LAN, "seam")), False, ""),
+    ],
+    ids=["nul-caption", "surrogate-caption", "file-id-past-its-column"],
+)
+async def test_long_polling_checks_an_update_as_the_webhook_does(
+    session_factory: SessionFactory,
+    odd: Callable[[FakeTelegramApi], dict[str, Any]],
+    answered: bool,
+    note: str,
+) -> None:
+    """getUpdates skipped the webhook's checks: a NUL in a caption made PostgreSQL refuse the
+    check-in at every confirmation, a file id past its column did the same, and a lone surrogate
+    failed on both databases. Cleaned, or skipped as the webhook's 400 would, the check-in goes
+    through."""
+    seeded = await seed(session_factory, "Lan")
+    async with (
+        FakeTelegramApi() as fake,
+        running_bot(fake, session_factory, Clock(), webhook=False) as bot,
+    ):
+
+        async def poll(update: dict[str, Any]) -> None:
+            fake.queue_update(update)
+            async with asyncio.timeout(5):
+                await bot.woken.wait()
+            bot.woken.clear()
+            await bot.flush()
+
+        await poll(fake.text_update(LAN, f"/start {seeded.invites['Lan']}"))
+        for step in ("m:sewing", "q:all", "i:none", "x:keep"):
+            await poll(fake.click_update(LAN, fake.last_message(LAN.id), data=step))
+        summary = fake.last_message(LAN.id)
+        if answered:
+            await poll(odd(fake))
+            assert fake.last_message(LAN.id).text == "Photo and its caption added to this check-in."
+        else:
+            fake.queue_update(odd(fake))
+        await poll(fake.click_update(LAN, summary, data="c:confirm"))
+    [saved] = await checkins(session_factory)
+    assert (saved.qty_sewn, saved.note) == (1200, note)
+    photos = await all_of(session_factory, CheckInPhoto)
+    assert [len(p.file_id) for p in photos] == ([len(PHOTO_FILE_ID_SENT)] if answered else [])

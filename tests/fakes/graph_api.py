@@ -92,6 +92,9 @@ class FakeGraphApi(FakeApi):
         self._scripted: dict[int, int] = {}
         self.media: dict[str, tuple[str, bytes]] = {}
         """media id -> (mime type, bytes): what users sent, behind the media endpoint."""
+        self.answer_ids: list[str] = []
+        """Ids the next sends are answered with, in order, instead of `wamid.OUT…`: what no
+        column can keep (a very long id, a NUL), to show it is not kept."""
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -235,7 +238,8 @@ class FakeGraphApi(FakeApi):
         problem = refusal(body)
         if problem:
             return _error(400, 131009, "(#131009) Parameter value is not valid", details=problem)
-        message = SentMessage(f"wamid.OUT{next(self._ids):08d}", str(body["to"]), body)
+        given = self.answer_ids.pop(0) if self.answer_ids else None
+        message = SentMessage(given or f"wamid.OUT{next(self._ids):08d}", str(body["to"]), body)
         self.sent.append(message)
         await self.delay_answer("messages")
         return web.json_response(

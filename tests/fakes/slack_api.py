@@ -47,6 +47,8 @@ class FakeSlackApi(FakeApi):
         self.responses: list[tuple[str, dict[str, Any]]] = []
         self.hold_responses: asyncio.Event | None = None
         """When set, posts to response_urls wait for it: a slow Slack, to show the ack is not."""
+        self.answer_ts: list[str] = []
+        """What the next posts answer as their ts, in order, instead of the next one due."""
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
 
@@ -106,6 +108,8 @@ class FakeSlackApi(FakeApi):
         return web.Response(text="ok")
 
     def _next_ts(self) -> str:
+        if self.answer_ts:
+            return self.answer_ts.pop(0)
         return f"1700000000.{next(self._ts):06d}"
 
     async def _api_auth_test(self, _: dict[str, Any]) -> dict[str, Any]:

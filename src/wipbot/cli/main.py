@@ -18,7 +18,7 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from wipbot.bot.request_body import UNSTORABLE
+from wipbot.store.fitting import UNSTORABLE
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ from wipbot.store.db import (
     reading,
     transaction,
 )
+from wipbot.store.fitting import fitted, kept_id, storable, width_of
 from wipbot.store.models import OutboxMessage
 from wipbot.store.outbox import DeliveryError, Outgoing, Transport, Unconfirmed
 
@@ -143,6 +144,18 @@ CLAIM = (
 )
 """The due messages of one read, leased in one statement; a row that is no longer pending and
 due, whose lease has not run out, or (PostgreSQL) that another transaction holds, is left out."""
+
+ERROR_CHARS = width_of(OutboxMessage.last_error)
+MESSAGE_ID_CHARS = width_of(OutboxMessage.platform_message_id)
+
+
+def error_text(error: BaseException) -> str:
+    """The failure as `last_error` keeps it. Its text is the platform's as often as ours (an
+    error description, a proxy's page), and a NUL in it made PostgreSQL refuse the row: the
+    message was then sent again, and failed again, without end. (The log gets it `storable`
+    too: a lone surrogate cannot be written to a UTF-8 log either.)"""
+    return fitted(f"{type(error).__name__}: {error}", ERROR_CHARS)
+
 
 RESULT_FIELDS = (
     "status",
@@ -643,7 +656,7 @@ class OutboxSender:
             message.last_error,
             message.next_attempt_at,
             sent_at=self._clock(),
-            platform_message_id=delivered.platform_message_id,
+            platform_message_id=kept_id(delivered.platform_message_id, MESSAGE_ID_CHARS),
         )
 
     def _unconfirmed(self, message: Outgoing, attempts: int, error: Unconfirmed) -> _Result:
@@ -651,13 +664,13 @@ class OutboxSender:
             "outbox %s: %s may have delivered it, not sending it again: %s",
             message.id,
             message.platform,
-            error,
+            storable(str(error)),
         )
         return _Result(
             message,
             Outcome.UNCONFIRMED,
             attempts,
-            f"{type(error).__name__}: {error}"[:1000],
+            error_text(error),
             message.next_attempt_at,
             sent_at=self._clock(),
         )
@@ -670,12 +683,14 @@ class OutboxSender:
         retry_after: float | None,
         permanent: bool,
     ) -> _Result:
-        last_error = f"{type(error).__name__}: {error}"[:1000]
+        last_error = error_text(error)
         now = self._clock()
         delay = retry_delay(attempts, retry_after, self._config, self._jitter)
         too_old = now + delay - _aware(message.created_at) > self._config.max_age
         if permanent or attempts >= self._config.max_attempts or too_old:
-            log.warning("outbox %s dead after %s attempts: %s", message.id, attempts, error)
+            log.warning(
+                "outbox %s dead after %s attempts: %s", message.id, attempts, storable(str(error))
+            )
             return _Result(message, Outcome.DEAD, attempts, last_error, message.next_attempt_at)
         return _Result(message, Outcome.RETRY, attempts, last_error, now + delay)
 

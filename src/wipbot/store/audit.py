@@ -8,6 +8,7 @@ from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import models
+from .fitting import fitted as fitted_to
 from .models.audit import NAME_CHARS
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ def fitted(name: str) -> str:
     """An actor or subject within its column: the end kept, where a file path or a long name
     says most, behind an ellipsis. A record too long to store must not fail the decision it
     records (a file imported from a deep folder, say)."""
-    return name if len(name) <= NAME_CHARS else "…" + name[-(NAME_CHARS - 1) :]
+    return fitted_to(name, NAME_CHARS, keep="end")
 
 
 def record(

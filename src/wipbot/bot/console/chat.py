@@ -15,6 +15,8 @@ from wipbot.handlers.inbound_pipeline import InboundPipeline
 from wipbot.handlers.messages import Button, Inbound, Reply
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.db import SessionFactory
+from wipbot.store.fitting import kept_id, storable
+from wipbot.store.models.widths import PHOTO_FILE_ID
 
 PLATFORM = "console"
 QUIT = frozenset({"/quit", "/exit", "/q"})
@@ -36,14 +38,18 @@ class ConsoleChat:
 
     def to_inbound(self, line: str) -> Inbound:
         """A number that names a shown button is that button's choice; `/photo FILE` sends a
-        photo (the terminal has no camera: the file name stands for it); the rest is text."""
+        photo (the terminal has no camera: the file name stands for it); the rest is text.
+
+        As the webhooks do, NUL and lone surrogates (bytes a terminal passed that are not UTF-8)
+        are replaced, and a file name no column keeps is no photo: PostgreSQL refused both."""
+        line = storable(line)
         stripped = line.strip()
         choice = None
         if stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
             choice = self.buttons[int(stripped) - 1].value
         photo = None
         if stripped.startswith(PHOTO_COMMAND):
-            photo = stripped[len(PHOTO_COMMAND) :].strip() or None
+            photo = kept_id(stripped[len(PHOTO_COMMAND) :].strip() or None, PHOTO_FILE_ID)
         return Inbound(
             platform=PLATFORM,
             chat_id=self.chat_id,

@@ -10,6 +10,8 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -19,12 +21,26 @@ from wipbot.bot.media_links import photo_links
 
 from .app import BotIdentity, build_bolt_app, listener_client, outbox_client
 from .deps import SlackDeps
-from .inbound import refusal
+from .inbound import refusal, well_formed
 from .transport import SlackTransport
 
 log = logging.getLogger("wipbot.slack")
 
 EVENTS_PATH = "/slack/events"
+
+
+class CheckedSocketModeHandler(AsyncSocketModeHandler):
+    """Socket Mode with the check the HTTP route makes (`refusal`): an envelope whose payload
+    Slack would never send (a NUL in a command, an id wider than its column) reaches no
+    listener, and is not acknowledged, as the route answers such a body 400."""
+
+    async def handle(  # type: ignore[override]  # as Bolt's own: its base names another client
+        self, client: SocketModeClient, req: SocketModeRequest
+    ) -> None:
+        if not isinstance(req.payload, dict) or not well_formed(req.payload):
+            log.warning("slack: a socket mode %s no Slack request would carry; refused", req.type)
+            return
+        await super().handle(client, req)
 
 
 class SlackChannel(Channel):
@@ -61,7 +77,7 @@ def build_slack_channel(context: ChannelContext) -> SlackChannel | None:
         routes.append(Route(EVENTS_PATH, events, methods=["POST"]))
     socket_mode = None
     if settings.slack_app_token is not None:
-        socket_mode = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+        socket_mode = CheckedSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
 
     async def start() -> None:
         try:

@@ -3,15 +3,37 @@ reply in that thread, waiting (retry later) until the headline is out."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from wipbot.handlers.digest import DIGEST_KIND, SECTIONS, Digest
+from wipbot.store.fitting import kept_id, width_of
 from wipbot.store.models import WeeklyDigest
 from wipbot.store.outbox import Delivered, Outbound, PermanentFailure, RetryLater
 
 from .render_digest import digest_detail, digest_headline
+
+log = logging.getLogger(__name__)
+
+POSTED_AT_CHARS = width_of(WeeklyDigest.slack_ts)
+"""The width of the channel and ts columns of digests, alerts and gates (Slack's own are about
+11 and 17 characters)."""
+
+
+def where_posted(response: Any, channel: str) -> tuple[str | None, str | None]:
+    """(channel, ts) of a message as Slack answered its post; both None when either would not
+    fit its column. The message was posted all the same: a row that cannot be written failed
+    the send, which then posted it again at every retry. Unkept, a change is posted afresh
+    instead of edited in."""
+    posted = kept_id(str(response.get("channel") or channel), POSTED_AT_CHARS)
+    ts = kept_id(str(response["ts"]), POSTED_AT_CHARS)
+    if posted is None or ts is None:
+        log.warning("slack: a post answered with a channel or ts no column keeps; not kept")
+        return None, None
+    return posted, ts
+
 
 HEADLINE_WAIT_SECONDS = 5.0
 
@@ -31,8 +53,7 @@ async def deliver_digest(client: _Poster, session: AsyncSession, message: Outbou
         response = await client.chat_postMessage(
             channel=message.chat_id, **digest_headline(digest).as_kwargs()
         )
-        row.slack_channel = str(response.get("channel") or message.chat_id)
-        row.slack_ts = str(response["ts"])
+        row.slack_channel, row.slack_ts = where_posted(response, message.chat_id)
         await session.flush()
         return Delivered(row.slack_ts)
     name = str(message.payload.get("section"))

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from ..request_body import UNSTORABLE
+from wipbot.store.fitting import UNSTORABLE
 
 MAX_AGE_SECONDS = 300
 TIMESTAMP = re.compile(r"[0-9]{1,12}")

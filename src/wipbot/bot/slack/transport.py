@@ -30,7 +30,7 @@ from wipbot.store.models import Alert, Gate, OutboxMessage
 from wipbot.store.outbox import Delivered, Outbound, PermanentFailure, RetryLater
 
 from .blocks import SlackMessage
-from .digest_delivery import deliver_digest
+from .digest_delivery import deliver_digest, where_posted
 from .render_alert import alert_followup, alert_message
 from .render_gate import gate_message
 from .render_home import home_view
@@ -162,13 +162,15 @@ class SlackTransport:
                     raise
         return Delivered(None)
 
-    async def _post(self, channel: str, rendered: SlackMessage) -> str:
+    async def _post(self, channel: str, rendered: SlackMessage) -> str | None:
         return (await self._post_keep_channel(channel, rendered))[1]
 
-    async def _post_keep_channel(self, channel: str, rendered: SlackMessage) -> tuple[str, str]:
+    async def _post_keep_channel(
+        self, channel: str, rendered: SlackMessage
+    ) -> tuple[str | None, str | None]:
         """Post; Slack answers with the channel id even when given a name, keep that."""
         response = await self._client.chat_postMessage(channel=channel, **rendered.as_kwargs())
-        return str(response.get("channel") or channel), str(response["ts"])
+        return where_posted(response, channel)
 
 
 async def _last_snapshot(session: AsyncSession, alert: Alert, which: str) -> dict[str, Any] | None:

@@ -19,7 +19,7 @@ from .dispatch import Dispatcher
 from .listeners import ALLOWED_UPDATES, listeners, on_error
 from .sender_request import AiohttpRequest, parse_answer
 from .transport import PLATFORM, TelegramTransport
-from .webhook import PATH, webhook_route
+from .webhook import PATH, polled_update, webhook_route
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,18 @@ class QuietRequest(HTTPXRequest):
         return parse_answer(payload)
 
 
+class PollingRequest(QuietRequest):
+    """getUpdates: each update checked as the webhook checks one (`polled_update`)."""
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        data = parse_answer(payload)
+        updates = data.get("result")
+        if isinstance(updates, list):
+            data["result"] = [polled_update(update) for update in updates]
+        return data
+
+
 def build_application(token: str, api_url: str, *, polling: bool) -> TelegramApplication:
     """No persistence and no JobQueue (state lives in our tables, time in our scheduler), no
     AIORateLimiter (the outbox sender owns rate limits)."""
@@ -64,7 +76,7 @@ def build_application(token: str, api_url: str, *, polling: bool) -> TelegramApp
         .base_url(api_url)
         .base_file_url(file_url(api_url))
         .request(QuietRequest(connection_pool_size=CONNECTION_POOL))
-        .get_updates_request(QuietRequest(connection_pool_size=1, read_timeout=30))
+        .get_updates_request(PollingRequest(connection_pool_size=1, read_timeout=30))
         .concurrent_updates(CONCURRENT_UPDATES)
         .job_queue(None)
     )

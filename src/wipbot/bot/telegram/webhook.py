@@ -21,7 +21,7 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
-from ..request_body import Unreadable, read_json_object
+from ..request_body import Unreadable, clean_object, read_json_object
 from ..unavailable import is_unavailable
 from .listeners import failures, webhook_reply
 from .shape import shape_problem
@@ -37,11 +37,33 @@ def secret_matches(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def read_update(body: bytes, application: Application[Any, Any, Any, Any, Any, Any]) -> Update:
-    data = read_json_object(body)
-    problem = shape_problem(data)
+def checked_update(data: dict[str, Any]) -> dict[str, Any]:
+    """The update as handlers may take it (NUL and lone surrogates replaced, every field we read
+    of its documented type and within its column), or Unreadable."""
+    cleaned = clean_object(data)
+    problem = shape_problem(cleaned)
     if problem is not None:
         raise Unreadable(problem)
+    return cleaned
+
+
+def polled_update(data: Any) -> Any:
+    """One update of a getUpdates answer, checked as a webhook's is. Long polling has no 400 to
+    answer with: an update Telegram never sends goes on as an empty update of the same id, which
+    no handler takes and the next getUpdates confirms (left out, it would be fetched again and
+    again). Unchecked, a NUL in a caption made PostgreSQL refuse every confirmation after."""
+    if not isinstance(data, dict):
+        return data
+    try:
+        return checked_update(data)
+    except Unreadable as error:
+        update_id = data.get("update_id")
+        log.warning("telegram: update %s is none Telegram sends (%s); skipped", update_id, error)
+        return {"update_id": update_id}
+
+
+def read_update(body: bytes, application: Application[Any, Any, Any, Any, Any, Any]) -> Update:
+    data = checked_update(read_json_object(body))
     try:
         update = Update.de_json(data, application.bot)
     except Exception as error:  # PTB raises whatever the malformed field makes it raise

@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from wipbot.store.fitting import fitted, width_of
 from wipbot.store.models import OutboxMessage
 
 from .notifications import PLATFORM, StatusUpdate
 
+ERROR_CHARS = width_of(OutboxMessage.last_error)
 _RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
 
@@ -38,6 +40,6 @@ async def record_statuses(session: AsyncSession, statuses: Sequence[StatusUpdate
         row.delivery_status = update.status
         row.delivery_status_at = update.at
         if update.status == "failed":
-            row.last_error = f"whatsapp: {update.error or 'failed'}"[:1000]
+            row.last_error = fitted(f"whatsapp: {update.error or 'failed'}", ERROR_CHARS)
         changed += 1
     return changed
