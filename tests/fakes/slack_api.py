@@ -97,7 +97,9 @@ class FakeSlackApi(FakeApi):
             return web.json_response({"ok": False, "error": "unknown_method"})
         if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
-        return web.json_response(await handler(params))
+        answer = await handler(params)
+        await self.delay_answer(method)  # carried out already: a late answer changes nothing
+        return web.json_response(answer)
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -19,6 +19,10 @@ a slow Telegram room while a send still ends well inside the sender's 60 s lease
 Past it the message is recorded `unconfirmed` and not sent again (`store.outbox.Unconfirmed`);
 meanwhile the send holds one of the sender's `WIPBOT_OUTBOX_CONCURRENCY` slots."""
 
+SLACK_SEND_TIMEOUT_SECONDS = 20.0
+"""The same for Slack's Web API (the SDK's own was 30 s for the whole request, connecting
+included): past it a post is recorded `unconfirmed`, an update is tried again."""
+
 
 class ConfigError(RuntimeError):
     """A setting that makes a channel unsafe or unusable; `wipbot run` says which and stops."""
@@ -101,6 +105,12 @@ class Settings(BaseSettings):
         gt=0,
         le=SenderConfig.claim_seconds / 2,
         alias="WIPBOT_TELEGRAM_SEND_TIMEOUT_SECONDS",
+    )
+    slack_send_timeout_seconds: float = Field(
+        default=SLACK_SEND_TIMEOUT_SECONDS,
+        gt=0,
+        le=SenderConfig.claim_seconds / 2,
+        alias="WIPBOT_SLACK_SEND_TIMEOUT_SECONDS",
     )
     slack_channel_rate: float = Field(default=1, gt=0, alias="WIPBOT_SLACK_CHANNEL_RATE")
     whatsapp_rate: float = Field(default=80, gt=0, alias="WIPBOT_WHATSAPP_RATE")

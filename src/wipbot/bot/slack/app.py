@@ -7,12 +7,15 @@ import logging
 import re
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from wipbot.bot.config import SLACK_SEND_TIMEOUT_SECONDS
 
 from . import digest_listeners, gate_listeners, home_listeners, po_listeners, qc_listeners
 from .after_ack import STALE_BUTTON, ephemeral, tell_safely
@@ -51,10 +54,57 @@ def listener_client(token: str, base_url: str) -> AsyncWebClient:
     )
 
 
-def outbox_client(token: str, base_url: str) -> AsyncWebClient:
-    """For the outbox: a 429 goes back to the sender, which owns backoff and rate limits."""
-    return AsyncWebClient(
-        token=token, base_url=base_url, retry_handlers=[AsyncConnectionErrorRetryHandler()]
+SLACK_CONNECT_TIMEOUT_SECONDS = 10.0
+"""How long opening a connection to Slack may take: past it nothing was sent, and the sender
+tries again."""
+
+
+class UnwrittenErrorRetry(AsyncConnectionErrorRetryHandler):
+    """The SDK's retry of a failed connection, but not of a read timeout: aiohttp's
+    `SocketTimeoutError` is a `ServerConnectionError` too, and retried it posted a message
+    Slack had most likely posted already."""
+
+    async def _can_retry_async(self, *, error: Exception | None = None, **kwargs: Any) -> bool:
+        if isinstance(error, aiohttp.SocketTimeoutError):
+            return False
+        return await super()._can_retry_async(error=error, **kwargs)
+
+
+class OutboxWebClient(AsyncWebClient):
+    """An AsyncWebClient whose requests tell a request that never left from an answer that did
+    not come. The SDK gives each request one total timeout (30 s), and when it ran out nothing
+    said whether Slack had the request; here opening the connection has its own timeout
+    (`ConnectionTimeoutError`, surely not sent) and the wait for the answer another,
+    `answer_timeout`, whose timer aiohttp starts once the request is written
+    (`SocketTimeoutError`: Slack may well have carried it out)."""
+
+    def __init__(self, *, answer_timeout: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.answer_timeout = answer_timeout
+        self._timeouts = aiohttp.ClientTimeout(
+            total=None,
+            connect=SLACK_CONNECT_TIMEOUT_SECONDS,
+            sock_connect=SLACK_CONNECT_TIMEOUT_SECONDS,
+            sock_read=answer_timeout,
+        )
+
+    async def _request(  # type: ignore[no-untyped-def]  # as the SDK's own
+        self, *, http_verb, api_url, req_args
+    ) -> dict[str, Any]:
+        timed = {**req_args, "timeout": self._timeouts}  # aiohttp's per-request timeouts
+        return await super()._request(http_verb=http_verb, api_url=api_url, req_args=timed)
+
+
+def outbox_client(
+    token: str, base_url: str, answer_timeout: float = SLACK_SEND_TIMEOUT_SECONDS
+) -> OutboxWebClient:
+    """For the outbox: a 429 goes back to the sender, which owns backoff and rate limits; a
+    post whose answer timed out is not posted again by the SDK (`UnwrittenErrorRetry`)."""
+    return OutboxWebClient(
+        token=token,
+        base_url=base_url,
+        answer_timeout=answer_timeout,
+        retry_handlers=[UnwrittenErrorRetry()],
     )
 
 

@@ -101,7 +101,7 @@ def build_slack_channel(context: ChannelContext) -> SlackChannel | None:
         mode=settings.channels()["slack"],
         routes=routes,
         transport=SlackTransport(
-            outbox_client(token, settings.slack_api_url),
+            outbox_client(token, settings.slack_api_url, settings.slack_send_timeout_seconds),
             context.session_factory,
             clock=context.clock,
         ),

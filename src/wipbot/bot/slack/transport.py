@@ -4,6 +4,11 @@ Gate requests and alerts carry only an id: the message shows the record as it is
 a burst of changes ends in the latest state. The message's `ts` is kept on the record in the
 sender's own transaction, and a "send" for a record that already has one updates it instead,
 so a crash between posting and marking sent does not post twice.
+
+A post whose answer did not come in time (the request was written: Slack may well have posted
+it) is `Unconfirmed`, and not posted again; an update or a Home view, idempotent, is retried
+whatever went wrong, as is anything that surely did not reach Slack (a refused connection, a
+connect timeout).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from wipbot.handlers.messages import reply_from_payload
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.db import SessionFactory
 from wipbot.store.models import Alert, Gate, OutboxMessage
-from wipbot.store.outbox import Delivered, Outbound, PermanentFailure, RetryLater
+from wipbot.store.outbox import Delivered, Outbound, PermanentFailure, RetryLater, Unconfirmed
 
 from .blocks import SlackMessage
 from .digest_delivery import deliver_digest, where_posted
@@ -51,6 +56,27 @@ class SlackWebApi(Protocol):
     async def views_publish(self, *, user_id: str, view: Any, **kwargs: Any) -> Any: ...
 
 
+class _PostOnce:
+    """The Web API, with a post's read timeout turned into `Unconfirmed`, whichever part of the
+    transport (or `deliver_digest`) posts."""
+
+    def __init__(self, client: SlackWebApi) -> None:
+        self._client = client
+
+    async def chat_postMessage(self, *, channel: str, **kwargs: Any) -> Any:
+        try:
+            return await self._client.chat_postMessage(channel=channel, **kwargs)
+        except aiohttp.SocketTimeoutError as error:
+            # aiohttp starts this timer only once the request is written
+            raise Unconfirmed(f"chat.postMessage: no answer in time: {error}") from error
+
+    async def chat_update(self, *, channel: str, ts: str, **kwargs: Any) -> Any:
+        return await self._client.chat_update(channel=channel, ts=ts, **kwargs)
+
+    async def views_publish(self, *, user_id: str, view: Any, **kwargs: Any) -> Any:
+        return await self._client.views_publish(user_id=user_id, view=view, **kwargs)
+
+
 class SlackTransport:
     platform = "slack"
 
@@ -61,7 +87,7 @@ class SlackTransport:
         *,
         clock: Clock = system_clock,
     ) -> None:
-        self._client = client
+        self._client: SlackWebApi = _PostOnce(client)
         self._sessions = session_factory
         self._clock = clock
 
