@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from tests.bot.slack_fixtures import ALERTS, SlackHarness, seed, slack_app
 from tests.fakes.slack_api import FakeSlackApi
 from wipbot.scheduler.config import SenderConfig
-from wipbot.scheduler.sender import send_due
+from wipbot.scheduler.sender import send_due, send_seconds
 from wipbot.store.alerts import AlertKind, raise_alert
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage
@@ -117,3 +117,11 @@ async def test_an_update_answered_after_the_timeout_is_tried_again(
     [message] = impatient.fake.channel_messages(ALERTS)
     assert message.updates == 2
     assert [r.status for r in await alert_rows(impatient)] == ["sent", "sent"]
+
+
+def test_the_sender_starts_no_slack_request_it_cannot_see_end_within_its_lease(
+    impatient: SlackHarness,
+) -> None:
+    """Opening the connection (10 s) and waiting for the answer: the lease a message needs."""
+    assert impatient.channel.transport is not None
+    assert send_seconds(impatient.channel.transport) == pytest.approx(10 + TIMEOUT)

@@ -13,9 +13,12 @@ from telegram import Bot as PtbBot
 
 from tests.bot.telegram_fixtures import Bot, Clock, running_bot
 from tests.fakes.telegram_api import TOKEN, FakeTelegramApi
+from wipbot.bot.telegram.channel import sender_bot
 from wipbot.bot.telegram.sender_request import AiohttpRequest
 from wipbot.bot.telegram.transport import TelegramTransport
 from wipbot.handlers.messages import Button, Reply, reply_to_payload
+from wipbot.scheduler.config import SenderConfig
+from wipbot.scheduler.sender import send_seconds
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage
 from wipbot.store.outbox import Outgoing, RetryLater, Unconfirmed, enqueue
@@ -319,3 +322,10 @@ async def test_an_edit_answered_after_the_timeout_is_tried_again(
         assert (await row(bot, edit)).platform_message_id == str(original.message_id)
         assert len(fake.calls_to("editMessageText")) == 2
         assert fake.messages(CHAT) == [original] and original.edits == 1
+
+
+def test_the_sender_starts_no_telegram_request_it_cannot_see_end_within_its_lease() -> None:
+    """A pooled connection (1 s), a new one (5 s), the answer: 26 s with the default 20 s."""
+    assert send_seconds(TelegramTransport(sender_bot("123:abc", "http://127.0.0.1:9/bot"))) == 26
+    slowest = sender_bot("123:abc", "http://127.0.0.1:9/bot", read_timeout=30)
+    assert send_seconds(TelegramTransport(slowest)) < SenderConfig().claim_seconds

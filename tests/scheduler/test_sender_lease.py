@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import col, select
 
 from wipbot.demo.clock import ManualClock
@@ -15,7 +17,7 @@ from wipbot.scheduler.config import RateLimit, SenderConfig
 from wipbot.scheduler.sender import OutboxSender
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage
-from wipbot.store.outbox import Delivered, Outbound, RetryLater, enqueue
+from wipbot.store.outbox import Delivered, Outbound, Outgoing, RetryLater, enqueue
 
 T0 = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 CLAIM = 30.0
@@ -213,3 +215,92 @@ async def test_a_read_claims_only_what_the_limits_let_out_within_half_a_claim(
     assert [text for _, _, text in platform.received if text.startswith("a")] == [
         f"a{i}" for i in range(5)
     ]
+
+
+SEND = 10.0
+"""The slow platform's longest request, as its transport declares it."""
+
+
+class SlowTransport(Transport):
+    """Each send takes 8 s on the manual clock, `during` running half way through; it records
+    when each send began and ended, and the lease its message was sent under."""
+
+    send_seconds = SEND
+
+    def __init__(self, name: str, platform: Platform, clock: ManualClock) -> None:
+        super().__init__(name, platform, interleave=False)
+        self.clock = clock
+        self.during: Callable[[], Awaitable[object]] | None = None
+        self.spans: list[tuple[str, datetime, datetime, datetime]] = []
+
+    async def deliver(self, message: Outbound) -> Delivered:
+        assert isinstance(message, Outgoing)
+        began = self.clock()
+        self.clock.advance(timedelta(seconds=4))
+        if self.during is not None:
+            await self.during()
+        self.clock.advance(timedelta(seconds=4))
+        delivered = await super().deliver(message)
+        self.spans.append(
+            (str(message.payload["text"]), began, self.clock(), message.claimed_until)
+        )
+        return delivered
+
+
+async def test_a_chats_slow_sends_stop_before_they_could_outlive_their_lease(
+    session_factory: SessionFactory,
+) -> None:
+    """Six messages of one chat claimed at once, 8 s each, under a 30 s lease: the fourth would
+    begin with 6 s left, less than a send may take, so it and the rest wait for the next read."""
+    clock = ManualClock(T0)
+    platform = Platform()
+    slow = SlowTransport("slow", platform, clock)
+    await put(session_factory, clock, *(("A", f"a{i}") for i in range(6)))
+
+    assert await sender(session_factory, slow, clock).run_once() == 3
+    assert [text for text, *_ in slow.spans] == ["a0", "a1", "a2"]
+    assert all(ended <= lease for _, _, ended, lease in slow.spans)
+    assert all((lease - began).total_seconds() >= SEND for _, began, _, lease in slow.spans)
+    stored = await rows(session_factory)
+    assert [stored[f"a{i}"].status for i in range(6)] == ["sent"] * 3 + ["pending"] * 3
+    assert [stored[f"a{i}"].attempts for i in range(3, 6)] == [0, 0, 0]
+    assert {m.claimed_until for m in stored.values()} == {None}  # released at once
+
+    assert await sender(session_factory, slow, clock).run_once() == 3
+    assert [text for _, _, text in platform.received] == [f"a{i}" for i in range(6)]
+    assert all(ended <= lease for _, _, ended, lease in slow.spans)
+
+
+async def test_a_second_sender_sends_nothing_twice_while_the_first_is_slow(
+    session_factory: SessionFactory,
+) -> None:
+    """The second sender reads the queue in the middle of each of the first one's sends: it
+    finds the chat claimed until the first lets go of it, and sends only what it let go."""
+    clock = ManualClock(T0)
+    platform = Platform()
+    first = SlowTransport("first", platform, clock)
+    second = SlowTransport("second", platform, clock)
+    other = sender(session_factory, second, clock)
+    first.during = other.run_once
+    await put(session_factory, clock, *(("A", f"a{i}") for i in range(6)))
+
+    await sender(session_factory, first, clock).run_once()
+    clock.advance(timedelta(seconds=CONFIG.poll_seconds))  # it looks at a held chat again
+    await other.run_once()
+
+    texts = [text for _, _, text in platform.received]
+    assert texts == [f"a{i}" for i in range(6)]  # each once, in order
+    assert [name for name, _, _ in platform.received] == ["first"] * 3 + ["second"] * 3
+    assert all(ended <= lease for _, _, ended, lease in first.spans + second.spans)
+    stored = await rows(session_factory)
+    assert {(m.status, m.attempts, m.claimed_until) for m in stored.values()} == {("sent", 1, None)}
+
+
+def test_a_transport_slower_than_the_lease_is_refused(
+    sqlite_session_factory: SessionFactory,
+) -> None:
+    clock = ManualClock(T0)
+    slow = SlowTransport("slow", Platform(), clock)
+    config = SenderConfig(platform_limits={}, chat_limits={}, claim_seconds=SEND)
+    with pytest.raises(ValueError, match="telegram send may take 10 s"):
+        OutboxSender(sqlite_session_factory, {"telegram": slow}, config=config, clock=clock)

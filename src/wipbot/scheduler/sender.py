@@ -32,6 +32,16 @@ Guarantees, and their limits:
   `LOOKAHEAD_SECONDS`), so a lease does not run out while its message waits its turn. Only the
   leader process sends; the lease is what keeps a second sender (or a leader that lost its lock)
   from sending what the first has in hand.
+- A send never outlives its lease: a message leaves only while its lease has at least the
+  transport's longest request left (`send_seconds`: Telegram's pool, connect and answer
+  timeouts, 26 s by default; Slack's connect and answer, 30 s), and the rest of its chat is
+  released for the next read once it has not. A chat's claimed messages go one after another,
+  and a few slow sends (each up to its answer timeout) used to run past the 60 s lease, when a
+  second sender could claim, and send again, those not yet sent. Stopping there was chosen over
+  renewing the lease: it needs no further write while sending, a lease keeps its one meaning
+  (how long a crashed sender's messages wait), and what a chat gives up goes out with the next
+  read, in order, as after a retry. A transport whose longest request is not shorter than the
+  lease is refused at start.
 - A read costs what it can send: its statement leaves out the chats the sender has in hand or
   knows to be held back, and asks for no more rows than the sender has room for; during a
   backlog it comes once about a second's worth of sending left the sender's hands, not on every
@@ -321,6 +331,14 @@ class OutboxSender:
         """Chats whose first message is not due, or claimed by another sender: left out of the
         reads until then, or until `poll_seconds` passed (whichever comes first)."""
         self._pending = pending_skipping(len(self._transports))
+        self._send_seconds = {p: send_seconds(t) for p, t in self._transports.items()}
+        """Per platform, the least lease a message must have left to be sent (`_attempt`)."""
+        for platform, seconds in self._send_seconds.items():
+            if seconds >= self._config.claim_seconds:
+                raise ValueError(
+                    f"a {platform} send may take {seconds:g} s, longer than the sender's "
+                    f"{self._config.claim_seconds:g} s lease on what it sends"
+                )
         self.reads = 0
         self.rows_read = 0
         """What reading the queue cost: statements and rows (compared with what was sent)."""
@@ -585,9 +603,13 @@ class OutboxSender:
             for index, message in enumerate(messages):
                 async with self._slots:  # until recorded: at most `concurrency` sent, unrecorded
                     result = await self._attempt(message)
-                    left -= 1
-                    self._let_go(platform, 1)
-                    await self._record(result)
+                    if result is not None:
+                        left -= 1
+                        self._let_go(platform, 1)
+                        await self._record(result)
+                if result is None:  # its lease would not outlast the send: the next read's
+                    await self._release([m.id for m in messages[index:]], message.claimed_until)
+                    break
                 if result.outcome is Outcome.SENT:
                     sent += 1
                 elif result.outcome is Outcome.RETRY:
@@ -631,12 +653,17 @@ class OutboxSender:
                     if not done.done():
                         done.set_result(None)
 
-    async def _attempt(self, message: Outgoing) -> _Result:
+    async def _attempt(self, message: Outgoing) -> _Result | None:
         """The rate-limit tokens are taken here, as the message leaves: taken earlier, the time
-        spent waiting for a slot would let two sends bunch up at the platform."""
+        spent waiting for a slot would let two sends bunch up at the platform. None: not sent,
+        its lease has less time left than the send may take (waiting for a slot and for the
+        tokens may have spent it)."""
         await self._limiter.acquire(message.platform, message.chat_id)
         attempts = message.attempts + 1
         try:
+            left = (message.claimed_until - self._clock()).total_seconds()
+            if left < self._send_seconds[message.platform]:
+                return None
             delivered = await self._transports[message.platform].deliver(message)
         except Unconfirmed as error:
             return self._unconfirmed(message, attempts, error)
@@ -693,6 +720,13 @@ class OutboxSender:
             )
             return _Result(message, Outcome.DEAD, attempts, last_error, message.next_attempt_at)
         return _Result(message, Outcome.RETRY, attempts, last_error, now + delay)
+
+
+def send_seconds(transport: Transport) -> float:
+    """The longest one request of the transport may take, as it says (`send_seconds`); one
+    that does not say is taken to answer well within any lease."""
+    seconds = getattr(transport, "send_seconds", 0.0)
+    return float(seconds) if isinstance(seconds, int | float) else 0.0
 
 
 async def _either(first: asyncio.Event, second: asyncio.Event, seconds: float) -> None:

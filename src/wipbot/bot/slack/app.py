@@ -88,6 +88,11 @@ class OutboxWebClient(AsyncWebClient):
             sock_read=answer_timeout,
         )
 
+    @property
+    def longest_request_seconds(self) -> float:
+        """The longest one request may take: opening the connection, then the answer."""
+        return SLACK_CONNECT_TIMEOUT_SECONDS + self.answer_timeout
+
     async def _request(  # type: ignore[no-untyped-def]  # as the SDK's own
         self, *, http_verb, api_url, req_args
     ) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from wipbot.store.db import SessionFactory
 from wipbot.store.models import Alert, Gate, OutboxMessage
 from wipbot.store.outbox import Delivered, Outbound, PermanentFailure, RetryLater, Unconfirmed
 
+from .app import OutboxWebClient
 from .blocks import SlackMessage
 from .digest_delivery import deliver_digest, where_posted
 from .render_alert import alert_followup, alert_message
@@ -90,6 +91,12 @@ class SlackTransport:
         self._client: SlackWebApi = _PostOnce(client)
         self._sessions = session_factory
         self._clock = clock
+        self.send_seconds = (
+            client.longest_request_seconds if isinstance(client, OutboxWebClient) else 0.0
+        )
+        """The longest one Web API call may take (the sender starts none it cannot see end
+        within its lease): the outbox client's connect and answer timeouts; 0, none known (the
+        demo's console answers at once)."""
 
     async def deliver(self, message: Outbound) -> Delivered:
         kind = message.payload.get("kind")

@@ -92,6 +92,13 @@ class AiohttpRequest(BaseRequest):
     def read_timeout(self) -> float | None:
         return self._defaults["read"]
 
+    @property
+    def longest_request_seconds(self) -> float:
+        """The longest one request may take with the default timeouts: a pooled connection, a
+        new one, the answer (None, no limit: infinite)."""
+        waits = [self._defaults[name] for name in ("pool", "connect", "read")]
+        return math.inf if None in waits else sum(w for w in waits if w is not None)
+
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size)

@@ -30,7 +30,7 @@ from wipbot.store.outbox import (
 )
 
 from .keyboards import inline_keyboard
-from .sender_request import AnswerTimedOut
+from .sender_request import AiohttpRequest, AnswerTimedOut
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,14 @@ class TelegramTransport:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+
+    @property
+    def send_seconds(self) -> float:
+        """The longest one Bot API call may take (the sender starts none it cannot see end
+        within its lease); an unknown request object: PTB's default 5 s for each of its four
+        timeouts."""
+        request = self.bot.request
+        return request.longest_request_seconds if isinstance(request, AiohttpRequest) else 20.0
 
     async def deliver(self, message: Outbound) -> Delivered:
         payload = message.payload
