@@ -37,10 +37,10 @@ def secret_matches(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def checked_update(data: dict[str, Any]) -> dict[str, Any]:
-    """The update as handlers may take it (NUL and lone surrogates replaced, every field we read
-    of its documented type and within its column), or Unreadable."""
-    cleaned = clean_object(data)
+def checked_update(cleaned: dict[str, Any]) -> dict[str, Any]:
+    """The update as handlers may take it (every field we read of its documented type and
+    within its column), or Unreadable. `cleaned` has been through `clean_object` (NUL and lone
+    surrogates replaced), as `read_json_object` leaves a webhook's body."""
     problem = shape_problem(cleaned)
     if problem is not None:
         raise Unreadable(problem)
@@ -55,7 +55,7 @@ def polled_update(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
     try:
-        return checked_update(data)
+        return checked_update(clean_object(data))
     except Unreadable as error:
         update_id = data.get("update_id")
         log.warning("telegram: update %s is none Telegram sends (%s); skipped", update_id, error)
