@@ -18,6 +18,7 @@ from starlette.routing import Route
 from wipbot.production.clock import Clock, system_clock
 from wipbot.store.db import SessionFactory, reading
 from wipbot.store.models import QcPhoto
+from wipbot.store.models.widths import LARGEST_INTEGER
 
 from .config import Settings
 from .downloads import Download, Fetcher, MediaUnavailable
@@ -43,7 +44,7 @@ def media_fetchers(settings: Settings) -> dict[str, Fetcher]:
     return fetchers
 
 
-MAX_PHOTO_ID = 2**31 - 1
+MAX_PHOTO_ID = LARGEST_INTEGER
 """`qc_photo.id` is a 32-bit INTEGER on PostgreSQL; no photo has a larger id."""
 
 

@@ -14,12 +14,13 @@ from sqlmodel import col, select
 
 from wipbot.store.db import SessionFactory, transaction
 from wipbot.store.models import OutboxMessage
+from wipbot.store.models.widths import LARGEST_INTEGER
 from wipbot.store.outbox import RESENDABLE, NotResendable, resend
 
 from .common import JsonOption, console, fail, print_json, run, show, with_database
 
 NOT_SURELY_SENT = ("pending", "unconfirmed", "dead")
-MAX_LIMIT = 2**31 - 1
+MAX_LIMIT = LARGEST_INTEGER
 """What a database's LIMIT takes on both engines (SQLite refuses a wider integer outright)."""
 
 

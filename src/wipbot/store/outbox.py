@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from . import audit
 from .models import OutboxMessage
 from .models._base import utcnow
+from .models.widths import LARGEST_INTEGER
 
 
 def enqueue(
@@ -75,7 +76,7 @@ async def enqueue_sends(
 RESENDABLE = ("dead", "unconfirmed")
 """The ends an operator may send again (`wipbot outbox resend`): the sender never will."""
 
-LARGEST_ID = 2**31 - 1
+LARGEST_ID = LARGEST_INTEGER
 """The widest id either database's integer key holds: a wider one names no message."""
 
 

@@ -15,6 +15,8 @@ from contextlib import asynccontextmanager
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
 
+from wipbot.store.models.widths import LARGEST_INTEGER
+
 from ..unavailable import is_unavailable
 
 log = logging.getLogger("wipbot.slack")
@@ -27,7 +29,7 @@ FAILED = "Sorry, wipbot could not finish this, and nothing was changed. Please t
 STALE_BUTTON = "This button is no longer valid; open the latest message and try again."
 
 Tell = Callable[[str], Awaitable[object]]
-MAX_ID = 2**31 - 1
+MAX_ID = LARGEST_INTEGER
 """Record ids are 32-bit INTEGER columns on PostgreSQL: a forged larger one would fail the
 query (a logged error and "could not finish") instead of finding no such record."""
 DIGITS = re.compile(r"[0-9]{1,10}")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wipbot.handlers.messages import Button, Reply
+from wipbot.store.models.widths import LARGEST_INTEGER
 
 from .words import word
 
@@ -33,7 +34,7 @@ MAX_INTERACTIVE_BODY = 1024
 MAX_TEXT_BODY = 4096
 
 MORE_PREFIX = "wa-more:"
-MAX_ROW_ID = 2**31 - 1
+MAX_ROW_ID = LARGEST_INTEGER
 """The outbox's ids are a 32-bit INTEGER column on PostgreSQL: a larger id in a forged row id
 would fail the query instead of finding nothing."""
 _ROW_NUMBER = re.compile(r"[0-9]{1,10}")

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from wipbot.production.day_range import out_of_range
 from wipbot.production.milestones import parse_issue_flag
 from wipbot.production.progress import ReportedIssue
+from wipbot.store.models.widths import LARGEST_INTEGER
 
 from .errors import RowError
 from .sheet import SheetRow
@@ -25,7 +26,7 @@ T = TypeVar("T")
 
 MONEY_PLACES = 4
 MONEY_INTEGER_DIGITS = 10
-MAX_COUNT = 2**31 - 1
+MAX_COUNT = LARGEST_INTEGER
 """The largest whole number a database INTEGER column holds on every supported database."""
 INCOTERMS = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

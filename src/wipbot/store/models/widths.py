@@ -7,3 +7,6 @@ PHOTO_FILE_ID = 255
 Meta's media ids about 16 digits."""
 INBOUND_ID = 128
 """`seen_inbound.inbound_id`: Meta's wamid ids are about 60 characters."""
+LARGEST_INTEGER = 2**31 - 1
+"""The largest value of an INTEGER column (every id, every count) on PostgreSQL, and the widest
+LIMIT SQLite takes: a larger number from outside names no row and fails the query instead."""
